@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Generators: one validated policy model in, one profile per mechanism out.
+ * Every generator has a deterministic text dump used by `plastron explain`,
+ * `plastron compile` and the golden tests.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "plastron/catalog.h"
+#include "plastron/error.h"
+#include "plastron/policy.h"
+#include "plastron/seccomp.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* How a runner overrides the policy's own actions. */
+enum pl_run_mode {
+	PL_RUN_AS_WRITTEN, /* each rule's action as the policy says */
+	PL_RUN_ENFORCE,    /* every rule blocks and reports (deny+log) */
+	PL_RUN_AUDIT,      /* every rule allows and reports (allow+log) */
+	PL_RUN_OBSERVE,    /* audit, and record everything allowed too (modeling) */
+};
+
+struct pl_gen_opts {
+	enum pl_run_mode run_mode;
+	bool force_log; /* report every denial even where the policy is silent */
+};
+
+/* The action a rule use gets after the run mode is applied. */
+enum pl_action pl_effective_action(enum pl_action written, const struct pl_gen_opts *o);
+
+/* ---- plan: which mechanism carries which rule --------------------------- */
+struct pl_plan_item {
+	const struct pl_rule_use *use;
+	const struct pl_translation *by[PL_MECH__MAX]; /* NULL where not used */
+	bool enforced;                                 /* at least one mechanism carries it */
+};
+
+struct pl_plan {
+	struct pl_plan_item *items;
+	size_t n;
+	size_t n_unenforced;
+};
+
+/* `mechs` is a bitmask of 1u << PL_MECH_*. */
+int pl_plan_build(const struct pl_policy *p, uint32_t mechs, struct pl_plan **ret,
+		  struct pl_diag *d);
+void pl_plan_free(struct pl_plan *plan);
+
+/* ---- seccomp ------------------------------------------------------------ */
+/* Build the profile for a policy in any mode (AlwaysAllow, RuntimeDefault,
+ * EnhanceProtect, BehaviorModeling, DefenseInDepth). */
+int pl_gen_seccomp(const struct pl_policy *p, const struct pl_gen_opts *o,
+		   struct pl_sc_profile **ret, struct pl_diag *d);
+void pl_sc_profile_free(struct pl_sc_profile *prof);
+/* OCI JSON (runc, crun, containerd, Docker, kubelet Localhost). Malloc'd,
+ * deterministic, ends with a newline. */
+int pl_sc_profile_to_json(const struct pl_sc_profile *prof, char **ret_json, struct pl_diag *d);
+/* Import any OCI / Docker / containers-common profile. Unknown keys,
+ * actions, operators or architectures are errors, never dropped. */
+int pl_sc_profile_from_json(const char *name, const char *json, size_t len,
+			    struct pl_sc_profile **ret, struct pl_diag *d);
+int pl_sc_profile_dump(const struct pl_sc_profile *prof, FILE *out);
+/* Build a libseccomp filter (x86_64, x32 and ia32) and load it into the
+ * calling thread. Needs no_new_privs or CAP_SYS_ADMIN. */
+int pl_sc_profile_load(const struct pl_sc_profile *prof, struct pl_diag *d);
+/* The same filter, exported as BPF (for tests and the benchmark). */
+int pl_sc_profile_export_bpf(const struct pl_sc_profile *prof, int fd, struct pl_diag *d);
+/* Map a syscall number (as the kernel reports it in audit records, with
+ * AUDIT_ARCH_*) back to the rule that denied it; NULL when none. */
+const char *pl_sc_profile_origin(const struct pl_sc_profile *prof, uint32_t audit_arch, int nr);
+
+/* ---- capabilities ------------------------------------------------------- */
+/* Capabilities to drop from the bounding set (bit per CAP_*). */
+int pl_gen_caps(const struct pl_policy *p, const struct pl_gen_opts *o, uint64_t *ret_drop,
+		struct pl_diag *d);
+
+/* ---- Landlock ----------------------------------------------------------- */
+struct pl_ll_rule {
+	char *path;
+	uint64_t access; /* kernel LANDLOCK_ACCESS_FS_* bits */
+};
+
+struct pl_ll_ruleset {
+	int abi;                 /* the ABI generated for */
+	uint64_t handled_fs;     /* kernel bits */
+	uint64_t handled_net;
+	uint64_t scoped;
+	struct pl_ll_rule *rules;
+	size_t n_rules;
+	uint16_t *bind_tcp, *connect_tcp;
+	size_t n_bind_tcp, n_connect_tcp;
+	bool empty; /* nothing to restrict */
+};
+
+/* The ABI the running kernel offers (0 when Landlock is absent). */
+int pl_landlock_abi(void);
+/* Build for `abi`; features the ABI lacks are dropped with a warning in
+ * `d` naming each of them (never silently). */
+int pl_gen_landlock(const struct pl_policy *p, int abi, struct pl_ll_ruleset **ret,
+		    struct pl_diag *d);
+void pl_ll_ruleset_free(struct pl_ll_ruleset *rs);
+int pl_ll_ruleset_dump(const struct pl_ll_ruleset *rs, FILE *out);
+/* Create the ruleset and restrict the calling thread (no_new_privs must be
+ * set). Logs denials after exec (ABI >= 7). */
+int pl_ll_ruleset_apply(const struct pl_ll_ruleset *rs, struct pl_diag *d);
+
+/* ---- AppArmor ----------------------------------------------------------- */
+/* Profile text in vArmor's structure; `name` is the profile name. */
+int pl_gen_apparmor(const struct pl_policy *p, const struct pl_gen_opts *o, const char *name,
+		    char **ret_text, struct pl_diag *d);
+
+#ifdef __cplusplus
+}
+#endif

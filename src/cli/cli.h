@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The plastron CLI: one file per verb, each `int verb_<name>(int argc, char **argv)`
+ * returning the process exit status. argv[0] is the verb name. */
+#pragma once
+
+#include <stdio.h>
+
+#include "plastron/error.h"
+
+struct pl_policy_set;
+
+int verb_check(int argc, char **argv);
+int verb_explain(int argc, char **argv);
+int verb_rules(int argc, char **argv);
+int verb_compile(int argc, char **argv);
+int verb_run(int argc, char **argv);
+
+/* Print every entry of `d` to stderr, errors and warnings alike. */
+void cli_print_diag(const struct pl_diag *d);
+/* Load one policy file, printing diagnostics; returns NULL on failure. */
+struct pl_policy_set *cli_load_policies(const char *path);
+/* Exit statuses. */
+enum { CLI_OK = 0, CLI_POLICY_ERROR = 1, CLI_USAGE = 2, CLI_SYSTEM_ERROR = 3 };
