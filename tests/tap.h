@@ -18,7 +18,7 @@
 static int tap_n, tap_failed;
 
 static inline __attribute__((format(printf, 3, 4))) bool tap_ok(bool cond, const char *where,
-								  const char *fmt, ...)
+								const char *fmt, ...)
 {
 	va_list ap;
 	tap_n++;
@@ -36,7 +36,7 @@ static inline __attribute__((format(printf, 3, 4))) bool tap_ok(bool cond, const
 }
 
 static inline __attribute__((format(printf, 2, 3))) void tap_skip(const char *reason,
-								   const char *fmt, ...)
+								  const char *fmt, ...)
 {
 	va_list ap;
 	tap_n++;

@@ -79,23 +79,23 @@ struct pl_tr_socket {
 enum { PL_PROTO_ICMP = 1u << 0, PL_PROTO_TCP = 1u << 1, PL_PROTO_UDP = 1u << 2 };
 
 struct pl_tr_egress {
-	const char *cidr; /* "169.254.169.254/32", "fd00:ec2::254/128" */
+	const char *cidr;        /* "169.254.169.254/32", "fd00:ec2::254/128" */
 	uint16_t port, end_port; /* 0,0 = all ports */
 };
 
 struct pl_tr_device {
-	char type;       /* 'b', 'c' or 'a' */
-	int32_t major;   /* -1 = any */
-	int32_t minor;   /* -1 = any */
+	char type;          /* 'b', 'c' or 'a' */
+	int32_t major;      /* -1 = any */
+	int32_t minor;      /* -1 = any */
 	const char *access; /* "rwm" subset */
-	bool host_disks; /* expand to each device in the host's /proc/partitions */
+	bool host_disks;    /* expand to each device in the host's /proc/partitions */
 };
 
 struct pl_tr_mount {
-	const char *fstype;       /* NULL = any; seccomp cannot see it */
-	const char *source;       /* glob or NULL */
-	const char *target;       /* glob or NULL */
-	uint32_t flags;           /* MS_* that must be set, 0 = any */
+	const char *fstype; /* NULL = any; seccomp cannot see it */
+	const char *source; /* glob or NULL */
+	const char *target; /* glob or NULL */
+	uint32_t flags;     /* MS_* that must be set, 0 = any */
 	bool umount;
 };
 
@@ -118,7 +118,8 @@ struct pl_translation {
 			size_t n_sockets;
 			const struct pl_tr_egress *egress;
 			size_t n_egress;
-			const char *const *sysctl_write; /* names like "kernel/core_pattern", NULL-term */
+			/* names like "kernel/core_pattern", NULL-terminated */
+			const char *const *sysctl_write;
 			const struct pl_tr_device *devices;
 			size_t n_devices;
 		} cgroup;

@@ -39,12 +39,12 @@ enum pl_severity {
 
 struct pl_diag_entry {
 	enum pl_severity severity;
-	int code;         /* negative errno; 0 for warnings and notes */
-	char *file;       /* owned copy, may be NULL */
+	int code;   /* negative errno; 0 for warnings and notes */
+	char *file; /* owned copy, may be NULL */
 	uint32_t line, col;
-	char *field;      /* dotted field path, e.g. spec.policy.mode; may be NULL */
-	char *message;    /* owned */
-	char *hint;       /* "did you mean ..."; may be NULL */
+	char *field;   /* dotted field path, e.g. spec.policy.mode; may be NULL */
+	char *message; /* owned */
+	char *hint;    /* "did you mean ..."; may be NULL */
 	struct pl_diag_entry *next;
 };
 
@@ -71,7 +71,7 @@ int pl_verror(struct pl_diag *d, int code, const struct pl_pos *pos, const char 
 void pl_warning(struct pl_diag *d, const struct pl_pos *pos, const char *field, const char *fmt,
 		...) __attribute__((format(printf, 4, 5)));
 void pl_note(struct pl_diag *d, const struct pl_pos *pos, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 /* Attach a hint ("did you mean 'x'?") to the last entry. */
 void pl_diag_hint(struct pl_diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

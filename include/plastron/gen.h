@@ -72,6 +72,8 @@ int pl_sc_profile_dump(const struct pl_sc_profile *prof, FILE *out);
 int pl_sc_profile_load(const struct pl_sc_profile *prof, struct pl_diag *d);
 /* The same filter, exported as BPF (for tests and the benchmark). */
 int pl_sc_profile_export_bpf(const struct pl_sc_profile *prof, int fd, struct pl_diag *d);
+/* The same filter as libseccomp's pseudo filter code (readable). */
+int pl_sc_profile_export_pfc(const struct pl_sc_profile *prof, int fd, struct pl_diag *d);
 /* Map a syscall number (as the kernel reports it in audit records, with
  * AUDIT_ARCH_*) back to the rule that denied it; NULL when none. */
 const char *pl_sc_profile_origin(const struct pl_sc_profile *prof, uint32_t audit_arch, int nr);
@@ -88,8 +90,8 @@ struct pl_ll_rule {
 };
 
 struct pl_ll_ruleset {
-	int abi;                 /* the ABI generated for */
-	uint64_t handled_fs;     /* kernel bits */
+	int abi;             /* the ABI generated for */
+	uint64_t handled_fs; /* kernel bits */
 	uint64_t handled_net;
 	uint64_t scoped;
 	struct pl_ll_rule *rules;

@@ -81,7 +81,7 @@ enum pl_target_kind {
 
 struct pl_target {
 	enum pl_target_kind kind;
-	char *name;               /* exactly one of name / selector */
+	char *name; /* exactly one of name / selector */
 	struct pl_selector *selector;
 	struct pl_strv containers;
 	struct pl_pos pos;
@@ -92,7 +92,7 @@ struct pl_rule_use {
 	const struct pl_rule *rule; /* catalog entry */
 	const char *written;        /* the id or alias as written */
 	enum pl_action action;
-	struct pl_strv targets;     /* attackProtectionRules targets (AppArmor only) */
+	struct pl_strv targets; /* attackProtectionRules targets (AppArmor only) */
 	struct pl_pos pos;
 };
 
@@ -123,7 +123,7 @@ struct pl_port_range {
 };
 
 enum pl_addr_kind {
-	PL_ADDR_CIDR,        /* addr/prefix (a plain IP is a full-length prefix) */
+	PL_ADDR_CIDR, /* addr/prefix (a plain IP is a full-length prefix) */
 	PL_ADDR_POD_SELF,
 	PL_ADDR_UNSPECIFIED, /* 0.0.0.0 and :: */
 	PL_ADDR_LOCALHOST,   /* 127.0.0.1 and ::1 */
@@ -134,7 +134,7 @@ struct pl_egress_rule {
 	int family;       /* AF_INET / AF_INET6 for CIDR */
 	uint8_t addr[16]; /* network byte order, host bits cleared */
 	uint8_t prefix_len;
-	char *text;       /* as written */
+	char *text;                  /* as written */
 	struct pl_port_range *ports; /* none = all ports */
 	size_t n_ports;
 	enum pl_action action;
@@ -175,7 +175,7 @@ struct pl_ptrace_rule {
 
 struct pl_mount_rule {
 	char *source_pattern;
-	char *fstype; /* "*" = any */
+	char *fstype;           /* "*" = any */
 	uint32_t flags;         /* MS_* bits that match when set */
 	uint32_t reverse_flags; /* MS_* bits that match when absent */
 	bool umount;
@@ -249,8 +249,8 @@ enum pl_ll_access {
 	PL_LL_MAKE_FIFO = 1u << 10,
 	PL_LL_MAKE_BLOCK = 1u << 11,
 	PL_LL_MAKE_SYM = 1u << 12,
-	PL_LL_REFER = 1u << 13,    /* ABI 2 */
-	PL_LL_TRUNCATE = 1u << 14, /* ABI 3 */
+	PL_LL_REFER = 1u << 13,     /* ABI 2 */
+	PL_LL_TRUNCATE = 1u << 14,  /* ABI 3 */
 	PL_LL_IOCTL_DEV = 1u << 15, /* ABI 5 */
 };
 
@@ -264,7 +264,7 @@ struct pl_landlock {
 	bool present;
 	struct pl_ll_path *paths;
 	size_t n_paths;
-	bool restrict_net;       /* any network list given: deny the rest */
+	bool restrict_net; /* any network list given: deny the rest */
 	uint16_t *bind_tcp;
 	size_t n_bind_tcp;
 	uint16_t *connect_tcp;
@@ -313,9 +313,22 @@ void pl_policy_set_free(struct pl_policy_set *s); /* NULL-safe */
  * golden tests). Deterministic. */
 int pl_policy_dump(const struct pl_policy *p, FILE *out);
 
-const char *pl_mode_name(enum pl_mode m);             /* "EnhanceProtect" */
-const char *pl_action_name(enum pl_action a);         /* "deny", "deny+log", "allow+log" */
+const char *pl_mode_name(enum pl_mode m);     /* "EnhanceProtect" */
+const char *pl_action_name(enum pl_action a); /* "deny", "deny+log", "allow+log" */
 const char *pl_policy_kind_name(enum pl_policy_kind k);
+
+/* Socket domain names as vArmor writes them (lower-case AF_* without the
+ * prefix: "unix", "inet6", ...; 44 of them) and socket type names ("stream",
+ * "dgram", ...). NULL / -1 when unknown. */
+const char *pl_af_name(int af);
+int pl_af_from_name(const char *name);
+const char *pl_sock_type_name(int type);
+int pl_sock_type_from_name(const char *name);
+
+/* Syscalls newer than libseccomp 2.5.4's tables that syscallRawRules accept
+ * anyway: the x86_64 number, or -1 when `name` is not one of them. Callers
+ * that build filters use it when seccomp_syscall_resolve_name() fails. */
+int pl_syscall_extra_nr(const char *name);
 
 #ifdef __cplusplus
 }

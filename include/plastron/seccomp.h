@@ -75,6 +75,9 @@ struct pl_sc_syscall {
 	 * "syscallRawRules" / "runtime-default" / "defenseInDepth". */
 	const char *origin;
 	struct pl_pos pos;
+	/* containers-common's informational "errno": "EPERM" (NULL when absent);
+	 * used for the filter when errnoRet is absent. */
+	char *errno_name;
 };
 
 struct pl_sc_archmap {
@@ -98,7 +101,12 @@ struct pl_sc_profile {
 	struct pl_sc_syscall *syscalls;
 	size_t n_syscalls;
 	struct pl_arena *arena; /* owns everything above when created by this module */
+	/* containers-common's "defaultErrno": "ENOSYS" (NULL when absent). */
+	char *default_errno_name;
 };
+
+/* errno number of a name like "EPERM"; -1 when unknown. */
+int pl_errno_from_name(const char *name);
 
 #ifdef __cplusplus
 }

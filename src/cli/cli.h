@@ -14,6 +14,10 @@ int verb_explain(int argc, char **argv);
 int verb_rules(int argc, char **argv);
 int verb_compile(int argc, char **argv);
 int verb_run(int argc, char **argv);
+int verb_doctor(int argc, char **argv);
+int verb_status(int argc, char **argv);
+int verb_attach(int argc, char **argv);
+int verb_mode(int argc, char **argv);
 
 /* Print every entry of `d` to stderr, errors and warnings alike. */
 void cli_print_diag(const struct pl_diag *d);

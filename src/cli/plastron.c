@@ -13,11 +13,16 @@ struct verb {
 };
 
 static const struct verb verbs[] = {
-	{"check", verb_check, "validate policy files; print file:line:col errors"},
-	{"explain", verb_explain, "show the compiled model and how each rule is enforced"},
-	{"rules", verb_rules, "list the built-in rule catalog"},
-	{"compile", verb_compile, "emit a seccomp, Landlock or AppArmor profile"},
-	{"run", verb_run, "run a command confined by a policy"},
+	{ "check", verb_check, "validate policy files; print file:line:col errors" },
+	{ "explain", verb_explain, "show the compiled model and how each rule is enforced" },
+	{ "rules", verb_rules, "list the built-in rule catalog" },
+	{ "compile", verb_compile, "emit a seccomp, Landlock or AppArmor profile" },
+	{ "run", verb_run, "run a command confined by a policy" },
+	{ "doctor", verb_doctor, "check what this host can enforce and whether plastrond runs" },
+	{ "status", verb_status, "show plastrond's policies, confined containers and counters" },
+	{ "attach", verb_attach, "put a cgroup (or a process's cgroup) under a policy" },
+	{ "mode", verb_mode,
+	  "switch a policy's cgroup-BPF rules live (enforce/audit/observe/off)" },
 };
 
 static void usage(FILE *f)

@@ -17,7 +17,7 @@ void cli_print_diag(const struct pl_diag *d)
 
 struct pl_policy_set *cli_load_policies(const char *path)
 {
-	struct pl_diag d = {0};
+	struct pl_diag d = { 0 };
 	struct pl_policy_set *set = NULL;
 	int r = pl_policy_set_load(path, &set, &d);
 	cli_print_diag(&d);

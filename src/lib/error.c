@@ -108,7 +108,7 @@ PL_EXPORT void pl_diag_hint(struct pl_diag *d, const char *fmt, ...)
 
 PL_EXPORT char *pl_diag_format(const struct pl_diag_entry *e)
 {
-	static const char *const sev[] = {"error", "warning", "note"};
+	static const char *const sev[] = { "error", "warning", "note" };
 	char *out = NULL;
 	char loc[4200];
 	if (e->file && e->line)
@@ -117,10 +117,10 @@ PL_EXPORT char *pl_diag_format(const struct pl_diag_entry *e)
 		snprintf(loc, sizeof(loc), "%s", e->file);
 	else
 		snprintf(loc, sizeof(loc), "plastron");
-	int r = asprintf(&out, "%s: %s: %s%s%s%s%s", loc, sev[e->severity],
-			 e->field ? e->field : "", e->field ? ": " : "",
-			 e->message ? e->message : "(no message)", e->hint ? "\n  hint: " : "",
-			 e->hint ? e->hint : "");
+	int r =
+	    asprintf(&out, "%s: %s: %s%s%s%s%s", loc, sev[e->severity], e->field ? e->field : "",
+		     e->field ? ": " : "", e->message ? e->message : "(no message)",
+		     e->hint ? "\n  hint: " : "", e->hint ? e->hint : "");
 	return r < 0 ? NULL : out;
 }
 

@@ -15,8 +15,10 @@ void pl_arena_free(struct pl_arena *a); /* NULL-safe */
 void *pl_arena_alloc(struct pl_arena *a, size_t size);
 char *pl_arena_strdup(struct pl_arena *a, const char *s);
 char *pl_arena_strndup(struct pl_arena *a, const char *s, size_t n);
-char *pl_arena_printf(struct pl_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *pl_arena_printf(struct pl_arena *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Grow an arena-owned array of `*n` elements by one; returns the new,
  * zeroed element (the old storage is simply left in the arena). */
 void *pl_arena_push(struct pl_arena *a, void **array, size_t *n, size_t elem_size);
-#define PL_ARENA_PUSH(a, arr, n) ((__typeof__(*(arr)))pl_arena_push((a), (void **)&(arr), &(n), sizeof(*(arr))))
+#define PL_ARENA_PUSH(a, arr, n) \
+	((__typeof__(arr))pl_arena_push((a), (void **)&(arr), &(n), sizeof(*(arr))))

@@ -26,15 +26,15 @@ static inline void pl_closep(int *fd)
 #define _cleanup_close_ __attribute__((cleanup(pl_closep)))
 
 /* Hand ownership on: returns the value and resets the variable. */
-#define PL_TAKE_PTR(p)                                                                             \
-	({                                                                                         \
-		__typeof__(p) _t = (p);                                                            \
-		(p) = NULL;                                                                        \
-		_t;                                                                                \
+#define PL_TAKE_PTR(p)                  \
+	({                              \
+		__typeof__(p) _t = (p); \
+		(p) = NULL;             \
+		_t;                     \
 	})
-#define PL_TAKE_FD(fd)                                                                             \
-	({                                                                                         \
-		int _t = (fd);                                                                     \
-		(fd) = -1;                                                                         \
-		_t;                                                                                \
+#define PL_TAKE_FD(fd)         \
+	({                     \
+		int _t = (fd); \
+		(fd) = -1;     \
+		_t;            \
 	})

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The cgroup-BPF enforcer's loader (libbpf). Used by plastrond (later), the
+ * OCI shim (later) and plastron-bpfctl.
+ *
+ * Lifecycle:
+ *   install   load the programs, pin maps under <pin_dir>/maps and attach
+ *             every program once to one cgroup (default: the cgroup v2
+ *             root) through links pinned under <pin_dir>/links. Enforcement
+ *             then lives in the kernel: it survives the loader's exit.
+ *   open      re-adopt an installed enforcer (pinned maps; nothing loaded).
+ *   register / set_policy / set_mode   map updates only.
+ *   uninstall unpin everything: the links detach and the maps go away once
+ *             nobody holds them.
+ *
+ * Thread-compatible (one writer per enforcer at a time). Never prints.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bpf/cgroup.h"
+#include "plastron/bpf.h"
+#include "plastron/error.h"
+
+#define PL_ENFORCER_PIN_DIR "/sys/fs/bpf/plastron"
+
+struct pl_cg_enforcer;
+
+struct pl_enforcer_opts {
+	const char *pin_dir;   /* NULL: PL_ENFORCER_PIN_DIR */
+	const char *cgroup;    /* install: attach point; NULL: the cgroup v2 mount (root) */
+	uint32_t ringbuf_size; /* install: bytes, a power of two >= page size; 0: default */
+};
+
+struct pl_enforcer_counters {
+	uint64_t matched, denied, events, drops;
+};
+
+/* Load, pin and attach. -EEXIST when <pin_dir> already holds an enforcer
+ * (use pl_enforcer_open). On failure nothing stays pinned or attached. */
+int pl_enforcer_install(const struct pl_enforcer_opts *o, struct pl_cg_enforcer **ret,
+			struct pl_diag *d);
+/* Re-adopt the enforcer pinned in <pin_dir>; -ENOENT when there is none.
+ * Pinned maps whose layout differs from this build are refused. */
+int pl_enforcer_open(const struct pl_enforcer_opts *o, struct pl_cg_enforcer **ret,
+		     struct pl_diag *d);
+/* Close fds; enforcement stays in place. NULL-safe. */
+void pl_enforcer_close(struct pl_cg_enforcer *e);
+/* Unpin links and maps and remove <pin_dir>; closes `e`. */
+int pl_enforcer_uninstall(struct pl_cg_enforcer *e, struct pl_diag *d);
+/* Number of links still pinned (7 when fully installed). */
+int pl_enforcer_links(const struct pl_cg_enforcer *e);
+
+/* cgroup id -> policy (1..65535). */
+int pl_enforcer_register(struct pl_cg_enforcer *e, uint64_t cgroup_id, uint32_t policy,
+			 struct pl_diag *d);
+int pl_enforcer_unregister(struct pl_cg_enforcer *e, uint64_t cgroup_id, struct pl_diag *d);
+/* Replace a policy's rules atomically (written to the inactive table slot,
+ * then switched with one map update). The live mode is kept. */
+int pl_enforcer_set_policy(struct pl_cg_enforcer *e, uint32_t policy, const struct pl_bpf_tables *t,
+			   struct pl_diag *d);
+int pl_enforcer_remove_policy(struct pl_cg_enforcer *e, uint32_t policy, struct pl_diag *d);
+int pl_enforcer_set_mode(struct pl_cg_enforcer *e, uint32_t policy, enum pl_bpf_mode mode,
+			 struct pl_diag *d);
+int pl_enforcer_get_mode(struct pl_cg_enforcer *e, uint32_t policy, enum pl_bpf_mode *ret);
+int pl_enforcer_counters(struct pl_cg_enforcer *e, struct pl_enforcer_counters *ret);
+
+/* Consume ring-buffer events: calls `cb` per event for at most `timeout_ms`
+ * (0: only what is there). Returns the number of events or -errno. A
+ * callback returning non-zero stops early. */
+typedef int (*pl_enforcer_event_fn)(void *userdata, const struct pl_cg_event *ev);
+int pl_enforcer_poll(struct pl_cg_enforcer *e, pl_enforcer_event_fn cb, void *userdata,
+		     int timeout_ms);
+
+/* An fd that becomes readable when events are waiting (for an epoll loop;
+ * then call pl_enforcer_poll with timeout 0). Owned by `e`. */
+int pl_enforcer_events_fd(struct pl_cg_enforcer *e, pl_enforcer_event_fn cb, void *userdata);
+
+/* Helpers: the cgroup v2 mount point (from /proc/self/mountinfo) and the id
+ * of a cgroup directory (what bpf_get_current_cgroup_id() returns). */
+int pl_cgroup2_mount(char *buf, size_t len);
+int pl_cgroup_id(const char *path, uint64_t *ret);
+/* One-line description of an event, for logs and tests. */
+int pl_cg_event_format(const struct pl_cg_event *ev, char *buf, size_t len);

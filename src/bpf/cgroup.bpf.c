@@ -1,0 +1,440 @@
+// SPDX-License-Identifier: GPL-2.0 OR Apache-2.0
+/*
+ * plastron's cgroup-BPF enforcer: socket creation, IPv4/IPv6 connect and
+ * UDP sendmsg, sysctl writes and device access, for processes in cgroups
+ * registered in the `containers` map.
+ *
+ * The programs are attached once (to the cgroup v2 root or a plastron
+ * parent, BPF_F_ALLOW_MULTI through links) and look the caller up by its
+ * cgroup id. A caller whose cgroup (and ancestors up to
+ * PL_CG_MAX_ANCESTORS levels) is not registered is allowed at once.
+ *
+ * Every lookup is a fixed number of hash / LPM-trie lookups, so the cost
+ * does not grow with the number of rules. Ring-buffer space is reserved
+ * only when a rule with a logging action matched; when it is full the
+ * event is counted in PL_CG_CNT_DROPS, never lost silently.
+ */
+#include <linux/bpf.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "cgroup.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define AF_INET 2
+#define AF_INET6 10
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PL_CG_MAX_CONTAINERS);
+	__type(key, __u64);
+	__type(value, struct pl_cg_container);
+} containers SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PL_CG_MAX_POLICIES);
+	__type(key, __u32);
+	__type(value, struct pl_cg_policy);
+} policies SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PL_CG_MAX_SOCK);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct pl_cg_sock_key);
+	__type(value, struct pl_cg_verdict);
+} sock_rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, PL_CG_MAX_EGRESS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct pl_cg_lpm4_key);
+	__type(value, struct pl_cg_egress_val);
+} egress4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, PL_CG_MAX_EGRESS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct pl_cg_lpm6_key);
+	__type(value, struct pl_cg_egress_val);
+} egress6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PL_CG_MAX_SYSCTL);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct pl_cg_sysctl_key);
+	__type(value, struct pl_cg_verdict);
+} sysctl_rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PL_CG_MAX_DEV);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct pl_cg_dev_key);
+	__type(value, struct pl_cg_dev_val);
+} dev_rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PL_CG_MAX_RULE_NAMES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct pl_cg_name_key);
+	__type(value, struct pl_cg_rule_name);
+} rule_names SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, PL_CG_RINGBUF_SIZE);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PL_CG_CNT__MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+/* The caller's policy, or NULL when its cgroup is not registered. */
+struct caller {
+	__u64 cgid;
+	__u32 policy;
+	struct pl_cg_policy *pol;
+};
+
+static __always_inline int find_caller(struct caller *c, __u16 need)
+{
+	struct pl_cg_container *ct;
+	__u64 id = bpf_get_current_cgroup_id();
+
+	c->cgid = id;
+	ct = bpf_map_lookup_elem(&containers, &id);
+	if (!ct) {
+		/* A process that moved itself into a child cgroup stays covered:
+		 * the deepest registered ancestor applies. */
+		for (int level = 1; level <= PL_CG_MAX_ANCESTORS; level++) {
+			__u64 a = bpf_get_current_ancestor_cgroup_id(level);
+			struct pl_cg_container *x;
+
+			if (!a || a == id)
+				break;
+			x = bpf_map_lookup_elem(&containers, &a);
+			if (x)
+				ct = x;
+		}
+		if (!ct)
+			return 0;
+	}
+	c->policy = ct->policy;
+	c->pol = bpf_map_lookup_elem(&policies, &c->policy);
+	if (!c->pol || !c->pol->present || c->pol->mode == PL_CG_MODE_OFF)
+		return 0;
+	if (!(c->pol->hooks & need))
+		return 0;
+	return 1;
+}
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline __u8 apply_mode(__u8 mode, __u8 action)
+{
+	if (action == PL_CG_NONE)
+		return PL_CG_NONE;
+	if (mode == PL_CG_MODE_ENFORCE)
+		return PL_CG_DENY_LOG;
+	if (mode == PL_CG_MODE_AUDIT)
+		return PL_CG_ALLOW_LOG;
+	return action;
+}
+
+static __always_inline void pick(__u8 *best, __u32 *rule, const struct pl_cg_verdict *v)
+{
+	if (v && v->action > *best) {
+		*best = v->action;
+		*rule = v->rule;
+	}
+}
+
+/* Reserve and fill the common part of an event; NULL (counted) when full. */
+static __always_inline struct pl_cg_event *event_begin(const struct caller *c, __u8 hook,
+						       __u8 action, __u32 rule)
+{
+	struct pl_cg_name_key nk = { .table = c->pol->table, .rule = rule };
+	struct pl_cg_rule_name *name;
+	struct pl_cg_event *e;
+	__u64 pt;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(PL_CG_CNT_DROPS);
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	pt = bpf_get_current_pid_tgid();
+	e->ts_ns = bpf_ktime_get_ns();
+	e->cgroup_id = c->cgid;
+	e->pid = pt >> 32;
+	e->tid = (__u32)pt;
+	e->policy = c->policy;
+	e->rule = rule;
+	e->hook = hook;
+	e->action = action;
+	e->mode = c->pol->mode;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	name = bpf_map_lookup_elem(&rule_names, &nk);
+	if (name)
+		__builtin_memcpy(e->rule_name, name->name, sizeof(e->rule_name));
+	return e;
+}
+
+static __always_inline void event_end(struct pl_cg_event *e)
+{
+	bpf_ringbuf_submit(e, 0);
+	count(PL_CG_CNT_EVENTS);
+}
+
+/* 1 = allow, 0 = deny; counts the match. */
+static __always_inline int verdict(__u8 action)
+{
+	count(PL_CG_CNT_MATCHED);
+	if (action >= PL_CG_DENY) {
+		count(PL_CG_CNT_DENIED);
+		return 0;
+	}
+	return 1;
+}
+
+/* ---- socket creation (inet / inet6 only) ---------------------------- */
+
+SEC("cgroup/sock_create")
+int pl_sock_create(struct bpf_sock *sk)
+{
+	struct caller c;
+	struct pl_cg_sock_key k = {};
+	__u8 best = PL_CG_NONE, action;
+	__u32 rule = 0;
+	struct pl_cg_event *e;
+
+	if (!find_caller(&c, PL_CG_HAS_SOCK))
+		return 1;
+	k.table = c.pol->table;
+	k.family = sk->family;
+	k.type = sk->type;
+	k.protocol = sk->protocol;
+	pick(&best, &rule, bpf_map_lookup_elem(&sock_rules, &k));
+	k.protocol = PL_CG_ANY32;
+	pick(&best, &rule, bpf_map_lookup_elem(&sock_rules, &k));
+	k.type = PL_CG_ANY16;
+	pick(&best, &rule, bpf_map_lookup_elem(&sock_rules, &k));
+	k.protocol = sk->protocol;
+	pick(&best, &rule, bpf_map_lookup_elem(&sock_rules, &k));
+
+	action = apply_mode(c.pol->mode, best);
+	if (action == PL_CG_NONE)
+		return 1;
+	if (action != PL_CG_DENY) {
+		e = event_begin(&c, PL_CG_HOOK_SOCK_CREATE, action, rule);
+		if (e) {
+			e->u.sock.family = sk->family;
+			e->u.sock.type = sk->type;
+			e->u.sock.protocol = sk->protocol;
+			event_end(e);
+		}
+	}
+	return verdict(action);
+}
+
+/* ---- egress: connect4/6, sendmsg4/6 --------------------------------- */
+
+static __always_inline void match_ports(const struct pl_cg_egress_val *v, __u16 port, __u8 *best,
+					__u32 *rule)
+{
+	if (!v)
+		return;
+	for (int i = 0; i < PL_CG_MAX_PORT_RANGES; i++) {
+		if (i >= v->n)
+			break;
+		if (port >= v->r[i].lo && port <= v->r[i].hi && v->r[i].action > *best) {
+			*best = v->r[i].action;
+			*rule = v->r[i].rule;
+		}
+	}
+}
+
+static __always_inline int egress(struct bpf_sock_addr *ctx, int v6, __u8 hook)
+{
+	struct caller c;
+	__u8 best = PL_CG_NONE, action;
+	__u32 rule = 0;
+	__u16 port = bpf_ntohs((__u16)ctx->user_port);
+	struct pl_cg_event *e;
+	__u32 a[4];
+	int mapped = 0;
+
+	if (!find_caller(&c, PL_CG_HAS_EGRESS4 | PL_CG_HAS_EGRESS6))
+		return 1;
+	if (v6) {
+		a[0] = ctx->user_ip6[0];
+		a[1] = ctx->user_ip6[1];
+		a[2] = ctx->user_ip6[2];
+		a[3] = ctx->user_ip6[3];
+		/* ::ffff:a.b.c.d reaches an IPv4 address without connect4. */
+		mapped = a[0] == 0 && a[1] == 0 && a[2] == bpf_htonl(0xffff);
+	} else {
+		a[0] = ctx->user_ip4;
+	}
+	if (!v6 || mapped) {
+		struct pl_cg_lpm4_key k = { .prefixlen = 64, .table = bpf_htonl(c.pol->table) };
+
+		__builtin_memcpy(k.addr, mapped ? &a[3] : &a[0], 4);
+		if (c.pol->hooks & PL_CG_HAS_EGRESS4)
+			match_ports(bpf_map_lookup_elem(&egress4, &k), port, &best, &rule);
+	} else {
+		struct pl_cg_lpm6_key k = { .prefixlen = 160, .table = bpf_htonl(c.pol->table) };
+
+		__builtin_memcpy(k.addr, a, 16);
+		if (c.pol->hooks & PL_CG_HAS_EGRESS6)
+			match_ports(bpf_map_lookup_elem(&egress6, &k), port, &best, &rule);
+	}
+
+	action = apply_mode(c.pol->mode, best);
+	if (action == PL_CG_NONE)
+		return 1;
+	if (action != PL_CG_DENY) {
+		e = event_begin(&c, hook, action, rule);
+		if (e) {
+			e->u.net.family = v6 ? AF_INET6 : AF_INET;
+			e->u.net.type = ctx->type;
+			e->u.net.protocol = ctx->protocol;
+			e->u.net.port = port;
+			__builtin_memcpy(e->u.net.addr, a, v6 ? 16 : 4);
+			event_end(e);
+		}
+	}
+	return verdict(action);
+}
+
+SEC("cgroup/connect4")
+int pl_connect4(struct bpf_sock_addr *ctx)
+{
+	return egress(ctx, 0, PL_CG_HOOK_CONNECT4);
+}
+
+SEC("cgroup/connect6")
+int pl_connect6(struct bpf_sock_addr *ctx)
+{
+	return egress(ctx, 1, PL_CG_HOOK_CONNECT6);
+}
+
+SEC("cgroup/sendmsg4")
+int pl_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	return egress(ctx, 0, PL_CG_HOOK_SENDMSG4);
+}
+
+SEC("cgroup/sendmsg6")
+int pl_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	return egress(ctx, 1, PL_CG_HOOK_SENDMSG6);
+}
+
+/* ---- sysctl writes -------------------------------------------------- */
+
+SEC("cgroup/sysctl")
+int pl_sysctl(struct bpf_sysctl *ctx)
+{
+	struct caller c;
+	struct pl_cg_sysctl_key k;
+	struct pl_cg_verdict *v;
+	struct pl_cg_event *e;
+	__u8 action;
+
+	if (!ctx->write)
+		return 1;
+	if (!find_caller(&c, PL_CG_HAS_SYSCTL))
+		return 1;
+	__builtin_memset(&k, 0, sizeof(k));
+	k.table = c.pol->table;
+	/* Names longer than the key cannot be in the table (E2BIG). */
+	if (bpf_sysctl_get_name(ctx, k.name, sizeof(k.name), 0) < 0)
+		return 1;
+	v = bpf_map_lookup_elem(&sysctl_rules, &k);
+	if (!v)
+		return 1;
+	action = apply_mode(c.pol->mode, v->action);
+	if (action == PL_CG_NONE)
+		return 1;
+	if (action != PL_CG_DENY) {
+		e = event_begin(&c, PL_CG_HOOK_SYSCTL, action, v->rule);
+		if (e) {
+			__builtin_memcpy(e->u.sysctl.name, k.name, sizeof(e->u.sysctl.name));
+			event_end(e);
+		}
+	}
+	return verdict(action);
+}
+
+/* ---- devices -------------------------------------------------------- */
+
+static __always_inline void pick_dev(const struct pl_cg_dev_val *v, __u32 access, __u8 *best,
+				     __u32 *rule)
+{
+	if (!v)
+		return;
+	for (int i = 0; i < 3; i++) {
+		if ((access & (1u << i)) && v->action[i] > *best) {
+			*best = v->action[i];
+			*rule = v->rule[i];
+		}
+	}
+}
+
+SEC("cgroup/dev")
+int pl_dev(struct bpf_cgroup_dev_ctx *ctx)
+{
+	struct caller c;
+	struct pl_cg_dev_key k = {};
+	__u32 access = ctx->access_type >> 16;
+	__u8 best = PL_CG_NONE, action;
+	__u32 rule = 0;
+	struct pl_cg_event *e;
+
+	if (!find_caller(&c, PL_CG_HAS_DEV))
+		return 1;
+	k.table = c.pol->table;
+	k.type = ctx->access_type & 0xffff;
+	k.major = ctx->major;
+	k.minor = ctx->minor;
+	pick_dev(bpf_map_lookup_elem(&dev_rules, &k), access, &best, &rule);
+	k.minor = PL_CG_ANY32;
+	pick_dev(bpf_map_lookup_elem(&dev_rules, &k), access, &best, &rule);
+	k.major = PL_CG_ANY32;
+	pick_dev(bpf_map_lookup_elem(&dev_rules, &k), access, &best, &rule);
+	k.minor = ctx->minor;
+	pick_dev(bpf_map_lookup_elem(&dev_rules, &k), access, &best, &rule);
+
+	action = apply_mode(c.pol->mode, best);
+	if (action == PL_CG_NONE)
+		return 1;
+	if (action != PL_CG_DENY) {
+		e = event_begin(&c, PL_CG_HOOK_DEV, action, rule);
+		if (e) {
+			e->u.dev.type = ctx->access_type & 0xffff;
+			e->u.dev.access = access;
+			e->u.dev.major = ctx->major;
+			e->u.dev.minor = ctx->minor;
+			event_end(e);
+		}
+	}
+	return verdict(action);
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* plastron doctor: what this host can enforce, and whether the agent runs. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "client.h"
+
+static int doctor_usage(FILE *f, int status)
+{
+	fprintf(f, "Usage: plastron doctor [--json] [--socket PATH]\n\n"
+		   "Check the host: BTF, the cgroup v2 mount, BPF-LSM (listed AND loadable),\n"
+		   "Landlock ABI, seccomp actions, audit readability; list the enforcers that are\n"
+		   "active (never one that is not), and whether plastrond answers.\n\n"
+		   "Examples:\n"
+		   "  plastron doctor\n"
+		   "  plastron doctor --json | jq .enforcers\n");
+	return status;
+}
+
+int verb_doctor(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *sock = PLD_SOCKET;
+	bool json = false;
+	struct pld_doctor doc;
+	char err[512];
+	json_t *req, *ans = NULL;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'j')
+			json = true;
+		else if (c == 's')
+			sock = optarg;
+		else if (c == 'h')
+			return doctor_usage(stdout, CLI_OK);
+		else
+			return doctor_usage(stderr, CLI_USAGE);
+	}
+	if (optind != argc)
+		return doctor_usage(stderr, CLI_USAGE);
+	pld_doctor_run(&doc);
+	req = json_pack("{s:s}", "op", "status");
+	r = pld_request(sock, req, &ans, 3000, err, sizeof(err));
+	json_decref(req);
+	if (json) {
+		json_t *o = pld_doctor_json(&doc);
+		json_object_set_new(
+		    o, "agent",
+		    r == 0 && json_is_true(json_object_get(ans, "ok"))
+			? json_pack("{s:b,s:O}", "running", 1, "pid", json_object_get(ans, "pid"))
+			: json_pack("{s:b,s:s}", "running", 0, "error", err));
+		json_dumpf(o, stdout, JSON_INDENT(2));
+		putchar('\n');
+		json_decref(o);
+	} else {
+		pld_doctor_print(&doc, stdout);
+		if (r == 0 && json_is_true(json_object_get(ans, "ok")))
+			printf("agent: plastrond pid %lld answers on %s (%zu policies, %zu "
+			       "containers, "
+			       "%lld cgroup-bpf links)\n",
+			       (long long)json_integer_value(json_object_get(ans, "pid")), sock,
+			       json_array_size(json_object_get(ans, "policies")),
+			       json_array_size(json_object_get(ans, "containers")),
+			       (long long)json_integer_value(json_object_get(ans, "links")));
+		else
+			printf(
+			    "agent: not reachable (%s): no cgroup-bpf enforcement is installed by "
+			    "it; containers under enforcing policies will not start\n",
+			    err);
+	}
+	json_decref(ans);
+	for (size_t i = 0; i < doc.n; i++)
+		if (doc.checks[i].state == PLD_CHECK_FAIL)
+			return CLI_SYSTEM_ERROR;
+	return CLI_OK;
+}

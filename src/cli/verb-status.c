@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* plastron status: what plastrond enforces right now. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "client.h"
+
+static int status_usage(FILE *f, int status)
+{
+	fprintf(f, "Usage: plastron status [--json] [--socket PATH]\n\n"
+		   "Ask plastrond for its policies (with their live mode), the containers it\n"
+		   "confines (cgroup id, policy), the enforcer's counters and its pid/uptime.\n\n"
+		   "Examples:\n"
+		   "  plastron status\n"
+		   "  plastron status --json | jq '.containers[].cgroup_id'\n");
+	return status;
+}
+
+static const char *str(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "-";
+}
+
+static long long num(json_t *o, const char *k)
+{
+	return (long long)json_integer_value(json_object_get(o, k));
+}
+
+int verb_status(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *sock = PLD_SOCKET;
+	bool json = false;
+	char err[512];
+	json_t *req, *ans = NULL, *v;
+	size_t i;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'j')
+			json = true;
+		else if (c == 's')
+			sock = optarg;
+		else if (c == 'h')
+			return status_usage(stdout, CLI_OK);
+		else
+			return status_usage(stderr, CLI_USAGE);
+	}
+	if (optind != argc)
+		return status_usage(stderr, CLI_USAGE);
+	req = json_pack("{s:s}", "op", "status");
+	if (pld_request(sock, req, &ans, 5000, err, sizeof(err)) < 0) {
+		json_decref(req);
+		fprintf(stderr, "plastron status: %s\n", err);
+		return CLI_SYSTEM_ERROR;
+	}
+	json_decref(req);
+	if (!json_is_true(json_object_get(ans, "ok"))) {
+		fprintf(stderr, "plastron status: %s\n", str(ans, "error"));
+		json_decref(ans);
+		return CLI_SYSTEM_ERROR;
+	}
+	if (json) {
+		json_object_del(ans, "ok");
+		json_dumpf(ans, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+		putchar('\n');
+		json_decref(ans);
+		return CLI_OK;
+	}
+	json_t *cnt = json_object_get(ans, "counters");
+	printf("plastrond pid %lld, up %llds%s, pins %s (%lld links)\n", num(ans, "pid"),
+	       num(ans, "uptime_s"),
+	       json_is_true(json_object_get(ans, "readopted")) ? " (re-adopted)" : "",
+	       str(ans, "pin_dir"), num(ans, "links"));
+	printf("counters: matched %lld, denied %lld, events %lld, ring-buffer drops %lld, logged "
+	       "%lld, audit lost %lld\n",
+	       num(cnt, "matched"), num(cnt, "denied"), num(cnt, "events"), num(cnt, "drops"),
+	       num(cnt, "events_logged"), num(cnt, "audit_lost"));
+	printf("\npolicies (%zu):\n", json_array_size(json_object_get(ans, "policies")));
+	json_array_foreach(json_object_get(ans, "policies"), i, v)
+	    printf("  %-24s id %-4lld mode %-10s cgroup-bpf entries %-4lld %s\n", str(v, "name"),
+		   num(v, "id"), str(v, "mode"), num(v, "cgroup_bpf_entries"), str(v, "file"));
+	json_array_foreach(json_object_get(ans, "refused"), i, v)
+	    printf("  refused %s: %s\n", str(v, "file"), str(v, "error"));
+	printf("\ncontainers (%zu):\n", json_array_size(json_object_get(ans, "containers")));
+	json_array_foreach(json_object_get(ans, "containers"), i, v)
+	    printf("  %-20s cgroup %s (id %lld) policy %s%s%s\n", str(v, "id"), str(v, "cgroup"),
+		   num(v, "cgroup_id"), str(v, "policy"), json_object_get(v, "pod") ? " pod " : "",
+		   json_object_get(v, "pod") ? str(v, "pod") : "");
+	json_decref(ans);
+	return CLI_OK;
+}

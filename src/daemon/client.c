@@ -1,0 +1,538 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Control-socket client, cgroup v2 helpers and the host checks of `plastron doctor`. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/bpf.h>
+#include <linux/magic.h>
+#include <linux/netlink.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifdef HAVE_LIBBPF
+#include <bpf/btf.h>
+#endif
+
+#include "client.h"
+#include "plastron/events.h"
+#include "plastron/gen.h"
+#include "shared/macro.h"
+
+#ifndef BPF_FS_MAGIC
+#define BPF_FS_MAGIC 0xcafe4a11
+#endif
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void pld_linebuf_free(struct pld_linebuf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+int pld_read_line(int fd, struct pld_linebuf *b, char **ret, int timeout_ms)
+{
+	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+
+	for (;;) {
+		char *nl = b->len ? memchr(b->data, '\n', b->len) : NULL;
+		if (nl) {
+			size_t n = (size_t)(nl - b->data);
+			char *s = strndup(b->data, n);
+			if (!s)
+				return -ENOMEM;
+			memmove(b->data, nl + 1, b->len - n - 1);
+			b->len -= n + 1;
+			*ret = s;
+			return 1;
+		}
+		if (b->len >= PLD_LINE_MAX)
+			return -E2BIG;
+		if (b->cap - b->len < 4096) {
+			size_t cap = b->cap ? b->cap * 2 : 8192;
+			char *p = realloc(b->data, cap);
+			if (!p)
+				return -ENOMEM;
+			b->data = p;
+			b->cap = cap;
+		}
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int wait = -1;
+		if (deadline >= 0) {
+			int64_t left = deadline - now_ms();
+			if (left < 0)
+				return -ETIMEDOUT;
+			wait = (int)left;
+		}
+		int r = poll(&pfd, 1, wait);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (r == 0)
+			return -ETIMEDOUT;
+		ssize_t k = read(fd, b->data + b->len, b->cap - b->len);
+		if (k < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return -errno;
+		}
+		if (k == 0)
+			return 0;
+		b->len += (size_t)k;
+	}
+}
+
+int pld_write_line(int fd, const char *s)
+{
+	size_t n = strlen(s);
+	size_t total = n + 1, done = 0;
+
+	while (done < total) {
+		ssize_t k;
+		if (done < n) {
+			struct iovec w[2] = { { (char *)s + done, n - done }, { "\n", 1 } };
+			k = writev(fd, w, 2);
+		} else {
+			k = write(fd, "\n", 1);
+		}
+		if (k < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return -errno;
+		}
+		done += (size_t)k;
+	}
+	return 0;
+}
+
+int pld_request(const char *socket_path, json_t *req, json_t **ret, int timeout_ms, char *err,
+		size_t errlen)
+{
+	_cleanup_close_ int fd = -1;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	_cleanup_free_ char *line = NULL;
+	_cleanup_free_ char *answer = NULL;
+	struct pld_linebuf b = { 0 };
+	json_error_t je;
+	int r;
+
+	if (strlen(socket_path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "socket path too long: %s", socket_path);
+		return -ENAMETOOLONG;
+	}
+	strcpy(sa.sun_path, socket_path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		r = -errno;
+		snprintf(err, errlen, "socket: %s", strerror(-r));
+		return r;
+	}
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		r = -errno;
+		snprintf(err, errlen, "cannot reach plastrond at %s: %s", socket_path,
+			 strerror(-r));
+		return r;
+	}
+	line = json_dumps(req, JSON_COMPACT);
+	if (!line)
+		return -ENOMEM;
+	r = pld_write_line(fd, line);
+	if (r < 0) {
+		snprintf(err, errlen, "writing to plastrond: %s", strerror(-r));
+		return r;
+	}
+	r = pld_read_line(fd, &b, &answer, timeout_ms);
+	pld_linebuf_free(&b);
+	if (r <= 0) {
+		if (r == 0)
+			r = -ECONNRESET;
+		snprintf(err, errlen, "no answer from plastrond at %s: %s", socket_path,
+			 r == -ECONNRESET ? "connection closed" : strerror(-r));
+		return r;
+	}
+	json_t *j = json_loads(answer, 0, &je);
+	if (!j || !json_is_object(j)) {
+		json_decref(j);
+		snprintf(err, errlen, "malformed answer from plastrond: %s", je.text);
+		return -EBADMSG;
+	}
+	*ret = j;
+	return 0;
+}
+
+/* ---- cgroups ------------------------------------------------------------ */
+int pld_cgroup2_mount(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[4096];
+	int r = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		/* id parent maj:min root mountpoint opts ... - fstype source superopts */
+		char *sep = strstr(line, " - ");
+		if (!sep || strncmp(sep + 3, "cgroup2 ", 8))
+			continue;
+		char *save = NULL, *tok = strtok_r(line, " ", &save);
+		for (int i = 0; tok && i < 4; i++)
+			tok = strtok_r(NULL, " ", &save);
+		if (!tok)
+			continue;
+		if ((size_t)snprintf(buf, len, "%s", tok) >= len) {
+			r = -ENAMETOOLONG;
+			break;
+		}
+		r = 0;
+		break;
+	}
+	fclose(f);
+	return r;
+}
+
+int pld_pid_cgroup(pid_t pid, char *buf, size_t len)
+{
+	char path[64], line[4096];
+	int r = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::", 3))
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		r = (size_t)snprintf(buf, len, "%s", line + 3) >= len ? -ENAMETOOLONG : 0;
+		break;
+	}
+	fclose(f);
+	return r;
+}
+
+int pld_cgroup_abs(const char *path, char *buf, size_t len)
+{
+	char mnt[256];
+	int r;
+
+	r = pld_cgroup2_mount(mnt, sizeof(mnt));
+	if (r < 0)
+		return r;
+	if (!strncmp(path, mnt, strlen(mnt)) &&
+	    (path[strlen(mnt)] == '/' || path[strlen(mnt)] == 0))
+		r = snprintf(buf, len, "%s", path);
+	else
+		r = snprintf(buf, len, "%s%s%s", mnt, path[0] == '/' ? "" : "/", path);
+	return (size_t)r >= len ? -ENAMETOOLONG : 0;
+}
+
+int pld_cgroup_id(const char *abs_path, uint64_t *ret)
+{
+	struct stat st;
+	struct statfs sf;
+
+	if (statfs(abs_path, &sf) < 0)
+		return -errno;
+	if (sf.f_type != CGROUP2_SUPER_MAGIC)
+		return -ENOTDIR;
+	if (stat(abs_path, &st) < 0)
+		return -errno;
+	*ret = st.st_ino;
+	return 0;
+}
+
+/* ---- doctor ------------------------------------------------------------- */
+static struct pld_check *add(struct pld_doctor *doc, const char *name, enum pld_check_state s,
+			     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static struct pld_check *add(struct pld_doctor *doc, const char *name, enum pld_check_state s,
+			     const char *fmt, ...)
+{
+	va_list ap;
+	struct pld_check *c;
+
+	if (doc->n >= PL_ARRAY_SIZE(doc->checks))
+		return NULL;
+	c = &doc->checks[doc->n++];
+	c->name = name;
+	c->state = s;
+	va_start(ap, fmt);
+	vsnprintf(c->detail, sizeof(c->detail), fmt, ap);
+	va_end(ap);
+	return c;
+}
+
+static int read_small(const char *path, char *buf, size_t len)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t k;
+
+	if (fd < 0)
+		return -errno;
+	k = read(fd, buf, len - 1);
+	if (k < 0)
+		return -errno;
+	buf[k] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
+/* r0 = ret; exit */
+static int prog_load(enum bpf_prog_type type, enum bpf_attach_type at, uint32_t btf_id, int ret,
+		     char *log, size_t loglen)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = ret },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr a;
+	int fd;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = type;
+	a.insns = (uint64_t)(uintptr_t)insns;
+	a.insn_cnt = 2;
+	a.license = (uint64_t)(uintptr_t) "GPL";
+	a.expected_attach_type = at;
+	a.attach_btf_id = btf_id;
+	if (log && loglen) {
+		log[0] = 0;
+		a.log_buf = (uint64_t)(uintptr_t)log;
+		a.log_size = (uint32_t)loglen;
+		a.log_level = 1;
+	}
+	fd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof(a));
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+static void check_bpf_lsm(struct pld_doctor *doc)
+{
+	char lsm[512] = "";
+	bool listed = false;
+
+	if (read_small("/sys/kernel/security/lsm", lsm, sizeof(lsm)) == 0) {
+		char copy[512], *save = NULL;
+		snprintf(copy, sizeof(copy), "%s", lsm);
+		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+			listed |= !strcmp(t, "bpf");
+	}
+	if (!listed) {
+		add(doc, "bpf-lsm", PLD_CHECK_INFO,
+		    "not active: 'bpf' is not in /sys/kernel/security/lsm (%s)",
+		    lsm[0] ? lsm : "unreadable");
+		return;
+	}
+#ifdef HAVE_LIBBPF
+	struct btf *btf = btf__load_vmlinux_btf();
+	if (!btf) {
+		add(doc, "bpf-lsm", PLD_CHECK_INFO,
+		    "not active: 'bpf' is listed but vmlinux BTF cannot be read, so no LSM "
+		    "program can load");
+		return;
+	}
+	int id = btf__find_by_name_kind(btf, "bpf_lsm_file_open", BTF_KIND_FUNC);
+	btf__free(btf);
+	if (id < 0) {
+		add(doc, "bpf-lsm", PLD_CHECK_INFO,
+		    "not active: vmlinux BTF has no bpf_lsm_file_open hook");
+		return;
+	}
+	int r = prog_load(BPF_PROG_TYPE_LSM, BPF_LSM_MAC, (uint32_t)id, 0, NULL, 0);
+	if (r < 0) {
+		add(doc, "bpf-lsm", PLD_CHECK_INFO,
+		    "not active: 'bpf' is listed in /sys/kernel/security/lsm but a trivial "
+		    "lsm/file_open program does not load (%s)",
+		    strerror(-r));
+		return;
+	}
+	doc->bpf_lsm = true;
+	add(doc, "bpf-lsm", PLD_CHECK_OK,
+	    "a trivial lsm/file_open program loads (no plastron enforcer uses it yet)");
+#else
+	add(doc, "bpf-lsm", PLD_CHECK_INFO,
+	    "not probed (built without libbpf); 'bpf' is listed in /sys/kernel/security/lsm");
+#endif
+}
+
+void pld_doctor_run(struct pld_doctor *doc)
+{
+	struct statfs sf;
+	char buf[512];
+	int r;
+
+	memset(doc, 0, sizeof(*doc));
+
+	if (access("/sys/kernel/btf/vmlinux", R_OK) == 0)
+		add(doc, "btf", PLD_CHECK_OK, "/sys/kernel/btf/vmlinux is present");
+	else
+		add(doc, "btf", PLD_CHECK_WARN, "/sys/kernel/btf/vmlinux is missing (%s)",
+		    strerror(errno));
+
+	r = pld_cgroup2_mount(doc->cgroup2, sizeof(doc->cgroup2));
+	if (r < 0) {
+		add(doc, "cgroup2", PLD_CHECK_FAIL, "no cgroup2 mount in /proc/self/mountinfo");
+	} else {
+		bool hybrid =
+		    statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type != CGROUP2_SUPER_MAGIC;
+		add(doc, "cgroup2", PLD_CHECK_OK, "cgroup v2 at %s (%s)", doc->cgroup2,
+		    hybrid ? "hybrid: v1 controllers at /sys/fs/cgroup" : "unified");
+	}
+
+	if (statfs("/sys/fs/bpf", &sf) == 0 && sf.f_type == BPF_FS_MAGIC)
+		add(doc, "bpffs", PLD_CHECK_OK,
+		    "bpffs mounted at /sys/fs/bpf (pins survive the agent)");
+	else
+		add(doc, "bpffs", PLD_CHECK_WARN, "/sys/fs/bpf is not a bpffs mount");
+
+	r = prog_load(BPF_PROG_TYPE_CGROUP_SOCK, BPF_CGROUP_INET_SOCK_CREATE, 0, 1, NULL, 0);
+	if (r == 0 && !doc->cgroup2[0])
+		r = -ENOENT;
+	if (r == 0) {
+		doc->cgroup_bpf = true;
+		add(doc, "cgroup-bpf", PLD_CHECK_OK,
+		    "cgroup socket/connect/sendmsg/sysctl/device programs can load");
+	} else {
+		add(doc, "cgroup-bpf", PLD_CHECK_FAIL, "a trivial cgroup/sock_create program: %s",
+		    strerror(-r));
+	}
+
+	check_bpf_lsm(doc);
+
+	doc->landlock_abi = pl_landlock_abi();
+	doc->landlock = doc->landlock_abi > 0;
+	if (doc->landlock)
+		add(doc, "landlock", PLD_CHECK_OK, "Landlock ABI %d%s", doc->landlock_abi,
+		    doc->landlock_abi >= 7 ? " (denials are audited)" : "");
+	else
+		add(doc, "landlock", PLD_CHECK_WARN, "Landlock is not available");
+
+	if (read_small("/proc/sys/kernel/seccomp/actions_avail", buf, sizeof(buf)) == 0) {
+		bool errno_ok = strstr(buf, "errno") != NULL, log_ok = strstr(buf, "log") != NULL;
+		doc->seccomp = errno_ok;
+		add(doc, "seccomp", errno_ok ? PLD_CHECK_OK : PLD_CHECK_FAIL, "actions: %s%s", buf,
+		    log_ok ? "" : " (no 'log': audit mode cannot be carried by seccomp)");
+	} else {
+		add(doc, "seccomp", PLD_CHECK_FAIL,
+		    "/proc/sys/kernel/seccomp/actions_avail is unreadable (%s)", strerror(errno));
+	}
+	doc->caps = true;
+	add(doc, "caps", PLD_CHECK_OK, "capability bounding set can be reduced per container");
+
+	struct pl_audit *au = NULL;
+	struct pl_diag d = { 0 };
+	r = pl_audit_open(&au, &d);
+	pl_diag_clear(&d);
+	if (r == 0) {
+		doc->audit = true;
+		pl_audit_close(au);
+		add(doc, "audit", PLD_CHECK_OK,
+		    "audit netlink read-only group readable (seccomp and Landlock events)");
+	} else {
+		add(doc, "audit", PLD_CHECK_WARN,
+		    "audit netlink group not readable (%s): seccomp/Landlock denials still apply "
+		    "but produce no events",
+		    strerror(-r));
+	}
+
+	if (access("/sys/kernel/security/apparmor", F_OK) == 0)
+		add(doc, "apparmor", PLD_CHECK_INFO,
+		    "AppArmor is in the kernel; plastron generates profiles but does not load "
+		    "them");
+	else
+		add(doc, "apparmor", PLD_CHECK_INFO,
+		    "AppArmor is not in the kernel: profiles are generated as text only");
+}
+
+static const char *state_name(enum pld_check_state s)
+{
+	switch (s) {
+	case PLD_CHECK_OK:
+		return "ok";
+	case PLD_CHECK_INFO:
+		return "info";
+	case PLD_CHECK_WARN:
+		return "warn";
+	case PLD_CHECK_FAIL:
+		return "FAIL";
+	}
+	return "?";
+}
+
+#define NON_INET_NOTE                                                                          \
+	"rules about non-inet socket families (unix, AF_ALG, packet, netlink) are carried by " \
+	"seccomp on socket()/socketpair() arguments: they apply from the container's first "   \
+	"instruction but cannot switch mode live (a new mode needs a container restart)"
+
+void pld_doctor_print(const struct pld_doctor *doc, FILE *out)
+{
+	for (size_t i = 0; i < doc->n; i++)
+		fprintf(out, "%-5s %-11s %s\n", state_name(doc->checks[i].state),
+			doc->checks[i].name, doc->checks[i].detail);
+	fprintf(out, "\nactive enforcers:");
+	if (doc->seccomp)
+		fprintf(out, " seccomp");
+	if (doc->caps)
+		fprintf(out, " caps");
+	if (doc->landlock)
+		fprintf(out, " landlock(abi %d)", doc->landlock_abi);
+	if (doc->cgroup_bpf)
+		fprintf(out, " cgroup-bpf");
+	if (doc->bpf_lsm)
+		fprintf(out, " bpf-lsm(probe only)");
+	fprintf(out, "\nnot active:");
+	if (!doc->cgroup_bpf)
+		fprintf(out, " cgroup-bpf");
+	if (!doc->bpf_lsm)
+		fprintf(out, " bpf-lsm");
+	if (!doc->landlock)
+		fprintf(out, " landlock");
+	fprintf(out, " apparmor\n");
+	fprintf(out, "note: " NON_INET_NOTE ".\n");
+}
+
+json_t *pld_doctor_json(const struct pld_doctor *doc)
+{
+	json_t *o = json_object(), *checks = json_array(), *en = json_object();
+
+	for (size_t i = 0; i < doc->n; i++)
+		json_array_append_new(checks,
+				      json_pack("{s:s,s:s,s:s}", "name", doc->checks[i].name,
+						"state", state_name(doc->checks[i].state), "detail",
+						doc->checks[i].detail));
+	json_object_set_new(en, "seccomp", json_boolean(doc->seccomp));
+	json_object_set_new(en, "caps", json_boolean(doc->caps));
+	json_object_set_new(en, "landlock", json_boolean(doc->landlock));
+	json_object_set_new(en, "cgroup-bpf", json_boolean(doc->cgroup_bpf));
+	json_object_set_new(en, "bpf-lsm", json_boolean(doc->bpf_lsm));
+	json_object_set_new(en, "apparmor", json_false());
+	json_object_set_new(o, "checks", checks);
+	json_object_set_new(o, "enforcers", en);
+	json_object_set_new(o, "landlock_abi", json_integer(doc->landlock_abi));
+	json_object_set_new(o, "cgroup2", json_string(doc->cgroup2));
+	json_object_set_new(o, "note", json_string(NON_INET_NOTE));
+	return o;
+}

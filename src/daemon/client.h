@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Shared by plastrond, plastron-runtime and the CLI verbs that talk to the
+ * agent (doctor, status, attach, mode): default paths, the control-socket
+ * client (line-delimited JSON), cgroup v2 helpers and the host checks of
+ * `plastron doctor`. Internal; no libbpf needed (the BPF-LSM probe uses it
+ * only when built with HAVE_LIBBPF).
+ *
+ * Protocol: one JSON object per line each way. Requests carry "op"
+ * (status, attach, detach, mode, register); answers carry "ok" (bool) and
+ * either the result fields or "error" (a one-line message).
+ */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#define PLD_SOCKET "/run/plastron/plastrond.sock"
+#define PLD_POLICY_DIR "/etc/plastron/policies.d"
+#define PLD_LOG "/var/log/plastron/violations.log"
+#define PLD_LINE_MAX (1u << 20) /* longest protocol line */
+
+/* Send `req` (not consumed) to the agent at `socket_path` and wait up to
+ * `timeout_ms` for the answer. Returns 0 with *ret (the answer object, ok or
+ * not), or a negative errno with a one-line reason in `err`. */
+int pld_request(const char *socket_path, json_t *req, json_t **ret, int timeout_ms, char *err,
+		size_t errlen);
+
+/* Read one line (without the newline) from `fd` into a malloc'd string,
+ * buffering in `buf` (*len bytes pending). Returns 1 with a line, 0 at end
+ * of file, negative errno on failure or timeout (-ETIMEDOUT). */
+struct pld_linebuf {
+	char *data;
+	size_t len, cap;
+};
+int pld_read_line(int fd, struct pld_linebuf *b, char **ret, int timeout_ms);
+void pld_linebuf_free(struct pld_linebuf *b);
+/* Write all of `s` and a newline. */
+int pld_write_line(int fd, const char *s);
+
+/* The cgroup v2 mount point (fstype cgroup2 in /proc/self/mountinfo). */
+int pld_cgroup2_mount(char *buf, size_t len);
+/* The cgroup v2 path of `pid` ("/docker/abc", from the "0::" line). */
+int pld_pid_cgroup(pid_t pid, char *buf, size_t len);
+/* The cgroup id (inode of the cgroup2 directory) of an absolute path. */
+int pld_cgroup_id(const char *abs_path, uint64_t *ret);
+/* Absolute path of a cgroup given either absolute, or relative to the
+ * cgroup2 mount. */
+int pld_cgroup_abs(const char *path, char *buf, size_t len);
+
+/* ---- doctor ------------------------------------------------------------- */
+enum pld_check_state { PLD_CHECK_OK, PLD_CHECK_INFO, PLD_CHECK_WARN, PLD_CHECK_FAIL };
+
+struct pld_check {
+	const char *name;
+	enum pld_check_state state;
+	char detail[512];
+};
+
+struct pld_doctor {
+	struct pld_check checks[16];
+	size_t n;
+	/* What can enforce on this host. */
+	bool seccomp, landlock, caps, cgroup_bpf, bpf_lsm, audit;
+	int landlock_abi;
+	char cgroup2[256];
+};
+
+/* Run every host check (no side effects beyond loading and unloading a
+ * trivial BPF program for the BPF-LSM probe). */
+void pld_doctor_run(struct pld_doctor *doc);
+/* Human report (checks, then the active enforcers and the note about
+ * non-inet socket families). */
+void pld_doctor_print(const struct pld_doctor *doc, FILE *out);
+json_t *pld_doctor_json(const struct pld_doctor *doc);

@@ -1,0 +1,2062 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * plastrond: the node agent.
+ *
+ * Owns the cgroup-BPF enforcer (installed once, pinned, re-adopted after a
+ * restart), the policies of a directory (validated, reloaded on change; a
+ * broken new version is refused and the previous one keeps enforcing), the
+ * container registry (cgroup v2 id -> policy, persisted next to the control
+ * socket), and one JSON-lines violation log fed by the enforcer's ring
+ * buffer and the audit netlink group (seccomp, Landlock). Single-threaded:
+ * one epoll loop.
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "config.h"
+#include "enforcer.h"
+#include "plastron/bpf.h"
+#include "plastron/events.h"
+#include "plastron/gen.h"
+#include "plastron/policy.h"
+#include "shared/macro.h"
+
+#define SWEEP_INTERVAL_MS 2000
+#define MAX_CLIENTS 64
+
+struct pfile {
+	char *path;
+	struct pl_policy_set *set;
+	bool watched; /* from the policy directory (vs. `plastron attach --policy FILE`) */
+	char *source; /* text of the version in force (handed to plastron-runtime) */
+	size_t source_len;
+	char *error; /* last refused version's first error, NULL when none */
+};
+
+struct policy {
+	char *name;
+	uint32_t id;
+	struct pfile *file;
+	const struct pl_policy *p;
+	struct pl_sc_profile *prof; /* for naming seccomp rules in events */
+	size_t n_bpf_entries;
+	bool observe; /* mode set as "observe" (cgroup-bpf: audit) */
+	bool loaded;  /* present in the enforcer */
+};
+
+struct container {
+	uint64_t cgid;
+	char *cgroup; /* v2 path relative to the mount, "/docker/abc" */
+	char *policy; /* policy name */
+	char *id, *name;
+	char *pod, *ns, *cname;
+	json_t *annotations;
+};
+
+struct metric {
+	char *rule, *action, *enforcer;
+	uint64_t n;
+};
+
+struct client {
+	int fd;
+	struct pld_linebuf b;
+};
+
+struct domain {
+	uint64_t domain;
+	uint64_t cgid;
+};
+
+static struct {
+	const char *pin_dir, *policy_dir, *socket, *log, *state, *metrics;
+	uint64_t log_max;
+	int log_backups;
+	struct pl_cg_enforcer *e;
+	struct pl_audit *audit;
+	int epfd, listen_fd, ino_fd, sig_fd, metrics_fd;
+	struct pfile **files;
+	size_t n_files;
+	struct policy **pols;
+	size_t n_pols;
+	struct container **ctrs;
+	size_t n_ctrs;
+	struct metric *metrics_v;
+	size_t n_metrics;
+	struct client *clients[MAX_CLIENTS];
+	struct domain domains[256];
+	size_t n_domains;
+	json_t *saved_ids; /* name -> {id, observe} from the state file */
+	FILE *logf;
+	uint64_t log_size;
+	uint64_t events_logged, audit_lost, audit_errors, unattributed;
+	time_t started;
+	bool readopted;
+	volatile bool stop;
+} A = { .listen_fd = -1, .ino_fd = -1, .sig_fd = -1, .metrics_fd = -1, .epfd = -1 };
+
+/* ---- agent log (stderr) ------------------------------------------------- */
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+	char ts[32];
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fprintf(stderr, "%s plastrond[%d]: ", ts, (int)getpid());
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void say_diag(const char *what, struct pl_diag *d)
+{
+	for (const struct pl_diag_entry *x = d->head; x; x = x->next) {
+		char *s = pl_diag_format(x);
+		if (s) {
+			say("%s: %s", what, s);
+			free(s);
+		}
+	}
+}
+
+/* First error of `d` as one line (malloc'd). */
+static char *diag_first(struct pl_diag *d)
+{
+	for (const struct pl_diag_entry *x = d->head; x; x = x->next)
+		if (x->severity == PL_SEV_ERROR)
+			return pl_diag_format(x);
+	return strdup("unknown error");
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int mkdir_parent(const char *path)
+{
+	char buf[PATH_MAX];
+	snprintf(buf, sizeof(buf), "%s", path);
+	return mkdir_p(dirname(buf), 0755);
+}
+
+/* ---- lookups ------------------------------------------------------------ */
+static struct policy *policy_by_name(const char *name)
+{
+	for (size_t i = 0; i < A.n_pols; i++)
+		if (!strcmp(A.pols[i]->name, name))
+			return A.pols[i];
+	/* "namespace/name" */
+	const char *slash = strchr(name, '/');
+	if (slash)
+		for (size_t i = 0; i < A.n_pols; i++)
+			if (!strcmp(A.pols[i]->name, slash + 1) && A.pols[i]->p &&
+			    A.pols[i]->p->namespace_ &&
+			    strlen(A.pols[i]->p->namespace_) == (size_t)(slash - name) &&
+			    !strncmp(A.pols[i]->p->namespace_, name, (size_t)(slash - name)))
+				return A.pols[i];
+	return NULL;
+}
+
+static struct policy *policy_by_id(uint32_t id)
+{
+	for (size_t i = 0; i < A.n_pols; i++)
+		if (A.pols[i]->id == id)
+			return A.pols[i];
+	return NULL;
+}
+
+static struct container *container_by_cgid(uint64_t id)
+{
+	for (size_t i = 0; i < A.n_ctrs; i++)
+		if (A.ctrs[i]->cgid == id)
+			return A.ctrs[i];
+	return NULL;
+}
+
+/* The registered container whose cgroup is `path` or an ancestor of it. */
+static struct container *container_by_path(const char *path)
+{
+	struct container *best = NULL;
+	size_t best_len = 0;
+
+	for (size_t i = 0; i < A.n_ctrs; i++) {
+		size_t n = strlen(A.ctrs[i]->cgroup);
+		if (strncmp(path, A.ctrs[i]->cgroup, n) || (path[n] != 0 && path[n] != '/'))
+			continue;
+		if (n >= best_len) {
+			best = A.ctrs[i];
+			best_len = n;
+		}
+	}
+	return best;
+}
+
+/* Pids seen in containers (the registered init pid, event pids), so that
+ * an audit record of a process that exited meanwhile is still attributed. */
+static struct {
+	int pid;
+	uint64_t cgid;
+} known_pids[1024];
+static size_t n_known, known_next;
+
+static void pid_remember(int pid, uint64_t cgid)
+{
+	for (size_t i = 0; i < n_known; i++)
+		if (known_pids[i].pid == pid) {
+			known_pids[i].cgid = cgid;
+			return;
+		}
+	size_t slot = n_known < PL_ARRAY_SIZE(known_pids)
+			  ? n_known++
+			  : known_next++ % PL_ARRAY_SIZE(known_pids);
+	known_pids[slot].pid = pid;
+	known_pids[slot].cgid = cgid;
+}
+
+static struct container *container_by_pid(int pid)
+{
+	char path[PATH_MAX];
+	struct container *c = NULL;
+
+	if (pid <= 0)
+		return NULL;
+	if (pld_pid_cgroup(pid, path, sizeof(path)) == 0)
+		c = container_by_path(path);
+	if (c) {
+		pid_remember(pid, c->cgid);
+		return c;
+	}
+	for (size_t i = 0; i < n_known; i++)
+		if (known_pids[i].pid == pid)
+			return container_by_cgid(known_pids[i].cgid);
+	return NULL;
+}
+
+static uint32_t policy_next_id(void)
+{
+	for (uint32_t id = 1; id < PL_CG_MAX_POLICIES; id++) {
+		bool used = policy_by_id(id) != NULL;
+		const char *k;
+		json_t *v;
+		json_object_foreach(A.saved_ids, k, v)
+		{
+			if (json_integer_value(json_object_get(v, "id")) == id &&
+			    !policy_by_name(k))
+				used = true;
+		}
+		if (!used)
+			return id;
+	}
+	return 0;
+}
+
+/* ---- state file --------------------------------------------------------- */
+static void state_save(void)
+{
+	json_t *root = json_object(), *pols = json_object(), *ctrs = json_array();
+	char tmp[PATH_MAX];
+
+	for (size_t i = 0; i < A.n_pols; i++)
+		json_object_set_new(pols, A.pols[i]->name,
+				    json_pack("{s:I,s:b}", "id", (json_int_t)A.pols[i]->id,
+					      "observe", A.pols[i]->observe));
+	/* Ids of policies that went away stay reserved while a container uses them. */
+	const char *k;
+	json_t *v;
+	json_object_foreach(A.saved_ids, k, v)
+	{
+		if (!json_object_get(pols, k))
+			json_object_set(pols, k, v);
+	}
+	for (size_t i = 0; i < A.n_ctrs; i++) {
+		struct container *c = A.ctrs[i];
+		json_array_append_new(ctrs, json_pack("{s:I,s:s,s:s,s:s?,s:s?,s:O?}", "cgroup_id",
+						      (json_int_t)c->cgid, "cgroup", c->cgroup,
+						      "policy", c->policy, "id", c->id, "name",
+						      c->name, "annotations", c->annotations));
+	}
+	json_object_set_new(root, "policies", pols);
+	json_object_set_new(root, "containers", ctrs);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", A.state);
+	if (json_dump_file(root, tmp, JSON_INDENT(1)) < 0 || rename(tmp, A.state) < 0)
+		say("cannot write state %s: %s", A.state, strerror(errno));
+	json_decref(root);
+}
+
+/* ---- violation log ------------------------------------------------------ */
+static int log_open(void)
+{
+	struct stat st;
+
+	if (A.logf)
+		fclose(A.logf);
+	A.logf = fopen(A.log, "ae");
+	if (!A.logf)
+		return -errno;
+	setvbuf(A.logf, NULL, _IOLBF, 0);
+	A.log_size = fstat(fileno(A.logf), &st) == 0 ? (uint64_t)st.st_size : 0;
+	return 0;
+}
+
+static void log_rotate(void)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+
+	for (int i = A.log_backups; i >= 1; i--) {
+		if (i == 1)
+			snprintf(from, sizeof(from), "%s", A.log);
+		else
+			snprintf(from, sizeof(from), "%s.%d", A.log, i - 1);
+		snprintf(to, sizeof(to), "%s.%d", A.log, i);
+		if (rename(from, to) < 0 && errno != ENOENT)
+			say("rotate %s: %s", from, strerror(errno));
+	}
+	if (A.log_backups == 0 && truncate(A.log, 0) < 0)
+		say("truncate %s: %s", A.log, strerror(errno));
+	if (log_open() < 0)
+		say("cannot reopen %s: %s", A.log, strerror(errno));
+}
+
+static void metric_count(const char *rule, const char *action, const char *enforcer)
+{
+	for (size_t i = 0; i < A.n_metrics; i++) {
+		struct metric *m = &A.metrics_v[i];
+		if (!strcmp(m->rule, rule) && !strcmp(m->action, action) &&
+		    !strcmp(m->enforcer, enforcer)) {
+			m->n++;
+			return;
+		}
+	}
+	struct metric *v = realloc(A.metrics_v, (A.n_metrics + 1) * sizeof(*v));
+	if (!v)
+		return;
+	A.metrics_v = v;
+	v[A.n_metrics++] = (struct metric){ strdup(rule), strdup(action), strdup(enforcer), 1 };
+}
+
+static void iso_time(int64_t ms, char *buf, size_t len)
+{
+	time_t s = (time_t)(ms / 1000);
+	struct tm tm;
+	char b[32];
+
+	gmtime_r(&s, &tm);
+	strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%03dZ", b, (int)(ms % 1000));
+}
+
+/* Write one event: `o` gets the container fields and is consumed. */
+static void log_event(json_t *o, struct container *c, int64_t time_ms)
+{
+	char ts[48];
+
+	iso_time(time_ms, ts, sizeof(ts));
+	json_object_set_new(o, "time", json_string(ts));
+	if (c) {
+		json_object_set_new(o, "container_id", json_string(c->id ? c->id : ""));
+		json_object_set_new(o, "container_name", json_string(c->name ? c->name : ""));
+		if (c->pod)
+			json_object_set_new(o, "pod", json_string(c->pod));
+		if (c->ns)
+			json_object_set_new(o, "namespace", json_string(c->ns));
+		if (c->cname)
+			json_object_set_new(o, "container", json_string(c->cname));
+		json_object_set_new(o, "cgroup", json_string(c->cgroup));
+		if (!json_object_get(o, "policy"))
+			json_object_set_new(o, "policy", json_string(c->policy));
+	}
+	metric_count(json_string_value(json_object_get(o, "rule")) ?: "",
+		     json_string_value(json_object_get(o, "action")) ?: "",
+		     json_string_value(json_object_get(o, "enforcer")) ?: "");
+	char *line = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	if (!line)
+		return;
+	if (A.logf) {
+		size_t n = strlen(line) + 1;
+		if (A.log_max && A.log_size + n > A.log_max)
+			log_rotate();
+		if (A.logf && fprintf(A.logf, "%s\n", line) > 0)
+			A.log_size += n;
+	}
+	A.events_logged++;
+	free(line);
+}
+
+/* ---- enforcer events ---------------------------------------------------- */
+static const char *hook_syscall(uint8_t hook)
+{
+	switch (hook) {
+	case PL_CG_HOOK_SOCK_CREATE:
+		return "socket";
+	case PL_CG_HOOK_CONNECT4:
+	case PL_CG_HOOK_CONNECT6:
+		return "connect";
+	case PL_CG_HOOK_SENDMSG4:
+	case PL_CG_HOOK_SENDMSG6:
+		return "sendmsg";
+	case PL_CG_HOOK_SYSCTL:
+		return "write";
+	case PL_CG_HOOK_DEV:
+		return "device";
+	}
+	return "?";
+}
+
+static int on_cg_event(void *userdata, const struct pl_cg_event *ev)
+{
+	struct timespec mono, real;
+	struct container *c = container_by_cgid(ev->cgroup_id);
+	struct policy *pol = policy_by_id(ev->policy);
+	char buf[256], comm[17];
+	json_t *o = json_object();
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	int64_t now_mono = (int64_t)mono.tv_sec * 1000000000 + mono.tv_nsec;
+	int64_t now_real = (int64_t)real.tv_sec * 1000 + real.tv_nsec / 1000000;
+	int64_t t = now_real - (now_mono - (int64_t)ev->ts_ns) / 1000000;
+
+	if (!c)
+		c = container_by_pid((int)ev->pid);
+	else
+		pid_remember((int)ev->pid, c->cgid);
+	memcpy(comm, ev->comm, 16);
+	comm[16] = 0;
+	json_object_set_new(o, "enforcer", json_string("cgroup-bpf"));
+	json_object_set_new(o, "action",
+			    json_string(ev->action == PL_CG_ALLOW_LOG ? "AUDIT" : "DENIED"));
+	json_object_set_new(
+	    o, "rule", json_stringn(ev->rule_name, strnlen(ev->rule_name, sizeof(ev->rule_name))));
+	if (pol)
+		json_object_set_new(o, "policy", json_string(pol->name));
+	json_object_set_new(o, "syscall", json_string(hook_syscall(ev->hook)));
+	json_object_set_new(o, "pid", json_integer(ev->pid));
+	json_object_set_new(o, "comm", json_string(comm));
+	json_object_set_new(o, "cgroup_id", json_integer((json_int_t)ev->cgroup_id));
+	json_object_set_new(o, "mode",
+			    json_string(pol && pol->observe && ev->mode == PL_CG_MODE_AUDIT
+					    ? "observe"
+					    : pl_bpf_mode_name(ev->mode)));
+	switch (ev->hook) {
+	case PL_CG_HOOK_SOCK_CREATE:
+		snprintf(buf, sizeof(buf), "%s %s protocol %u",
+			 pl_af_name((int)ev->u.sock.family) ?: "?",
+			 pl_sock_type_name((int)ev->u.sock.type) ?: "?", ev->u.sock.protocol);
+		json_object_set_new(o, "socket", json_string(buf));
+		break;
+	case PL_CG_HOOK_CONNECT4:
+	case PL_CG_HOOK_SENDMSG4:
+	case PL_CG_HOOK_CONNECT6:
+	case PL_CG_HOOK_SENDMSG6: {
+		char a[INET6_ADDRSTRLEN];
+		bool v6 = ev->u.net.family == AF_INET6;
+		inet_ntop(v6 ? AF_INET6 : AF_INET, ev->u.net.addr, a, sizeof(a));
+		snprintf(buf, sizeof(buf), v6 ? "[%s]:%u" : "%s:%u", a, ev->u.net.port);
+		json_object_set_new(o, "address", json_string(buf));
+		break;
+	}
+	case PL_CG_HOOK_SYSCTL:
+		snprintf(buf, sizeof(buf), "/proc/sys/%.*s", (int)sizeof(ev->u.sysctl.name),
+			 ev->u.sysctl.name);
+		json_object_set_new(o, "path", json_string(buf));
+		break;
+	case PL_CG_HOOK_DEV:
+		snprintf(buf, sizeof(buf), "%c %u:%u", ev->u.dev.type == 1 ? 'b' : 'c',
+			 ev->u.dev.major, ev->u.dev.minor);
+		json_object_set_new(o, "path", json_string(buf));
+		break;
+	}
+	if (!c)
+		A.unattributed++;
+	log_event(o, c, t);
+	return 0;
+}
+
+/* ---- audit events (seccomp, Landlock) ----------------------------------- */
+static void domain_remember(uint64_t domain, uint64_t cgid)
+{
+	size_t slot =
+	    A.n_domains < PL_ARRAY_SIZE(A.domains) ? A.n_domains++ : (size_t)(domain % A.n_domains);
+	A.domains[slot] = (struct domain){ domain, cgid };
+}
+
+static struct container *container_by_domain(uint64_t domain)
+{
+	for (size_t i = 0; i < A.n_domains; i++)
+		if (A.domains[i].domain == domain)
+			return container_by_cgid(A.domains[i].cgid);
+	return NULL;
+}
+
+/*
+ * Audit records of seccomp carry the syscall but not its arguments: when
+ * several rules of the profile act on the same syscall (socket() for
+ * disable-icmp and copy-fail-mitigation), every candidate is named,
+ * joined by '|', and "rule_ambiguous" is set. Never a guess.
+ */
+static void seccomp_candidates(const struct pl_sc_profile *prof, const char *syscall, char *rule,
+			       size_t len, json_t *o)
+{
+	char buf[256] = "";
+	size_t n = 0;
+
+	for (size_t i = 0; i < prof->n_syscalls; i++) {
+		const struct pl_sc_syscall *sc = &prof->syscalls[i];
+		if (!sc->origin || sc->action == PL_SC_ACT_ALLOW)
+			continue;
+		bool hit = false;
+		for (size_t j = 0; j < sc->n_names && !hit; j++)
+			hit = !strcmp(sc->names[j], syscall);
+		if (!hit)
+			continue;
+		/* distinct origins only */
+		char probe[160];
+		snprintf(probe, sizeof(probe), "|%s|", sc->origin);
+		char wrapped[260];
+		snprintf(wrapped, sizeof(wrapped), "|%s|", buf);
+		if (strstr(wrapped, probe))
+			continue;
+		size_t used = strlen(buf);
+		snprintf(buf + used, sizeof(buf) - used, "%s%s", used ? "|" : "", sc->origin);
+		n++;
+	}
+	if (n > 1) {
+		snprintf(rule, len, "%s", buf);
+		json_object_set_new(o, "rule_ambiguous", json_true());
+	}
+}
+
+static void on_audit_record(const struct pl_audit_record *rec)
+{
+	struct pl_event ev;
+	struct container *c;
+	struct policy *pol;
+
+	if (pl_event_parse(rec->type, rec->text, &ev) != 1)
+		return;
+	if (ev.enforcer == PL_EVENT_LANDLOCK && ev.status[0]) {
+		/* Domain status: remember which container created it. */
+		if (!strcmp(ev.status, "allocated")) {
+			c = container_by_pid(ev.domain_pid ? ev.domain_pid : ev.pid);
+			if (c)
+				domain_remember(ev.domain, c->cgid);
+		}
+		return;
+	}
+	c = ev.pid ? container_by_pid(ev.pid) : NULL;
+	if (!c && ev.enforcer == PL_EVENT_LANDLOCK)
+		c = container_by_domain(ev.domain);
+	if (!c)
+		return; /* not a container of ours */
+	pol = policy_by_name(c->policy);
+	if (ev.enforcer == PL_EVENT_SECCOMP && pol && pol->prof)
+		pl_event_set_rule_from_profile(&ev, pol->prof);
+	if (ev.enforcer == PL_EVENT_LANDLOCK && !ev.rule[0])
+		snprintf(ev.rule, sizeof(ev.rule), "spec.plastron.landlock");
+
+	json_t *o = json_object();
+	json_object_set_new(o, "enforcer", json_string(pl_enforcer_kind_name(ev.enforcer)));
+	json_object_set_new(o, "action", json_string(pl_event_action_name(ev.action)));
+	if (ev.enforcer == PL_EVENT_SECCOMP && pol && pol->prof && ev.syscall[0] &&
+	    ev.action != PL_EVENT_ALLOWED)
+		seccomp_candidates(pol->prof, ev.syscall, ev.rule, sizeof(ev.rule), o);
+	json_object_set_new(o, "rule", json_string(ev.rule));
+	if (ev.syscall[0])
+		json_object_set_new(o, "syscall", json_string(ev.syscall));
+	if (ev.path[0])
+		json_object_set_new(o, "path", json_string(ev.path));
+	if (ev.object[0])
+		json_object_set_new(o, "address", json_string(ev.object));
+	if (ev.blockers[0])
+		json_object_set_new(o, "blockers", json_string(ev.blockers));
+	if (ev.pid)
+		json_object_set_new(o, "pid", json_integer(ev.pid));
+	json_object_set_new(o, "comm", json_string(ev.comm));
+	if (ev.exe[0])
+		json_object_set_new(o, "exe", json_string(ev.exe));
+	json_object_set_new(o, "cgroup_id", json_integer((json_int_t)c->cgid));
+	log_event(o, c, ev.time_ms);
+}
+
+static void drain_audit(void)
+{
+	struct pl_audit_record rec;
+	int r;
+
+	if (!A.audit)
+		return;
+	for (int i = 0; i < 4096; i++) {
+		r = pl_audit_read(A.audit, &rec, 0);
+		if (r == 0)
+			return;
+		if (r == -ENOBUFS) {
+			A.audit_lost++;
+			say("audit records lost (socket buffer overflow); counted in "
+			    "plastron_audit_lost_total");
+			continue;
+		}
+		if (r < 0) {
+			A.audit_errors++;
+			return;
+		}
+		on_audit_record(&rec);
+	}
+}
+
+/* ---- policies ----------------------------------------------------------- */
+struct built {
+	const struct pl_policy *p;
+	struct pl_bpf_tables *t;
+	struct pl_sc_profile *prof;
+};
+
+static bool policy_file_name(const char *name)
+{
+	size_t n = strlen(name);
+	if (name[0] == '.')
+		return false;
+	return (n > 5 && !strcmp(name + n - 5, ".yaml")) ||
+	       (n > 4 && !strcmp(name + n - 4, ".yml")) ||
+	       (n > 5 && !strcmp(name + n - 5, ".json"));
+}
+
+static char *read_file(const char *path, size_t *ret_len)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (!f)
+		return NULL;
+	FILE *m = open_memstream(&buf, &len);
+	if (m) {
+		char chunk[8192];
+		size_t k;
+		while ((k = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			fwrite(chunk, 1, k, m);
+		fclose(m);
+	}
+	fclose(f);
+	*ret_len = len;
+	return buf;
+}
+
+/* Names whose lifetime must exceed any policy set (diagnostic positions). */
+static const char *intern(const char *s)
+{
+	static char **v;
+	static size_t n;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i], s))
+			return v[i];
+	char **nv = realloc(v, (n + 1) * sizeof(*nv));
+	if (!nv)
+		return s;
+	v = nv;
+	v[n] = strdup(s);
+	return v[n] ? v[n++] : s;
+}
+
+static struct pfile *pfile_find(const char *path)
+{
+	for (size_t i = 0; i < A.n_files; i++)
+		if (!strcmp(A.files[i]->path, path))
+			return A.files[i];
+	return NULL;
+}
+
+static void policy_drop(struct policy *pol)
+{
+	struct pl_diag d = { 0 };
+	if (pol->loaded && pl_enforcer_remove_policy(A.e, pol->id, &d) < 0)
+		say_diag("remove policy", &d);
+	pl_diag_clear(&d);
+	for (size_t i = 0; i < A.n_pols; i++)
+		if (A.pols[i] == pol) {
+			memmove(&A.pols[i], &A.pols[i + 1], (A.n_pols - i - 1) * sizeof(*A.pols));
+			A.n_pols--;
+			break;
+		}
+	pl_sc_profile_free(pol->prof);
+	free(pol->name);
+	free(pol);
+}
+
+/*
+ * Load (or reload) one policy file. Everything is built first; only when
+ * every policy of the file validates and generates are the enforcer's
+ * tables replaced. On failure the previous version stays in force and the
+ * error is kept for `status`. Returns 0 or a negative errno with `err`.
+ */
+static int pfile_load(const char *path, bool watched, char **err)
+{
+	struct pl_diag d = { 0 };
+	struct pl_policy_set *set = NULL;
+	struct built *b = NULL;
+	struct pfile *pf = pfile_find(path);
+	_cleanup_free_ char *source = NULL;
+	size_t source_len = 0;
+	int r;
+
+	*err = NULL;
+	source = read_file(path, &source_len);
+	if (!source) {
+		r = pl_error(&d, -errno, NULL, NULL, "cannot read %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	/* Positions in the set borrow the name: it must live as long as the set. */
+	r = pl_policy_set_load_buffer(intern(path), source, source_len, &set, &d);
+	if (r < 0)
+		goto fail;
+	b = calloc(set->n ? set->n : 1, sizeof(*b));
+	if (!b) {
+		r = pl_error(&d, -ENOMEM, NULL, NULL, "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < set->n; i++) {
+		const struct pl_policy *p = set->policies[i];
+		struct policy *other = policy_by_name(p->name);
+		b[i].p = p;
+		if (other && other->file != pf) {
+			r = pl_error(&d, -EEXIST, &p->pos, "metadata.name",
+				     "policy '%s' is already defined in %s", p->name,
+				     other->file->path);
+			goto fail;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(set->policies[j]->name, p->name)) {
+				r = pl_error(&d, -EEXIST, &p->pos, "metadata.name",
+					     "policy '%s' is defined twice in this file", p->name);
+				goto fail;
+			}
+		r = pl_gen_cgroup_bpf(p, NULL, NULL, &b[i].t, &d);
+		if (r < 0)
+			goto fail;
+		r = pl_gen_seccomp(p, NULL, &b[i].prof, &d);
+		if (r < 0)
+			goto fail;
+	}
+	/* Assign ids and push the tables. */
+	for (size_t i = 0; i < set->n; i++) {
+		struct policy *pol = policy_by_name(b[i].p->name);
+		bool fresh = false;
+		if (!pol) {
+			json_t *saved = json_object_get(A.saved_ids, b[i].p->name);
+			pol = calloc(1, sizeof(*pol));
+			struct policy **v = realloc(A.pols, (A.n_pols + 1) * sizeof(*v));
+			if (!pol || !v) {
+				free(pol);
+				r = pl_error(&d, -ENOMEM, NULL, NULL, "out of memory");
+				goto fail;
+			}
+			A.pols = v;
+			pol->name = strdup(b[i].p->name);
+			pol->id = saved ? (uint32_t)json_integer_value(json_object_get(saved, "id"))
+					: policy_next_id();
+			pol->observe = saved && json_is_true(json_object_get(saved, "observe"));
+			if (!pol->id || policy_by_id(pol->id)) {
+				free(pol->name);
+				free(pol);
+				r = pl_error(&d, -ENOSPC, NULL, NULL, "no free policy id");
+				goto fail;
+			}
+			A.pols[A.n_pols++] = pol;
+			fresh = true;
+		}
+		r = pl_enforcer_set_policy(A.e, pol->id, b[i].t, &d);
+		if (r < 0) {
+			if (fresh)
+				policy_drop(pol);
+			goto fail;
+		}
+		pol->loaded = true;
+		pol->n_bpf_entries =
+		    b[i].t->n_sock + b[i].t->n_egress + b[i].t->n_sysctl + b[i].t->n_dev;
+		pl_sc_profile_free(pol->prof);
+		pol->prof = PL_TAKE_PTR(b[i].prof);
+		pl_bpf_tables_free(b[i].t);
+		b[i].t = NULL;
+		say("policy %s (id %u) loaded from %s: %zu cgroup-bpf entries, mode %s", pol->name,
+		    pol->id, path, pol->n_bpf_entries, pol->observe ? "observe" : "as loaded");
+	}
+	for (size_t i = 0; i < set->n; i++)
+		policy_by_name(b[i].p->name)->p = b[i].p;
+	if (!pf) {
+		pf = calloc(1, sizeof(*pf));
+		struct pfile **v = realloc(A.files, (A.n_files + 1) * sizeof(*v));
+		if (!pf || !v) {
+			free(pf);
+			r = -ENOMEM;
+			goto fail;
+		}
+		A.files = v;
+		pf->path = strdup(path);
+		A.files[A.n_files++] = pf;
+	}
+	/* Policies the new version no longer defines go away. */
+	for (size_t i = 0; i < A.n_pols;) {
+		struct policy *pol = A.pols[i];
+		bool keep = true;
+		if (pol->file == pf) {
+			keep = false;
+			for (size_t j = 0; j < set->n; j++)
+				keep |= !strcmp(set->policies[j]->name, pol->name);
+		}
+		if (!keep) {
+			say("policy %s removed (no longer in %s)", pol->name, path);
+			policy_drop(pol);
+			continue;
+		}
+		i++;
+	}
+	for (size_t j = 0; j < set->n; j++)
+		policy_by_name(set->policies[j]->name)->file = pf;
+	pl_policy_set_free(pf->set);
+	pf->set = set;
+	free(pf->source);
+	pf->source_len = source_len;
+	pf->source = PL_TAKE_PTR(source);
+	pf->watched = watched;
+	free(pf->error);
+	pf->error = NULL;
+	free(b);
+	say_diag(path, &d); /* warnings */
+	pl_diag_clear(&d);
+	state_save();
+	return 0;
+
+fail:
+	*err = diag_first(&d);
+	say_diag(path, &d);
+	say("%s refused: %s", path,
+	    pf ? "the previous version keeps enforcing" : "no policy from it is loaded");
+	if (b)
+		for (size_t i = 0; set && i < set->n; i++) {
+			pl_bpf_tables_free(b[i].t);
+			pl_sc_profile_free(b[i].prof);
+		}
+	free(b);
+	/* No policy points into `set` yet (pointers move only after every push). */
+	pl_policy_set_free(set);
+	if (pf) {
+		free(pf->error);
+		pf->error = strdup(*err);
+	} else if (watched) {
+		/* Remember the refusal for status. */
+		pf = calloc(1, sizeof(*pf));
+		struct pfile **v = realloc(A.files, (A.n_files + 1) * sizeof(*v));
+		if (pf && v) {
+			A.files = v;
+			pf->path = strdup(path);
+			pf->watched = true;
+			pf->error = strdup(*err);
+			A.files[A.n_files++] = pf;
+		} else {
+			free(pf);
+		}
+	}
+	pl_diag_clear(&d);
+	return r < 0 ? r : -EINVAL;
+}
+
+static void pfile_remove(const char *path)
+{
+	struct pfile *pf = pfile_find(path);
+	if (!pf)
+		return;
+	for (size_t i = 0; i < A.n_pols;) {
+		if (A.pols[i]->file == pf) {
+			say("policy %s removed (%s deleted)", A.pols[i]->name, path);
+			policy_drop(A.pols[i]);
+			continue;
+		}
+		i++;
+	}
+	for (size_t i = 0; i < A.n_files; i++)
+		if (A.files[i] == pf) {
+			memmove(&A.files[i], &A.files[i + 1],
+				(A.n_files - i - 1) * sizeof(*A.files));
+			A.n_files--;
+			break;
+		}
+	pl_policy_set_free(pf->set);
+	free(pf->error);
+	free(pf->path);
+	free(pf->source);
+	free(pf);
+	state_save();
+}
+
+static void load_policy_dir(void)
+{
+	DIR *dir = opendir(A.policy_dir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0;
+
+	if (!dir) {
+		say("policy directory %s: %s", A.policy_dir, strerror(errno));
+		return;
+	}
+	while ((de = readdir(dir)))
+		if (policy_file_name(de->d_name)) {
+			char **v = realloc(names, (n + 1) * sizeof(*v));
+			if (!v)
+				break;
+			names = v;
+			names[n++] = strdup(de->d_name);
+		}
+	closedir(dir);
+	/* Deterministic order. */
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+			char *t = names[j];
+			names[j] = names[j - 1];
+			names[j - 1] = t;
+		}
+	for (size_t i = 0; i < n; i++) {
+		char path[PATH_MAX], *err = NULL;
+		snprintf(path, sizeof(path), "%s/%s", A.policy_dir, names[i]);
+		pfile_load(path, true, &err);
+		free(err);
+		free(names[i]);
+	}
+	free(names);
+}
+
+static void on_inotify(void)
+{
+	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t k;
+
+	while ((k = read(A.ino_fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + k;) {
+			struct inotify_event *ev = (struct inotify_event *)p;
+			p += sizeof(*ev) + ev->len;
+			if (!ev->len || !policy_file_name(ev->name))
+				continue;
+			char path[PATH_MAX], *err = NULL;
+			snprintf(path, sizeof(path), "%s/%s", A.policy_dir, ev->name);
+			if (ev->mask & (IN_DELETE | IN_MOVED_FROM)) {
+				pfile_remove(path);
+			} else if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) {
+				say("%s changed: reloading", path);
+				pfile_load(path, true, &err);
+				free(err);
+			}
+		}
+	}
+}
+
+/* ---- containers --------------------------------------------------------- */
+static void container_free(struct container *c)
+{
+	if (!c)
+		return;
+	free(c->cgroup);
+	free(c->policy);
+	free(c->id);
+	free(c->name);
+	free(c->pod);
+	free(c->ns);
+	free(c->cname);
+	json_decref(c->annotations);
+	free(c);
+}
+
+static void container_remove(struct container *c, const char *why)
+{
+	struct pl_diag d = { 0 };
+	if (pl_enforcer_unregister(A.e, c->cgid, &d) < 0 && d.n_errors)
+		say_diag("unregister", &d);
+	pl_diag_clear(&d);
+	say("container %s (cgroup %s, id %llu) unregistered: %s", c->id ? c->id : "-", c->cgroup,
+	    (unsigned long long)c->cgid, why);
+	for (size_t i = 0; i < A.n_ctrs; i++)
+		if (A.ctrs[i] == c) {
+			memmove(&A.ctrs[i], &A.ctrs[i + 1], (A.n_ctrs - i - 1) * sizeof(*A.ctrs));
+			A.n_ctrs--;
+			break;
+		}
+	container_free(c);
+}
+
+static const char *ann(json_t *a, const char *key)
+{
+	return json_string_value(json_object_get(a, key));
+}
+
+static const char *ann2(json_t *a, const char *k1, const char *k2);
+
+static char *dup_or_null(const char *s)
+{
+	return s && *s ? strdup(s) : NULL;
+}
+
+/* Add (or replace) a registration; the map update happens here. */
+static int container_add(const char *cgpath, uint64_t cgid, struct policy *pol, const char *id,
+			 const char *name, json_t *annotations, char *err, size_t errlen)
+{
+	struct pl_diag d = { 0 };
+	struct container *c;
+	int r;
+
+	r = pl_enforcer_register(A.e, cgid, pol->id, &d);
+	if (r < 0) {
+		char *s = diag_first(&d);
+		snprintf(err, errlen, "%s", s);
+		free(s);
+		pl_diag_clear(&d);
+		return r;
+	}
+	c = container_by_cgid(cgid);
+	if (c) {
+		for (size_t i = 0; i < A.n_ctrs; i++)
+			if (A.ctrs[i] == c) {
+				memmove(&A.ctrs[i], &A.ctrs[i + 1],
+					(A.n_ctrs - i - 1) * sizeof(*A.ctrs));
+				A.n_ctrs--;
+				break;
+			}
+		container_free(c);
+	}
+	c = calloc(1, sizeof(*c));
+	struct container **v = realloc(A.ctrs, (A.n_ctrs + 1) * sizeof(*v));
+	if (!c || !v) {
+		free(c);
+		return -ENOMEM;
+	}
+	A.ctrs = v;
+	c->cgid = cgid;
+	c->cgroup = strdup(cgpath);
+	c->policy = strdup(pol->name);
+	c->id = dup_or_null(id);
+	c->annotations = annotations ? json_incref(annotations) : NULL;
+	c->pod = dup_or_null(
+	    ann2(annotations, "io.kubernetes.cri.sandbox-name", "io.kubernetes.pod.name"));
+	c->ns = dup_or_null(ann2(annotations, "io.kubernetes.cri.sandbox-namespace",
+				 "io.kubernetes.pod.namespace"));
+	c->cname = dup_or_null(
+	    ann2(annotations, "io.kubernetes.cri.container-name", "io.kubernetes.container.name"));
+	if (name && *name)
+		c->name = strdup(name);
+	else if (c->cname)
+		c->name = strdup(c->cname);
+	else if (ann(annotations, "nerdctl/name"))
+		c->name = strdup(ann(annotations, "nerdctl/name"));
+	A.ctrs[A.n_ctrs++] = c;
+	state_save();
+	say("container %s%s%s (cgroup %s, id %llu) registered with policy %s (id %u)",
+	    c->id ? c->id : "-", c->name ? " " : "", c->name ? c->name : "", c->cgroup,
+	    (unsigned long long)cgid, pol->name, pol->id);
+	return 0;
+}
+
+/* Drop registrations whose cgroup is gone (or was replaced). */
+static void sweep(void)
+{
+	char mnt[256], abs_path[PATH_MAX];
+
+	if (pld_cgroup2_mount(mnt, sizeof(mnt)) < 0)
+		return;
+	for (size_t i = 0; i < A.n_ctrs;) {
+		struct container *c = A.ctrs[i];
+		uint64_t id;
+		snprintf(abs_path, sizeof(abs_path), "%s%s", mnt, c->cgroup);
+		if (pld_cgroup_id(abs_path, &id) < 0 || id != c->cgid) {
+			container_remove(c, "its cgroup is gone");
+			state_save();
+			continue;
+		}
+		i++;
+	}
+}
+
+static void state_load(void)
+{
+	json_error_t je;
+	json_t *root = json_load_file(A.state, 0, &je), *ctrs;
+	size_t i;
+	json_t *v;
+
+	A.saved_ids = json_object();
+	if (!root) {
+		if (access(A.state, F_OK) == 0)
+			say("state %s unreadable: %s", A.state, je.text);
+		return;
+	}
+	json_t *pols = json_object_get(root, "policies");
+	if (json_is_object(pols))
+		json_object_update(A.saved_ids, pols);
+	ctrs = json_object_get(root, "containers");
+	json_array_foreach(ctrs, i, v)
+	{
+		struct container *c = calloc(1, sizeof(*c));
+		struct container **vv = realloc(A.ctrs, (A.n_ctrs + 1) * sizeof(*vv));
+		if (!c || !vv) {
+			free(c);
+			break;
+		}
+		A.ctrs = vv;
+		c->cgid = (uint64_t)json_integer_value(json_object_get(v, "cgroup_id"));
+		c->cgroup = strdup(json_string_value(json_object_get(v, "cgroup")) ?: "/");
+		c->policy = strdup(json_string_value(json_object_get(v, "policy")) ?: "");
+		c->id = dup_or_null(json_string_value(json_object_get(v, "id")));
+		c->name = dup_or_null(json_string_value(json_object_get(v, "name")));
+		c->annotations = json_incref(json_object_get(v, "annotations"));
+		c->pod = dup_or_null(ann2(c->annotations, "io.kubernetes.cri.sandbox-name",
+					  "io.kubernetes.pod.name"));
+		c->ns = dup_or_null(ann2(c->annotations, "io.kubernetes.cri.sandbox-namespace",
+					 "io.kubernetes.pod.namespace"));
+		c->cname = dup_or_null(ann2(c->annotations, "io.kubernetes.cri.container-name",
+					    "io.kubernetes.container.name"));
+		A.ctrs[A.n_ctrs++] = c;
+	}
+	json_decref(root);
+}
+
+/* ---- requests ----------------------------------------------------------- */
+static json_t *fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static json_t *fail(const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return json_pack("{s:b,s:s}", "ok", 0, "error", buf);
+}
+
+static const char *policy_mode(struct policy *pol)
+{
+	enum pl_bpf_mode m;
+	if (!pol->loaded || pl_enforcer_get_mode(A.e, pol->id, &m) < 0)
+		return "unknown";
+	if (m == PL_BPF_MODE_AUDIT && pol->observe)
+		return "observe";
+	return pl_bpf_mode_name(m);
+}
+
+static json_t *req_status(void)
+{
+	json_t *o = json_pack("{s:b}", "ok", 1), *pols = json_array(), *ctrs = json_array(),
+	       *refused = json_array();
+	struct pl_enforcer_counters cnt = { 0 };
+
+	for (size_t i = 0; i < A.n_pols; i++) {
+		struct policy *p = A.pols[i];
+		json_array_append_new(
+		    pols, json_pack("{s:s,s:s?,s:I,s:s,s:s,s:I}", "name", p->name, "namespace",
+				    p->p ? p->p->namespace_ : NULL, "id", (json_int_t)p->id, "file",
+				    p->file ? p->file->path : "", "mode", policy_mode(p),
+				    "cgroup_bpf_entries", (json_int_t)p->n_bpf_entries));
+	}
+	for (size_t i = 0; i < A.n_files; i++)
+		if (A.files[i]->error)
+			json_array_append_new(refused,
+					      json_pack("{s:s,s:s}", "file", A.files[i]->path,
+							"error", A.files[i]->error));
+	for (size_t i = 0; i < A.n_ctrs; i++) {
+		struct container *c = A.ctrs[i];
+		json_array_append_new(ctrs,
+				      json_pack("{s:I,s:s,s:s,s:s?,s:s?,s:s?,s:s?}", "cgroup_id",
+						(json_int_t)c->cgid, "cgroup", c->cgroup, "policy",
+						c->policy, "id", c->id, "name", c->name, "pod",
+						c->pod, "namespace", c->ns));
+	}
+	pl_enforcer_counters(A.e, &cnt);
+	json_object_set_new(o, "pid", json_integer(getpid()));
+	json_object_set_new(o, "uptime_s", json_integer((json_int_t)(time(NULL) - A.started)));
+	json_object_set_new(o, "readopted", json_boolean(A.readopted));
+	json_object_set_new(o, "pin_dir", json_string(A.pin_dir));
+	json_object_set_new(o, "policy_dir", json_string(A.policy_dir));
+	json_object_set_new(o, "log", json_string(A.log));
+	json_object_set_new(o, "links", json_integer(pl_enforcer_links(A.e)));
+	json_object_set_new(o, "policies", pols);
+	json_object_set_new(o, "refused", refused);
+	json_object_set_new(o, "containers", ctrs);
+	json_object_set_new(
+	    o, "counters",
+	    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "matched", (json_int_t)cnt.matched, "denied",
+		      (json_int_t)cnt.denied, "events", (json_int_t)cnt.events, "drops",
+		      (json_int_t)cnt.drops, "events_logged", (json_int_t)A.events_logged,
+		      "audit_lost", (json_int_t)A.audit_lost));
+	return o;
+}
+
+/* cgroup from {"cgroup": path} or {"pid": n}: relative path and id. */
+static json_t *resolve_cgroup(json_t *req, char *rel, size_t rellen, uint64_t *id)
+{
+	char mnt[256], abs_path[PATH_MAX];
+	json_t *pid = json_object_get(req, "pid");
+	const char *cg = json_string_value(json_object_get(req, "cgroup"));
+	int r;
+
+	if (pld_cgroup2_mount(mnt, sizeof(mnt)) < 0)
+		return fail("no cgroup v2 mount");
+	if (json_is_integer(pid)) {
+		r = pld_pid_cgroup((pid_t)json_integer_value(pid), rel, rellen);
+		if (r < 0)
+			return fail("cgroup of pid %lld: %s", (long long)json_integer_value(pid),
+				    strerror(-r));
+	} else if (cg) {
+		r = pld_cgroup_abs(cg, abs_path, sizeof(abs_path));
+		if (r < 0)
+			return fail("cgroup %s: %s", cg, strerror(-r));
+		snprintf(rel, rellen, "%s", abs_path + strlen(mnt));
+		if (!rel[0])
+			snprintf(rel, rellen, "/");
+	} else {
+		return fail("give \"cgroup\" or \"pid\"");
+	}
+	if (!strcmp(rel, "/"))
+		return fail("refusing the root cgroup: it holds the whole host");
+	snprintf(abs_path, sizeof(abs_path), "%s%s", mnt, rel);
+	r = pld_cgroup_id(abs_path, id);
+	if (r < 0)
+		return fail("cgroup %s: %s", abs_path, strerror(-r));
+	return NULL;
+}
+
+static json_t *req_register(json_t *req, bool from_hook)
+{
+	char rel[PATH_MAX], err[512];
+	uint64_t id;
+	const char *pname = json_string_value(json_object_get(req, "policy"));
+	const char *pfile = json_string_value(json_object_get(req, "policy_file"));
+	struct policy *pol = NULL;
+	json_t *e;
+
+	if (pfile) {
+		char real[PATH_MAX], *perr = NULL;
+		if (!realpath(pfile, real))
+			return fail("%s: %s", pfile, strerror(errno));
+		struct pfile *pf = pfile_find(real);
+		if (!pf || !pf->set) {
+			if (pfile_load(real, false, &perr) < 0) {
+				json_t *f = fail("%s", perr);
+				free(perr);
+				return f;
+			}
+			pf = pfile_find(real);
+		}
+		if (!pf->set || pf->set->n == 0)
+			return fail("%s holds no policy", real);
+		if (pname) {
+			pol = policy_by_name(pname);
+			if (pol && pol->file != pf)
+				pol = NULL;
+		} else {
+			pol = policy_by_name(pf->set->policies[0]->name);
+		}
+	} else if (pname) {
+		pol = policy_by_name(pname);
+	} else {
+		return fail("give \"policy\" (a name) or \"policy_file\"");
+	}
+	if (!pol || !pol->loaded)
+		return fail("unknown policy '%s' (not loaded by plastrond from %s)",
+			    pname ? pname : "?", A.policy_dir);
+	e = resolve_cgroup(req, rel, sizeof(rel), &id);
+	if (e)
+		return e;
+	if (container_add(rel, id, pol, json_string_value(json_object_get(req, "container_id")),
+			  json_string_value(json_object_get(req, "name")),
+			  json_object_get(req, "annotations"), err, sizeof(err)) < 0)
+		return fail("register cgroup %s: %s", rel, err);
+	if (json_is_integer(json_object_get(req, "pid")))
+		pid_remember((int)json_integer_value(json_object_get(req, "pid")), id);
+	(void)from_hook;
+	return json_pack("{s:b,s:s,s:I,s:s,s:I}", "ok", 1, "cgroup", rel, "cgroup_id",
+			 (json_int_t)id, "policy", pol->name, "policy_id", (json_int_t)pol->id);
+}
+
+static json_t *req_detach(json_t *req)
+{
+	char rel[PATH_MAX];
+	uint64_t id = 0;
+	struct container *c = NULL;
+	const char *cid = json_string_value(json_object_get(req, "container_id"));
+
+	if (cid) {
+		for (size_t i = 0; i < A.n_ctrs && !c; i++)
+			if (A.ctrs[i]->id && !strcmp(A.ctrs[i]->id, cid))
+				c = A.ctrs[i];
+	} else if (json_is_integer(json_object_get(req, "cgroup_id"))) {
+		c = container_by_cgid(
+		    (uint64_t)json_integer_value(json_object_get(req, "cgroup_id")));
+	} else {
+		json_t *e = resolve_cgroup(req, rel, sizeof(rel), &id);
+		if (e)
+			return e;
+		c = container_by_cgid(id);
+	}
+	if (!c)
+		return fail("not registered");
+	container_remove(c, "detached on request");
+	state_save();
+	return json_pack("{s:b}", "ok", 1);
+}
+
+static json_t *req_mode(json_t *req)
+{
+	const char *name = json_string_value(json_object_get(req, "policy"));
+	const char *mode = json_string_value(json_object_get(req, "mode"));
+	struct policy *pol = name ? policy_by_name(name) : NULL;
+	struct pl_diag d = { 0 };
+	bool observe = false;
+	int m;
+
+	if (!pol)
+		return fail("unknown policy '%s'", name ? name : "");
+	if (!mode)
+		return fail("give \"mode\": enforce, audit, observe, off or as-written");
+	if (!strcmp(mode, "observe")) {
+		m = PL_BPF_MODE_AUDIT;
+		observe = true;
+	} else {
+		m = pl_bpf_mode_from_name(mode);
+		if (m < 0)
+			return fail("unknown mode '%s' (enforce, audit, observe, off, as-written)",
+				    mode);
+	}
+	if (pl_enforcer_set_mode(A.e, pol->id, (enum pl_bpf_mode)m, &d) < 0) {
+		char *s = diag_first(&d);
+		json_t *f = fail("%s", s);
+		free(s);
+		pl_diag_clear(&d);
+		return f;
+	}
+	pol->observe = observe;
+	state_save();
+	say("policy %s: cgroup-bpf mode %s", pol->name, mode);
+	return json_pack("{s:b,s:s,s:s,s:s}", "ok", 1, "policy", pol->name, "mode", mode, "note",
+			 "cgroup-bpf rules switched live; seccomp, Landlock and capability parts "
+			 "(including rules on non-inet socket families) keep the mode the "
+			 "container started with");
+}
+
+/* Pod names made by controllers: Deployment NAME-HASH-RAND, StatefulSet
+ * NAME-ORDINAL, DaemonSet NAME-RAND. */
+static bool pod_of(enum pl_target_kind kind, const char *target, const char *pod)
+{
+	size_t n = strlen(target);
+	const char *rest;
+	int dashes = 0;
+
+	if (kind == PL_TARGET_POD)
+		return !strcmp(target, pod);
+	if (strncmp(pod, target, n) || pod[n] != '-' || !pod[n + 1])
+		return false;
+	rest = pod + n + 1;
+	for (const char *q = rest; *q; q++)
+		dashes += *q == '-';
+	switch (kind) {
+	case PL_TARGET_DEPLOYMENT:
+		return dashes == 1;
+	case PL_TARGET_STATEFULSET:
+		return strspn(rest, "0123456789") == strlen(rest);
+	case PL_TARGET_DAEMONSET:
+		return dashes == 0;
+	default:
+		return false;
+	}
+}
+
+static const char *ann2(json_t *a, const char *k1, const char *k2)
+{
+	const char *v = ann(a, k1);
+	return v ? v : ann(a, k2);
+}
+
+/*
+ * Which policy confines a container, from its OCI annotations:
+ * plastron.io/policy (a name or namespace/name; "none" opts out), else the
+ * CRI annotations matched against each policy's target (by name; label
+ * selectors need the API server and are not matched here), else the
+ * runtime's default policy. Returns 1 with *ret, 0 for none, <0 on error.
+ */
+static int select_policy(json_t *a, const char *deflt, struct policy **ret, char *err,
+			 size_t errlen)
+{
+	const char *explicit_ = ann(a, "plastron.io/policy");
+	const char *pod, *ns, *cname;
+
+	*ret = NULL;
+	if (explicit_) {
+		if (!strcmp(explicit_, "none"))
+			return 0;
+		*ret = policy_by_name(explicit_);
+		if (!*ret) {
+			snprintf(err, errlen,
+				 "annotation plastron.io/policy names unknown policy '%s'",
+				 explicit_);
+			return -ENOENT;
+		}
+		return 1;
+	}
+	if (ann(a, "io.kubernetes.cri.container-type") &&
+	    !strcmp(ann(a, "io.kubernetes.cri.container-type"), "sandbox"))
+		return 0;
+	pod = ann2(a, "io.kubernetes.cri.sandbox-name", "io.kubernetes.pod.name");
+	ns = ann2(a, "io.kubernetes.cri.sandbox-namespace", "io.kubernetes.pod.namespace");
+	cname = ann2(a, "io.kubernetes.cri.container-name", "io.kubernetes.container.name");
+	if (pod && ns) {
+		for (size_t i = 0; i < A.n_pols; i++) {
+			const struct pl_policy *p = A.pols[i]->p;
+			if (!p || !p->target.name || !pod_of(p->target.kind, p->target.name, pod))
+				continue;
+			if (p->kind == PL_KIND_VARMOR_POLICY &&
+			    (!p->namespace_ || strcmp(p->namespace_, ns)))
+				continue;
+			bool in = p->target.containers.n == 0;
+			for (size_t j = 0; cname && j < p->target.containers.n; j++)
+				in |= !strcmp(p->target.containers.v[j], cname);
+			if (in) {
+				*ret = A.pols[i];
+				return 1;
+			}
+		}
+	}
+	if (deflt && *deflt) {
+		*ret = policy_by_name(deflt);
+		if (!*ret) {
+			snprintf(err, errlen, "default policy '%s' is not loaded", deflt);
+			return -ENOENT;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+/* For plastron-runtime: the selected policy and the source text in force. */
+static json_t *req_profile(json_t *req)
+{
+	struct policy *pol;
+	char err[512];
+	int r = select_policy(json_object_get(req, "annotations"),
+			      json_string_value(json_object_get(req, "default")), &pol, err,
+			      sizeof(err));
+
+	if (r < 0)
+		return fail("%s", err);
+	if (r == 0)
+		return json_pack("{s:b,s:n}", "ok", 1, "policy");
+	if (!pol->file || !pol->file->source)
+		return fail("policy '%s' has no source in force", pol->name);
+	return json_pack("{s:b,s:s,s:s,s:s%,s:s,s:b}", "ok", 1, "policy", pol->name, "file",
+			 pol->file->path, "source", pol->file->source, pol->file->source_len,
+			 "mode", policy_mode(pol), "cgroup_bpf", pol->n_bpf_entries > 0);
+}
+
+static json_t *handle(const char *line)
+{
+	json_error_t je;
+	json_t *req = json_loads(line, 0, &je), *ans;
+	const char *op;
+
+	if (!req || !json_is_object(req)) {
+		json_decref(req);
+		return fail("malformed request: %s", je.text);
+	}
+	op = json_string_value(json_object_get(req, "op"));
+	if (!op)
+		ans = fail("missing \"op\"");
+	else if (!strcmp(op, "status"))
+		ans = req_status();
+	else if (!strcmp(op, "register"))
+		ans = req_register(req, true);
+	else if (!strcmp(op, "attach"))
+		ans = req_register(req, false);
+	else if (!strcmp(op, "detach"))
+		ans = req_detach(req);
+	else if (!strcmp(op, "mode"))
+		ans = req_mode(req);
+	else if (!strcmp(op, "profile"))
+		ans = req_profile(req);
+	else if (!strcmp(op, "doctor")) {
+		struct pld_doctor doc;
+		pld_doctor_run(&doc);
+		ans = pld_doctor_json(&doc);
+		json_object_set_new(ans, "ok", json_true());
+	} else
+		ans = fail(
+		    "unknown op '%s' (status, attach, detach, mode, register, profile, doctor)",
+		    op);
+	json_decref(req);
+	return ans;
+}
+
+/* ---- sockets ------------------------------------------------------------ */
+static void client_close(struct client *c)
+{
+	epoll_ctl(A.epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	pld_linebuf_free(&c->b);
+	for (size_t i = 0; i < MAX_CLIENTS; i++)
+		if (A.clients[i] == c)
+			A.clients[i] = NULL;
+	free(c);
+}
+
+static void reply(int fd, json_t *ans)
+{
+	char *s = json_dumps(ans, JSON_COMPACT);
+	json_decref(ans);
+	if (s) {
+		/* Replies are small; a blocking write with a short timeout is fine. */
+		int fl = fcntl(fd, F_GETFL);
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+		pld_write_line(fd, s);
+		fcntl(fd, F_SETFL, fl);
+		free(s);
+	}
+}
+
+static void on_accept(void)
+{
+	int fd = accept4(A.listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	size_t slot;
+
+	if (fd < 0)
+		return;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 || cr.uid != 0) {
+		reply(fd, fail("permission denied: only uid 0 may talk to plastrond"));
+		close(fd);
+		return;
+	}
+	for (slot = 0; slot < MAX_CLIENTS && A.clients[slot]; slot++)
+		;
+	if (slot == MAX_CLIENTS) {
+		reply(fd, fail("too many clients"));
+		close(fd);
+		return;
+	}
+	struct client *c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(fd);
+		return;
+	}
+	c->fd = fd;
+	A.clients[slot] = c;
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
+	epoll_ctl(A.epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static void on_client(struct client *c)
+{
+	for (;;) {
+		char *line = NULL;
+		int r = pld_read_line(c->fd, &c->b, &line, 0);
+		if (r == -ETIMEDOUT)
+			return; /* nothing more for now */
+		if (r <= 0) {
+			client_close(c);
+			return;
+		}
+		reply(c->fd, handle(line));
+		free(line);
+	}
+}
+
+static int listen_unix(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	unlink(path);
+	mode_t old = umask(0077);
+	int r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (r < 0 || chmod(path, 0600) < 0 || listen(fd, 64) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+static int listen_metrics(const char *spec)
+{
+	char host[64];
+	const char *colon = strrchr(spec, ':');
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	int fd, one = 1;
+	long port;
+
+	if (!colon || (size_t)(colon - spec) >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, spec, (size_t)(colon - spec));
+	host[colon - spec] = 0;
+	if (strcmp(host, "127.0.0.1") && strcmp(host, "localhost"))
+		return -EADDRNOTAVAIL; /* 127.0.0.1 only */
+	port = strtol(colon + 1, NULL, 10);
+	if (port <= 0 || port > 65535)
+		return -EINVAL;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0) {
+		int r = -errno;
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+static void prom_escape(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		if (*s == '\n') {
+			fputs("\\n", f);
+			continue;
+		}
+		fputc(*s, f);
+	}
+}
+
+static void on_metrics(void)
+{
+	int fd = accept4(A.metrics_fd, NULL, NULL, SOCK_CLOEXEC);
+	char req[2048];
+	char *body = NULL;
+	size_t len = 0;
+	struct pl_enforcer_counters cnt = { 0 };
+	FILE *f;
+
+	if (fd < 0)
+		return;
+	struct timeval tv = { .tv_sec = 1 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (read(fd, req, sizeof(req) - 1) < 0) {
+		close(fd);
+		return;
+	}
+	pl_enforcer_counters(A.e, &cnt);
+	f = open_memstream(&body, &len);
+	if (!f) {
+		close(fd);
+		return;
+	}
+	fprintf(f, "# HELP plastron_events_total Violation events written to the log.\n"
+		   "# TYPE plastron_events_total counter\n");
+	for (size_t i = 0; i < A.n_metrics; i++) {
+		fputs("plastron_events_total{rule=\"", f);
+		prom_escape(f, A.metrics_v[i].rule);
+		fputs("\",action=\"", f);
+		prom_escape(f, A.metrics_v[i].action);
+		fputs("\",enforcer=\"", f);
+		prom_escape(f, A.metrics_v[i].enforcer);
+		fprintf(f, "\"} %llu\n", (unsigned long long)A.metrics_v[i].n);
+	}
+	fprintf(f,
+		"# HELP plastron_ringbuf_drops_total cgroup-BPF events lost because the ring "
+		"buffer was full.\n# TYPE plastron_ringbuf_drops_total counter\n"
+		"plastron_ringbuf_drops_total %llu\n"
+		"# HELP plastron_audit_lost_total Audit records lost (socket overflow).\n"
+		"# TYPE plastron_audit_lost_total counter\nplastron_audit_lost_total %llu\n"
+		"# HELP plastron_bpf_matched_total cgroup-BPF rule matches.\n"
+		"# TYPE plastron_bpf_matched_total counter\nplastron_bpf_matched_total %llu\n"
+		"# HELP plastron_bpf_denied_total Operations refused by cgroup-BPF.\n"
+		"# TYPE plastron_bpf_denied_total counter\nplastron_bpf_denied_total %llu\n"
+		"# HELP plastron_containers_confined Containers registered with a policy.\n"
+		"# TYPE plastron_containers_confined gauge\nplastron_containers_confined %zu\n"
+		"# HELP plastron_policies_loaded Policies loaded.\n"
+		"# TYPE plastron_policies_loaded gauge\nplastron_policies_loaded %zu\n",
+		(unsigned long long)cnt.drops, (unsigned long long)A.audit_lost,
+		(unsigned long long)cnt.matched, (unsigned long long)cnt.denied, A.n_ctrs,
+		A.n_pols);
+	fclose(f);
+	dprintf(fd,
+		"HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\n"
+		"Content-Length: %zu\r\nConnection: close\r\n\r\n",
+		len);
+	if (write(fd, body, len) < 0)
+		say("metrics: write: %s", strerror(errno));
+	free(body);
+	close(fd);
+}
+
+/* ---- main --------------------------------------------------------------- */
+static int usage(FILE *f, int status)
+{
+	fprintf(f,
+		"Usage: plastrond [OPTIONS]\n\n"
+		"The plastron node agent: installs (or re-adopts) the cgroup-BPF enforcer, loads\n"
+		"the policies of a directory, registers containers for plastron-runtime and\n"
+		"writes violation events to one JSON-lines log.\n\n"
+		"Options:\n"
+		"  --pin-dir DIR        bpffs directory of the enforcer (default %s)\n"
+		"  --policy-dir DIR     policies (default %s)\n"
+		"  --socket PATH        control socket (default %s)\n"
+		"  --state FILE         registry state (default: next to the socket)\n"
+		"  --log FILE           violation log (default %s)\n"
+		"  --log-max-bytes N    rotate the log at N bytes (default 10485760; 0: never)\n"
+		"  --log-backups N      rotated logs kept (default 3)\n"
+		"  --metrics 127.0.0.1:PORT  Prometheus text on a local HTTP endpoint\n"
+		"  --uninstall          remove every pinned object and the state, then exit\n"
+		"  --foreground         do not detach\n\n"
+		"Examples:\n"
+		"  plastrond --foreground --metrics 127.0.0.1:9464\n"
+		"  plastrond --uninstall\n",
+		PL_ENFORCER_PIN_DIR, PLD_POLICY_DIR, PLD_SOCKET, PLD_LOG);
+	return status;
+}
+
+static int uninstall(void)
+{
+	struct pl_enforcer_opts o = { .pin_dir = A.pin_dir };
+	struct pl_diag d = { 0 };
+	struct pl_cg_enforcer *e = NULL;
+	int r = pl_enforcer_open(&o, &e, &d);
+
+	if (r == -ENOENT) {
+		fprintf(stderr, "plastrond: nothing installed in %s\n", A.pin_dir);
+		pl_diag_clear(&d);
+		unlink(A.state);
+		return 0;
+	}
+	if (r >= 0)
+		r = pl_enforcer_uninstall(e, &d);
+	say_diag("uninstall", &d);
+	pl_diag_clear(&d);
+	if (r < 0)
+		return 3;
+	unlink(A.state);
+	fprintf(stderr, "plastrond: enforcer in %s removed\n", A.pin_dir);
+	return 0;
+}
+
+static int setup_enforcer(void)
+{
+	struct pl_enforcer_opts o = { .pin_dir = A.pin_dir };
+	struct pl_diag d = { 0 };
+	int r = pl_enforcer_open(&o, &A.e, &d);
+
+	if (r == 0) {
+		A.readopted = true;
+		say("re-adopted the enforcer pinned in %s (%d links)", A.pin_dir,
+		    pl_enforcer_links(A.e));
+	} else if (r == -ENOENT) {
+		pl_diag_clear(&d);
+		r = pl_enforcer_install(&o, &A.e, &d);
+		if (r == 0)
+			say("installed the cgroup-BPF enforcer, pinned in %s", A.pin_dir);
+	}
+	if (r < 0) {
+		say_diag("enforcer", &d);
+		say("cannot set up the cgroup-BPF enforcer: %s", strerror(-r));
+	}
+	pl_diag_clear(&d);
+	return r;
+}
+
+static void epoll_add(int fd, void *tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = tag };
+	epoll_ctl(A.epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static int tag_listen, tag_ino, tag_sig, tag_metrics, tag_audit;
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "pin-dir", required_argument, NULL, 'p' },
+		{ "policy-dir", required_argument, NULL, 'd' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "state", required_argument, NULL, 'S' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "log-max-bytes", required_argument, NULL, 'M' },
+		{ "log-backups", required_argument, NULL, 'B' },
+		{ "metrics", required_argument, NULL, 'm' },
+		{ "uninstall", no_argument, NULL, 'u' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
+	};
+	bool do_uninstall = false, foreground = false;
+	char state_buf[PATH_MAX];
+	int c, ready[2] = { -1, -1 };
+
+	A.pin_dir = PL_ENFORCER_PIN_DIR;
+	A.policy_dir = PLD_POLICY_DIR;
+	A.socket = PLD_SOCKET;
+	A.log = PLD_LOG;
+	A.log_max = 10u << 20;
+	A.log_backups = 3;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			A.pin_dir = optarg;
+			break;
+		case 'd':
+			A.policy_dir = optarg;
+			break;
+		case 's':
+			A.socket = optarg;
+			break;
+		case 'S':
+			A.state = optarg;
+			break;
+		case 'l':
+			A.log = optarg;
+			break;
+		case 'M':
+			A.log_max = strtoull(optarg, NULL, 10);
+			break;
+		case 'B':
+			A.log_backups = atoi(optarg);
+			break;
+		case 'm':
+			A.metrics = optarg;
+			break;
+		case 'u':
+			do_uninstall = true;
+			break;
+		case 'f':
+			foreground = true;
+			break;
+		case 'h':
+			return usage(stdout, 0);
+		case 'V':
+			printf("plastrond %s\n", PLASTRON_VERSION);
+			return 0;
+		default:
+			return usage(stderr, 2);
+		}
+	}
+	if (optind != argc)
+		return usage(stderr, 2);
+	if (!A.state) {
+		char sock[PATH_MAX];
+		snprintf(sock, sizeof(sock), "%s", A.socket);
+		snprintf(state_buf, sizeof(state_buf), "%s/plastrond.state.json", dirname(sock));
+		A.state = state_buf;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "plastrond: must run as root\n");
+		return 3;
+	}
+	if (do_uninstall)
+		return uninstall();
+
+	if (!foreground) {
+		if (pipe2(ready, O_CLOEXEC) < 0)
+			return 3;
+		pid_t pid = fork();
+		if (pid < 0)
+			return 3;
+		if (pid > 0) {
+			char ok = 0;
+			close(ready[1]);
+			if (read(ready[0], &ok, 1) != 1)
+				ok = 0;
+			return ok == 1 ? 0 : 3;
+		}
+		close(ready[0]);
+		setsid();
+	}
+
+	A.started = time(NULL);
+	struct pld_doctor doc;
+	pld_doctor_run(&doc);
+	for (size_t i = 0; i < doc.n; i++)
+		say("check %s: %s", doc.checks[i].name, doc.checks[i].detail);
+	say("rules about non-inet socket families (unix, AF_ALG, packet, netlink) are carried by "
+	    "seccomp on socket()/socketpair() arguments and cannot switch mode live");
+
+	if (setup_enforcer() < 0)
+		return 3;
+	if (mkdir_parent(A.state) < 0 || mkdir_parent(A.socket) < 0)
+		say("cannot create %s: %s", A.socket, strerror(errno));
+	state_load();
+	if (mkdir_parent(A.log) < 0 || log_open() < 0)
+		say("cannot open the violation log %s: %s", A.log, strerror(errno));
+
+	/* Containers kept from the pinned map: drop those whose cgroup is gone,
+	 * re-assert the others (the map survived; this only repairs). */
+	sweep();
+	load_policy_dir();
+	for (size_t i = 0; i < A.n_ctrs; i++) {
+		struct policy *pol = policy_by_name(A.ctrs[i]->policy);
+		struct pl_diag d = { 0 };
+		if (pol && pl_enforcer_register(A.e, A.ctrs[i]->cgid, pol->id, &d) < 0)
+			say_diag("re-register", &d);
+		pl_diag_clear(&d);
+	}
+	state_save();
+	if (A.readopted)
+		say("resynced: %zu policies, %zu containers kept", A.n_pols, A.n_ctrs);
+
+	struct pl_diag d = { 0 };
+	bool changed = false;
+	if (pl_audit_prepare(&changed, &d) < 0 || pl_audit_open(&A.audit, &d) < 0) {
+		say_diag("audit", &d);
+		say("no audit events: seccomp and Landlock denials apply but are not logged");
+		A.audit = NULL;
+	} else if (changed) {
+		say("audit enabled (with a task,never rule) so that Landlock denials are reported");
+	}
+	pl_diag_clear(&d);
+
+	A.epfd = epoll_create1(EPOLL_CLOEXEC);
+	A.listen_fd = listen_unix(A.socket);
+	if (A.listen_fd < 0) {
+		say("cannot listen on %s: %s", A.socket, strerror(-A.listen_fd));
+		return 3;
+	}
+	epoll_add(A.listen_fd, &tag_listen);
+	A.ino_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (A.ino_fd >= 0 &&
+	    inotify_add_watch(A.ino_fd, A.policy_dir,
+			      IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE) >= 0)
+		epoll_add(A.ino_fd, &tag_ino);
+	else
+		say("cannot watch %s: %s (policies are not reloaded on change)", A.policy_dir,
+		    strerror(errno));
+	if (A.audit)
+		epoll_add(pl_audit_fd(A.audit), &tag_audit);
+	if (A.metrics) {
+		A.metrics_fd = listen_metrics(A.metrics);
+		if (A.metrics_fd < 0) {
+			say("metrics on %s: %s (only 127.0.0.1:PORT)", A.metrics,
+			    strerror(-A.metrics_fd));
+			return 3;
+		}
+		epoll_add(A.metrics_fd, &tag_metrics);
+	}
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	A.sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	epoll_add(A.sig_fd, &tag_sig);
+
+	say("ready: socket %s, policies %s, log %s%s%s", A.socket, A.policy_dir, A.log,
+	    A.metrics ? ", metrics http://" : "", A.metrics ? A.metrics : "");
+	if (ready[1] >= 0) {
+		char ok = 1;
+		if (write(ready[1], &ok, 1) < 0)
+			return 3;
+		close(ready[1]);
+		int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (nul >= 0) {
+			dup2(nul, 0);
+			dup2(nul, 1);
+			close(nul);
+		}
+	}
+
+	struct timespec last_sweep;
+	clock_gettime(CLOCK_MONOTONIC, &last_sweep);
+	while (!A.stop) {
+		struct epoll_event evs[16];
+		int n = epoll_wait(A.epfd, evs, 16, 20);
+		for (int i = 0; i < n; i++) {
+			void *tag = evs[i].data.ptr;
+			if (tag == &tag_listen)
+				on_accept();
+			else if (tag == &tag_ino)
+				on_inotify();
+			else if (tag == &tag_audit)
+				drain_audit();
+			else if (tag == &tag_metrics)
+				on_metrics();
+			else if (tag == &tag_sig) {
+				struct signalfd_siginfo si;
+				while (read(A.sig_fd, &si, sizeof(si)) == sizeof(si)) {
+					if (si.ssi_signo == SIGHUP) {
+						say("SIGHUP: reloading %s, reopening the log",
+						    A.policy_dir);
+						load_policy_dir();
+						log_open();
+					} else {
+						A.stop = true;
+					}
+				}
+			} else
+				on_client(tag);
+		}
+		int r = pl_enforcer_poll(A.e, on_cg_event, NULL, 0);
+		if (r < 0 && r != -EINTR)
+			say("ring buffer: %s", strerror(-r));
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - last_sweep.tv_sec) * 1000 +
+			(now.tv_nsec - last_sweep.tv_nsec) / 1000000 >=
+		    SWEEP_INTERVAL_MS) {
+			sweep();
+			last_sweep = now;
+		}
+	}
+	say("stopping; enforcement stays in place (pinned in %s)", A.pin_dir);
+	drain_audit();
+	pl_enforcer_poll(A.e, on_cg_event, NULL, 0);
+	unlink(A.socket);
+	for (size_t i = 0; i < MAX_CLIENTS; i++)
+		if (A.clients[i])
+			client_close(A.clients[i]);
+	pl_audit_close(A.audit);
+	pl_enforcer_close(A.e);
+	if (A.logf)
+		fclose(A.logf);
+	return 0;
+}

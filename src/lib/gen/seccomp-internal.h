@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Shared by the seccomp generator, OCI import/export, filter and dump. Internal. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "plastron/seccomp.h"
+#include "shared/arena.h"
+
+/* OCI action names: "SCMP_ACT_ERRNO" ...; NULL for INVALID. */
+const char *sc_action_name(enum pl_sc_action a);
+enum pl_sc_action sc_action_from_name(const char *s);
+const char *sc_op_name(enum pl_sc_op op); /* "SCMP_CMP_EQ" */
+enum pl_sc_op sc_op_from_name(const char *s); /* 0 when unknown */
+/* NULL-terminated lists for "did you mean". */
+extern const char *const sc_action_names[];
+extern const char *const sc_op_names[];
+extern const char *const sc_arch_names[];
+extern const char *const sc_flag_names[];
+bool sc_arch_known(const char *s);
+bool sc_flag_known(const char *s);
+
+/* The three architectures every plastron filter covers. */
+enum sc_arch { SC_ARCH_X86_64, SC_ARCH_X86, SC_ARCH_X32, SC_ARCH__MAX };
+uint32_t sc_arch_token(enum sc_arch a);       /* SCMP_ARCH_* */
+uint32_t sc_arch_audit(enum sc_arch a);       /* AUDIT_ARCH_* as the kernel reports it */
+const char *sc_arch_oci_name(enum sc_arch a); /* "SCMP_ARCH_X86_64" */
+/* Syscall number of `name` on `arch`: libseccomp's table first, then
+ * plastron's table of syscalls newer than libseccomp. -1 when the name does
+ * not exist on that arch, -2 when it is unknown everywhere. */
+int sc_resolve(const char *name, enum sc_arch arch);
+/* Name of a syscall number (libseccomp's table, then ours); NULL if none. */
+const char *sc_name_of(enum sc_arch arch, int nr);
+
+/* Syscalls no plastron profile may ever deny. NULL-terminated. */
+extern const char *const sc_never_deny[];
+bool sc_is_never_deny(const char *name);
+bool sc_action_denies(enum pl_sc_action a); /* anything but ALLOW / LOG / NOTIFY / TRACE */
+
+struct pl_sc_profile *sc_profile_new(void);

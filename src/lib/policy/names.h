@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Word tables of the policy language (internal). */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct pl_word {
+	const char *name;
+	uint32_t bits;    /* bits the word sets */
+	uint32_t reverse; /* mount flags: bits that must be absent */
+};
+
+extern const struct pl_word pl_proto_words[];
+extern const struct pl_word pl_file_perm_words[];
+extern const struct pl_word pl_ptrace_perm_words[];
+extern const struct pl_word pl_mount_flag_words[];
+extern const struct pl_word pl_ll_access_words[];
+
+const struct pl_word *pl_word_find(const struct pl_word *table, const char *s);
+const char *pl_word_suggest(const struct pl_word *table, const char *s);
+/* Fill `out` with the names of every known domain / socket type. */
+size_t pl_af_names(const char **out, size_t max);
+size_t pl_sock_type_names(const char **out, size_t max);

@@ -1,0 +1,122 @@
+# SPDX-License-Identifier: Apache-2.0
+# Shared helpers of the consumer tests (sourced; bash).
+# TAP output: one "ok N - ..." / "not ok N - ..." line per check, then "1..N".
+
+tap_n=0
+tap_failed=0
+
+ok() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - $*"
+}
+
+not_ok() {
+	tap_n=$((tap_n + 1))
+	tap_failed=$((tap_failed + 1))
+	echo "not ok $tap_n - $*"
+}
+
+# check DESCRIPTION COMMAND...: one case, passing when COMMAND succeeds.
+check() {
+	local desc=$1
+	shift
+	if "$@" >/dev/null 2>&1; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+# diag FILE: show a file as TAP comments (for failures).
+diag() {
+	sed 's/^/# /' "$1" 2>/dev/null || true
+}
+
+tap_done() {
+	echo "1..$tap_n"
+	exit $((tap_failed > 0))
+}
+
+# bail REASON: a setup step failed; the test fails with that reason.
+bail() {
+	not_ok "$*"
+	tap_done
+}
+
+# make_rootfs DIR SCTEST: a minimal root filesystem: busybox-static with a
+# few applet links, and the sctest binary at /sctest.
+make_rootfs() {
+	local dir=$1 sctest=$2 a
+	mkdir -p "$dir"/{bin,dev,etc,proc,sys,tmp} &&
+		cp /bin/busybox "$dir/bin/busybox" &&
+		cp "$sctest" "$dir/sctest" &&
+		chmod 0755 "$dir/sctest" || return 1
+	for a in sh ls cat chmod id true; do
+		ln -sf busybox "$dir/bin/$a" || return 1
+	done
+	echo 'root:x:0:0:root:/:/bin/sh' >"$dir/etc/passwd"
+	echo 'root:x:0:' >"$dir/etc/group"
+}
+
+# result FILE ACTION: what sctest printed for ACTION ("ok", "EPERM", ...).
+result() {
+	sed -n "s/^$2: \\([A-Za-z0-9_]*\\).*/\\1/p" "$1" 2>/dev/null | head -n 1
+}
+
+# expect LABEL FILE ACTION WANT: one case comparing sctest's result.
+expect() {
+	local label=$1 file=$2 action=$3 want=$4 got
+	got=$(result "$file" "$action")
+	if [[ $got == "$want" ]]; then
+		ok "$label: $action gives $want"
+	else
+		not_ok "$label: $action gives $want (got '${got:-nothing}')"
+		diag "$file"
+	fi
+}
+
+# The actions sctest performs in every container run, and what the
+# consumer policy (policy.yaml) must do to each of them.
+sctest_actions=(getpid chmod-rw socket-unix chmod-x unshare-userns socket-alg)
+declare -A confined_want=(
+	[getpid]=ok [chmod-rw]=ok [socket-unix]=ok
+	[chmod-x]=EPERM [unshare-userns]=EPERM [socket-alg]=EPERM
+)
+
+# compile_profile POLICY OUT: plastron's seccomp profile, or a failed case.
+compile_profile() {
+	local policy=$1 out=$2
+	if "$PLASTRON" compile "$policy" --enforcer seccomp -o "$out" 2>"$out.err"; then
+		ok "plastron compile --enforcer seccomp $(basename "$policy")"
+	else
+		not_ok "plastron compile --enforcer seccomp $(basename "$policy")"
+		diag "$out.err"
+		return 1
+	fi
+	if jq -e '(.defaultAction | type == "string") and (.syscalls | type == "array")' \
+		"$out" >/dev/null 2>&1; then
+		ok "the profile is OCI seccomp JSON (defaultAction, syscalls)"
+	else
+		not_ok "the profile is OCI seccomp JSON (defaultAction, syscalls)"
+		return 1
+	fi
+}
+
+# check_baseline LABEL FILE: without the profile, the actions plastron must
+# deny are possible here (otherwise the confined run would prove nothing).
+check_baseline() {
+	local label=$1 file=$2 a got
+	for a in "${sctest_actions[@]}"; do
+		[[ ${confined_want[$a]} == ok ]] && continue
+		got=$(result "$file" "$a")
+		if [[ -n $got && $got != EPERM ]]; then
+			ok "$label: without the profile $a is not EPERM ($got)"
+		else
+			not_ok "$label: without the profile $a is not EPERM (got '${got:-nothing}')"
+			diag "$file"
+		fi
+	done
+}
+
+check_confined() {
+	local label=$1 file=$2 a
+	for a in "${sctest_actions[@]}"; do
+		expect "$label" "$file" "$a" "${confined_want[$a]}"
+	done
+}

@@ -1,0 +1,311 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# `plastron run` end to end on this kernel: real policies (written here),
+# real attacks (tests/live/probe.c), the JSON events. TAP output.
+set -u
+
+P=${PLASTRON:?PLASTRON not set}
+PROBE=${PROBE:?PROBE not set}
+SRC=${PLASTRON_SOURCE_ROOT:?}
+T=$(mktemp -d /tmp/plastron-live-XXXXXX)
+chmod 755 "$T"
+n=0
+failed=0
+listeners=()
+
+cleanup() {
+	for pid in "${listeners[@]}"; do kill "$pid" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+	n=$((n + 1))
+	echo "not ok $n - $1"
+	failed=1
+	[[ -f $T/err ]] && sed 's/^/#   stderr: /' "$T/err" | head -20
+	[[ -f $T/out ]] && sed 's/^/#   stdout: /' "$T/out" | head -10
+}
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+check() { # name, then a command that must succeed
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+
+# run [plastron run args...] -- cmd...: stdout → $T/out, stderr → $T/err, rc → $rc
+run() {
+	"$P" run "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+}
+
+# policy FILE MODE [lines under spec.policy] [lines under spec]
+policy() {
+	local name
+	name=$(basename "$1" .yaml)
+	{
+		echo "apiVersion: crd.varmor.org/v1beta1"
+		echo "kind: VarmorPolicy"
+		echo "metadata: {name: $name, namespace: live}"
+		echo "spec:"
+		echo "  target: {kind: Pod, name: live}"
+		echo "  policy:"
+		echo "    enforcer: ${ENFORCER:-BPFSeccomp}"
+		echo "    mode: $2"
+		[[ -n ${3:-} ]] && printf '%s\n' "$3"
+		[[ -n ${4:-} ]] && printf '%s\n' "$4"
+	} >"$1"
+}
+
+# ep FILE "rule, rule" [privileged] → EnhanceProtect, auditViolations
+ep() {
+	policy "$1" EnhanceProtect "    enhanceProtect:
+      auditViolations: true
+      privileged: ${3:-false}
+      hardeningRules: [$2]"
+}
+
+# event FILE JQ-FILTER: some event satisfies the filter
+event() { jq -e -s "any(.[]; $2)" "$1" >/dev/null 2>&1; }
+
+if ((EUID != 0)); then
+	echo "1..0 # SKIP plastron run live tests need root (CI runs as root)"
+	exit 0
+fi
+
+# ---- the built-in policy ------------------------------------------------
+"$P" run --show-builtin-policy >"$T/builtin.yaml" 2>"$T/err"
+check "built-in policy is examples/quickstart.yaml byte for byte" \
+	cmp -s "$T/builtin.yaml" "$SRC/examples/quickstart.yaml"
+
+# ---- exit status ----------------------------------------------------------
+run -q -- sh -c 'exit 3'
+check "exit status 3 passes through (got $rc)" test "$rc" -eq 3
+run -q -- sh -c 'kill -TERM $$'
+check "killed by SIGTERM → 143 (got $rc)" test "$rc" -eq 143
+run -q -- /nonexistent/command
+check "command not found → 127 (got $rc)" test "$rc" -eq 127
+
+# ---- benign commands under every run mode --------------------------------
+benign='ls / >/dev/null && cat /etc/hostname >/dev/null && echo hello >"$0/benign" && cat "$0/benign"'
+for mode in as-written enforce audit observe; do
+	run -q --mode "$mode" -- sh -c "$benign" "$T"
+	check "built-in policy, --mode $mode: ls, cat, echo, write in /tmp work (rc $rc)" \
+		eval '[[ $rc -eq 0 && $(cat "$T/out") == hello ]]'
+done
+
+# ---- benign commands under every policy mode ------------------------------
+policy "$T/always.yaml" AlwaysAllow
+policy "$T/rtdefault.yaml" RuntimeDefault
+ep "$T/enhance.yaml" "disallow-create-user-ns, disallow-mount"
+# DefenseInDepth denies by default: its custom profile is the runtime-default
+# allow-list (compiled by plastron itself) without uname.
+"$P" compile "$T/rtdefault.yaml" --enforcer seccomp 2>"$T/err" |
+	jq -c '.syscalls |= map(.names -= ["uname"] | select(.names | length > 0))' >"$T/custom.json"
+ENFORCER=Seccomp policy "$T/dind.yaml" DefenseInDepth "    defenseInDepth:
+      seccomp:
+        profileType: Custom
+        customProfile: '$(cat "$T/custom.json")'"
+for f in always rtdefault enhance dind; do
+	run -q --policy "$T/$f.yaml" -- sh -c "$benign" "$T"
+	check "policy mode $f: benign commands work (rc $rc)" \
+		eval '[[ $rc -eq 0 && $(cat "$T/out") == hello ]]'
+done
+run --policy "$T/dind.yaml" -- uname
+check "DefenseInDepth custom profile is applied: uname fails (rc $rc)" \
+	eval '[[ $rc -ne 0 ]] && ! grep -q "error:" "$T/err"'
+run -q -- uname
+check "…while uname works under the built-in policy (rc $rc)" test "$rc" -eq 0
+
+# ---- capability rules, each proven by its attack -------------------------
+# privileged: true puts the rules on an AlwaysAllow base, so only the
+# capability drop stands between the attack and success.
+cap_case() { # rule, probe args..., expected errno text
+	# shellcheck disable=SC2034 # want is used inside eval
+	local rule=$1 want=$2
+	shift 2
+	ep "$T/cap.yaml" "$rule" true
+	"$PROBE" "$@" >"$T/base" 2>&1
+	local base=$?
+	run -q --policy "$T/cap.yaml" -- "$PROBE" "$@"
+	if ((base != 0)); then
+		skip "$rule: $*" "the attack fails here even without the policy: $(cat "$T/base")"
+		return
+	fi
+	check "$rule: '$*' works without the policy, fails under it ($(head -1 "$T/out"))" \
+		eval '[[ $rc -eq 1 ]] && grep -q "$want" "$T/out"'
+}
+touch "$T/owned"
+cap_case disable-cap-net-raw "errno 1)" raw
+cap_case disable-cap-chown "errno 1)" chown "$T/owned"
+cap_case disable-cap-sys-admin "errno 1)" uts
+cap_case disallow-abuse-user-ns "errno 1)" uts
+cap_case disable-cap-all "errno 1)" raw
+cap_case disable-cap-all "errno 1)" chown "$T/owned"
+cap_case disallow-load-bpf-prog "errno 1)" bpf
+
+# disallow-insmod: no module support on this kernel, so compare errnos
+ep "$T/insmod.yaml" "disallow-insmod" true
+for sc in init-module finit-module; do
+	"$PROBE" "$sc" >"$T/base" 2>&1
+	run -q --policy "$T/insmod.yaml" -- "$PROBE" "$sc"
+	check "disallow-insmod: $sc gives EPERM under the policy ($(cat "$T/out")), not '$(cat "$T/base")' " \
+		eval 'grep -q "errno 1)" "$T/out" && ! grep -q "errno 1)" "$T/base"'
+done
+
+# ---- seccomp rules: denied and reported with rule id and syscall ---------
+run -q --events "$T/ev.jsonl" -- unshare -U true
+check "built-in policy: unshare -U fails (rc $rc)" test "$rc" -ne 0
+check "event: DENIED, rule disallow-create-user-ns, syscall unshare, our pid" \
+	event "$T/ev.jsonl" '.action == "DENIED" and .rule == "disallow-create-user-ns" and .syscall == "unshare" and .enforcer == "seccomp" and .pid > 0 and .comm == "unshare"'
+run -q --events "$T/ev.jsonl" -- "$PROBE" uring
+check "built-in policy: io_uring_setup fails (rc $rc)" eval '[[ $rc -eq 1 ]]'
+check "event: io_uring_setup DENIED by the runtime-default base" \
+	event "$T/ev.jsonl" '.action == "DENIED" and .syscall == "io_uring_setup" and .rule != ""'
+touch "$T/x"
+run --events "$T/ev.jsonl" -- chmod +x "$T/x"
+check "built-in policy: chmod +x fails" eval '[[ $rc -ne 0 && ! -x $T/x ]]'
+check "event: disable-chmod-x-bit" event "$T/ev.jsonl" '.rule == "disable-chmod-x-bit"'
+check "human summary of each event on stderr with --events FILE" \
+	grep -q "^plastron: DENIED seccomp: fchmodat() by chmod\[[0-9]*\] (rule disable-chmod-x-bit)" "$T/err"
+run -q --events - -- unshare -U true
+check "--events - writes JSON lines to stdout" \
+	eval 'jq -e -s "any(.[]; .rule == \"disallow-create-user-ns\")" "$T/out" >/dev/null'
+run -q -- unshare -U true
+check "default: events as JSON lines on stderr" \
+	eval 'grep "^{" "$T/err" | jq -e -s "any(.[]; .rule == \"disallow-create-user-ns\")" >/dev/null'
+# events of other processes are not ours
+# (a concurrent run's denials are real records on the same audit stream)
+(sleep 0.3; "$P" run -q --events "$T/ev-other.jsonl" -- unshare -U true 2>/dev/null) &
+run -q --events "$T/ev.jsonl" -- sleep 1.5
+wait
+check "events of processes outside the run are not reported" \
+	eval 'event "$T/ev-other.jsonl" ".syscall == \"unshare\"" && ! event "$T/ev.jsonl" ".syscall == \"unshare\""'
+# a grandchild's event is ours
+run -q --events "$T/ev.jsonl" -- sh -c 'sh -c "unshare -U true" ; true'
+check "a grandchild's denial is reported" \
+	event "$T/ev.jsonl" '.rule == "disallow-create-user-ns"'
+
+# ---- audit mode -----------------------------------------------------------
+run -q --mode audit --events "$T/ev.jsonl" -- unshare -U true
+check "--mode audit: unshare -U succeeds (rc $rc)" test "$rc" -eq 0
+check "--mode audit: reported as AUDIT with rule and syscall" \
+	event "$T/ev.jsonl" '.action == "AUDIT" and .rule == "disallow-create-user-ns" and .syscall == "unshare"'
+policy "$T/allowv.yaml" EnhanceProtect "    enhanceProtect:
+      allowViolations: true
+      hardeningRules: [disallow-create-user-ns]"
+run -q --policy "$T/allowv.yaml" --events "$T/ev.jsonl" -- unshare -U true
+check "allowViolations: unshare -U succeeds and is reported AUDIT" \
+	eval '[[ $rc -eq 0 ]] && event "$T/ev.jsonl" ".action == \"AUDIT\" and .rule == \"disallow-create-user-ns\""'
+# observe records allowed syscalls where the base allows by default
+# (privileged: true → AlwaysAllow base, whose default becomes LOG)
+ep "$T/obs.yaml" "disallow-create-user-ns" true
+run -q --policy "$T/obs.yaml" --mode observe --events "$T/ev.jsonl" -- sh -c 'unshare -U true; cat /etc/hostname >/dev/null'
+check "--mode observe: the attack succeeds and is reported AUDIT" \
+	eval '[[ $rc -eq 0 ]] && event "$T/ev.jsonl" ".action == \"AUDIT\" and .rule == \"disallow-create-user-ns\""'
+check "--mode observe: allowed syscalls are recorded once each (ALLOWED)" \
+	eval 'event "$T/ev.jsonl" ".action == \"ALLOWED\" and .syscall == \"fadvise64\" and .comm == \"cat\"" &&
+	      [[ $(jq -s "[.[] | select(.comm == \"cat\" and .syscall == \"openat\")] | length" "$T/ev.jsonl") -eq 1 ]]'
+
+# ---- Landlock allow-lists ---------------------------------------------------
+mkdir -p "$T/ro" "$T/rw"
+echo secret >"$T/secret"
+echo data >"$T/ro/file"
+"$PROBE" listen "$T/port-ok" &
+listeners+=($!)
+"$PROBE" listen "$T/port-bad" &
+listeners+=($!)
+for _ in $(seq 50); do [[ -s $T/port-ok && -s $T/port-bad ]] && break; sleep 0.1; done
+okp=$(cat "$T/port-ok")
+badp=$(cat "$T/port-bad")
+probedir=$(dirname "$PROBE")
+policy "$T/ll.yaml" RuntimeDefault "" "  plastron:
+    landlock:
+      filesystem:
+      - {path: /usr, access: [read, exec]}
+      - {path: /lib, access: [read, exec]}
+      - {path: /lib64, access: [read, exec]}
+      - {path: /bin, access: [read, exec]}
+      - {path: /etc, access: [read]}
+      - {path: /dev/null, access: [read_file, write_file]}
+      - {path: $probedir, access: [read, exec]}
+      - {path: $T/ro, access: [read]}
+      - {path: $T/rw, access: [read, write]}
+      network:
+        connectTCP: [$okp]"
+run -q --policy "$T/ll.yaml" --events "$T/ev.jsonl" -- cat "$T/secret"
+check "Landlock: read outside the allowed paths fails with EACCES" \
+	eval '[[ $rc -ne 0 ]] && grep -q "Permission denied" "$T/err"'
+check "Landlock event: DENIED fs.read_file on the path" \
+	event "$T/ev.jsonl" ".enforcer == \"landlock\" and .action == \"DENIED\" and (.blockers | contains(\"fs.read_file\")) and .path == \"$T/secret\""
+run -q --policy "$T/ll.yaml" -- cat "$T/ro/file"
+check "Landlock: read inside an allowed path works" eval '[[ $rc -eq 0 && $(cat "$T/out") == data ]]'
+run -q --policy "$T/ll.yaml" -- sh -c 'echo x >"$0/ro/file"' "$T"
+check "Landlock: write into a read-only allowed path fails with EACCES" \
+	eval '[[ $rc -ne 0 ]] && grep -q "Permission denied" "$T/err" && [[ $(cat "$T/ro/file") == data ]]'
+run -q --policy "$T/ll.yaml" -- sh -c 'echo x >"$0/rw/new" && cat "$0/rw/new"' "$T"
+check "Landlock: write into a read-write allowed path works" eval '[[ $rc -eq 0 && $(cat "$T/out") == x ]]'
+if (($(cat /sys/kernel/security/landlock/abi_version 2>/dev/null || echo 7) >= 4)); then
+	run -q --policy "$T/ll.yaml" -- "$PROBE" connect "$okp"
+	check "Landlock: connect to the listed port $okp works" test "$rc" -eq 0
+	run -q --policy "$T/ll.yaml" --events "$T/ev.jsonl" -- "$PROBE" connect "$badp"
+	check "Landlock: connect to unlisted port $badp fails with EACCES" \
+		eval '[[ $rc -eq 1 ]] && grep -q "errno 13)" "$T/out"'
+	check "Landlock event: DENIED net.connect_tcp" \
+		event "$T/ev.jsonl" '.enforcer == "landlock" and .blockers == "net.connect_tcp"'
+else
+	skip "Landlock connect allowed" "Landlock ABI < 4"
+	skip "Landlock connect denied" "Landlock ABI < 4"
+	skip "Landlock net event" "Landlock ABI < 4"
+fi
+run -q --policy "$T/ll.yaml" --mode audit -- cat "$T/secret"
+check "--mode audit: Landlock allow-lists are not applied (and said so)" \
+	eval '[[ $rc -eq 0 ]]'
+run --policy "$T/ll.yaml" --mode audit -- true
+check "…with a note on stderr" grep -q "Landlock cannot report without denying" "$T/err"
+
+# ---- never half-applied ----------------------------------------------------
+# An outer run whose filter refuses landlock_restrict_self (the runtime-default
+# allow-list without it): the inner run
+# prepares its ruleset, its child cannot apply it and must not exec.
+jq -c '.syscalls |= map(.names -= ["landlock_restrict_self"] | select(.names | length > 0))' \
+	"$T/custom.json" >"$T/nolandlock.json"
+ENFORCER=Seccomp policy "$T/nolandlock.yaml" DefenseInDepth "    defenseInDepth:
+      seccomp:
+        profileType: Custom
+        customProfile: '$(cat "$T/nolandlock.json")'"
+rm -f "$T/rw/marker"
+run -q --policy "$T/nolandlock.yaml" -- "$P" run -q --policy "$T/ll.yaml" -- touch "$T/rw/marker"
+check "a layer that fails to apply: exit 127, the command never runs (rc $rc)" \
+	eval '[[ $rc -eq 127 && ! -e $T/rw/marker ]] && grep -q "cannot confine the command" "$T/err"'
+
+# ---- refusing what cannot be enforced -------------------------------------
+policy "$T/unenf.yaml" EnhanceProtect "    enhanceProtect:
+      hardeningRules: [disallow-create-user-ns]
+      attackProtectionRules:
+      - rules: [disable-write-etc]"
+rm -f "$T/marker"
+run --policy "$T/unenf.yaml" -- touch "$T/marker"
+check "unenforceable rule: run refuses with exit 1 (rc $rc), nothing runs" \
+	eval '[[ $rc -eq 1 && ! -e $T/marker ]]'
+check "…naming the rule and what could carry it" \
+	eval 'grep -q "disable-write-etc" "$T/err" && grep -q "AppArmor" "$T/err" && grep -q "refusing to run" "$T/err"'
+run --policy "$T/unenf.yaml" --allow-unenforced -- touch "$T/marker"
+check "--allow-unenforced: runs (rc $rc)" eval '[[ $rc -eq 0 && -e $T/marker ]]'
+check "…and lists the skipped rule, one line" \
+	eval '[[ $(grep -c "disable-write-etc" "$T/err") -eq 1 ]]'
+
+# ---- invalid policies run nothing ---------------------------------------
+rm -f "$T/marker"
+ep "$T/bad.yaml" "disallow-mount-procf"
+run --policy "$T/bad.yaml" -- touch "$T/marker"
+check "invalid policy: exit 1, nothing runs (rc $rc)" eval '[[ $rc -eq 1 && ! -e $T/marker ]]'
+check "…with file:line:col" grep -q "bad.yaml:[0-9]*:[0-9]*: error" "$T/err"
+run --policy "$T/does-not-exist.yaml" -- touch "$T/marker"
+check "missing policy file: exit 1, nothing runs" eval '[[ $rc -eq 1 && ! -e $T/marker ]]'
+run --mode bogus -- true
+check "unknown --mode: usage error 2" test "$rc" -eq 2
+
+echo "1..$n"
+exit $failed

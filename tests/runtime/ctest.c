@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ctest: run inside containers by the runtime tests. Each argument names
+ * one action; for each it prints "ACTION: ok" or "ACTION: ERRNAME".
+ *   ctest [--loop N] ACTION...   (--loop: repeat every 50 ms, N times; 0 = forever)
+ * Actions: getpid, icmp-raw, core-pattern (writes the CURRENT value back),
+ * metadata (connect 169.254.169.254:80), alg (socket(AF_ALG)), unix.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef AF_ALG
+#define AF_ALG 38
+#endif
+
+static int sock(int domain, int type, int proto)
+{
+	int fd = socket(domain, type, proto);
+	if (fd < 0)
+		return -1;
+	return close(fd);
+}
+
+static int core_pattern(void)
+{
+	char buf[512];
+	int fd = open("/proc/sys/kernel/core_pattern", O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n <= 0)
+		return -1;
+	fd = open("/proc/sys/kernel/core_pattern", O_WRONLY);
+	if (fd < 0)
+		return -1;
+	if (write(fd, buf, (size_t)n) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return close(fd);
+}
+
+static int metadata(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(80) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0), r;
+
+	if (fd < 0)
+		return -1;
+	inet_pton(AF_INET, "169.254.169.254", &sa.sin_addr);
+	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	int e = errno;
+	close(fd);
+	errno = e;
+	return r;
+}
+
+static int act(const char *a)
+{
+	if (!strcmp(a, "getpid"))
+		return syscall(SYS_getpid) > 0 ? 0 : -1;
+	if (!strcmp(a, "icmp-raw"))
+		return sock(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+	if (!strcmp(a, "core-pattern"))
+		return core_pattern();
+	if (!strcmp(a, "metadata"))
+		return metadata();
+	if (!strcmp(a, "alg"))
+		return sock(AF_ALG, SOCK_SEQPACKET, 0);
+	if (!strcmp(a, "unix"))
+		return sock(AF_UNIX, SOCK_STREAM, 0);
+	errno = EINVAL;
+	return -2;
+}
+
+int main(int argc, char **argv)
+{
+	int bad = 0, first = 1;
+	long loops = 1;
+
+	if (argc > 2 && !strcmp(argv[1], "--loop")) {
+		loops = strtol(argv[2], NULL, 10);
+		first = 3;
+	}
+	for (long k = 0; loops == 0 || k < loops; k++) {
+		for (int i = first; i < argc; i++) {
+			errno = 0;
+			int r = act(argv[i]);
+			if (r == -2) {
+				printf("%s: unknown action\n", argv[i]);
+				bad = 1;
+			} else if (r < 0) {
+				printf("%s: %s\n", argv[i], strerrorname_np(errno));
+			} else {
+				printf("%s: ok\n", argv[i]);
+			}
+		}
+		fflush(stdout);
+		if (loops != 1)
+			usleep(50000);
+	}
+	return bad ? 2 : 0;
+}

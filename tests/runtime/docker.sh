@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Docker with plastron-runtime registered by --add-runtime: dockerd and
+# containerd started by hand (private sockets, data/exec roots under a temp
+# dir, no bridge, no iptables, cgroupfs), a private plastrond; one container
+# run with --runtime plastron must have its metadata-service connection
+# denied, logged with Docker's container id, while the same image under
+# runc is not denied. Everything is stopped by pid and removed at the end.
+# Usage: docker.sh CTEST POLICY   (env PLASTRON, PLASTROND, PLASTRON_RUNTIME_SHIM)
+set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ctest=$1 policy_src=$2
+docker=/usr/bin/docker # not /usr/local/bin/docker
+SHIM=$PLASTRON_RUNTIME_SHIM
+
+for b in "$docker" /usr/sbin/dockerd /usr/bin/containerd; do
+	[[ -x $b ]] || bail "$b is installed (apt-get install docker.io containerd)"
+done
+((EUID == 0)) || bail "Docker tests run as root"
+[[ -x $PLASTROND ]] || bail "plastrond was built (-Dbpf)"
+
+tmp=$(mktemp -d /tmp/plastron-rtd.XXXXXX)
+pin=/sys/fs/bpf/plastron-rtd-$$
+sock=$tmp/plastrond.sock
+log=$tmp/violations.log
+metrics_port=$((20000 + ($$ + 7) % 20000))
+dsock=$tmp/docker.sock
+image=plastron-rt/ctest:$$
+cgparent=plastron-rt-$$
+agent_pid=
+pids=()
+cleanup() {
+	local p i
+	for p in "${pids[@]}"; do
+		kill -TERM "$p" 2>/dev/null || continue
+		for i in $(seq 100); do
+			kill -0 "$p" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	agent_stop TERM
+	"$PLASTROND" --uninstall --pin-dir "$pin" --socket "$sock" >/dev/null 2>&1
+	grep -o " $tmp/[^ ]*" /proc/self/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null
+	find /sys/fs/cgroup -mindepth 1 -maxdepth 3 -depth -type d -name "$cgparent" \
+		-exec rmdir {} + 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+mkdir -p "$tmp/pol" && cp "$policy_src" "$tmp/pol/rt-demo.yaml" || bail "policy dir"
+make_rootfs "$tmp/rootfs" "$ctest" || bail "busybox root filesystem"
+tar -C "$tmp/rootfs" -cf "$tmp/rootfs.tar" . || bail "tar the root filesystem"
+agent_start || {
+	diag "$tmp/agent.log"
+	bail "plastrond starts"
+}
+ok "plastrond starts"
+
+# The runtime Docker calls: the shim with this test's socket and a default
+# policy (Docker 20.10 passes no annotations of its own).
+cat >"$tmp/plastron-runtime" <<SH
+#!/bin/sh
+exec "$SHIM" --plastron-socket "$sock" --plastron-policy rt-demo "\$@"
+SH
+chmod +x "$tmp/plastron-runtime"
+
+cat >"$tmp/containerd.toml" <<TOML
+version = 2
+root = "$tmp/containerd/root"
+state = "$tmp/containerd/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$tmp/containerd.sock"
+TOML
+/usr/bin/containerd --config "$tmp/containerd.toml" >"$tmp/containerd.log" 2>&1 &
+pids=($! "${pids[@]}")
+echo '{}' >"$tmp/daemon.json"
+/usr/sbin/dockerd --config-file "$tmp/daemon.json" --containerd "$tmp/containerd.sock" \
+	--data-root "$tmp/data" --exec-root "$tmp/exec" --pidfile "$tmp/dockerd.pid" \
+	-H "unix://$dsock" --iptables=false --ip-masq=false --bridge=none \
+	--storage-driver=vfs --exec-opt native.cgroupdriver=cgroupfs --cgroup-parent "/$cgparent" \
+	--add-runtime "plastron=$tmp/plastron-runtime" >"$tmp/dockerd.log" 2>&1 &
+pids=($! "${pids[@]}")
+up=0
+for i in $(seq 300); do
+	if "$docker" -H "unix://$dsock" version >/dev/null 2>&1; then
+		up=1
+		break
+	fi
+	kill -0 "${pids[0]}" 2>/dev/null || break
+	sleep 0.1
+done
+if ((up)); then ok "dockerd starts with --add-runtime plastron=..."; else
+	not_ok "dockerd starts with --add-runtime plastron=..."
+	diag "$tmp/dockerd.log"
+	tap_done
+fi
+d() { timeout 120 "$docker" -H "unix://$dsock" "$@"; }
+d import "$tmp/rootfs.tar" "$image" >"$tmp/import.log" 2>&1 || {
+	diag "$tmp/import.log"
+	bail "docker import"
+}
+
+d run --rm --network none "$image" /ctest metadata getpid >"$tmp/base.out" 2>"$tmp/base.out.err"
+expect "docker (runc)" "$tmp/base.out" metadata ENETUNREACH
+if d run --name "plastron-rt-$$" --runtime plastron --network none "$image" /ctest metadata getpid \
+	>"$tmp/conf.out" 2>"$tmp/conf.out.err"; then
+	ok "docker run --runtime plastron"
+else
+	not_ok "docker run --runtime plastron"
+	diag "$tmp/conf.out.err"
+fi
+expect "docker --runtime plastron" "$tmp/conf.out" metadata EPERM
+expect "docker --runtime plastron" "$tmp/conf.out" getpid ok
+full=$(d inspect --format '{{.Id}}' "plastron-rt-$$" 2>/dev/null)
+if [[ -n $full ]] && log_has ".container_id == \"$full\" and .rule == \"block-access-to-metadata-service\" and .action == \"DENIED\""; then
+	ok "log: DENIED block-access-to-metadata-service with Docker's container id"
+else
+	not_ok "log: DENIED block-access-to-metadata-service with Docker's container id"
+	diag "$log"
+fi
+d rm -f "plastron-rt-$$" >/dev/null 2>&1
+tap_done

@@ -1,0 +1,129 @@
+# SPDX-License-Identifier: Apache-2.0
+# Shared by the runtime tests (sourced; bash). TAP helpers, a busybox root
+# filesystem, bundles, and a private plastrond (own pin dir, socket, policy
+# dir, log) that is stopped and uninstalled by cleanup.
+
+tap_n=0
+tap_failed=0
+ok() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - $*"
+}
+not_ok() {
+	tap_n=$((tap_n + 1))
+	tap_failed=$((tap_failed + 1))
+	echo "not ok $tap_n - $*"
+}
+skip() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - $1 # SKIP $2"
+}
+check() {
+	local desc=$1
+	shift
+	if "$@" >/dev/null 2>&1; then ok "$desc"; else not_ok "$desc"; fi
+}
+diag() { sed 's/^/# /' "$1" 2>/dev/null | tail -n 40 || true; }
+note() { echo "# $*"; }
+tap_done() {
+	echo "1..$tap_n"
+	exit $((tap_failed > 0))
+}
+bail() {
+	not_ok "$*"
+	tap_done
+}
+
+# The result ctest printed for ACTION (the LAST line for it).
+result() { sed -n "s/^$2: \\([A-Za-z0-9_]*\\).*/\\1/p" "$1" 2>/dev/null | tail -n 1; }
+expect() {
+	local label=$1 file=$2 action=$3 want=$4 got
+	got=$(result "$file" "$action")
+	if [[ $got == "$want" ]]; then
+		ok "$label: $action gives $want"
+	else
+		not_ok "$label: $action gives $want (got '${got:-nothing}')"
+		diag "$file"
+		[[ -f $file.err ]] && diag "$file.err"
+	fi
+}
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# make_rootfs DIR CTEST
+make_rootfs() {
+	local dir=$1 a
+	mkdir -p "$dir"/{bin,dev,etc,proc,sys,tmp} && cp /bin/busybox "$dir/bin/busybox" &&
+		cp "$2" "$dir/ctest" && chmod 0755 "$dir/ctest" || return 1
+	for a in sh ls cat sleep true; do ln -sf busybox "$dir/bin/$a" || return 1; done
+	echo 'root:x:0:0:root:/:/bin/sh' >"$dir/etc/passwd"
+}
+
+# The template: a privileged container (every capability this host has,
+# /proc/sys writable) in the test's network namespace.
+make_template() {
+	local out=$1 rootfs=$2 netns=$3 caps
+	local names=(CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP
+		LINUX_IMMUTABLE NET_BIND_SERVICE NET_BROADCAST NET_ADMIN NET_RAW IPC_LOCK IPC_OWNER
+		SYS_MODULE SYS_RAWIO SYS_CHROOT SYS_PTRACE SYS_PACCT SYS_ADMIN SYS_BOOT SYS_NICE
+		SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG MKNOD LEASE AUDIT_WRITE AUDIT_CONTROL SETFCAP
+		MAC_OVERRIDE MAC_ADMIN SYSLOG WAKE_ALARM BLOCK_SUSPEND AUDIT_READ PERFMON BPF
+		CHECKPOINT_RESTORE)
+	local bnd i list=()
+	bnd=$((16#$(awk '/^CapBnd/ {print $2}' /proc/self/status)))
+	for i in "${!names[@]}"; do
+		((bnd >> i & 1)) && list+=("CAP_${names[$i]}")
+	done
+	caps=$(printf '%s\n' "${list[@]}" | jq -R . | jq -s -c .)
+	(cd "$(dirname "$out")" && runc spec && mv config.json "$out") || return 1
+	jq --argjson c "$caps" --arg root "$rootfs" --arg ns "$netns" '
+		.root = {path: $root, readonly: true}
+		| .process.terminal = false | .hostname = "plastron-rt"
+		| .process.capabilities = {bounding: $c, effective: $c, permitted: $c}
+		| del(.linux.readonlyPaths) | del(.linux.maskedPaths)
+		| .linux.namespaces |= (map(select(.type != "network"))
+			+ [{type: "network", path: $ns}])' "$out" >"$out.new" && mv "$out.new" "$out"
+}
+
+# bundle DIR POLICY|"" ARGS...: a bundle from the template.
+bundle() {
+	local dir=$1 pol=$2
+	shift 2
+	local args
+	args=$(printf '%s\n' "$@" | jq -R . | jq -s -c .) || return 1
+	mkdir -p "$dir" && jq --arg p "$pol" --argjson a "$args" '
+		.process.args = $a
+		| if $p != "" then .annotations = {"plastron.io/policy": $p} else . end' \
+		<"$template" >"$dir/config.json"
+}
+
+agent_start() {
+	"$PLASTROND" --foreground --pin-dir "$pin" --policy-dir "$tmp/pol" --socket "$sock" \
+		--log "$log" --metrics "127.0.0.1:$metrics_port" >>"$tmp/agent.log" 2>&1 &
+	agent_pid=$!
+	local i
+	for i in $(seq 100); do
+		"$PLASTRON" status --socket "$sock" >/dev/null 2>&1 && return 0
+		kill -0 "$agent_pid" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+agent_stop() {
+	local sig=${1:-TERM}
+	[[ -n ${agent_pid:-} ]] || return 0
+	kill -"$sig" "$agent_pid" 2>/dev/null
+	wait "$agent_pid" 2>/dev/null
+	agent_pid=
+}
+
+# log_has JQ_FILTER: some event in the violation log matches.
+log_has() {
+	local i
+	for i in $(seq 40); do
+		jq -e -s "map(select($1)) | length > 0" "$log" >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	return 1
+}

@@ -1,0 +1,375 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# plastrond + plastron-runtime in front of runc, end to end, on this kernel:
+# denials from inside a privileged container (raw ICMP, core_pattern,
+# the metadata address, AF_ALG) with their log events, a benign command,
+# pass-through without a policy, fail-closed without the agent, agent death
+# (SIGKILL) and re-adoption, the live mode switch, a broken policy reload,
+# N container starts denied before the first instruction, and the start
+# overhead of the shim. Everything runs in a private pin dir / socket /
+# netns / runc root and is removed at the end, even on failure.
+# Usage: runc.sh CTEST POLICY   (env PLASTRON, PLASTROND, PLASTRON_RUNTIME_SHIM)
+set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ctest=$1 policy_src=$2
+SHIM=$PLASTRON_RUNTIME_SHIM
+
+((EUID == 0)) || bail "runtime tests run as root"
+command -v runc >/dev/null || bail "runc is installed"
+[[ -x $PLASTROND ]] || bail "plastrond was built (-Dbpf)"
+
+tmp=$(mktemp -d /tmp/plastron-rt.XXXXXX)
+pin=/sys/fs/bpf/plastron-rt-$$
+sock=$tmp/plastrond.sock
+log=$tmp/violations.log
+state=$tmp/runc
+netns=plastron-rt-$$
+metrics_port=$((20000 + $$ % 20000))
+agent_pid=
+ids=()
+cleanup() {
+	local c
+	for c in "${ids[@]}"; do runc --root "$state" delete -f "$c" >/dev/null 2>&1; done
+	agent_stop TERM
+	"$PLASTROND" --uninstall --pin-dir "$pin" --socket "$sock" >/dev/null 2>&1
+	rm -rf "$pin" 2>/dev/null
+	[[ -n ${apid:-} ]] && kill "$apid" 2>/dev/null
+	[[ -n ${cg:-} ]] && rmdir "$cg" 2>/dev/null
+	ip netns del "$netns" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+mkdir -p "$tmp/pol" && cp "$policy_src" "$tmp/pol/rt-demo.yaml" || bail "policy dir"
+make_rootfs "$tmp/rootfs" "$ctest" || bail "busybox root filesystem"
+ip netns add "$netns" && ip -n "$netns" link set lo up &&
+	ip -n "$netns" addr add 169.254.169.254/32 dev lo ||
+	bail "network namespace with 169.254.169.254 on its loopback"
+template=$tmp/template.json
+make_template "$template" "$tmp/rootfs" "/var/run/netns/$netns" || bail "bundle template"
+
+# run_shim ID OUT POLICY ARGS...: one container through plastron-runtime.
+run_shim() {
+	local id=$1 out=$2 pol=$3
+	shift 3
+	ids+=("$id")
+	bundle "$tmp/b-$id" "$pol" "$@" || return 1
+	timeout 60 "$SHIM" --plastron-socket "$sock" --root "$state" run --bundle "$tmp/b-$id" "$id" \
+		>"$out" 2>"$out.err" </dev/null
+}
+run_plain() {
+	local id=$1 out=$2
+	shift 2
+	ids+=("$id")
+	bundle "$tmp/b-$id" "" "$@" || return 1
+	timeout 60 runc --root "$state" run --bundle "$tmp/b-$id" "$id" >"$out" 2>"$out.err" </dev/null
+}
+cid() { echo "rt$$-$1"; }
+
+# ---- agent and doctor ------------------------------------------------------
+if agent_start; then ok "plastrond starts (private pin dir, socket, policy dir, log)"; else
+	not_ok "plastrond starts"
+	diag "$tmp/agent.log"
+	tap_done
+fi
+"$PLASTRON" doctor --socket "$sock" >"$tmp/doctor.out" 2>&1
+if grep -q '^active enforcers:.*cgroup-bpf' "$tmp/doctor.out" &&
+	grep -q "answers on $sock" "$tmp/doctor.out" &&
+	grep -q 'cannot switch mode live' "$tmp/doctor.out"; then
+	ok "plastron doctor: cgroup-bpf active, agent answers, non-inet families note"
+else
+	not_ok "plastron doctor: cgroup-bpf active, agent answers, non-inet families note"
+	diag "$tmp/doctor.out"
+fi
+# BPF-LSM: claimed active only when an lsm program really loads.
+if grep -q '^active enforcers:.*bpf-lsm' "$tmp/doctor.out"; then
+	if bpftool feature probe kernel 2>/dev/null | grep -q "program_type lsm is available"; then
+		ok "doctor claims bpf-lsm and the kernel agrees"
+	else
+		not_ok "doctor claims bpf-lsm but bpftool says lsm programs are not available"
+	fi
+else
+	if grep -q 'bpf-lsm .*not active' "$tmp/doctor.out"; then
+		ok "doctor says BPF-LSM is not active, with the reason"
+	else
+		not_ok "doctor says BPF-LSM is not active, with the reason"
+		diag "$tmp/doctor.out"
+	fi
+fi
+"$PLASTRON" status --socket "$sock" --json >"$tmp/status.json" 2>&1
+check "status lists policy rt-demo as-written" \
+	jq -e '.policies[] | select(.name == "rt-demo" and .mode == "as-written")' "$tmp/status.json"
+
+# ---- baseline and confined -------------------------------------------------
+acts=(getpid icmp-raw core-pattern metadata alg unix)
+if run_plain "$(cid base)" "$tmp/base.out" /ctest "${acts[@]}"; then
+	ok "plain runc runs ctest (privileged, test netns)"
+else
+	not_ok "plain runc runs ctest (privileged, test netns)"
+	diag "$tmp/base.out.err"
+fi
+expect "baseline" "$tmp/base.out" icmp-raw ok
+expect "baseline" "$tmp/base.out" core-pattern ok
+expect "baseline" "$tmp/base.out" metadata ECONNREFUSED
+expect "baseline" "$tmp/base.out" alg EAFNOSUPPORT
+
+id=$(cid conf)
+if run_shim "$id" "$tmp/conf.out" rt-demo /ctest "${acts[@]}"; then
+	ok "plastron-runtime runs ctest under rt-demo"
+else
+	not_ok "plastron-runtime runs ctest under rt-demo"
+	diag "$tmp/conf.out.err"
+fi
+expect "confined" "$tmp/conf.out" getpid ok
+expect "confined" "$tmp/conf.out" unix ok
+expect "confined" "$tmp/conf.out" icmp-raw EPERM
+expect "confined" "$tmp/conf.out" core-pattern EPERM
+expect "confined" "$tmp/conf.out" metadata EPERM
+expect "confined" "$tmp/conf.out" alg EPERM
+for pair in "disable-icmp:seccomp" "disallow-write-core-pattern:cgroup-bpf" \
+	"block-access-to-metadata-service:cgroup-bpf" "copy-fail-mitigation:seccomp"; do
+	rule=${pair%%:*} enf=${pair#*:}
+	if log_has ".container_id == \"$id\" and .action == \"DENIED\" and .enforcer == \"$enf\"
+		and (.rule | split(\"|\") | index(\"$rule\")) != null and .policy == \"rt-demo\""; then
+		ok "log: DENIED $rule ($enf) for container $id"
+	else
+		not_ok "log: DENIED $rule ($enf) for container $id"
+		diag "$log"
+	fi
+done
+if curl -s --max-time 5 "http://127.0.0.1:$metrics_port/metrics" >"$tmp/metrics" &&
+	grep -q 'plastron_events_total{rule="block-access-to-metadata-service",action="DENIED",enforcer="cgroup-bpf"} [1-9]' "$tmp/metrics" &&
+	grep -q '^plastron_ringbuf_drops_total 0' "$tmp/metrics"; then
+	ok "metrics: events by rule and action, ring-buffer drops"
+else
+	not_ok "metrics: events by rule and action, ring-buffer drops"
+	diag "$tmp/metrics"
+fi
+
+# ---- no policy: untouched --------------------------------------------------
+id=$(cid pass)
+bundle "$tmp/b-$id" "" /ctest metadata && cp "$tmp/b-$id/config.json" "$tmp/pass.orig"
+ids+=("$id")
+timeout 60 "$SHIM" --plastron-socket "$sock" --root "$state" run --bundle "$tmp/b-$id" "$id" \
+	>"$tmp/pass.out" 2>"$tmp/pass.out.err" </dev/null
+if cmp -s "$tmp/pass.orig" "$tmp/b-$id/config.json" &&
+	[[ $(result "$tmp/pass.out" metadata) == ECONNREFUSED ]]; then
+	ok "no policy selected: config.json untouched, nothing denied"
+else
+	not_ok "no policy selected: config.json untouched, nothing denied"
+	diag "$tmp/pass.out.err"
+fi
+
+# ---- live mode switch, docker-exec coverage, broken reload, agent death ----
+id=$(cid loop)
+ids+=("$id")
+bundle "$tmp/b-$id" rt-demo /ctest --loop 0 metadata core-pattern
+"$SHIM" --plastron-socket "$sock" --root "$state" run -d --bundle "$tmp/b-$id" "$id" \
+	>"$tmp/loop.out" 2>"$tmp/loop.err" </dev/null
+sleep 0.5
+if [[ $(result "$tmp/loop.out" metadata) == EPERM ]]; then
+	ok "looping container: metadata denied"
+else
+	not_ok "looping container: metadata denied"
+	diag "$tmp/loop.err"
+fi
+# A process that joins later (runc exec = docker exec) is in the same cgroup.
+runc --root "$state" exec "$id" /ctest metadata >"$tmp/exec.out" 2>&1
+expect "runc exec into the confined container" "$tmp/exec.out" metadata EPERM
+
+# wait_result FILE ACTION WANT FROM_LINE: ms until a line after FROM_LINE says WANT.
+wait_result() {
+	local file=$1 action=$2 want=$3 from=$4 t0 i
+	t0=$(now_ms)
+	for i in $(seq 400); do
+		if tail -n +"$((from + 1))" "$file" | grep -q "^$action: $want"; then
+			echo $(($(now_ms) - t0))
+			return 0
+		fi
+		sleep 0.01
+	done
+	return 1
+}
+lines=$(wc -l <"$tmp/loop.out")
+t0=$(now_ms)
+"$PLASTRON" mode --socket "$sock" rt-demo observe >"$tmp/mode.out" 2>&1
+t_cmd=$(($(now_ms) - t0))
+if ms=$(wait_result "$tmp/loop.out" metadata ECONNREFUSED "$lines"); then
+	ok "plastron mode observe: allowed live, without restarting the container"
+	note "observe: plastron mode returned after ${t_cmd} ms; the loop (50 ms period) saw it ${ms} ms later"
+else
+	not_ok "plastron mode observe: allowed live, without restarting the container"
+	diag "$tmp/mode.out"
+fi
+check "observe mode logs AUDIT events" log_has \
+	".container_id == \"$id\" and .action == \"AUDIT\" and .rule == \"block-access-to-metadata-service\""
+check "status shows mode observe" bash -c \
+	"'$PLASTRON' status --socket '$sock' --json | jq -e '.policies[] | select(.name == \"rt-demo\" and .mode == \"observe\")'"
+lines=$(wc -l <"$tmp/loop.out")
+t0=$(now_ms)
+"$PLASTRON" mode --socket "$sock" rt-demo enforce >"$tmp/mode.out" 2>&1
+t_cmd=$(($(now_ms) - t0))
+if ms=$(wait_result "$tmp/loop.out" metadata EPERM "$lines"); then
+	ok "plastron mode enforce: denied again live"
+	note "MEASURE mode->enforced: plastron mode returned (map updated) after ${t_cmd} ms; next loop iteration denied ${ms} ms after that (loop period 50 ms)"
+else
+	not_ok "plastron mode enforce: denied again live"
+fi
+
+# Broken policy: refused, the previous version keeps enforcing.
+cp "$tmp/pol/rt-demo.yaml" "$tmp/good.yaml"
+sed 's/disallow-write-core-pattern/disallow-write-core-patern/' "$tmp/good.yaml" >"$tmp/pol/rt-demo.yaml.tmp" &&
+	mv "$tmp/pol/rt-demo.yaml.tmp" "$tmp/pol/rt-demo.yaml"
+refused=0
+for i in $(seq 50); do
+	if "$PLASTRON" status --socket "$sock" --json 2>/dev/null |
+		jq -e '.refused[] | select(.error | test("core-patern"))' >/dev/null 2>&1; then
+		refused=1
+		break
+	fi
+	sleep 0.1
+done
+if ((refused)) && grep -q 'refused: the previous version keeps enforcing' "$tmp/agent.log"; then
+	ok "broken policy reload refused with its error logged"
+else
+	not_ok "broken policy reload refused with its error logged"
+	diag "$tmp/agent.log"
+fi
+lines=$(wc -l <"$tmp/loop.out")
+sleep 0.3
+if tail -n +"$((lines + 1))" "$tmp/loop.out" | grep -q '^core-pattern: EPERM' &&
+	! tail -n +"$((lines + 1))" "$tmp/loop.out" | grep -q '^core-pattern: ok'; then
+	ok "after the broken reload the previous version keeps enforcing"
+else
+	not_ok "after the broken reload the previous version keeps enforcing"
+fi
+cp "$tmp/good.yaml" "$tmp/pol/rt-demo.yaml"
+
+# Agent death: SIGKILL while the container loops the attack.
+before=$("$PLASTRON" status --socket "$sock" --json | jq '.counters.denied')
+agent_stop KILL
+lines=$(wc -l <"$tmp/loop.out")
+sleep 1
+after_kill=$(tail -n +"$((lines + 1))" "$tmp/loop.out")
+if grep -q '^metadata: EPERM' <<<"$after_kill" && ! grep -q '^metadata: ECONN' <<<"$after_kill" &&
+	! grep -q '^core-pattern: ok' <<<"$after_kill"; then
+	ok "plastrond SIGKILLed: the looping attack stays denied"
+else
+	not_ok "plastrond SIGKILLed: the looping attack stays denied"
+fi
+# A new exec while the agent is dead is still covered (same cgroup).
+runc --root "$state" exec "$id" /ctest metadata >"$tmp/exec2.out" 2>&1
+expect "runc exec while plastrond is dead" "$tmp/exec2.out" metadata EPERM
+if agent_start; then ok "plastrond restarts"; else not_ok "plastrond restarts"; fi
+"$PLASTRON" status --socket "$sock" --json >"$tmp/status2.json" 2>&1
+check "restarted agent re-adopted the pinned enforcer" jq -e '.readopted == true and .links == 7' "$tmp/status2.json"
+check "restarted agent kept the container registered (cgroup id, policy)" \
+	jq -e ".containers[] | select(.id == \"$id\" and .policy == \"rt-demo\" and .cgroup_id > 0)" "$tmp/status2.json"
+after=$(jq '.counters.denied' "$tmp/status2.json")
+if [[ $before =~ ^[0-9]+$ && $after =~ ^[0-9]+$ ]] && ((after > before)); then
+	ok "enforcer counters continue across the restart ($before -> $after denied)"
+else
+	not_ok "enforcer counters continue across the restart ($before -> $after denied)"
+fi
+check "restarted agent logs the container's new denials" log_has \
+	".container_id == \"$id\" and .action == \"DENIED\" and (.time > \"$(date -u +%Y-%m-%dT%H:%M:%S)\")"
+runc --root "$state" delete -f "$id" >/dev/null 2>&1
+gone=0
+for i in $(seq 60); do
+	if ! "$PLASTRON" status --socket "$sock" --json | jq -e ".containers[] | select(.id == \"$id\")" >/dev/null 2>&1; then
+		gone=1
+		break
+	fi
+	sleep 0.1
+done
+if ((gone)); then ok "a deleted container is unregistered"; else not_ok "a deleted container is unregistered"; fi
+
+# ---- plastron attach: a running process's cgroup ----------------------------
+cgmnt=$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)
+cg=$cgmnt/plastron-rt-$$
+if [[ -n $cgmnt ]] && mkdir "$cg"; then
+	ip netns exec "$netns" "$ctest" --loop 0 metadata >"$tmp/attach.out" 2>&1 &
+	apid=$!
+	echo "$apid" >"$cg/cgroup.procs"
+	sleep 0.2
+	"$PLASTRON" attach --socket "$sock" --cgroup "$cg" --policy "$tmp/pol/rt-demo.yaml" \
+		>"$tmp/attach.log" 2>&1
+	lines=$(wc -l <"$tmp/attach.out")
+	if [[ $(result "$tmp/attach.out" metadata) == ECONNREFUSED ]] &&
+		wait_result "$tmp/attach.out" metadata EPERM "$lines" >/dev/null; then
+		ok "plastron attach --cgroup: a running process is denied from then on"
+	else
+		not_ok "plastron attach --cgroup: a running process is denied from then on"
+		diag "$tmp/attach.log"
+	fi
+	"$PLASTRON" attach --socket "$sock" --detach --pid "$apid" >"$tmp/attach.log" 2>&1
+	lines=$(wc -l <"$tmp/attach.out")
+	if wait_result "$tmp/attach.out" metadata ECONNREFUSED "$lines" >/dev/null; then
+		ok "plastron attach --detach --pid: allowed again"
+	else
+		not_ok "plastron attach --detach --pid: allowed again"
+		diag "$tmp/attach.log"
+	fi
+	kill "$apid" 2>/dev/null
+	wait "$apid" 2>/dev/null
+	rmdir "$cg" 2>/dev/null
+else
+	not_ok "create a test cgroup under the cgroup2 mount"
+fi
+
+# ---- fail closed -----------------------------------------------------------
+agent_stop TERM
+id=$(cid closed)
+if run_shim "$id" "$tmp/closed.out" rt-demo /ctest getpid; then
+	not_ok "plastrond stopped: a container under an enforcing policy does not start"
+else
+	if [[ $(result "$tmp/closed.out" getpid) == "" ]] && grep -q 'fails closed' "$tmp/closed.out.err"; then
+		ok "plastrond stopped: a container under an enforcing policy does not start"
+	else
+		not_ok "plastrond stopped: a container under an enforcing policy does not start"
+		diag "$tmp/closed.out.err"
+	fi
+fi
+echo '{"ociVersion":"1.0.2","id":"x","pid":1,"status":"creating"}' |
+	"$SHIM" hook --socket "$sock" --policy rt-demo >/dev/null 2>"$tmp/hook.err"
+if (($? != 0)) && grep -q 'fails closed' "$tmp/hook.err"; then
+	ok "the createRuntime hook fails when the agent cannot acknowledge"
+else
+	not_ok "the createRuntime hook fails when the agent cannot acknowledge"
+	diag "$tmp/hook.err"
+fi
+agent_start || bail "plastrond restarts"
+
+# ---- before the first instruction: N starts --------------------------------
+budget=${PLASTRON_FIRST_BUDGET_MS:-100000}
+n=0 denied=0 t_end=$(($(now_ms) + budget))
+while ((n < 200 && $(now_ms) < t_end)); do
+	id=$(cid "first$n")
+	run_shim "$id" "$tmp/first.out" rt-demo /ctest metadata
+	[[ $(result "$tmp/first.out" metadata) == EPERM ]] && denied=$((denied + 1))
+	runc --root "$state" delete -f "$id" >/dev/null 2>&1
+	n=$((n + 1))
+done
+if ((n > 0 && denied == n)); then
+	ok "the entrypoint's first action is denied in $denied of $n container starts"
+else
+	not_ok "the entrypoint's first action is denied in $denied of $n container starts"
+	diag "$tmp/first.out.err"
+fi
+note "MEASURE first-instruction: $n starts in ~$(((budget - (t_end - $(now_ms))) / 1000)) s"
+
+# ---- start overhead --------------------------------------------------------
+k=10
+t0=$(now_ms)
+for i in $(seq $k); do run_plain "$(cid ovp$i)" "$tmp/ov.out" /ctest getpid; runc --root "$state" delete -f "$(cid ovp$i)" >/dev/null 2>&1; done
+t_plain=$(($(now_ms) - t0))
+t0=$(now_ms)
+for i in $(seq $k); do run_shim "$(cid ovs$i)" "$tmp/ov.out" rt-demo /ctest getpid; runc --root "$state" delete -f "$(cid ovs$i)" >/dev/null 2>&1; done
+t_shim=$(($(now_ms) - t0))
+if ((t_plain > 0 && t_shim > 0)); then
+	ok "start overhead measured"
+	note "MEASURE start: plain runc $((t_plain / k)) ms/container, plastron-runtime+policy $((t_shim / k)) ms/container, ratio $(awk "BEGIN {printf \"%.2f\", $t_shim / $t_plain}")"
+else
+	not_ok "start overhead measured"
+fi
+tap_done
