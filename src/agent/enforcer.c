@@ -78,7 +78,7 @@ static const struct {
 
 static const char *const prog_names[] = {
 	"pl_sock_create", "pl_connect4", "pl_connect6", "pl_sendmsg4",
-	"pl_sendmsg6",    "pl_sysctl",   "pl_dev",
+	"pl_sendmsg6",    "pl_sysctl",   "pl_dev",      "pl_raw_egress",
 };
 #define N_PROGS PL_ARRAY_SIZE(prog_names)
 
@@ -786,7 +786,18 @@ int pl_enforcer_poll(struct pl_cg_enforcer *e, pl_enforcer_event_fn cb, void *us
 	e->cb = cb;
 	e->userdata = userdata;
 	e->stop = 0;
-	r = timeout_ms ? ring_buffer__poll(e->rb, timeout_ms) : ring_buffer__consume(e->rb);
+	/* Consume first: the programs do not wake the consumer for every
+	 * event (see event_end in cgroup.bpf.c), so events may be waiting
+	 * without the fd being readable; and again after the wait. */
+	r = ring_buffer__consume(e->rb);
+	if (r == 0 && timeout_ms && !e->stop) {
+		r = ring_buffer__poll(e->rb, timeout_ms);
+		if (r >= 0 && !e->stop) {
+			int k = ring_buffer__consume(e->rb);
+
+			r = k < 0 ? k : r + k;
+		}
+	}
 	if (r == -ECANCELED || (r < 0 && e->stop))
 		return 0;
 	return r;
@@ -794,8 +805,9 @@ int pl_enforcer_poll(struct pl_cg_enforcer *e, pl_enforcer_event_fn cb, void *us
 
 static const char *hook_name(unsigned h)
 {
-	static const char *const n[] = { "?",        "sock_create", "connect4", "connect6",
-					 "sendmsg4", "sendmsg6",    "sysctl",   "dev" };
+	static const char *const n[] = { "?",         "sock_create", "connect4", "connect6",
+					 "sendmsg4",  "sendmsg6",    "sysctl",   "dev",
+					 "raw_send4", "raw_send6" };
 	return h < PL_ARRAY_SIZE(n) ? n[h] : "?";
 }
 
@@ -816,7 +828,9 @@ int pl_cg_event_format(const struct pl_cg_event *ev, char *buf, size_t len)
 	case PL_CG_HOOK_CONNECT4:
 	case PL_CG_HOOK_CONNECT6:
 	case PL_CG_HOOK_SENDMSG4:
-	case PL_CG_HOOK_SENDMSG6: {
+	case PL_CG_HOOK_SENDMSG6:
+	case PL_CG_HOOK_RAW_SEND4:
+	case PL_CG_HOOK_RAW_SEND6: {
 		char a[INET6_ADDRSTRLEN] = "?";
 		int v6 = ev->u.net.family == AF_INET6;
 

@@ -51,7 +51,8 @@ int pl_enforcer_open(const struct pl_enforcer_opts *o, struct pl_cg_enforcer **r
 void pl_enforcer_close(struct pl_cg_enforcer *e);
 /* Unpin links and maps and remove <pin_dir>; closes `e`. */
 int pl_enforcer_uninstall(struct pl_cg_enforcer *e, struct pl_diag *d);
-/* Number of links still pinned (7 when fully installed). */
+/* Number of links still pinned (PL_ENFORCER_N_LINKS when fully installed). */
+#define PL_ENFORCER_N_LINKS 8
 int pl_enforcer_links(const struct pl_cg_enforcer *e);
 
 /* cgroup id -> policy (1..65535). */
@@ -68,15 +69,19 @@ int pl_enforcer_set_mode(struct pl_cg_enforcer *e, uint32_t policy, enum pl_bpf_
 int pl_enforcer_get_mode(struct pl_cg_enforcer *e, uint32_t policy, enum pl_bpf_mode *ret);
 int pl_enforcer_counters(struct pl_cg_enforcer *e, struct pl_enforcer_counters *ret);
 
-/* Consume ring-buffer events: calls `cb` per event for at most `timeout_ms`
- * (0: only what is there). Returns the number of events or -errno. A
- * callback returning non-zero stops early. */
+/* Consume ring-buffer events: calls `cb` per event; when none is there,
+ * waits up to `timeout_ms` (0: no wait). Returns the number of events or
+ * -errno. A callback returning non-zero stops early. The programs wake a
+ * waiting consumer at most once per millisecond (or when the ring is a
+ * quarter full), so an event of a burst may become visible only at the next
+ * call: call this at least every few hundred ms. */
 typedef int (*pl_enforcer_event_fn)(void *userdata, const struct pl_cg_event *ev);
 int pl_enforcer_poll(struct pl_cg_enforcer *e, pl_enforcer_event_fn cb, void *userdata,
 		     int timeout_ms);
 
 /* An fd that becomes readable when events are waiting (for an epoll loop;
- * then call pl_enforcer_poll with timeout 0). Owned by `e`. */
+ * then call pl_enforcer_poll with timeout 0; the loop must also call it
+ * after an epoll timeout, see above). Owned by `e`. */
 int pl_enforcer_events_fd(struct pl_cg_enforcer *e, pl_enforcer_event_fn cb, void *userdata);
 
 /* Helpers: the cgroup v2 mount point (from /proc/self/mountinfo) and the id

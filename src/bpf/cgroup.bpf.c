@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR Apache-2.0
 /*
  * plastron's cgroup-BPF enforcer: socket creation, IPv4/IPv6 connect and
- * UDP sendmsg, sysctl writes and device access, for processes in cgroups
- * registered in the `containers` map.
+ * UDP sendmsg, raw/ping socket egress packets, sysctl writes and device
+ * access, for processes in cgroups registered in the `containers` map.
  *
  * The programs are attached once (to the cgroup v2 root or a plastron
  * parent, BPF_F_ALLOW_MULTI through links) and look the caller up by its
@@ -24,6 +24,14 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define AF_INET 2
 #define AF_INET6 10
+#define SOCK_DGRAM 2
+#define SOCK_RAW 3
+#define IPPROTO_ICMP 1
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
+#define IPPROTO_ICMPV6 58
+#define ETH_P_IP 0x0800
+#define ETH_P_IPV6 0x86dd
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -99,6 +107,16 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
+/* Raw and ICMP ping sockets created by a process of a registered cgroup
+ * (marked at creation; kernel sockets never pass the sock_create hook). See
+ * pl_raw_egress. Not pinned: the programs hold it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u32);
+} raw_socks SEC(".maps");
+
 /* The caller's policy, or NULL when its cgroup is not registered. */
 struct caller {
 	__u64 cgid;
@@ -106,12 +124,13 @@ struct caller {
 	struct pl_cg_policy *pol;
 };
 
-static __always_inline int find_caller(struct caller *c, __u16 need)
+/* The registered container of the caller's cgroup, or NULL. */
+static __always_inline struct pl_cg_container *find_container(__u64 *cgid)
 {
 	struct pl_cg_container *ct;
 	__u64 id = bpf_get_current_cgroup_id();
 
-	c->cgid = id;
+	*cgid = id;
 	ct = bpf_map_lookup_elem(&containers, &id);
 	if (!ct) {
 		/* A process that moved itself into a child cgroup stays covered:
@@ -126,9 +145,16 @@ static __always_inline int find_caller(struct caller *c, __u16 need)
 			if (x)
 				ct = x;
 		}
-		if (!ct)
-			return 0;
 	}
+	return ct;
+}
+
+static __always_inline int find_caller(struct caller *c, __u16 need)
+{
+	struct pl_cg_container *ct = find_container(&c->cgid);
+
+	if (!ct)
+		return 0;
 	c->policy = ct->policy;
 	c->pol = bpf_map_lookup_elem(&policies, &c->policy);
 	if (!c->pol || !c->pol->present || c->pol->mode == PL_CG_MODE_OFF)
@@ -197,9 +223,30 @@ static __always_inline struct pl_cg_event *event_begin(const struct caller *c, _
 	return e;
 }
 
+/* When the consumer was last woken (any CPU; races are harmless). */
+__u64 pl_last_wakeup = 0;
+
+/*
+ * Wake the consumer at most once per PL_CG_WAKEUP_NS, or per
+ * PL_CG_WAKEUP_FULL_NS while the ring is over a quarter full. A wake-up per event (the default when
+ * the consumer keeps up) costs the producing task an irq_work and the consumer a context switch per
+ * event: measured by bench/cgroup/bench-events, it tripled the cost of an audited connect() here.
+ * An event after a quiet millisecond still wakes a waiting consumer at once; events in a burst are
+ * picked up by the wake-up of the burst, the quarter-full one or the consumer's poll timeout
+ * (pl_enforcer_poll always consumes before and after waiting).
+ */
 static __always_inline void event_end(struct pl_cg_event *e)
 {
-	bpf_ringbuf_submit(e, 0);
+	__u64 now = e->ts_ns, flags = BPF_RB_NO_WAKEUP;
+
+	if (now - pl_last_wakeup >= PL_CG_WAKEUP_NS ||
+	    (now - pl_last_wakeup >= PL_CG_WAKEUP_FULL_NS &&
+	     bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >=
+		 bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 4)) {
+		pl_last_wakeup = now;
+		flags = BPF_RB_FORCE_WAKEUP;
+	}
+	bpf_ringbuf_submit(e, flags);
 	count(PL_CG_CNT_EVENTS);
 }
 
@@ -216,6 +263,16 @@ static __always_inline int verdict(__u8 action)
 
 /* ---- socket creation (inet / inet6 only) ---------------------------- */
 
+/* Sockets whose sendmsg() passes no connect4/6 or sendmsg4/6 hook on this
+ * kernel (6.18, checked by tests/agent test-cgroup-live): raw sockets
+ * (sendto and send after connect) and ICMP ping sockets (sendto; their
+ * connect() does pass connect4/6). */
+static __always_inline int raw_or_ping(__u32 type, __u32 protocol)
+{
+	return type == SOCK_RAW ||
+	       (type == SOCK_DGRAM && (protocol == IPPROTO_ICMP || protocol == IPPROTO_ICMPV6));
+}
+
 SEC("cgroup/sock_create")
 int pl_sock_create(struct bpf_sock *sk)
 {
@@ -225,6 +282,12 @@ int pl_sock_create(struct bpf_sock *sk)
 	__u32 rule = 0;
 	struct pl_cg_event *e;
 
+	if (raw_or_ping(sk->type, sk->protocol)) {
+		__u64 id;
+
+		if (find_container(&id))
+			bpf_sk_storage_get(&raw_socks, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	}
 	if (!find_caller(&c, PL_CG_HAS_SOCK))
 		return 1;
 	k.table = c.pol->table;
@@ -256,18 +319,42 @@ int pl_sock_create(struct bpf_sock *sk)
 
 /* ---- egress: connect4/6, sendmsg4/6 --------------------------------- */
 
-static __always_inline void match_ports(const struct pl_cg_egress_val *v, __u16 port, __u8 *best,
-					__u32 *rule)
+/* any_port: raw and ping packets have no port; only ranges covering every
+ * port (address-only rules) apply to them. */
+static __always_inline void match_ports(const struct pl_cg_egress_val *v, __u16 port, int any_port,
+					__u8 *best, __u32 *rule)
 {
 	if (!v)
 		return;
 	for (int i = 0; i < PL_CG_MAX_PORT_RANGES; i++) {
 		if (i >= v->n)
 			break;
-		if (port >= v->r[i].lo && port <= v->r[i].hi && v->r[i].action > *best) {
+		if (any_port ? v->r[i].lo != 0 || v->r[i].hi != 0xffff
+			     : port < v->r[i].lo || port > v->r[i].hi)
+			continue;
+		if (v->r[i].action > *best) {
 			*best = v->r[i].action;
 			*rule = v->r[i].rule;
 		}
+	}
+}
+
+/* The strongest rule for address `a` (network byte order; IPv4 in a[0]). */
+static __always_inline void egress_lookup(const struct caller *c, const __u32 *a, int v4,
+					  __u16 port, int any_port, __u8 *best, __u32 *rule)
+{
+	if (v4) {
+		struct pl_cg_lpm4_key k = { .prefixlen = 64, .table = bpf_htonl(c->pol->table) };
+
+		__builtin_memcpy(k.addr, a, 4);
+		if (c->pol->hooks & PL_CG_HAS_EGRESS4)
+			match_ports(bpf_map_lookup_elem(&egress4, &k), port, any_port, best, rule);
+	} else {
+		struct pl_cg_lpm6_key k = { .prefixlen = 160, .table = bpf_htonl(c->pol->table) };
+
+		__builtin_memcpy(k.addr, a, 16);
+		if (c->pol->hooks & PL_CG_HAS_EGRESS6)
+			match_ports(bpf_map_lookup_elem(&egress6, &k), port, any_port, best, rule);
 	}
 }
 
@@ -293,19 +380,7 @@ static __always_inline int egress(struct bpf_sock_addr *ctx, int v6, __u8 hook)
 	} else {
 		a[0] = ctx->user_ip4;
 	}
-	if (!v6 || mapped) {
-		struct pl_cg_lpm4_key k = { .prefixlen = 64, .table = bpf_htonl(c.pol->table) };
-
-		__builtin_memcpy(k.addr, mapped ? &a[3] : &a[0], 4);
-		if (c.pol->hooks & PL_CG_HAS_EGRESS4)
-			match_ports(bpf_map_lookup_elem(&egress4, &k), port, &best, &rule);
-	} else {
-		struct pl_cg_lpm6_key k = { .prefixlen = 160, .table = bpf_htonl(c.pol->table) };
-
-		__builtin_memcpy(k.addr, a, 16);
-		if (c.pol->hooks & PL_CG_HAS_EGRESS6)
-			match_ports(bpf_map_lookup_elem(&egress6, &k), port, &best, &rule);
-	}
+	egress_lookup(&c, mapped ? &a[3] : a, !v6 || mapped, port, 0, &best, &rule);
 
 	action = apply_mode(c.pol->mode, best);
 	if (action == PL_CG_NONE)
@@ -346,6 +421,98 @@ SEC("cgroup/sendmsg6")
 int pl_sendmsg6(struct bpf_sock_addr *ctx)
 {
 	return egress(ctx, 1, PL_CG_HOOK_SENDMSG6);
+}
+
+/* ---- raw and ICMP ping sockets: egress packets ---------------------- */
+
+/*
+ * A raw socket's sendto()/send() and an ICMP ping socket's sendto() pass no
+ * connect/sendmsg hook, so the address-only egress rules (every port) are
+ * applied to their packets here, at cgroup_skb/egress (dropped packet:
+ * sendmsg() fails with EPERM). Only sockets marked at creation in a
+ * registered cgroup are looked at: TCP and UDP are decided at
+ * connect/sendmsg, and kernel sockets (ICMP errors, TCP resets sent for a
+ * namespace) never are. For those user sockets transmission happens inside
+ * sendmsg(), so the current task is the sender. Packets are judged by the
+ * destination in their IP header (also when built with IP_HDRINCL). Rules
+ * with port ranges apply to ICMP and other port-less packets only when they
+ * cover every port; a TCP/UDP header written on a raw socket is judged by
+ * its destination port (IPv6: only right after the fixed header — behind
+ * extension headers, which only an IPPROTO_RAW socket can write, the packet
+ * counts as port-less).
+ *
+ * Limits: a raw/ping socket created before its cgroup was registered, or
+ * outside it and passed in, is not marked (cgroups must be registered before
+ * their processes start). The ICMPv6 ping path drops a refused
+ * packet without returning an error to sendto() (the kernel ignores the
+ * result of icmpv6_push_pending_frames); IPv4 ping and raw sockets get EPERM.
+ */
+SEC("cgroup_skb/egress")
+int pl_raw_egress(struct __sk_buff *skb)
+{
+	struct bpf_sock *sk = skb->sk;
+	struct caller c;
+	__u8 best = PL_CG_NONE, action;
+	__u32 rule = 0, a[4] = {};
+	struct pl_cg_event *e;
+	__u16 port = 0;
+	__u8 l4 = 0;
+	int v6, any_port = 1;
+
+	if (!sk)
+		return 1;
+	sk = bpf_sk_fullsock(sk);
+	if (!sk || !raw_or_ping(sk->type, sk->protocol))
+		return 1;
+	if (!bpf_sk_storage_get(&raw_socks, sk, 0, 0))
+		return 1;
+	if (!find_caller(&c, PL_CG_HAS_EGRESS4 | PL_CG_HAS_EGRESS6))
+		return 1;
+	if (skb->protocol == bpf_htons(ETH_P_IP))
+		v6 = 0;
+	else if (skb->protocol == bpf_htons(ETH_P_IPV6))
+		v6 = 1;
+	else
+		return 1;
+	/* The header is there (built by the kernel or checked by raw_send_hdrinc);
+	 * a packet whose destination cannot be read is refused. */
+	if (bpf_skb_load_bytes(skb, v6 ? 24 : 16, a, v6 ? 16 : 4) < 0 ||
+	    bpf_skb_load_bytes(skb, v6 ? 6 : 9, &l4, 1) < 0)
+		return verdict(PL_CG_DENY);
+	/* A TCP or UDP header written by hand on a raw socket: its destination
+	 * port is judged like connect()'s (IPv4 header length from the packet;
+	 * IPv6 only without extension headers). */
+	if (sk->type == SOCK_RAW && (l4 == IPPROTO_TCP || l4 == IPPROTO_UDP)) {
+		__u32 off = 40;
+		__u8 vihl;
+
+		if (!v6) {
+			if (bpf_skb_load_bytes(skb, 0, &vihl, 1) < 0)
+				return verdict(PL_CG_DENY);
+			off = (vihl & 0xf) * 4;
+		}
+		if (bpf_skb_load_bytes(skb, off + 2, &port, 2) < 0)
+			return verdict(PL_CG_DENY);
+		port = bpf_ntohs(port);
+		any_port = 0;
+	}
+	egress_lookup(&c, a, !v6, port, any_port, &best, &rule);
+
+	action = apply_mode(c.pol->mode, best);
+	if (action == PL_CG_NONE)
+		return 1;
+	if (action != PL_CG_DENY) {
+		e = event_begin(&c, v6 ? PL_CG_HOOK_RAW_SEND6 : PL_CG_HOOK_RAW_SEND4, action, rule);
+		if (e) {
+			e->u.net.family = v6 ? AF_INET6 : AF_INET;
+			e->u.net.type = sk->type;
+			e->u.net.protocol = sk->protocol;
+			e->u.net.port = port;
+			__builtin_memcpy(e->u.net.addr, a, 16); /* IPv4: the rest is 0 */
+			event_end(e);
+		}
+	}
+	return verdict(action);
 }
 
 /* ---- sysctl writes -------------------------------------------------- */

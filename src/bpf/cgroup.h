@@ -34,6 +34,8 @@
 #define PL_CG_MAX_DEV 65536
 #define PL_CG_MAX_RULE_NAMES 262144
 #define PL_CG_RINGBUF_SIZE (1u << 20)
+#define PL_CG_WAKEUP_NS 1000000ull    /* at most one consumer wake-up per ms (event_end) */
+#define PL_CG_WAKEUP_FULL_NS 50000ull /* ... or per 50 us when the ring is 1/4 full */
 #define PL_CG_MAX_PORT_RANGES 16
 #define PL_CG_SYSCTL_NAME 128
 #define PL_CG_RULE_NAME 64
@@ -66,6 +68,8 @@ enum pl_cg_hook {
 	PL_CG_HOOK_SENDMSG6 = 5,
 	PL_CG_HOOK_SYSCTL = 6,
 	PL_CG_HOOK_DEV = 7,
+	PL_CG_HOOK_RAW_SEND4 = 8, /* raw / ICMP ping socket packet (cgroup_skb/egress) */
+	PL_CG_HOOK_RAW_SEND6 = 9,
 };
 
 /* policies[id].hooks: which tables have entries (others are not looked up). */

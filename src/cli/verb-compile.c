@@ -44,7 +44,8 @@ static void compile_usage(FILE *f)
 		"  -h, --help              show this help\n\n"
 		"Exit status: 0 ok, 1 policy error, 2 usage error, 3 system error.\n\n"
 		"Examples:\n"
-		"  plastron compile policy.yaml --enforcer seccomp -o /var/lib/kubelet/seccomp/web.json\n"
+		"  plastron compile policy.yaml --enforcer seccomp -o "
+		"/var/lib/kubelet/seccomp/web.json\n"
 		"  plastron compile policy.yaml --enforcer seccomp --format text --mode audit\n"
 		"  plastron compile policy.yaml --enforcer apparmor --name web\n"
 		"  plastron compile policy.yaml --enforcer landlock --landlock-abi 4\n"
@@ -134,7 +135,7 @@ static int do_import(const char *path, bool text, const char *out)
 	}
 	if (f != stdin)
 		fclose(f);
-	struct pl_diag d = {0};
+	struct pl_diag d = { 0 };
 	struct pl_sc_profile *prof = NULL;
 	int r = pl_sc_profile_from_json(path, buf, len, &prof, &d);
 	free(buf);
@@ -167,19 +168,19 @@ int verb_compile(int argc, char **argv)
 {
 	enum { OPT_IMPORT = 256, OPT_LL_ABI };
 	static const struct option opts[] = {
-		{"enforcer", required_argument, NULL, 'e'},
-		{"format", required_argument, NULL, 'f'},
-		{"mode", required_argument, NULL, 'm'},
-		{"name", required_argument, NULL, 'n'},
-		{"output", required_argument, NULL, 'o'},
-		{"import", required_argument, NULL, OPT_IMPORT},
-		{"landlock-abi", required_argument, NULL, OPT_LL_ABI},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+		{ "enforcer", required_argument, NULL, 'e' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "import", required_argument, NULL, OPT_IMPORT },
+		{ "landlock-abi", required_argument, NULL, OPT_LL_ABI },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
 	};
 	enum mech mech = M_NONE;
 	const char *format = NULL, *name = NULL, *out = NULL, *import = NULL;
-	struct pl_gen_opts gopts = {.run_mode = PL_RUN_AS_WRITTEN};
+	struct pl_gen_opts gopts = { .run_mode = PL_RUN_AS_WRITTEN };
 	int ll_abi = -1, c;
 
 	optind = 1;
@@ -193,10 +194,11 @@ int verb_compile(int argc, char **argv)
 			else if (!strcasecmp(optarg, "apparmor"))
 				mech = M_APPARMOR;
 			else {
-				fprintf(stderr,
-					"plastron compile: unknown enforcer '%s' (seccomp, landlock "
-					"or apparmor)\n",
-					optarg);
+				fprintf(
+				    stderr,
+				    "plastron compile: unknown enforcer '%s' (seccomp, landlock "
+				    "or apparmor)\n",
+				    optarg);
 				return CLI_USAGE;
 			}
 			break;
@@ -310,7 +312,17 @@ int verb_compile(int argc, char **argv)
 		return CLI_USAGE;
 	}
 
-	struct pl_diag d = {0};
+	/* vArmor would not apply a seccomp/AppArmor profile the policy's enforcer
+	 * does not name; say so (Landlock is plastron's own extension). */
+	if ((mech == M_SECCOMP && !(p->enforcers & PL_ENF_SECCOMP)) ||
+	    (mech == M_APPARMOR && !(p->enforcers & PL_ENF_APPARMOR)))
+		fprintf(stderr,
+			"%s: note: policy '%s' has enforcer '%s', which does not include %s; "
+			"vArmor would not apply this profile\n",
+			argv[optind], p->name ? p->name : "?",
+			p->enforcer_text ? p->enforcer_text : "?",
+			mech == M_SECCOMP ? "Seccomp" : "AppArmor");
+	struct pl_diag d = { 0 };
 	char *res = NULL;
 	size_t res_len = 0;
 	int r = 0;

@@ -50,8 +50,15 @@ int verb_doctor(int argc, char **argv)
 	req = json_pack("{s:s}", "op", "status");
 	r = pld_request(sock, req, &ans, 3000, err, sizeof(err));
 	json_decref(req);
+	bool up = r == 0 && json_is_true(json_object_get(ans, "ok"));
+	bool enforcing = up && json_integer_value(json_object_get(ans, "links")) ==
+				   json_integer_value(json_object_get(ans, "links_expected"));
 	if (json) {
 		json_t *o = pld_doctor_json(&doc);
+		/* "enforcers": active now; cgroup-BPF needs the agent's enforcer. */
+		json_object_set_new(o, "cgroup_bpf_available", json_boolean(doc.cgroup_bpf));
+		json_object_set_new(json_object_get(o, "enforcers"), "cgroup-bpf",
+				    json_boolean(doc.cgroup_bpf && enforcing));
 		json_object_set_new(
 		    o, "agent",
 		    r == 0 && json_is_true(json_object_get(ans, "ok"))
@@ -61,8 +68,8 @@ int verb_doctor(int argc, char **argv)
 		putchar('\n');
 		json_decref(o);
 	} else {
-		pld_doctor_print(&doc, stdout);
-		if (r == 0 && json_is_true(json_object_get(ans, "ok")))
+		pld_doctor_print(&doc, enforcing, stdout);
+		if (up)
 			printf("agent: plastrond pid %lld answers on %s (%zu policies, %zu "
 			       "containers, "
 			       "%lld cgroup-bpf links)\n",

@@ -487,11 +487,14 @@ static const char *state_name(enum pld_check_state s)
 	"seccomp on socket()/socketpair() arguments: they apply from the container's first "   \
 	"instruction but cannot switch mode live (a new mode needs a container restart)"
 
-void pld_doctor_print(const struct pld_doctor *doc, FILE *out)
+void pld_doctor_print(const struct pld_doctor *doc, bool agent_enforcing, FILE *out)
 {
 	for (size_t i = 0; i < doc->n; i++)
 		fprintf(out, "%-5s %-11s %s\n", state_name(doc->checks[i].state),
 			doc->checks[i].name, doc->checks[i].detail);
+	/* Active = applied to containers now: seccomp, caps and Landlock by
+	 * plastron-runtime at each start; cgroup-BPF only while the agent's
+	 * enforcer is installed. */
 	fprintf(out, "\nactive enforcers:");
 	if (doc->seccomp)
 		fprintf(out, " seccomp");
@@ -499,15 +502,14 @@ void pld_doctor_print(const struct pld_doctor *doc, FILE *out)
 		fprintf(out, " caps");
 	if (doc->landlock)
 		fprintf(out, " landlock(abi %d)", doc->landlock_abi);
-	if (doc->cgroup_bpf)
+	if (doc->cgroup_bpf && agent_enforcing)
 		fprintf(out, " cgroup-bpf");
-	if (doc->bpf_lsm)
-		fprintf(out, " bpf-lsm(probe only)");
 	fprintf(out, "\nnot active:");
 	if (!doc->cgroup_bpf)
-		fprintf(out, " cgroup-bpf");
-	if (!doc->bpf_lsm)
-		fprintf(out, " bpf-lsm");
+		fprintf(out, " cgroup-bpf(kernel)");
+	else if (!agent_enforcing)
+		fprintf(out, " cgroup-bpf(plastrond not running)");
+	fprintf(out, " bpf-lsm%s", doc->bpf_lsm ? "(loads, but no plastron enforcer uses it)" : "");
 	if (!doc->landlock)
 		fprintf(out, " landlock");
 	fprintf(out, " apparmor\n");
@@ -527,7 +529,8 @@ json_t *pld_doctor_json(const struct pld_doctor *doc)
 	json_object_set_new(en, "caps", json_boolean(doc->caps));
 	json_object_set_new(en, "landlock", json_boolean(doc->landlock));
 	json_object_set_new(en, "cgroup-bpf", json_boolean(doc->cgroup_bpf));
-	json_object_set_new(en, "bpf-lsm", json_boolean(doc->bpf_lsm));
+	json_object_set_new(en, "bpf-lsm", json_false()); /* no enforcer uses it yet */
+	json_object_set_new(o, "bpf_lsm_loads", json_boolean(doc->bpf_lsm));
 	json_object_set_new(en, "apparmor", json_false());
 	json_object_set_new(o, "checks", checks);
 	json_object_set_new(o, "enforcers", en);

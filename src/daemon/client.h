@@ -75,5 +75,6 @@ struct pld_doctor {
 void pld_doctor_run(struct pld_doctor *doc);
 /* Human report (checks, then the active enforcers and the note about
  * non-inet socket families). */
-void pld_doctor_print(const struct pld_doctor *doc, FILE *out);
+void pld_doctor_print(const struct pld_doctor *doc, bool agent_enforcing, FILE *out);
+/* "enforcers" says what the host can do ("cgroup-bpf" needs the agent too). */
 json_t *pld_doctor_json(const struct pld_doctor *doc);

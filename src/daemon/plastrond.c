@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -59,6 +60,7 @@ struct policy {
 	struct pfile *file;
 	const struct pl_policy *p;
 	struct pl_sc_profile *prof; /* for naming seccomp rules in events */
+	char *sc_bpf_hex;           /* the filter compiled once by libseccomp, hex */
 	size_t n_bpf_entries;
 	bool observe; /* mode set as "observe" (cgroup-bpf: audit) */
 	bool loaded;  /* present in the enforcer */
@@ -433,6 +435,9 @@ static const char *hook_syscall(uint8_t hook)
 	case PL_CG_HOOK_SENDMSG4:
 	case PL_CG_HOOK_SENDMSG6:
 		return "sendmsg";
+	case PL_CG_HOOK_RAW_SEND4:
+	case PL_CG_HOOK_RAW_SEND6:
+		return "send";
 	case PL_CG_HOOK_SYSCTL:
 		return "write";
 	case PL_CG_HOOK_DEV:
@@ -486,7 +491,9 @@ static int on_cg_event(void *userdata, const struct pl_cg_event *ev)
 	case PL_CG_HOOK_CONNECT4:
 	case PL_CG_HOOK_SENDMSG4:
 	case PL_CG_HOOK_CONNECT6:
-	case PL_CG_HOOK_SENDMSG6: {
+	case PL_CG_HOOK_SENDMSG6:
+	case PL_CG_HOOK_RAW_SEND4:
+	case PL_CG_HOOK_RAW_SEND6: {
 		char a[INET6_ADDRSTRLEN];
 		bool v6 = ev->u.net.family == AF_INET6;
 		inet_ntop(v6 ? AF_INET6 : AF_INET, ev->u.net.addr, a, sizeof(a));
@@ -565,28 +572,59 @@ static void seccomp_candidates(const struct pl_sc_profile *prof, const char *sys
 	}
 }
 
+static void log_audit_event(struct pl_event *evp, struct container *c);
+
+/* Landlock denials waiting for their domain's "allocated" record. */
+static struct pl_event pending[32];
+static size_t n_pending;
+
 static void on_audit_record(const struct pl_audit_record *rec)
 {
 	struct pl_event ev;
-	struct container *c;
-	struct policy *pol;
+	struct container *c = NULL;
 
 	if (pl_event_parse(rec->type, rec->text, &ev) != 1)
 		return;
 	if (ev.enforcer == PL_EVENT_LANDLOCK && ev.status[0]) {
-		/* Domain status: remember which container created it. */
+		/* Domain status: remember which container created it, then log
+		 * the denials that arrived before (the kernel writes the first
+		 * denial, then "allocated"). */
 		if (!strcmp(ev.status, "allocated")) {
 			c = container_by_pid(ev.domain_pid ? ev.domain_pid : ev.pid);
 			if (c)
 				domain_remember(ev.domain, c->cgid);
 		}
+		for (size_t i = 0; i < n_pending;) {
+			if (pending[i].domain != ev.domain) {
+				i++;
+				continue;
+			}
+			struct pl_event p = pending[i];
+			pending[i] = pending[--n_pending];
+			if (c)
+				log_audit_event(&p, c);
+		}
 		return;
 	}
 	c = ev.pid ? container_by_pid(ev.pid) : NULL;
-	if (!c && ev.enforcer == PL_EVENT_LANDLOCK)
+	if (!c && ev.enforcer == PL_EVENT_LANDLOCK) {
 		c = container_by_domain(ev.domain);
+		if (!c) {
+			if (n_pending < PL_ARRAY_SIZE(pending))
+				pending[n_pending++] = ev;
+			return;
+		}
+	}
 	if (!c)
 		return; /* not a container of ours */
+	log_audit_event(&ev, c);
+}
+
+/* One seccomp or Landlock event of container `c`. */
+static void log_audit_event(struct pl_event *evp, struct container *c)
+{
+	struct pl_event ev = *evp;
+	struct policy *pol;
 	pol = policy_by_name(c->policy);
 	if (ev.enforcer == PL_EVENT_SECCOMP && pol && pol->prof)
 		pl_event_set_rule_from_profile(&ev, pol->prof);
@@ -647,7 +685,43 @@ struct built {
 	const struct pl_policy *p;
 	struct pl_bpf_tables *t;
 	struct pl_sc_profile *prof;
+	char *sc_bpf_hex;
 };
+
+/*
+ * Compile the seccomp filter once per policy version (libseccomp's export)
+ * so that plastron-init only loads it: compiling a large profile for three
+ * architectures takes most of a second, which would otherwise be paid at
+ * every container start.
+ */
+static int seccomp_bpf_hex(const struct pl_sc_profile *prof, char **ret, struct pl_diag *d)
+{
+	_cleanup_close_ int fd = memfd_create("plastron-seccomp", MFD_CLOEXEC);
+	struct stat st;
+	unsigned char *buf;
+	char *hex;
+	int r;
+
+	if (fd < 0)
+		return pl_error(d, -errno, NULL, NULL, "memfd_create: %s", strerror(errno));
+	r = pl_sc_profile_export_bpf(prof, fd, d);
+	if (r < 0)
+		return r;
+	if (fstat(fd, &st) < 0 || st.st_size <= 0 || st.st_size > (1 << 22))
+		return pl_error(d, -EIO, NULL, NULL, "exported seccomp filter has no size");
+	buf = malloc((size_t)st.st_size);
+	hex = malloc((size_t)st.st_size * 2 + 1);
+	if (!buf || !hex || pread(fd, buf, (size_t)st.st_size, 0) != st.st_size) {
+		free(buf);
+		free(hex);
+		return pl_error(d, -EIO, NULL, NULL, "reading the exported seccomp filter failed");
+	}
+	for (off_t i = 0; i < st.st_size; i++)
+		snprintf(hex + 2 * i, 3, "%02x", buf[i]);
+	free(buf);
+	*ret = hex;
+	return 0;
+}
 
 static bool policy_file_name(const char *name)
 {
@@ -717,6 +791,7 @@ static void policy_drop(struct policy *pol)
 			break;
 		}
 	pl_sc_profile_free(pol->prof);
+	free(pol->sc_bpf_hex);
 	free(pol->name);
 	free(pol);
 }
@@ -774,6 +849,9 @@ static int pfile_load(const char *path, bool watched, char **err)
 		r = pl_gen_seccomp(p, NULL, &b[i].prof, &d);
 		if (r < 0)
 			goto fail;
+		r = seccomp_bpf_hex(b[i].prof, &b[i].sc_bpf_hex, &d);
+		if (r < 0)
+			goto fail;
 	}
 	/* Assign ids and push the tables. */
 	for (size_t i = 0; i < set->n; i++) {
@@ -813,6 +891,8 @@ static int pfile_load(const char *path, bool watched, char **err)
 		    b[i].t->n_sock + b[i].t->n_egress + b[i].t->n_sysctl + b[i].t->n_dev;
 		pl_sc_profile_free(pol->prof);
 		pol->prof = PL_TAKE_PTR(b[i].prof);
+		free(pol->sc_bpf_hex);
+		pol->sc_bpf_hex = PL_TAKE_PTR(b[i].sc_bpf_hex);
 		pl_bpf_tables_free(b[i].t);
 		b[i].t = NULL;
 		say("policy %s (id %u) loaded from %s: %zu cgroup-bpf entries, mode %s", pol->name,
@@ -873,6 +953,7 @@ fail:
 		for (size_t i = 0; set && i < set->n; i++) {
 			pl_bpf_tables_free(b[i].t);
 			pl_sc_profile_free(b[i].prof);
+			free(b[i].sc_bpf_hex);
 		}
 	free(b);
 	/* No policy points into `set` yet (pointers move only after every push). */
@@ -1211,6 +1292,7 @@ static json_t *req_status(void)
 	json_object_set_new(o, "policy_dir", json_string(A.policy_dir));
 	json_object_set_new(o, "log", json_string(A.log));
 	json_object_set_new(o, "links", json_integer(pl_enforcer_links(A.e)));
+	json_object_set_new(o, "links_expected", json_integer(PL_ENFORCER_N_LINKS));
 	json_object_set_new(o, "policies", pols);
 	json_object_set_new(o, "refused", refused);
 	json_object_set_new(o, "containers", ctrs);
@@ -1483,9 +1565,10 @@ static json_t *req_profile(json_t *req)
 		return json_pack("{s:b,s:n}", "ok", 1, "policy");
 	if (!pol->file || !pol->file->source)
 		return fail("policy '%s' has no source in force", pol->name);
-	return json_pack("{s:b,s:s,s:s,s:s%,s:s,s:b}", "ok", 1, "policy", pol->name, "file",
+	return json_pack("{s:b,s:s,s:s,s:s%,s:s,s:b,s:s?}", "ok", 1, "policy", pol->name, "file",
 			 pol->file->path, "source", pol->file->source, pol->file->source_len,
-			 "mode", policy_mode(pol), "cgroup_bpf", pol->n_bpf_entries > 0);
+			 "mode", policy_mode(pol), "cgroup_bpf", pol->n_bpf_entries > 0,
+			 "seccomp_bpf", pol->sc_bpf_hex);
 }
 
 static json_t *handle(const char *line)
@@ -1810,7 +1893,7 @@ static void epoll_add(int fd, void *tag)
 	epoll_ctl(A.epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-static int tag_listen, tag_ino, tag_sig, tag_metrics, tag_audit;
+static int tag_listen, tag_ino, tag_sig, tag_metrics, tag_audit, tag_events;
 
 int main(int argc, char **argv)
 {
@@ -1920,6 +2003,15 @@ int main(int argc, char **argv)
 	say("rules about non-inet socket families (unix, AF_ALG, packet, netlink) are carried by "
 	    "seccomp on socket()/socketpair() arguments and cannot switch mode live");
 
+	if (A.metrics) {
+		/* Before anything is installed: a bad address changes nothing. */
+		A.metrics_fd = listen_metrics(A.metrics);
+		if (A.metrics_fd < 0) {
+			say("metrics on %s: %s (only 127.0.0.1:PORT)", A.metrics,
+			    strerror(-A.metrics_fd));
+			return 3;
+		}
+	}
 	if (setup_enforcer() < 0)
 		return 3;
 	if (mkdir_parent(A.state) < 0 || mkdir_parent(A.socket) < 0)
@@ -1971,15 +2063,13 @@ int main(int argc, char **argv)
 		    strerror(errno));
 	if (A.audit)
 		epoll_add(pl_audit_fd(A.audit), &tag_audit);
-	if (A.metrics) {
-		A.metrics_fd = listen_metrics(A.metrics);
-		if (A.metrics_fd < 0) {
-			say("metrics on %s: %s (only 127.0.0.1:PORT)", A.metrics,
-			    strerror(-A.metrics_fd));
-			return 3;
-		}
+	int ev_fd = pl_enforcer_events_fd(A.e, on_cg_event, NULL);
+	if (ev_fd >= 0)
+		epoll_add(ev_fd, &tag_events);
+	else
+		say("no ring-buffer fd (%s): polling every 200 ms", strerror(-ev_fd));
+	if (A.metrics_fd >= 0)
 		epoll_add(A.metrics_fd, &tag_metrics);
-	}
 	sigset_t mask;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -2009,7 +2099,7 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &last_sweep);
 	while (!A.stop) {
 		struct epoll_event evs[16];
-		int n = epoll_wait(A.epfd, evs, 16, 20);
+		int n = epoll_wait(A.epfd, evs, 16, 200);
 		for (int i = 0; i < n; i++) {
 			void *tag = evs[i].data.ptr;
 			if (tag == &tag_listen)
@@ -2020,6 +2110,8 @@ int main(int argc, char **argv)
 				drain_audit();
 			else if (tag == &tag_metrics)
 				on_metrics();
+			else if (tag == &tag_events)
+				; /* drained below */
 			else if (tag == &tag_sig) {
 				struct signalfd_siginfo si;
 				while (read(A.sig_fd, &si, sizeof(si)) == sizeof(si)) {

@@ -8,9 +8,12 @@
  *
  *   1. prctl(PR_SET_NO_NEW_PRIVS)
  *   2. Landlock (pl_ll_ruleset_apply), when the policy has Landlock rules
- *   3. the policy's seccomp filter (libseccomp, with SECCOMP_FILTER_FLAG_LOG
- *      when the policy logs denials: runc 1.1 refuses seccomp "flags", so
- *      the filter is loaded here rather than by the runtime), last
+ *   3. the policy's seccomp filter, last: the program plastrond compiled
+ *      once with libseccomp for this policy version (seccomp_export_bpf),
+ *      or, without it, the OCI profile compiled here with libseccomp; with
+ *      SECCOMP_FILTER_FLAG_LOG when the policy logs denials (runc 1.1
+ *      refuses seccomp "flags", so the filter is loaded here rather than by
+ *      the runtime)
  *   4. execvp(PROGRAM)
  *
  * A filter the runtime already installed (e.g. Docker's default profile)
@@ -19,6 +22,8 @@
  *
  *   plastron-init CONFIG.json -- PROGRAM [ARGS...]
  *   CONFIG: {"seccomp": OCI profile | null,
+ *            "seccomp_bpf": path of the filter plastrond compiled (libseccomp's
+ *                           export; loaded as is, with "seccomp_flags"),
  *            "landlock": {"abi", "fs", "net", "scoped" (hex strings),
  *                         "rules": [{"access": hex, "path"}], "bind": [port],
  *                         "connect": [port]} | null}
@@ -29,7 +34,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "plastron/enforce.h"
@@ -99,6 +108,44 @@ static int landlock_from_json(json_t *o, struct pl_ll_ruleset *rs)
 	return 0;
 }
 
+/* Load a filter compiled by libseccomp on the host (seccomp_export_bpf). */
+static int load_bpf(const char *path, json_t *flag_names)
+{
+	FILE *f = fopen(path, "re");
+	struct stat st;
+	struct sock_fprog prog;
+	unsigned flags = 0;
+	size_t i;
+	json_t *v;
+
+	if (!f)
+		return die("%s: %s", path, strerror(errno));
+	if (fstat(fileno(f), &st) < 0 || st.st_size <= 0 ||
+	    st.st_size % (off_t)sizeof(struct sock_filter) ||
+	    st.st_size / (off_t)sizeof(struct sock_filter) > 65535)
+		return die("%s: not a seccomp program", path);
+	prog.len = (unsigned short)(st.st_size / (off_t)sizeof(struct sock_filter));
+	prog.filter = malloc((size_t)st.st_size);
+	if (!prog.filter || fread(prog.filter, 1, (size_t)st.st_size, f) != (size_t)st.st_size)
+		return die("%s: short read", path);
+	fclose(f);
+	json_array_foreach(flag_names, i, v)
+	{
+		const char *n = json_string_value(v) ?: "";
+		if (!strcmp(n, "SECCOMP_FILTER_FLAG_LOG"))
+			flags |= SECCOMP_FILTER_FLAG_LOG;
+		else if (!strcmp(n, "SECCOMP_FILTER_FLAG_SPEC_ALLOW"))
+			flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+		else if (!strcmp(n, "SECCOMP_FILTER_FLAG_TSYNC"))
+			flags |= SECCOMP_FILTER_FLAG_TSYNC;
+		else
+			return die("seccomp flag '%s' is not supported", n);
+	}
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog) != 0)
+		return die("seccomp: %s", strerror(errno));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct pl_diag d = { 0 };
@@ -116,7 +163,8 @@ int main(int argc, char **argv)
 	sc = json_object_get(config, "seccomp");
 	if (json_is_object(ll) && landlock_from_json(ll, &rs) < 0)
 		return die("%s: malformed landlock section", argv[1]);
-	if (json_is_object(sc)) {
+	const char *bpf = json_string_value(json_object_get(config, "seccomp_bpf"));
+	if (!bpf && json_is_object(sc)) {
 		char *text = json_dumps(sc, JSON_COMPACT);
 		if (!text || pl_sc_profile_from_json(argv[1], text, strlen(text), &prof, &d) < 0)
 			return die("seccomp profile: %s", diag_msg(&d));
@@ -126,8 +174,13 @@ int main(int argc, char **argv)
 		return die("no_new_privs: %s", strerror(errno));
 	if (json_is_object(ll) && !rs.empty && pl_ll_ruleset_apply(&rs, &d) < 0)
 		return die("Landlock: %s", diag_msg(&d));
-	if (prof && pl_sc_profile_load(prof, &d) < 0)
+	if (bpf) {
+		int r = load_bpf(bpf, json_object_get(config, "seccomp_flags"));
+		if (r)
+			return r;
+	} else if (prof && pl_sc_profile_load(prof, &d) < 0) {
 		return die("seccomp: %s", diag_msg(&d));
+	}
 	execvp(argv[3], argv + 3);
 	return die("exec %s: %s", argv[3], strerror(errno));
 }

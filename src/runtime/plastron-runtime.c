@@ -26,7 +26,7 @@
  * create time: the create fails (fail closed) with the reason on stderr and
  * in the runtime's --log.
  *
- *   plastron-runtime hook --socket PATH --policy NAME [--required]
+ *   plastron-runtime hook --socket PATH --policy NAME
  *     (OCI hook: state JSON on stdin)
  */
 #include <errno.h>
@@ -49,6 +49,7 @@
 
 #define INIT_DEST "/.plastron-init"
 #define INIT_CONFIG_DEST "/.plastron-init.json"
+#define INIT_BPF_DEST "/.plastron-init.bpf"
 #define CONFINED_ANNOTATION "plastron.io/confined"
 #define REQUEST_TIMEOUT_MS 10000
 
@@ -160,6 +161,32 @@ static json_t *landlock_json(const struct pl_ll_ruleset *rs)
 	return o;
 }
 
+static int write_hex(const char *path, const char *hex)
+{
+	size_t n = strlen(hex) / 2;
+	unsigned char *buf = malloc(n ? n : 1);
+	FILE *f;
+	int r = 0;
+
+	if (!buf || strlen(hex) % 2)
+		r = -EINVAL;
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		unsigned v;
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+			r = -EINVAL;
+		buf[i] = (unsigned char)v;
+	}
+	if (r == 0) {
+		f = fopen(path, "we");
+		if (!f || fwrite(buf, 1, n, f) != n)
+			r = -EIO;
+		if (f && fclose(f) != 0)
+			r = -EIO;
+	}
+	free(buf);
+	return r;
+}
+
 static int self_exe(char *buf, size_t len)
 {
 	ssize_t k = readlink("/proc/self/exe", buf, len - 1);
@@ -177,6 +204,7 @@ static int self_exe(char *buf, size_t len)
 static int rewrite_bundle(const char *bundle, const char *id)
 {
 	char path[PATH_MAX], tmp[PATH_MAX], err[512], self[PATH_MAX], initpath[PATH_MAX];
+	char bpfpath[PATH_MAX];
 	json_error_t je;
 	json_t *config, *annotations, *req, *ans = NULL;
 	struct pl_diag d = { 0 };
@@ -279,6 +307,24 @@ static int rewrite_bundle(const char *bundle, const char *id)
 	}
 	json_t *initcfg = json_pack("{s:o,s:o?}", "seccomp", sc, "landlock",
 				    ll && !ll->empty ? landlock_json(ll) : NULL);
+	/* The filter plastrond compiled once for this policy version (same
+	 * source, same generator): plastron-init only loads it. */
+	const char *hex = json_string_value(json_object_get(ans, "seccomp_bpf"));
+	bool have_bpf = false;
+	if (hex) {
+		snprintf(bpfpath, sizeof(bpfpath), "%s/plastron-init.bpf", bundle);
+		if (write_hex(bpfpath, hex) < 0) {
+			json_decref(initcfg);
+			report("container %s not created: cannot write %s", id, bpfpath);
+			goto out;
+		}
+		json_object_set_new(initcfg, "seccomp_bpf", json_string(INIT_BPF_DEST));
+		json_t *flags = json_array();
+		for (size_t k = 0; k < prof->n_flags; k++)
+			json_array_append_new(flags, json_string(prof->flags[k]));
+		json_object_set_new(initcfg, "seccomp_flags", flags);
+		have_bpf = true;
+	}
 	snprintf(initpath, sizeof(initpath), "%s/plastron-init.json", bundle);
 	if (json_dump_file(initcfg, initpath, JSON_COMPACT) < 0) {
 		json_decref(initcfg);
@@ -309,6 +355,11 @@ static int rewrite_bundle(const char *bundle, const char *id)
 			      json_pack("{s:s,s:s,s:s,s:[s,s,s,s,s]}", "destination",
 					INIT_CONFIG_DEST, "type", "bind", "source", initpath,
 					"options", "bind", "ro", "nosuid", "nodev", "noexec"));
+	if (have_bpf)
+		json_array_append_new(mounts, json_pack("{s:s,s:s,s:s,s:[s,s,s,s,s]}",
+							"destination", INIT_BPF_DEST, "type",
+							"bind", "source", bpfpath, "options",
+							"bind", "ro", "nosuid", "nodev", "noexec"));
 	if (!json_is_object(annotations)) {
 		annotations = json_object();
 		json_object_set_new(config, "annotations", annotations);

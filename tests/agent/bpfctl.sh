@@ -50,7 +50,7 @@ write_core() {
 
 check "install" sh -c '"$1" --pin-dir "$2" install --cgroup "$3" --ringbuf 4096 >"$4/install"' \
 	sh "$BPFCTL" "$PIN" "$CG" "$OUT"
-check "install reports 7 links" grep -q "installed: 7 links" "$OUT/install"
+check "install reports 8 links" grep -q "installed: 8 links" "$OUT/install"
 check "second install refused" sh -c '! "$1" --pin-dir "$2" install --cgroup "$3" 2>/dev/null' \
 	sh "$BPFCTL" "$PIN" "$CG"
 "$BPFCTL" dump "$POLICY" >"$OUT/dump" 2>"$OUT/dump.err"

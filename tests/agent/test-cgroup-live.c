@@ -226,7 +226,9 @@ static int setup_netns(void)
 		   "ip addr add 10.20.4.255/32 dev lo && "
 		   "ip -6 addr add fd00:ec2::254/128 dev lo nodad && "
 		   "ip -6 addr add 2001:db8:7::1/128 dev lo nodad && "
-		   "ip -6 addr add 2001:db8:8::1/128 dev lo nodad") != 0)
+		   "ip -6 addr add 2001:db8:8::1/128 dev lo nodad && "
+		   /* ICMP ping sockets for root, in this namespace only */
+		   "echo '0 0' > /proc/sys/net/ipv4/ping_group_range") != 0)
 		return -EIO;
 	return 0;
 }
@@ -333,6 +335,54 @@ static int p_net(const void *a)
 		close(c);
 	}
 	close(l);
+	return r;
+}
+
+/* A raw or ICMP ping socket sends one packet: sendto(), or connect() then
+ * send(). No listener: the packet only has to leave (or be refused). */
+struct raw_arg {
+	int family, type, protocol;
+	const char *to;
+	bool connect_first;
+	uint16_t udp_port; /* SOCK_RAW, IPPROTO_UDP: the UDP header written by hand */
+};
+
+static int p_raw_send(const void *a)
+{
+	const struct raw_arg *x = a;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	/* an ICMP(v6) echo request header; other protocols: 8 bytes payload */
+	uint8_t msg[8] = { x->family == AF_INET6 ? 128 : 8 };
+	int fd, r;
+
+	if (x->udp_port) { /* source port 4000, destination, length 8, checksum 0 */
+		msg[0] = 4000 >> 8, msg[1] = 4000 & 0xff;
+		msg[2] = (uint8_t)(x->udp_port >> 8), msg[3] = (uint8_t)x->udp_port;
+		msg[4] = 0, msg[5] = 8;
+	}
+
+	if (sockaddr_of(x->to, 0, &ss, &len) != x->family)
+		return 203;
+	fd = socket(x->family, x->type, x->protocol);
+	if (fd < 0)
+		return 204;
+	if (x->connect_first) {
+		if (connect(fd, (struct sockaddr *)&ss, len) < 0)
+			r = 205;
+		else
+			r = send(fd, msg, sizeof(msg), 0) < 0 ? errno : 0;
+	} else {
+		r = sendto(fd, msg, sizeof(msg), 0, (struct sockaddr *)&ss, len) < 0 ? errno : 0;
+	}
+	/* A ping socket receives the echo reply: proof the request left. (The
+	 * ICMPv6 ping path drops a refused packet without an error.) */
+	if (r == 0 && x->type == SOCK_DGRAM) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		r = poll(&p, 1, 1000) == 1 ? 0 : ETIMEDOUT;
+	}
+	close(fd);
 	return r;
 }
 
@@ -635,7 +685,8 @@ int main(void)
 	EXPECT(cg_in, false, p_socket, &raw_icmp, EPERM,
 	       "after the loader exited: raw ICMP socket -> EPERM (pinned links enforce)");
 	r = pl_enforcer_open(&(struct pl_enforcer_opts){ .pin_dir = pin }, &e, &d);
-	TAP_OK(r == 0 && pl_enforcer_links(e) == 7, "re-adopt the pinned enforcer (7 links)");
+	TAP_OK(r == 0 && pl_enforcer_links(e) == PL_ENFORCER_N_LINKS,
+	       "re-adopt the pinned enforcer (%d links)", PL_ENFORCER_N_LINKS);
 	if (r < 0)
 		return tap_done();
 	r = pl_enforcer_install(&(struct pl_enforcer_opts){ .pin_dir = pin, .cgroup = cg_parent },
@@ -711,6 +762,44 @@ int main(void)
 		EXPECT(cg_in, true, p_net, &v6ok, 0, "inside: 2001:db8:8::1 works");
 	}
 
+	/* 3a. raw sockets: their sendto()/send() pass no connect/sendmsg hook;
+	 * address-only egress rules reach their packets at cgroup_skb/egress.
+	 * (Raw ICMP sockets are refused at creation by disable-icmp: UDP here.) */
+	{
+		struct raw_arg meta = { AF_INET, SOCK_RAW, IPPROTO_UDP, "169.254.169.254" };
+		struct raw_arg meta_c = { AF_INET, SOCK_RAW, IPPROTO_UDP, "169.254.169.254", true };
+		struct raw_arg meta6 = { AF_INET6, SOCK_RAW, IPPROTO_UDP, "fd00:ec2::254" };
+		struct raw_arg ports = { AF_INET, SOCK_RAW, IPPROTO_UDP, "10.30.0.5" };
+		struct raw_arg other = { AF_INET, SOCK_RAW, IPPROTO_UDP, "10.20.0.5" };
+
+		EXPECT(cg_out, true, p_raw_send, &meta, 0,
+		       "outside: raw socket sendto 169.254.169.254 works");
+		EXPECT(cg_in, true, p_raw_send, &meta, EPERM,
+		       "inside: raw socket sendto 169.254.169.254 -> EPERM (cgroup_skb/egress)");
+		EXPECT(cg_out, true, p_raw_send, &meta_c, 0,
+		       "outside: raw socket connect + send 169.254.169.254 works");
+		EXPECT(cg_in, true, p_raw_send, &meta_c, EPERM,
+		       "inside: raw socket connect + send 169.254.169.254 -> EPERM");
+		EXPECT(cg_out, true, p_raw_send, &meta6, 0,
+		       "outside: raw inet6 socket sendto fd00:ec2::254 works");
+		EXPECT(cg_in, true, p_raw_send, &meta6, EPERM,
+		       "inside: raw inet6 socket sendto fd00:ec2::254 -> EPERM");
+		struct raw_arg ports_udp = { AF_INET,     SOCK_RAW, IPPROTO_UDP,
+					     "10.30.0.5", false,    8050 };
+		struct raw_arg ports_udp_ok = { AF_INET,     SOCK_RAW, IPPROTO_UDP,
+						"10.30.0.5", false,    8101 };
+
+		EXPECT(cg_in, true, p_raw_send, &ports, 0,
+		       "inside: raw sendto 10.30.0.5, no UDP header: ports 8000-8100 rule not hit");
+		EXPECT(cg_out, true, p_raw_send, &ports_udp, 0,
+		       "outside: raw sendto 10.30.0.5, hand-written UDP header to 8050 works");
+		EXPECT(cg_in, true, p_raw_send, &ports_udp, EPERM,
+		       "inside: raw sendto 10.30.0.5, hand-written UDP header to 8050 -> EPERM");
+		EXPECT(cg_in, true, p_raw_send, &ports_udp_ok, 0,
+		       "inside: raw sendto 10.30.0.5, hand-written UDP header to 8101 works");
+		EXPECT(cg_in, true, p_raw_send, &other, 0, "inside: raw sendto 10.20.0.5 works");
+	}
+
 	/* 3b. a policy with 1,024 CIDR rules is enforced like a small one */
 	{
 		struct pl_bpf_tables *big = big_tables();
@@ -729,6 +818,76 @@ int main(void)
 		TAP_OK(r == 0, "the live policy written back");
 		pl_diag_clear(&d);
 		pl_bpf_tables_free(big);
+	}
+
+	/* 3c. ICMP ping sockets: sendto() passes no sendmsg hook either (their
+	 * connect() does pass connect4/6). A policy without disable-icmp. */
+	{
+		static struct pl_egress_rule eg[3];
+		struct pl_policy p = { .name = "ping" };
+		struct pl_bpf_tables *pt = NULL;
+		struct raw_arg meta = { AF_INET, SOCK_DGRAM, IPPROTO_ICMP, "169.254.169.254" };
+		struct raw_arg meta_c = { AF_INET, SOCK_DGRAM, IPPROTO_ICMP, "169.254.169.254",
+					  true };
+		struct raw_arg meta6 = { AF_INET6, SOCK_DGRAM, IPPROTO_ICMPV6, "fd00:ec2::254" };
+		struct raw_arg other = { AF_INET, SOCK_DGRAM, IPPROTO_ICMP, "10.20.0.5" };
+		struct raw_arg audit = { AF_INET, SOCK_DGRAM, IPPROTO_ICMP, "10.40.0.5" };
+		const struct pl_cg_event *ev;
+
+		eg[0] = (struct pl_egress_rule){ .kind = PL_ADDR_CIDR,
+						 .family = AF_INET,
+						 .addr = { 169, 254, 169, 254 },
+						 .prefix_len = 32,
+						 .action = PL_ACTION_DENY };
+		eg[1] = (struct pl_egress_rule){ .kind = PL_ADDR_CIDR,
+						 .family = AF_INET6,
+						 .addr = { 0xfd, 0, 0x0e,
+							   0xc2, [15] = 0x54, [14] = 0x02 },
+						 .prefix_len = 128,
+						 .action = PL_ACTION_DENY };
+		eg[2] = (struct pl_egress_rule){ .kind = PL_ADDR_CIDR,
+						 .family = AF_INET,
+						 .addr = { 10, 40 },
+						 .prefix_len = 24,
+						 .action = PL_ACTION_ALLOW_LOG };
+		p.enhance.bpf.egress = eg;
+		p.enhance.bpf.n_egress = 3;
+		r = pl_gen_cgroup_bpf(&p, NULL, NULL, &pt, &d);
+		if (r == 0)
+			r = pl_enforcer_set_policy(e, 1, pt, &d);
+		TAP_OK(r == 0, "write a policy without the ICMP socket rule");
+		EXPECT(cg_out, true, p_raw_send, &meta, 0,
+		       "outside: ping socket sendto 169.254.169.254 works");
+		EXPECT(cg_in, true, p_raw_send, &meta, EPERM,
+		       "inside: ping socket sendto 169.254.169.254 -> EPERM (cgroup_skb/egress)");
+		EXPECT(cg_in, true, p_raw_send, &meta_c, 205,
+		       "inside: ping socket connect 169.254.169.254 refused (connect4)");
+		EXPECT(cg_out, true, p_raw_send, &meta6, 0,
+		       "outside: ICMPv6 ping socket sendto fd00:ec2::254 works");
+		pl_enforcer_counters(e, &c0);
+		EXPECT(cg_in, true, p_raw_send, &meta6, ETIMEDOUT,
+		       "inside: ICMPv6 ping socket sendto fd00:ec2::254: dropped, no echo reply "
+		       "(the kernel's ping6 path reports no error)");
+		pl_enforcer_counters(e, &c1);
+		TAP_OK(c1.denied == c0.denied + 1, "the ICMPv6 ping drop is counted as denied");
+		EXPECT(cg_in, true, p_raw_send, &other, 0,
+		       "inside: ping socket sendto 10.20.0.5 works");
+		drain(e);
+		EXPECT(cg_in, true, p_raw_send, &audit, 0,
+		       "inside: ping socket sendto 10.40.0.5 [audit] works");
+		pl_enforcer_poll(e, collect, NULL, 100);
+		ev = find_event(PL_CG_HOOK_RAW_SEND4, "bpfRawRules.network.egress[2]",
+				PL_CG_ALLOW_LOG);
+		TAP_OK(ev && ev->u.net.protocol == IPPROTO_ICMP && ev->u.net.type == SOCK_DGRAM &&
+			   !memcmp(ev->u.net.addr, (uint8_t[]){ 10, 40, 0, 5 }, 4),
+		       "AUDIT event: raw_send4 10.40.0.5, ping socket, rule egress[2]");
+		drain(e);
+		r = pl_enforcer_set_policy(e, 1, t, &d);
+		TAP_OK(r == 0, "the live policy written back");
+		for (const struct pl_diag_entry *x = d.head; x; x = x->next)
+			tap_diag("%s", x->message);
+		pl_diag_clear(&d);
+		pl_bpf_tables_free(pt);
 	}
 
 	/* 4. sysctl write (the current value written back) */

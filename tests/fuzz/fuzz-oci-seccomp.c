@@ -15,7 +15,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct pl_diag d = {0};
+	struct pl_diag d = { 0 };
 	struct pl_sc_profile *p = NULL;
 	if (pl_sc_profile_from_json("fuzz", (const char *)data, size, &p, &d) == 0) {
 		char *json = NULL;

@@ -4,7 +4,9 @@
  * one action; for each it prints "ACTION: ok" or "ACTION: ERRNAME".
  *   ctest [--loop N] ACTION...   (--loop: repeat every 50 ms, N times; 0 = forever)
  * Actions: getpid, icmp-raw, core-pattern (writes the CURRENT value back),
- * metadata (connect 169.254.169.254:80), alg (socket(AF_ALG)), unix.
+ * metadata (connect 169.254.169.254:80), alg (socket(AF_ALG)), unix,
+ * write-shm (create a file in /dev/shm), cap-sys-module ("ok" when
+ * CAP_SYS_MODULE is in the bounding set, "absent" when not).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -13,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -83,6 +86,12 @@ static int act(const char *a)
 		return sock(AF_ALG, SOCK_SEQPACKET, 0);
 	if (!strcmp(a, "unix"))
 		return sock(AF_UNIX, SOCK_STREAM, 0);
+	if (!strcmp(a, "write-shm")) {
+		int fd = open("/dev/shm/plastron-ctest", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		return fd < 0 ? -1 : close(fd);
+	}
+	if (!strcmp(a, "cap-sys-module"))
+		return prctl(PR_CAPBSET_READ, 16 /* CAP_SYS_MODULE */, 0, 0, 0) == 1 ? 0 : -3;
 	errno = EINVAL;
 	return -2;
 }
@@ -100,7 +109,9 @@ int main(int argc, char **argv)
 		for (int i = first; i < argc; i++) {
 			errno = 0;
 			int r = act(argv[i]);
-			if (r == -2) {
+			if (r == -3) {
+				printf("%s: absent\n", argv[i]);
+			} else if (r == -2) {
 				printf("%s: unknown action\n", argv[i]);
 				bad = 1;
 			} else if (r < 0) {

@@ -5,7 +5,8 @@
 # dir, no bridge, no iptables, cgroupfs), a private plastrond; one container
 # run with --runtime plastron must have its metadata-service connection
 # denied, logged with Docker's container id, while the same image under
-# runc is not denied. Everything is stopped by pid and removed at the end.
+# runc is not denied; then ctr (same containerd) with --runc-binary and an
+# OCI annotation. Everything is stopped by pid and removed at the end.
 # Usage: docker.sh CTEST POLICY   (env PLASTRON, PLASTROND, PLASTRON_RUNTIME_SHIM)
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -122,4 +123,26 @@ else
 	diag "$log"
 fi
 d rm -f "plastron-rt-$$" >/dev/null 2>&1
+
+# containerd's ctr on the same containerd: --runc-binary + an OCI annotation.
+if [[ -x /usr/bin/ctr ]]; then
+	cat >"$tmp/plastron-runc" <<SH
+#!/bin/sh
+exec "$SHIM" --plastron-socket "$sock" "\$@"
+SH
+	chmod +x "$tmp/plastron-runc"
+	c() { timeout 120 /usr/bin/ctr -a "$tmp/containerd.sock" -n "$cgparent" "$@"; }
+	c run --rm --runc-binary "$tmp/plastron-runc" --rootfs "$tmp/rootfs" "ctr-base-$$" \
+		/ctest metadata >"$tmp/ctr-base.out" 2>"$tmp/ctr-base.out.err"
+	expect "ctr (no annotation: untouched)" "$tmp/ctr-base.out" metadata ENETUNREACH
+	c run --rm --runc-binary "$tmp/plastron-runc" --annotation plastron.io/policy=rt-demo \
+		--rootfs "$tmp/rootfs" "ctr-conf-$$" /ctest metadata getpid \
+		>"$tmp/ctr.out" 2>"$tmp/ctr.out.err"
+	expect "ctr --annotation plastron.io/policy=rt-demo" "$tmp/ctr.out" metadata EPERM
+	expect "ctr --annotation plastron.io/policy=rt-demo" "$tmp/ctr.out" getpid ok
+	check "log: DENIED for the ctr container" log_has \
+		".container_id == \"ctr-conf-$$\" and .rule == \"block-access-to-metadata-service\""
+else
+	skip "ctr --runc-binary plastron-runtime" "/usr/bin/ctr is not installed"
+fi
 tap_done

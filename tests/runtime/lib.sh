@@ -121,9 +121,23 @@ agent_stop() {
 # log_has JQ_FILTER: some event in the violation log matches.
 log_has() {
 	local i
-	for i in $(seq 40); do
+	for i in $(seq 200); do
 		jq -e -s "map(select($1)) | length > 0" "$log" >/dev/null 2>&1 && return 0
 		sleep 0.05
+	done
+	return 1
+}
+
+# wait_result FILE ACTION WANT FROM_LINE: ms until a line after FROM_LINE says WANT.
+wait_result() {
+	local file=$1 action=$2 want=$3 from=$4 t0 i
+	t0=$(now_ms)
+	for i in $(seq 1000); do
+		if tail -n +"$((from + 1))" "$file" | grep -q "^$action: $want"; then
+			echo $(($(now_ms) - t0))
+			return 0
+		fi
+		sleep 0.01
 	done
 	return 1
 }

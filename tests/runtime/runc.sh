@@ -8,10 +8,11 @@
 # N container starts denied before the first instruction, and the start
 # overhead of the shim. Everything runs in a private pin dir / socket /
 # netns / runc root and is removed at the end, even on failure.
-# Usage: runc.sh CTEST POLICY   (env PLASTRON, PLASTROND, PLASTRON_RUNTIME_SHIM)
+# Usage: runc.sh CTEST POLICY LANDLOCK_POLICY
+#        (env PLASTRON, PLASTROND, PLASTRON_RUNTIME_SHIM)
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-ctest=$1 policy_src=$2
+ctest=$1 policy_src=$2 landlock_src=$3
 SHIM=$PLASTRON_RUNTIME_SHIM
 
 ((EUID == 0)) || bail "runtime tests run as root"
@@ -40,7 +41,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-mkdir -p "$tmp/pol" && cp "$policy_src" "$tmp/pol/rt-demo.yaml" || bail "policy dir"
+mkdir -p "$tmp/pol" && cp "$policy_src" "$tmp/pol/rt-demo.yaml" &&
+	cp "$landlock_src" "$tmp/pol/rt-landlock.yaml" || bail "policy dir"
 make_rootfs "$tmp/rootfs" "$ctest" || bail "busybox root filesystem"
 ip netns add "$netns" && ip -n "$netns" link set lo up &&
 	ip -n "$netns" addr add 169.254.169.254/32 dev lo ||
@@ -160,14 +162,60 @@ else
 	diag "$tmp/pass.out.err"
 fi
 
+# ---- selection by CRI annotations (rewrite only: the real runtime is true) -
+# selected ANNOTATIONS_JSON: the policy the shim confined the bundle with, or "".
+selected() {
+	local dir=$tmp/b-sel
+	mkdir -p "$dir" && jq --argjson a "$1" '.annotations = $a | .process.args = ["/ctest"]' \
+		<"$template" >"$dir/config.json" || return 1
+	PLASTRON_RUNTIME=/bin/true "$SHIM" --plastron-socket "$sock" create --bundle "$dir" sel \
+		>/dev/null 2>&1 || { echo "FAILED"; return 0; }
+	jq -r '.annotations["plastron.io/confined"] // ""' "$dir/config.json"
+}
+cri='"io.kubernetes.cri.container-type": "container", "io.kubernetes.cri.container-name": "app"'
+got=$(selected "{$cri, \"io.kubernetes.cri.sandbox-name\": \"rt-demo-5d8f7b9c4-x2x7q\", \"io.kubernetes.cri.sandbox-namespace\": \"default\"}")
+[[ $got == rt-demo ]] && ok "CRI annotations: a pod of Deployment rt-demo gets policy rt-demo" ||
+	not_ok "CRI annotations: a pod of Deployment rt-demo gets policy rt-demo (got '$got')"
+got=$(selected "{$cri, \"io.kubernetes.cri.sandbox-name\": \"rt-demo-5d8f7b9c4-x2x7q\", \"io.kubernetes.cri.sandbox-namespace\": \"other\"}")
+[[ $got == "" ]] && ok "CRI annotations: the same pod name in another namespace is not confined" ||
+	not_ok "CRI annotations: the same pod name in another namespace is not confined (got '$got')"
+got=$(selected '{"io.kubernetes.pod.name": "rt-landlock", "io.kubernetes.pod.namespace": "default", "io.kubernetes.container.name": "c"}')
+[[ $got == rt-landlock ]] && ok "CRI-O annotations: Pod rt-landlock gets policy rt-landlock" ||
+	not_ok "CRI-O annotations: Pod rt-landlock gets policy rt-landlock (got '$got')"
+got=$(selected '{"io.kubernetes.cri.container-type": "sandbox", "io.kubernetes.cri.sandbox-name": "rt-landlock", "io.kubernetes.cri.sandbox-namespace": "default"}')
+[[ $got == "" ]] && ok "CRI sandbox (pause) containers pass through" ||
+	not_ok "CRI sandbox (pause) containers pass through (got '$got')"
+got=$(selected '{"plastron.io/policy": "no-such-policy"}')
+[[ $got == FAILED ]] && ok "an annotation naming an unknown policy fails the create" ||
+	not_ok "an annotation naming an unknown policy fails the create (got '$got')"
+got=$(selected '{"plastron.io/policy": "none", "io.kubernetes.pod.name": "rt-landlock", "io.kubernetes.pod.namespace": "default"}')
+[[ $got == "" ]] && ok "plastron.io/policy: none opts out" || not_ok "plastron.io/policy: none opts out (got '$got')"
+
+# ---- Landlock and capabilities ----------------------------------------------
+run_plain "$(cid llbase)" "$tmp/llbase.out" /ctest write-shm cap-sys-module
+expect "baseline" "$tmp/llbase.out" write-shm ok
+expect "baseline" "$tmp/llbase.out" cap-sys-module ok
+id=$(cid ll)
+if run_shim "$id" "$tmp/ll.out" rt-landlock /ctest getpid write-shm cap-sys-module; then
+	ok "plastron-runtime runs ctest under rt-landlock (plastron-init applies Landlock)"
+else
+	not_ok "plastron-runtime runs ctest under rt-landlock (plastron-init applies Landlock)"
+	diag "$tmp/ll.out.err"
+fi
+expect "rt-landlock" "$tmp/ll.out" getpid ok
+expect "rt-landlock" "$tmp/ll.out" write-shm EACCES
+expect "rt-landlock (caps dropped from config.json)" "$tmp/ll.out" cap-sys-module absent
+check "log: DENIED landlock for container $id" log_has \
+	".container_id == \"$id\" and .enforcer == \"landlock\" and .action == \"DENIED\" and .policy == \"rt-landlock\""
+
 # ---- live mode switch, docker-exec coverage, broken reload, agent death ----
 id=$(cid loop)
 ids+=("$id")
 bundle "$tmp/b-$id" rt-demo /ctest --loop 0 metadata core-pattern
 "$SHIM" --plastron-socket "$sock" --root "$state" run -d --bundle "$tmp/b-$id" "$id" \
 	>"$tmp/loop.out" 2>"$tmp/loop.err" </dev/null
-sleep 0.5
-if [[ $(result "$tmp/loop.out" metadata) == EPERM ]]; then
+if wait_result "$tmp/loop.out" metadata EPERM 0 >/dev/null &&
+	[[ $(result "$tmp/loop.out" metadata) == EPERM ]]; then
 	ok "looping container: metadata denied"
 else
 	not_ok "looping container: metadata denied"
@@ -177,19 +225,6 @@ fi
 runc --root "$state" exec "$id" /ctest metadata >"$tmp/exec.out" 2>&1
 expect "runc exec into the confined container" "$tmp/exec.out" metadata EPERM
 
-# wait_result FILE ACTION WANT FROM_LINE: ms until a line after FROM_LINE says WANT.
-wait_result() {
-	local file=$1 action=$2 want=$3 from=$4 t0 i
-	t0=$(now_ms)
-	for i in $(seq 400); do
-		if tail -n +"$((from + 1))" "$file" | grep -q "^$action: $want"; then
-			echo $(($(now_ms) - t0))
-			return 0
-		fi
-		sleep 0.01
-	done
-	return 1
-}
 lines=$(wc -l <"$tmp/loop.out")
 t0=$(now_ms)
 "$PLASTRON" mode --socket "$sock" rt-demo observe >"$tmp/mode.out" 2>&1
@@ -236,8 +271,7 @@ else
 	diag "$tmp/agent.log"
 fi
 lines=$(wc -l <"$tmp/loop.out")
-sleep 0.3
-if tail -n +"$((lines + 1))" "$tmp/loop.out" | grep -q '^core-pattern: EPERM' &&
+if wait_result "$tmp/loop.out" core-pattern EPERM "$lines" >/dev/null &&
 	! tail -n +"$((lines + 1))" "$tmp/loop.out" | grep -q '^core-pattern: ok'; then
 	ok "after the broken reload the previous version keeps enforcing"
 else
@@ -250,6 +284,7 @@ before=$("$PLASTRON" status --socket "$sock" --json | jq '.counters.denied')
 agent_stop KILL
 lines=$(wc -l <"$tmp/loop.out")
 sleep 1
+wait_result "$tmp/loop.out" metadata EPERM "$lines" >/dev/null
 after_kill=$(tail -n +"$((lines + 1))" "$tmp/loop.out")
 if grep -q '^metadata: EPERM' <<<"$after_kill" && ! grep -q '^metadata: ECONN' <<<"$after_kill" &&
 	! grep -q '^core-pattern: ok' <<<"$after_kill"; then
@@ -262,7 +297,7 @@ runc --root "$state" exec "$id" /ctest metadata >"$tmp/exec2.out" 2>&1
 expect "runc exec while plastrond is dead" "$tmp/exec2.out" metadata EPERM
 if agent_start; then ok "plastrond restarts"; else not_ok "plastrond restarts"; fi
 "$PLASTRON" status --socket "$sock" --json >"$tmp/status2.json" 2>&1
-check "restarted agent re-adopted the pinned enforcer" jq -e '.readopted == true and .links == 7' "$tmp/status2.json"
+check "restarted agent re-adopted the pinned enforcer" jq -e '.readopted == true and .links == .links_expected' "$tmp/status2.json"
 check "restarted agent kept the container registered (cgroup id, policy)" \
 	jq -e ".containers[] | select(.id == \"$id\" and .policy == \"rt-demo\" and .cgroup_id > 0)" "$tmp/status2.json"
 after=$(jq '.counters.denied' "$tmp/status2.json")
@@ -291,11 +326,12 @@ if [[ -n $cgmnt ]] && mkdir "$cg"; then
 	ip netns exec "$netns" "$ctest" --loop 0 metadata >"$tmp/attach.out" 2>&1 &
 	apid=$!
 	echo "$apid" >"$cg/cgroup.procs"
-	sleep 0.2
+	wait_result "$tmp/attach.out" metadata ECONNREFUSED 0 >/dev/null
+	before_attach=$(result "$tmp/attach.out" metadata)
 	"$PLASTRON" attach --socket "$sock" --cgroup "$cg" --policy "$tmp/pol/rt-demo.yaml" \
 		>"$tmp/attach.log" 2>&1
 	lines=$(wc -l <"$tmp/attach.out")
-	if [[ $(result "$tmp/attach.out" metadata) == ECONNREFUSED ]] &&
+	if [[ $before_attach == ECONNREFUSED ]] &&
 		wait_result "$tmp/attach.out" metadata EPERM "$lines" >/dev/null; then
 		ok "plastron attach --cgroup: a running process is denied from then on"
 	else

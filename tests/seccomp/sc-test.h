@@ -65,8 +65,8 @@ static inline struct pl_sc_syscall *tpol_raw(struct tpol *t, const char *name,
 static inline void raw_arg(struct pl_sc_syscall *sc, uint32_t idx, uint64_t v, uint64_t v2,
 			   enum pl_sc_op op)
 {
-	sc->args[sc->n_args++] = (struct pl_sc_arg){.index = idx, .value = v, .value_two = v2,
-						     .op = op};
+	sc->args[sc->n_args++] =
+	    (struct pl_sc_arg){ .index = idx, .value = v, .value_two = v2, .op = op };
 }
 
 /* The seed 000 example: fchmodat with mode & S_IX{USR,GRP,OTH}. */

@@ -13,7 +13,7 @@
 
 static struct pl_sc_profile *gen(const struct tpol *t, enum pl_run_mode rm, struct pl_diag *d)
 {
-	struct pl_gen_opts o = {.run_mode = rm};
+	struct pl_gen_opts o = { .run_mode = rm };
 	struct pl_sc_profile *p = NULL;
 	pl_diag_init(d);
 	if (pl_gen_seccomp(&t->p, &o, &p, d) < 0) {
@@ -30,6 +30,62 @@ static struct pl_sc_profile *gen(const struct tpol *t, enum pl_run_mode rm, stru
  *  - no entry denies a never-deny syscall, and each of them is allowed
  *    unless the default allows;
  *  - the JSON round trip is stable and the filter builds. */
+/* What runc does with an OCI profile (libcontainer/seccomp): one
+ * multi-arch context, entries added in order with seccomp_rule_add (which,
+ * on ia32, also derives socketcall rules), entries whose action equals the
+ * default skipped, several conditions on one index split into one rule
+ * each. Any error here is a container that does not start. */
+static int runc_style(const struct pl_sc_profile *p)
+{
+	uint32_t def =
+	    p->default_action == PL_SC_ACT_ALLOW ? SCMP_ACT_ALLOW
+	    : p->default_action == PL_SC_ACT_LOG
+		? SCMP_ACT_LOG
+		: SCMP_ACT_ERRNO(p->has_default_errno_ret ? p->default_errno_ret : EPERM);
+	scmp_filter_ctx c = seccomp_init(def);
+	if (!c)
+		return -ENOMEM;
+	seccomp_arch_add(c, SCMP_ARCH_X86);
+	seccomp_arch_add(c, SCMP_ARCH_X32);
+	int r = 0;
+	for (size_t i = 0; i < p->n_syscalls && r >= 0; i++) {
+		const struct pl_sc_syscall *sc = &p->syscalls[i];
+		uint32_t act;
+		switch (sc->action) {
+		case PL_SC_ACT_ALLOW:
+			act = SCMP_ACT_ALLOW;
+			break;
+		case PL_SC_ACT_LOG:
+			act = SCMP_ACT_LOG;
+			break;
+		case PL_SC_ACT_KILL_PROCESS:
+			act = SCMP_ACT_KILL_PROCESS;
+			break;
+		default:
+			act = SCMP_ACT_ERRNO(sc->has_errno_ret ? sc->errno_ret : EPERM);
+		}
+		if (act == def)
+			continue;
+		for (size_t j = 0; j < sc->n_names && r >= 0; j++) {
+			int nr = seccomp_syscall_resolve_name(sc->names[j]);
+			if (nr == __NR_SCMP_ERROR)
+				continue; /* runc ignores unknown names */
+			struct scmp_arg_cmp cmp[6];
+			for (size_t k = 0; k < sc->n_args; k++)
+				cmp[k] = (struct scmp_arg_cmp){ sc->args[k].index,
+								(enum scmp_compare)sc->args[k].op,
+								sc->args[k].value,
+								sc->args[k].value_two };
+			r = seccomp_rule_add_array(c, act, nr, (unsigned)sc->n_args, cmp);
+			if (r < 0)
+				tap_diag("runc-style: %s (entry %zu): %s", sc->names[j], i,
+					 strerror(-r));
+		}
+	}
+	seccomp_release(c);
+	return r;
+}
+
 static void invariants(const struct pl_sc_profile *p, const char *what)
 {
 	bool two_on_one = false, shadowed = false, never = false;
@@ -62,7 +118,7 @@ static void invariants(const struct pl_sc_profile *p, const char *what)
 	TAP_OK(!shadowed, "%s: no unconditional entry shadows another one %s", what, bad);
 	TAP_OK(!never, "%s: never-deny syscalls are never denied", what);
 	char *j1 = NULL, *j2 = NULL;
-	struct pl_diag d = {0};
+	struct pl_diag d = { 0 };
 	struct pl_sc_profile *back = NULL;
 	int r = pl_sc_profile_to_json(p, &j1, &d);
 	if (r >= 0)
@@ -82,6 +138,7 @@ static void invariants(const struct pl_sc_profile *p, const char *what)
 	close(fd);
 	TAP_OK(r >= 0, "%s: libseccomp builds the filter (%d)", what, r);
 	pl_diag_clear(&d);
+	TAP_OK(runc_style(p) >= 0, "%s: runc's way of adding the entries works", what);
 }
 
 static void test_always_allow(void)
@@ -112,7 +169,7 @@ static void test_runtime_default(void)
 	tpol_init(&t, PL_MODE_RUNTIME_DEFAULT);
 	struct pl_sc_profile *p = gen(&t, PL_RUN_AS_WRITTEN, &d);
 	TAP_OK(p && p->default_action == PL_SC_ACT_ERRNO && p->has_default_errno_ret &&
-		       p->default_errno_ret == ENOSYS,
+		   p->default_errno_ret == ENOSYS,
 	       "RuntimeDefault: default ERRNO(ENOSYS)");
 	char *s = p ? dump_str(p) : NULL;
 	static const char *const lines[] = {
@@ -179,34 +236,34 @@ static void test_enhance(void)
 	TAP_OK(p->default_action == PL_SC_ACT_ERRNO && p->default_errno_ret == ENOSYS,
 	       "EnhanceProtect (not privileged) keeps the RuntimeDefault base");
 	TAP_OK(has_line(s, "fchmodat(a2 & 0x40 == 0x40) -> ERRNO(EPERM) [syscallRawRules]") &&
-		       has_line(s, "fchmodat(a2 & 0x1 == 0x1) -> ERRNO(EPERM) [syscallRawRules]"),
+		   has_line(s, "fchmodat(a2 & 0x1 == 0x1) -> ERRNO(EPERM) [syscallRawRules]"),
 	       "seed 000 masks are split into OR-ed entries");
 	TAP_OK(!has_line(s, "fchmodat() -> ALLOW [runtime-default]"),
 	       "the unconditional base allow of fchmodat is gone");
 	TAP_OK(strstr(s, "\nfchmodat(a2 & 0xc49 == 0) -> ALLOW [runtime-default]") != NULL,
 	       "fchmodat is allowed exactly when no x/s bit is set (complement)");
 	TAP_OK(has_line(s, "splice() -> LOG [dirty-pipe-mitigation]") &&
-		       !has_line(s, "splice() -> ALLOW [runtime-default]"),
+		   !has_line(s, "splice() -> ALLOW [runtime-default]"),
 	       "ALLOW_LOG rule: splice -> LOG replaces the base allow");
 	TAP_OK(has_line(s, "socket(a0 == 38) -> ERRNO(EPERM) [copy-fail-mitigation]") &&
-		       has_line(s, "socket(a0 <= 37) -> ALLOW [runtime-default]") &&
-		       has_line(s, "socket(a0 >= 39) -> ALLOW [runtime-default]") &&
-		       !has_line(s, "socket() -> ALLOW [runtime-default]"),
+		   has_line(s, "socket(a0 <= 37) -> ALLOW [runtime-default]") &&
+		   has_line(s, "socket(a0 >= 39) -> ALLOW [runtime-default]") &&
+		   !has_line(s, "socket() -> ALLOW [runtime-default]"),
 	       "socket(AF_ALG) denied, other families allowed");
 	TAP_OK(has_line(s, "socketcall() -> ERRNO(EPERM) [copy-fail-mitigation]") &&
-		       !strstr(s, "\nsocketcall(a0"),
+		   !strstr(s, "\nsocketcall(a0"),
 	       "ia32 socketcall is denied whole (its arguments are in memory)");
 	bool log_flag = false;
 	for (size_t i = 0; i < p->n_flags; i++)
 		log_flag |= !strcmp(p->flags[i], "SECCOMP_FILTER_FLAG_LOG");
 	TAP_OK(log_flag, "a deny+log rule sets SECCOMP_FILTER_FLAG_LOG");
 	TAP_OK(pl_sc_profile_origin(p, AUDIT_ARCH_X86_64, SYS_unshare) &&
-		       !strcmp(pl_sc_profile_origin(p, AUDIT_ARCH_X86_64, SYS_unshare),
-			       "disallow-create-user-ns"),
+		   !strcmp(pl_sc_profile_origin(p, AUDIT_ARCH_X86_64, SYS_unshare),
+			   "disallow-create-user-ns"),
 	       "origin of x86_64 unshare");
 	TAP_OK(pl_sc_profile_origin(p, AUDIT_ARCH_X86_64, SYS_chmod | 0x40000000) &&
-		       !strncmp(pl_sc_profile_origin(p, AUDIT_ARCH_X86_64, SYS_chmod | 0x40000000),
-				"disable-chmod-", 14),
+		   !strncmp(pl_sc_profile_origin(p, AUDIT_ARCH_X86_64, SYS_chmod | 0x40000000),
+			    "disable-chmod-", 14),
 	       "origin of x32 chmod");
 	TAP_OK(pl_sc_profile_origin(p, AUDIT_ARCH_I386, 15 /* chmod */) != NULL,
 	       "origin of ia32 chmod");
@@ -220,9 +277,8 @@ static void test_enhance(void)
 	t.p.enhance.privileged = true;
 	p = gen(&t, PL_RUN_AS_WRITTEN, &d);
 	s = p ? dump_str(p) : NULL;
-	TAP_OK(p && p->default_action == PL_SC_ACT_ALLOW && s &&
-		       !strstr(s, "[runtime-default]") &&
-		       has_line(s, "fchmodat(a2 & 0x40 == 0x40) -> ERRNO(EPERM) [syscallRawRules]"),
+	TAP_OK(p && p->default_action == PL_SC_ACT_ALLOW && s && !strstr(s, "[runtime-default]") &&
+		   has_line(s, "fchmodat(a2 & 0x40 == 0x40) -> ERRNO(EPERM) [syscallRawRules]"),
 	       "privileged: default ALLOW, only the rules");
 	if (p)
 		invariants(p, "EnhanceProtect privileged");
@@ -234,7 +290,7 @@ static void test_enhance(void)
 	p = gen(&t, PL_RUN_AUDIT, &d);
 	s = p ? dump_str(p) : NULL;
 	TAP_OK(s && has_line(s, "socket(a0 == 38) -> LOG [copy-fail-mitigation]") &&
-		       has_line(s, "fchmodat(a2 & 0x40 == 0x40) -> LOG [syscallRawRules]"),
+		   has_line(s, "fchmodat(a2 & 0x40 == 0x40) -> LOG [syscallRawRules]"),
 	       "audit mode: built-in and raw rules log");
 	if (p)
 		invariants(p, "EnhanceProtect audit");
@@ -256,14 +312,15 @@ static void test_setsockopt_complement(void)
 	raw_arg(sc, 2, 51, 0, PL_SC_OP_EQ);
 	struct pl_sc_profile *p = gen(&t, PL_RUN_AS_WRITTEN, &d);
 	char *s = p ? dump_str(p) : NULL;
-	TAP_OK(s && has_line(s, "setsockopt(a1 == 0) -> ALLOW [runtime-default]") &&
-		       has_line(s, "setsockopt(a1 >= 2) -> ALLOW [runtime-default]") &&
-		       has_line(s, "setsockopt(a1 == 1 && a2 <= 25) -> ALLOW [runtime-default]") &&
-		       has_line(s, "setsockopt(a1 == 1 && a2 == 26) -> ERRNO(EPERM) [syscallRawRules]") &&
-		       has_line(s, "setsockopt(a1 == 1 && a2 == 27) -> ALLOW [runtime-default]") &&
-		       has_line(s, "setsockopt(a1 == 1 && a2 >= 52) -> ALLOW [runtime-default]") &&
-		       !strstr(s, "setsockopt(a1 == 1 && a2 == 51) -> ALLOW"),
-	       "two two-argument denies: a decision tree on a1 then a2, without a hole");
+	TAP_OK(
+	    s && has_line(s, "setsockopt(a1 == 0) -> ALLOW [runtime-default]") &&
+		has_line(s, "setsockopt(a1 >= 2) -> ALLOW [runtime-default]") &&
+		has_line(s, "setsockopt(a1 == 1 && a2 <= 25) -> ALLOW [runtime-default]") &&
+		has_line(s, "setsockopt(a1 == 1 && a2 == 26) -> ERRNO(EPERM) [syscallRawRules]") &&
+		has_line(s, "setsockopt(a1 == 1 && a2 == 27) -> ALLOW [runtime-default]") &&
+		has_line(s, "setsockopt(a1 == 1 && a2 >= 52) -> ALLOW [runtime-default]") &&
+		!strstr(s, "setsockopt(a1 == 1 && a2 == 51) -> ALLOW"),
+	    "two two-argument denies: a decision tree on a1 then a2, without a hole");
 	if (p)
 		invariants(p, "setsockopt complement");
 	free(s);
@@ -315,10 +372,10 @@ static void test_modeling_and_dind(void)
 	pl_sc_profile_free(p);
 
 	static const char custom[] =
-		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_X86_64\"],"
-		"\"syscalls\":[{\"names\":[\"read\",\"write\",\"exit_group\"],"
-		"\"action\":\"SCMP_ACT_ALLOW\"},"
-		"{\"names\":[\"exit\"],\"action\":\"SCMP_ACT_ERRNO\"}]}";
+	    "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_X86_64\"],"
+	    "\"syscalls\":[{\"names\":[\"read\",\"write\",\"exit_group\"],"
+	    "\"action\":\"SCMP_ACT_ALLOW\"},"
+	    "{\"names\":[\"exit\"],\"action\":\"SCMP_ACT_ERRNO\"}]}";
 	struct pl_sc_profile *c = NULL;
 	TAP_OK(pl_sc_profile_from_json("custom", custom, strlen(custom), &c, &d) == 0,
 	       "custom profile parses");
@@ -331,7 +388,7 @@ static void test_modeling_and_dind(void)
 	TAP_OK(p && p->default_action == PL_SC_ACT_ERRNO,
 	       "DefenseInDepth: default forced to ERRNO");
 	TAP_OK(s && has_line(s, "read() -> ALLOW [defenseInDepth]") &&
-		       has_line(s, "exit() -> ALLOW [never-deny]") && d.n_warnings == 1,
+		   has_line(s, "exit() -> ALLOW [never-deny]") && d.n_warnings == 1,
 	       "custom entries kept; the exit deny is overridden with a warning");
 	if (p)
 		invariants(p, "DefenseInDepth");
@@ -347,7 +404,7 @@ static void test_modeling_and_dind(void)
 	t.p.dind.seccomp_custom = NULL;
 	p = gen(&t, PL_RUN_AS_WRITTEN, &d);
 	TAP_OK(!p && d.head && d.head->field &&
-		       strstr(d.head->field, "defenseInDepth.seccomp.profileType"),
+		   strstr(d.head->field, "defenseInDepth.seccomp.profileType"),
 	       "DefenseInDepth BehaviorModel without a model is an error");
 	pl_sc_profile_free(p);
 	pl_sc_profile_free(c);

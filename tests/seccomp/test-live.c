@@ -20,6 +20,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -92,7 +93,7 @@ static long a_clone_user(void)
 
 static long a_clone3_user(void)
 {
-	struct clone_args ca = {.flags = CLONE_NEWUSER, .exit_signal = SIGCHLD};
+	struct clone_args ca = { .flags = CLONE_NEWUSER, .exit_signal = SIGCHLD };
 	return reap(syscall(SYS_clone3, &ca, sizeof(ca)));
 }
 
@@ -265,8 +266,8 @@ static long a_userfaultfd(void)
 static long a_bpf_prog_load(void)
 {
 	struct bpf_insn insns[] = {
-		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0},
-		{.code = BPF_JMP | BPF_EXIT},
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
 	};
 	union bpf_attr attr;
 	memset(&attr, 0, sizeof(attr));
@@ -298,8 +299,8 @@ static long a_bpf_map_create(void)
 
 static long sockopt(int opt)
 {
-	struct sock_filter code[] = {{BPF_RET | BPF_K, 0, 0, 0xffff}};
-	struct sock_fprog prog = {.len = 1, .filter = code};
+	struct sock_filter code[] = { { BPF_RET | BPF_K, 0, 0, 0xffff } };
+	struct sock_fprog prog = { .len = 1, .filter = code };
 	int one = 1;
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
 	if (fd < 0)
@@ -398,9 +399,28 @@ static long a_umount(void)
 	return sys(umount2(tmpfs_dir, 0));
 }
 
+static long pipe_ioctl(unsigned long cmd)
+{
+	int p[2], n = 0;
+	if (pipe(p) < 0)
+		return -errno;
+	long r = sys(ioctl(p[0], cmd, &n));
+	close(p[0]);
+	close(p[1]);
+	return r;
+}
+static long a_ioctl_tiocsti(void)
+{
+	return pipe_ioctl(TIOCSTI);
+}
+static long a_ioctl_fionread(void)
+{
+	return pipe_ioctl(FIONREAD);
+}
+
 static long a_io_uring_setup(void)
 {
-	char params[120] = {0};
+	char params[120] = { 0 };
 	long fd = syscall(425, 1, params);
 	if (fd < 0)
 		return -errno;
@@ -478,7 +498,7 @@ static long run(const struct pl_sc_profile *prof, long (*fn)(void))
 		    mount("tmpfs", tmpfs_dir, "tmpfs", 0, "size=64k") < 0) {
 			res = INT32_MIN + 1;
 		} else {
-			struct pl_diag d = {0};
+			struct pl_diag d = { 0 };
 			prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 			if (prof && pl_sc_profile_load(prof, &d) < 0) {
 				print_diag(&d);
@@ -530,9 +550,18 @@ struct attack {
 	bool ia32;  /* needs ia32 emulation */
 };
 
-#define ATK(f, e) {#f + 2, f, e, false}
-#define ATK32(f, e) {#f + 2, f, e, true}
-#define END {NULL, NULL, 0, false}
+#define ATK(f, e)                   \
+	{                           \
+#f + 2, f, e, false \
+	}
+#define ATK32(f, e)                \
+	{                          \
+#f + 2, f, e, true \
+	}
+#define END                          \
+	{                            \
+		NULL, NULL, 0, false \
+	}
 
 struct rule_attacks {
 	const char *id;
@@ -540,48 +569,49 @@ struct rule_attacks {
 };
 
 static const struct attack mount_attacks[] = {
-	ATK(a_mount_proc, EPERM),      ATK(a_bind_proc_sys_rw, EPERM), ATK(a_remount, EPERM),
-	ATK(a_fsopen_proc, EPERM),     ATK(a_open_tree_clone, EPERM),  END,
+	ATK(a_mount_proc, EPERM),  ATK(a_bind_proc_sys_rw, EPERM), ATK(a_remount, EPERM),
+	ATK(a_fsopen_proc, EPERM), ATK(a_open_tree_clone, EPERM),  END,
 };
 
 static const struct rule_attacks table[] = {
-	{"disallow-create-user-ns",
-	 {ATK(a_unshare_user, EPERM), ATK(a_clone_user, EPERM), ATK(a_clone3_user, ENOSYS),
-	  ATK(a_unshare_user_x32, EPERM), ATK32(a_unshare_user_ia32, EPERM), ATK(a_fork, 0), END}},
-	{"disable-chmod-x-bit",
-	 {ATK(a_chmod_x, EPERM), ATK(a_fchmod_x, EPERM), ATK(a_fchmodat_x, EPERM),
-	  ATK(a_fchmodat2_x, EPERM), ATK(a_chmod_x_x32, EPERM), ATK32(a_chmod_x_ia32, EPERM),
-	  ATK(a_chmod_plain, 0), ATK(a_fchmodat_plain, 0), ATK32(a_chmod_plain_ia32, 0), END}},
-	{"disable-chmod-s-bit",
-	 {ATK(a_chmod_suid, EPERM), ATK(a_chmod_sgid, EPERM), ATK(a_fchmod_suid, EPERM),
-	  ATK(a_fchmodat2_sgid, EPERM), ATK(a_chmod_plain, 0), END}},
-	{"dirty-pipe-mitigation", {ATK(a_splice, EPERM), END}},
-	{"copy-fail-mitigation",
-	 {ATK(a_sock_alg, EPERM), ATK32(a_sock_alg_ia32, EPERM),
-	  ATK32(a_socketcall_alg_ia32, EPERM), ATK(a_sock_inet_dgram, 0), END}},
-	{"disallow-userfaultfd-creation", {ATK(a_userfaultfd, EPERM), END}},
-	{"disallow-load-all-bpf-prog", {ATK(a_bpf_prog_load, EPERM), END}},
-	{"disallow-load-bpf-via-setsockopt",
-	 {ATK(a_so_attach_filter, EPERM), ATK(a_so_attach_reuseport_cbpf, EPERM),
-	  ATK(a_so_reuseaddr, 0), END}},
-	{"disallow-insmod", {ATK(a_init_module, EPERM), ATK(a_finit_module, EPERM), END}},
-	{"disallow-umount", {ATK(a_umount, EPERM), END}},
-	{"disable-network",
-	 {ATK(a_sock_inet_dgram, EPERM), ATK(a_sock_unix, EPERM), ATK(a_socketpair_unix, EPERM),
-	  END}},
-	{"disable-inet", {ATK(a_sock_inet_dgram, EPERM), ATK(a_sock_inet6_dgram, 0), END}},
-	{"disable-inet6", {ATK(a_sock_inet6_stream, EPERM), ATK(a_sock_inet_stream, 0), END}},
-	{"disable-unix-domain-socket",
-	 {ATK(a_sock_unix, EPERM), ATK(a_socketpair_unix, EPERM), ATK(a_sock_inet_dgram, 0),
-	  END}},
-	{"disable-tcp",
-	 {ATK(a_sock_inet_stream, EPERM), ATK(a_sock_inet_tcp, EPERM),
-	  ATK(a_sock_inet6_stream, EPERM), ATK(a_sock_inet_dgram, 0), END}},
-	{"disable-udp",
-	 {ATK(a_sock_inet_dgram, EPERM), ATK(a_sock_inet6_dgram, EPERM),
-	  ATK(a_sock_inet_stream, 0), END}},
-	{"disable-icmp",
-	 {ATK(a_sock_icmp, EPERM), ATK(a_sock_icmp6, EPERM), ATK(a_sock_inet_dgram, 0), END}},
+	{ "disallow-create-user-ns",
+	  { ATK(a_unshare_user, EPERM), ATK(a_clone_user, EPERM), ATK(a_clone3_user, ENOSYS),
+	    ATK(a_unshare_user_x32, EPERM), ATK32(a_unshare_user_ia32, EPERM), ATK(a_fork, 0),
+	    END } },
+	{ "disable-chmod-x-bit",
+	  { ATK(a_chmod_x, EPERM), ATK(a_fchmod_x, EPERM), ATK(a_fchmodat_x, EPERM),
+	    ATK(a_fchmodat2_x, EPERM), ATK(a_chmod_x_x32, EPERM), ATK32(a_chmod_x_ia32, EPERM),
+	    ATK(a_chmod_plain, 0), ATK(a_fchmodat_plain, 0), ATK32(a_chmod_plain_ia32, 0), END } },
+	{ "disable-chmod-s-bit",
+	  { ATK(a_chmod_suid, EPERM), ATK(a_chmod_sgid, EPERM), ATK(a_fchmod_suid, EPERM),
+	    ATK(a_fchmodat2_sgid, EPERM), ATK(a_chmod_plain, 0), END } },
+	{ "dirty-pipe-mitigation", { ATK(a_splice, EPERM), END } },
+	{ "copy-fail-mitigation",
+	  { ATK(a_sock_alg, EPERM), ATK32(a_sock_alg_ia32, EPERM),
+	    ATK32(a_socketcall_alg_ia32, EPERM), ATK(a_sock_inet_dgram, 0), END } },
+	{ "disallow-userfaultfd-creation", { ATK(a_userfaultfd, EPERM), END } },
+	{ "disallow-load-all-bpf-prog", { ATK(a_bpf_prog_load, EPERM), END } },
+	{ "disallow-load-bpf-via-setsockopt",
+	  { ATK(a_so_attach_filter, EPERM), ATK(a_so_attach_reuseport_cbpf, EPERM),
+	    ATK(a_so_reuseaddr, 0), END } },
+	{ "disallow-insmod", { ATK(a_init_module, EPERM), ATK(a_finit_module, EPERM), END } },
+	{ "disallow-umount", { ATK(a_umount, EPERM), END } },
+	{ "disable-network",
+	  { ATK(a_sock_inet_dgram, EPERM), ATK(a_sock_unix, EPERM), ATK(a_socketpair_unix, EPERM),
+	    END } },
+	{ "disable-inet", { ATK(a_sock_inet_dgram, EPERM), ATK(a_sock_inet6_dgram, 0), END } },
+	{ "disable-inet6", { ATK(a_sock_inet6_stream, EPERM), ATK(a_sock_inet_stream, 0), END } },
+	{ "disable-unix-domain-socket",
+	  { ATK(a_sock_unix, EPERM), ATK(a_socketpair_unix, EPERM), ATK(a_sock_inet_dgram, 0),
+	    END } },
+	{ "disable-tcp",
+	  { ATK(a_sock_inet_stream, EPERM), ATK(a_sock_inet_tcp, EPERM),
+	    ATK(a_sock_inet6_stream, EPERM), ATK(a_sock_inet_dgram, 0), END } },
+	{ "disable-udp",
+	  { ATK(a_sock_inet_dgram, EPERM), ATK(a_sock_inet6_dgram, EPERM),
+	    ATK(a_sock_inet_stream, 0), END } },
+	{ "disable-icmp",
+	  { ATK(a_sock_icmp, EPERM), ATK(a_sock_icmp6, EPERM), ATK(a_sock_inet_dgram, 0), END } },
 };
 
 static bool is_mount_rule(const struct pl_rule *r)
@@ -608,7 +638,7 @@ static long baseline(long (*fn)(void))
 			return bases[i].r;
 	long r = run(NO_FILTER, fn);
 	if (n_bases < 64)
-		bases[n_bases++] = (struct base){fn, r};
+		bases[n_bases++] = (struct base){ fn, r };
 	return r;
 }
 
@@ -622,8 +652,8 @@ static void check(const char *what, const struct pl_sc_profile *prof, const stru
 	long r = run(prof, a->fn);
 	if (a->expect) {
 		bool base_ok = b != -a->expect && b > INT32_MIN + 2;
-		TAP_OK(r == -a->expect && base_ok, "%s: %s -> %s (without filter: %s)", what, a->name,
-		       res_str(r), res_str(b));
+		TAP_OK(r == -a->expect && base_ok, "%s: %s -> %s (without filter: %s)", what,
+		       a->name, res_str(r), res_str(b));
 	} else {
 		TAP_OK(r >= 0 && b >= 0, "%s: %s still works (%s)", what, a->name, res_str(r));
 	}
@@ -631,7 +661,7 @@ static void check(const char *what, const struct pl_sc_profile *prof, const stru
 
 static struct pl_sc_profile *profile(struct tpol *t, struct pl_diag *d)
 {
-	struct pl_gen_opts o = {0};
+	struct pl_gen_opts o = { 0 };
 	struct pl_sc_profile *p = NULL;
 	pl_diag_init(d);
 	if (pl_gen_seccomp(&t->p, &o, &p, d) < 0)
@@ -678,8 +708,8 @@ static void rule_cases(void)
 static void seed000_case(void)
 {
 	static const struct attack atk[] = {
-		ATK(a_fchmodat_x, EPERM),    ATK(a_fchmodat_xoth, EPERM), ATK(a_fchmodat_xgrp, EPERM),
-		ATK(a_fchmodat_plain, 0),    ATK(a_chmod_x, 0),	          END,
+		ATK(a_fchmodat_x, EPERM), ATK(a_fchmodat_xoth, EPERM), ATK(a_fchmodat_xgrp, EPERM),
+		ATK(a_fchmodat_plain, 0), ATK(a_chmod_x, 0),           END,
 	};
 	for (int priv = 1; priv >= 0; priv--) {
 		struct tpol t;
@@ -707,6 +737,28 @@ static void seed000_case(void)
 	pl_sc_profile_free(p);
 }
 
+/* Two far-apart denied ioctl commands on the RuntimeDefault base: the
+ * commands between them are allowed through aligned-block conditions. */
+static void wide_gap_case(void)
+{
+	struct tpol t;
+	struct pl_diag d;
+	tpol_init(&t, PL_MODE_ENHANCE_PROTECT);
+	tpol_rule(&t, "disallow-userfaultfd-creation", PL_ACTION_DENY);
+	struct pl_sc_syscall *sc = tpol_raw(&t, "ioctl", PL_SC_ACT_ERRNO);
+	raw_arg(sc, 1, TIOCSTI, 0, PL_SC_OP_EQ);
+	struct pl_sc_profile *p = profile(&t, &d);
+	TAP_OK(p != NULL, "ioctl TIOCSTI + USERFAULTFD_IOC_NEW: profile generated");
+	static const struct attack atk[] = {
+		ATK(a_ioctl_tiocsti, EPERM),
+		ATK(a_ioctl_fionread, 0),
+		END,
+	};
+	for (size_t k = 0; p && atk[k].name; k++)
+		check("ioctl wide gap (RuntimeDefault base)", p, &atk[k]);
+	pl_sc_profile_free(p);
+}
+
 static void runtime_default_cases(void)
 {
 	struct tpol t;
@@ -717,8 +769,12 @@ static void runtime_default_cases(void)
 	if (!p)
 		return;
 	static const struct attack atk[] = {
-		ATK(a_io_uring_setup, EPERM), ATK(a_clone3_user, ENOSYS), ATK(a_unshare_user, EPERM),
-		ATK(a_mount_proc, EPERM),     ATK(a_bpf_map_create, EPERM), ATK(a_fork, 0),
+		ATK(a_io_uring_setup, EPERM),
+		ATK(a_clone3_user, ENOSYS),
+		ATK(a_unshare_user, EPERM),
+		ATK(a_mount_proc, EPERM),
+		ATK(a_bpf_map_create, EPERM),
+		ATK(a_fork, 0),
 		END,
 	};
 	for (size_t k = 0; atk[k].name; k++)
@@ -734,7 +790,7 @@ static void benign_cases(void)
 	/* DefenseInDepth's custom profile is an allow-list (its default is
 	 * forced to ERRNO): use the RuntimeDefault profile, through JSON. */
 	struct pl_sc_profile *custom = NULL, *rd;
-	struct pl_diag d = {0};
+	struct pl_diag d = { 0 };
 	struct tpol rt;
 	char *cj = NULL;
 	tpol_init(&rt, PL_MODE_RUNTIME_DEFAULT);
@@ -750,13 +806,13 @@ static void benign_cases(void)
 		enum pl_mode mode;
 		bool priv, all_rules;
 	} modes[] = {
-		{"AlwaysAllow", PL_MODE_ALWAYS_ALLOW, false, false},
-		{"RuntimeDefault", PL_MODE_RUNTIME_DEFAULT, false, false},
-		{"EnhanceProtect (all seccomp rules but network)", PL_MODE_ENHANCE_PROTECT, false,
-		 true},
-		{"EnhanceProtect privileged (same rules)", PL_MODE_ENHANCE_PROTECT, true, true},
-		{"BehaviorModeling", PL_MODE_BEHAVIOR_MODELING, false, false},
-		{"DefenseInDepth (custom profile)", PL_MODE_DEFENSE_IN_DEPTH, false, false},
+		{ "AlwaysAllow", PL_MODE_ALWAYS_ALLOW, false, false },
+		{ "RuntimeDefault", PL_MODE_RUNTIME_DEFAULT, false, false },
+		{ "EnhanceProtect (all seccomp rules but network)", PL_MODE_ENHANCE_PROTECT, false,
+		  true },
+		{ "EnhanceProtect privileged (same rules)", PL_MODE_ENHANCE_PROTECT, true, true },
+		{ "BehaviorModeling", PL_MODE_BEHAVIOR_MODELING, false, false },
+		{ "DefenseInDepth (custom profile)", PL_MODE_DEFENSE_IN_DEPTH, false, false },
 	};
 	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
 		struct tpol t;
@@ -822,6 +878,7 @@ int main(void)
 
 	rule_cases();
 	seed000_case();
+	wide_gap_case();
 	runtime_default_cases();
 	benign_cases();
 

@@ -40,7 +40,7 @@ static json_t *normalise(json_t *v)
 
 static void roundtrip(const char *what, const char *json, size_t len)
 {
-	struct pl_diag d = {0};
+	struct pl_diag d = { 0 };
 	struct pl_sc_profile *p = NULL, *q = NULL;
 	char *out = NULL, *out2 = NULL;
 	int r = pl_sc_profile_from_json(what, json, len, &p, &d);
@@ -107,47 +107,47 @@ struct bad {
 };
 
 static const struct bad bads[] = {
-	{"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
-	 "\"action\":\"SCMP_ACT_ALLOW\"},{\"names\":[\"chmod\"],\"action\":\"SCMP_ACT_ERRNO\","
-	 "\"args\":[{\"index\":1,\"value\":1,\"op\":\"SCMP_CMP_MASKD_EQ\"}]}]}",
-	 "syscalls[1].args[0].op", "unknown operator"},
-	{"{\"defaultAction\":\"SCMP_ACT_ALOW\"}", "defaultAction", "unknown action"},
-	{"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_X86_64\","
-	 "\"SCMP_ARCH_Z80\"]}",
-	 "architectures[1]", "unknown architecture"},
-	{"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"defaultErrnoRett\":1}", "(top level)",
-	 "unknown key"},
-	{"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
-	 "\"action\":\"SCMP_ACT_ALLOW\",\"argz\":[]}]}",
-	 "syscalls[0]", "unknown key 'argz'"},
-	{"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
-	 "\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":6,\"value\":0,\"op\":"
-	 "\"SCMP_CMP_EQ\"}]}]}",
-	 "syscalls[0].args[0].index", "out of range"},
-	{"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":[\"SECCOMP_FILTER_FLAG_LOGG\"]}",
-	 "flags[0]", "unknown flag"},
-	{"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"action\":\"SCMP_ACT_ALLOW\"}]}",
-	 "syscalls[0].names", "no syscall names"},
-	{"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"archMap\":[{\"architecture\":"
-	 "\"SCMP_ARCH_X86_64\",\"subArchitectures\":[\"SCMP_ARCH_X33\"]}]}",
-	 "archMap[0].subArchitectures[0]", "unknown architecture"},
-	{"{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":1,\"defaultErrno\":"
-	 "\"ENOSYS\"}",
-	 "defaultErrno", "disagrees"},
-	{"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
-	 "\"action\":\"SCMP_ACT_ALLOW\",\"includes\":{\"capz\":[]}}]}",
-	 "syscalls[0].includes", "unknown key 'capz'"},
-	{"[1,2]", NULL, "JSON object"},
-	{"{\"defaultAction\":", NULL, "invalid JSON"},
+	{ "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
+	  "\"action\":\"SCMP_ACT_ALLOW\"},{\"names\":[\"chmod\"],\"action\":\"SCMP_ACT_ERRNO\","
+	  "\"args\":[{\"index\":1,\"value\":1,\"op\":\"SCMP_CMP_MASKD_EQ\"}]}]}",
+	  "syscalls[1].args[0].op", "unknown operator" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ALOW\"}", "defaultAction", "unknown action" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_X86_64\","
+	  "\"SCMP_ARCH_Z80\"]}",
+	  "architectures[1]", "unknown architecture" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"defaultErrnoRett\":1}", "(top level)",
+	  "unknown key" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
+	  "\"action\":\"SCMP_ACT_ALLOW\",\"argz\":[]}]}",
+	  "syscalls[0]", "unknown key 'argz'" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
+	  "\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":6,\"value\":0,\"op\":"
+	  "\"SCMP_CMP_EQ\"}]}]}",
+	  "syscalls[0].args[0].index", "out of range" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":[\"SECCOMP_FILTER_FLAG_LOGG\"]}",
+	  "flags[0]", "unknown flag" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"action\":\"SCMP_ACT_ALLOW\"}]}",
+	  "syscalls[0].names", "no syscall names" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"archMap\":[{\"architecture\":"
+	  "\"SCMP_ARCH_X86_64\",\"subArchitectures\":[\"SCMP_ARCH_X33\"]}]}",
+	  "archMap[0].subArchitectures[0]", "unknown architecture" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":1,\"defaultErrno\":"
+	  "\"ENOSYS\"}",
+	  "defaultErrno", "disagrees" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
+	  "\"action\":\"SCMP_ACT_ALLOW\",\"includes\":{\"capz\":[]}}]}",
+	  "syscalls[0].includes", "unknown key 'capz'" },
+	{ "[1,2]", NULL, "JSON object" },
+	{ "{\"defaultAction\":", NULL, "invalid JSON" },
 };
 
 static void errors(void)
 {
 	for (size_t i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
-		struct pl_diag d = {0};
+		struct pl_diag d = { 0 };
 		struct pl_sc_profile *p = NULL;
-		int r = pl_sc_profile_from_json("bad.json", bads[i].json, strlen(bads[i].json), &p,
-						&d);
+		int r =
+		    pl_sc_profile_from_json("bad.json", bads[i].json, strlen(bads[i].json), &p, &d);
 		bool ok = r < 0 && !p && d.head;
 		bool found = false;
 		for (const struct pl_diag_entry *e = d.head; e; e = e->next)
@@ -161,7 +161,7 @@ static void errors(void)
 		pl_diag_clear(&d);
 	}
 	/* a typo gets a hint */
-	struct pl_diag d = {0};
+	struct pl_diag d = { 0 };
 	struct pl_sc_profile *p = NULL;
 	pl_sc_profile_from_json("bad.json", bads[0].json, strlen(bads[0].json), &p, &d);
 	TAP_OK(d.head && d.head->hint && strstr(d.head->hint, "SCMP_CMP_MASKED_EQ"),
@@ -173,27 +173,27 @@ static void forms(void)
 {
 	/* old Docker form with "name", every field of the OCI spec */
 	static const char all[] =
-		"{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":38,"
-		"\"architectures\":[\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_X86\"],"
-		"\"flags\":[\"SECCOMP_FILTER_FLAG_LOG\",\"SECCOMP_FILTER_FLAG_SPEC_ALLOW\"],"
-		"\"listenerPath\":\"/run/agent.sock\",\"listenerMetadata\":\"meta\","
-		"\"syscalls\":[{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_NOTIFY\"},"
-		"{\"names\":[\"read\",\"write\",\"exit_group\"],\"action\":\"SCMP_ACT_ALLOW\","
-		"\"comment\":\"io\"},"
-		"{\"names\":[\"kill\"],\"action\":\"SCMP_ACT_TRACE\",\"errnoRet\":5},"
-		"{\"names\":[\"ptrace\"],\"action\":\"SCMP_ACT_KILL_PROCESS\"},"
-		"{\"names\":[\"uname\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38,"
-		"\"args\":[{\"index\":0,\"value\":1,\"valueTwo\":2,\"op\":\"SCMP_CMP_GE\"}],"
-		"\"includes\":{\"caps\":[\"CAP_SYS_ADMIN\"],\"arches\":[\"amd64\"],"
-		"\"minKernel\":\"4.8\"},\"excludes\":{\"arches\":[\"x86\"]}}]}";
+	    "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":38,"
+	    "\"architectures\":[\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_X86\"],"
+	    "\"flags\":[\"SECCOMP_FILTER_FLAG_LOG\",\"SECCOMP_FILTER_FLAG_SPEC_ALLOW\"],"
+	    "\"listenerPath\":\"/run/agent.sock\",\"listenerMetadata\":\"meta\","
+	    "\"syscalls\":[{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_NOTIFY\"},"
+	    "{\"names\":[\"read\",\"write\",\"exit_group\"],\"action\":\"SCMP_ACT_ALLOW\","
+	    "\"comment\":\"io\"},"
+	    "{\"names\":[\"kill\"],\"action\":\"SCMP_ACT_TRACE\",\"errnoRet\":5},"
+	    "{\"names\":[\"ptrace\"],\"action\":\"SCMP_ACT_KILL_PROCESS\"},"
+	    "{\"names\":[\"uname\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38,"
+	    "\"args\":[{\"index\":0,\"value\":1,\"valueTwo\":2,\"op\":\"SCMP_CMP_GE\"}],"
+	    "\"includes\":{\"caps\":[\"CAP_SYS_ADMIN\"],\"arches\":[\"amd64\"],"
+	    "\"minKernel\":\"4.8\"},\"excludes\":{\"arches\":[\"x86\"]}}]}";
 	roundtrip("every OCI field", all, strlen(all));
 	static const char old[] = "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"name\":"
 				  "\"chmod\",\"action\":\"SCMP_ACT_ERRNO\",\"args\":null}]}";
-	struct pl_diag d = {0};
+	struct pl_diag d = { 0 };
 	struct pl_sc_profile *p = NULL;
 	int r = pl_sc_profile_from_json("old", old, strlen(old), &p, &d);
 	TAP_OK(r == 0 && p->n_syscalls == 1 && p->syscalls[0].n_names == 1 &&
-		       !strcmp(p->syscalls[0].names[0], "chmod"),
+		   !strcmp(p->syscalls[0].names[0], "chmod"),
 	       "old Docker form {\"name\": ...} is read");
 	pl_sc_profile_free(p);
 	pl_diag_clear(&d);
@@ -204,7 +204,7 @@ static void forms(void)
 	int r2 = r == 0 ? pl_sc_profile_export_bpf(p, fd, &d) : -1;
 	close(fd);
 	TAP_OK(r == 0 && r2 < 0 && d.head && d.head->field &&
-		       !strcmp(d.head->field, "syscalls[0].names[0]"),
+		   !strcmp(d.head->field, "syscalls[0].names[0]"),
 	       "a syscall unknown to libseccomp and plastron fails the filter build");
 	pl_sc_profile_free(p);
 	pl_diag_clear(&d);

@@ -43,7 +43,7 @@ static void put_num(FILE *out, uint64_t v, bool hex)
 
 static void put_arg(FILE *out, const struct pl_sc_arg *a)
 {
-	static const char *const ops[] = {"?", "!=", "<", "<=", "==", ">=", ">", "=="};
+	static const char *const ops[] = { "?", "!=", "<", "<=", "==", ">=", ">", "==" };
 	fprintf(out, "a%u ", a->index);
 	if (a->op == PL_SC_OP_MASKED_EQ) {
 		fputs("& ", out);

@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <linux/audit.h>
+#include <pthread.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,17 +36,24 @@ static const struct {
 	bool i386; /* also exists on ia32 */
 	bool x32;  /* also exists on x32 */
 } extra[] = {
-	{"uretprobe", 335, false, true},	{"statmount", 457, true, true},
-	{"listmount", 458, true, true},		{"lsm_get_self_attr", 459, true, true},
-	{"lsm_set_self_attr", 460, true, true}, {"lsm_list_modules", 461, true, true},
-	{"mseal", 462, true, true},		{"setxattrat", 463, true, true},
-	{"getxattrat", 464, true, true},	{"listxattrat", 465, true, true},
-	{"removexattrat", 466, true, true},	{"open_tree_attr", 467, true, true},
-	{"file_getattr", 468, true, true},	{"file_setattr", 469, true, true},
+	{ "uretprobe", 335, false, true },
+	{ "statmount", 457, true, true },
+	{ "listmount", 458, true, true },
+	{ "lsm_get_self_attr", 459, true, true },
+	{ "lsm_set_self_attr", 460, true, true },
+	{ "lsm_list_modules", 461, true, true },
+	{ "mseal", 462, true, true },
+	{ "setxattrat", 463, true, true },
+	{ "getxattrat", 464, true, true },
+	{ "listxattrat", 465, true, true },
+	{ "removexattrat", 466, true, true },
+	{ "open_tree_attr", 467, true, true },
+	{ "file_getattr", 468, true, true },
+	{ "file_setattr", 469, true, true },
 };
 
-const char *const sc_never_deny[] = {"exit",		"exit_group", "rt_sigreturn",
-				     "sigreturn",	"restart_syscall", NULL};
+const char *const sc_never_deny[] = { "exit",      "exit_group",      "rt_sigreturn",
+				      "sigreturn", "restart_syscall", NULL };
 
 bool sc_is_never_deny(const char *name)
 {
@@ -98,7 +106,47 @@ const char *sc_arch_oci_name(enum sc_arch a)
 	}
 }
 
+static int resolve_uncached(const char *name, enum sc_arch arch);
+
+/* sc_resolve is hot (the generator asks for every name of the base
+ * profiles, libseccomp's lookup is a linear scan): memoise all three
+ * arches per name. */
+#define CACHE_SLOTS 4096
+static struct {
+	char *name;
+	int nr[SC_ARCH__MAX];
+} cache[CACHE_SLOTS];
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
 int sc_resolve(const char *name, enum sc_arch arch)
+{
+	uint32_t h = 2166136261u;
+	for (const char *c = name; *c; c++)
+		h = (h ^ (uint8_t)*c) * 16777619u;
+	int res = 0;
+	bool found = false;
+	pthread_mutex_lock(&cache_lock);
+	for (uint32_t k = 0; k < CACHE_SLOTS; k++) {
+		uint32_t slot = (h + k) % CACHE_SLOTS;
+		if (!cache[slot].name) {
+			char *copy = strlen(name) < 64 ? strdup(name) : NULL;
+			if (!copy)
+				break;
+			for (int a = 0; a < SC_ARCH__MAX; a++)
+				cache[slot].nr[a] = resolve_uncached(name, (enum sc_arch)a);
+			cache[slot].name = copy;
+		}
+		if (!strcmp(cache[slot].name, name)) {
+			res = cache[slot].nr[arch];
+			found = true;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&cache_lock);
+	return found ? res : resolve_uncached(name, arch);
+}
+
+static int resolve_uncached(const char *name, enum sc_arch arch)
 {
 	int nr = seccomp_syscall_resolve_name_arch(sc_arch_token(arch), name);
 	if (nr >= 0)
@@ -147,7 +195,7 @@ const char *sc_name_of(enum sc_arch arch, int nr)
 /* ---- building ------------------------------------------------------------- */
 
 static uint32_t to_scmp(enum pl_sc_action a, bool has_errno, uint32_t errno_ret,
-		       const char *errno_name)
+			const char *errno_name)
 {
 	int en = pl_errno_from_name(errno_name);
 	uint32_t e = has_errno ? errno_ret : en > 0 ? (uint32_t)en : EPERM;
@@ -313,84 +361,92 @@ static int arch_ctx(const struct pl_sc_profile *p, enum sc_arch arch, uint32_t d
 	 * libseccomp derives from socket-call rules give way to them (an
 	 * unconditional rule wins, the derived conditional one is dropped). */
 	for (int pass = 0; pass < 2; pass++)
-	for (size_t i = 0; i < p->n_syscalls; i++) {
-		const struct pl_sc_syscall *sc = &p->syscalls[i];
-		if (sc->action == PL_SC_ACT_NOTIFY && !p->listener_path) {
-			snprintf(field, sizeof(field), "syscalls[%zu].action", i);
-			seccomp_release(ctx);
-			return pl_error(d, -EINVAL, &sc->pos, field,
-					"SCMP_ACT_NOTIFY needs a listenerPath");
-		}
-		uint32_t act = to_scmp(sc->action, sc->has_errno_ret, sc->errno_ret, sc->errno_name);
-		/* libseccomp refuses rules whose action is the default one. */
-		if (act == def)
-			continue;
-		if (!entry_applies(sc, arch))
-			continue;
-		for (size_t j = 0; j < sc->n_names; j++) {
-			const char *name = sc->names[j];
-			bool multiplexed = false;
-			int nr;
-			if ((pass == 0) != !strcmp(name, "socketcall"))
-				continue;
-			snprintf(field, sizeof(field), "syscalls[%zu].names[%zu]", i, j);
-			int any = sc_resolve(name, SC_ARCH_X86_64);
-			if (any == -2) {
+		for (size_t i = 0; i < p->n_syscalls; i++) {
+			const struct pl_sc_syscall *sc = &p->syscalls[i];
+			if (sc->action == PL_SC_ACT_NOTIFY && !p->listener_path) {
+				snprintf(field, sizeof(field), "syscalls[%zu].action", i);
 				seccomp_release(ctx);
-				return pl_error(d, -EINVAL, &sc->pos, field, "unknown syscall '%s'",
-						name);
+				return pl_error(d, -EINVAL, &sc->pos, field,
+						"SCMP_ACT_NOTIFY needs a listenerPath");
 			}
-			if (!compat) {
-				nr = any;
-				if (nr < 0)
-					continue;
-			} else {
-				/* socket calls are pseudo-syscalls on ia32 in libseccomp's
-				 * table: added by name, they become the direct syscall
-				 * plus socketcall(a0 == SYS_*) */
-				multiplexed = arch == SC_ARCH_X86 &&
-					      seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86, name) <
-						      0 &&
-					      seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86, name) !=
-						      __NR_SCMP_ERROR;
-				if (!multiplexed && sc_resolve(name, arch) < 0)
-					continue; /* not on this arch */
-				nr = seccomp_syscall_resolve_name(name);
-				if (nr == __NR_SCMP_ERROR) {
-					/* newer than libseccomp: see the top of this file */
-					if (arch == SC_ARCH_X86 &&
-					    (def == SCMP_ACT_ALLOW || def == SCMP_ACT_LOG) &&
-					    sc_action_denies(sc->action))
-						pl_warning(d, &sc->pos, field,
-							   "'%s' cannot be filtered on ia32/x32 by "
-							   "libseccomp %u.%u; the default action applies "
-							   "there",
-							   name, seccomp_version()->major,
-							   seccomp_version()->minor);
-					continue;
-				}
-			}
-			struct scmp_arg_cmp cmps[6];
-			if (sc->n_args > 6 || (sc->n_args && multi_index(sc))) {
-				for (size_t k = 0; k < sc->n_args; k++) {
-					cmps[0] = to_cmp(&sc->args[k]);
-					r = multiplexed
-						    ? seccomp_rule_add_array(ctx, act, nr, 1, cmps)
-						    : seccomp_rule_add_exact_array(ctx, act, nr, 1, cmps);
-					if (r < 0)
-						goto fail_rule;
-				}
+			uint32_t act =
+			    to_scmp(sc->action, sc->has_errno_ret, sc->errno_ret, sc->errno_name);
+			/* libseccomp refuses rules whose action is the default one. */
+			if (act == def)
 				continue;
+			if (!entry_applies(sc, arch))
+				continue;
+			for (size_t j = 0; j < sc->n_names; j++) {
+				const char *name = sc->names[j];
+				bool multiplexed = false;
+				int nr;
+				if ((pass == 0) != !strcmp(name, "socketcall"))
+					continue;
+				snprintf(field, sizeof(field), "syscalls[%zu].names[%zu]", i, j);
+				int any = sc_resolve(name, SC_ARCH_X86_64);
+				if (any == -2) {
+					seccomp_release(ctx);
+					return pl_error(d, -EINVAL, &sc->pos, field,
+							"unknown syscall '%s'", name);
+				}
+				if (!compat) {
+					nr = any;
+					if (nr < 0)
+						continue;
+				} else {
+					/* socket calls are pseudo-syscalls on ia32 in libseccomp's
+					 * table: added by name, they become the direct syscall
+					 * plus socketcall(a0 == SYS_*) */
+					multiplexed = arch == SC_ARCH_X86 &&
+						      seccomp_syscall_resolve_name_arch(
+							  SCMP_ARCH_X86, name) < 0 &&
+						      seccomp_syscall_resolve_name_arch(
+							  SCMP_ARCH_X86, name) != __NR_SCMP_ERROR;
+					if (!multiplexed && sc_resolve(name, arch) < 0)
+						continue; /* not on this arch */
+					nr = seccomp_syscall_resolve_name(name);
+					if (nr == __NR_SCMP_ERROR) {
+						/* newer than libseccomp: see the top of this file
+						 */
+						if (arch == SC_ARCH_X86 &&
+						    (def == SCMP_ACT_ALLOW ||
+						     def == SCMP_ACT_LOG) &&
+						    sc_action_denies(sc->action))
+							pl_warning(d, &sc->pos, field,
+								   "'%s' cannot be filtered on "
+								   "ia32/x32 by "
+								   "libseccomp %u.%u; the default "
+								   "action applies "
+								   "there",
+								   name, seccomp_version()->major,
+								   seccomp_version()->minor);
+						continue;
+					}
+				}
+				struct scmp_arg_cmp cmps[6];
+				if (sc->n_args > 6 || (sc->n_args && multi_index(sc))) {
+					for (size_t k = 0; k < sc->n_args; k++) {
+						cmps[0] = to_cmp(&sc->args[k]);
+						r = multiplexed
+							? seccomp_rule_add_array(ctx, act, nr, 1,
+										 cmps)
+							: seccomp_rule_add_exact_array(ctx, act, nr,
+										       1, cmps);
+						if (r < 0)
+							goto fail_rule;
+					}
+					continue;
+				}
+				for (size_t k = 0; k < sc->n_args; k++)
+					cmps[k] = to_cmp(&sc->args[k]);
+				r = multiplexed ? seccomp_rule_add_array(ctx, act, nr,
+									 (unsigned)sc->n_args, cmps)
+						: seccomp_rule_add_exact_array(
+						      ctx, act, nr, (unsigned)sc->n_args, cmps);
+				if (r < 0)
+					goto fail_rule;
 			}
-			for (size_t k = 0; k < sc->n_args; k++)
-				cmps[k] = to_cmp(&sc->args[k]);
-			r = multiplexed ? seccomp_rule_add_array(ctx, act, nr, (unsigned)sc->n_args, cmps)
-					: seccomp_rule_add_exact_array(ctx, act, nr, (unsigned)sc->n_args,
-								       cmps);
-			if (r < 0)
-				goto fail_rule;
 		}
-	}
 	*ret = ctx;
 	return 0;
 fail_rule:
@@ -452,8 +508,7 @@ PL_EXPORT int pl_sc_profile_load(const struct pl_sc_profile *prof, struct pl_dia
 	return 0;
 }
 
-PL_EXPORT int pl_sc_profile_export_bpf(const struct pl_sc_profile *prof, int fd,
-				       struct pl_diag *d)
+PL_EXPORT int pl_sc_profile_export_bpf(const struct pl_sc_profile *prof, int fd, struct pl_diag *d)
 {
 	scmp_filter_ctx ctx;
 	int r = build(prof, &ctx, d);
@@ -467,8 +522,7 @@ PL_EXPORT int pl_sc_profile_export_bpf(const struct pl_sc_profile *prof, int fd,
 	return 0;
 }
 
-PL_EXPORT int pl_sc_profile_export_pfc(const struct pl_sc_profile *prof, int fd,
-				       struct pl_diag *d)
+PL_EXPORT int pl_sc_profile_export_pfc(const struct pl_sc_profile *prof, int fd, struct pl_diag *d)
 {
 	scmp_filter_ctx ctx;
 	int r = build(prof, &ctx, d);

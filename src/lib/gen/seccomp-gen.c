@@ -22,6 +22,7 @@
  * never overlap the rules' own (and never two on one argument).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stdlib.h>
@@ -38,72 +39,377 @@
  * denied on top. Sorted.
  */
 static const char *const rd_allow[] = {
-	"_llseek", "_newselect", "accept", "accept4", "access", "adjtimex", "alarm",
-	"arch_prctl", "bind", "brk", "capget", "capset", "chdir", "chmod", "chown", "chown32",
-	"clock_adjtime", "clock_adjtime64", "clock_getres", "clock_getres_time64",
-	"clock_gettime", "clock_gettime64", "clock_nanosleep", "clock_nanosleep_time64",
-	"close", "close_range", "connect", "copy_file_range", "creat", "dup", "dup2", "dup3",
-	"epoll_create", "epoll_create1", "epoll_ctl", "epoll_ctl_old", "epoll_pwait",
-	"epoll_pwait2", "epoll_wait", "epoll_wait_old", "eventfd", "eventfd2", "execve",
-	"execveat", "exit", "exit_group", "faccessat", "faccessat2", "fadvise64",
-	"fadvise64_64", "fallocate", "fanotify_mark", "fchdir", "fchmod", "fchmodat",
-	"fchmodat2", "fchown", "fchown32", "fchownat", "fcntl", "fcntl64", "fdatasync",
-	"fgetxattr", "flistxattr", "flock", "fork", "fremovexattr", "fsetxattr", "fstat",
-	"fstat64", "fstatat64", "fstatfs", "fstatfs64", "fsync", "ftruncate", "ftruncate64",
-	"futex", "futex_requeue", "futex_time64", "futex_wait", "futex_waitv", "futex_wake",
-	"futimesat", "get_mempolicy", "get_robust_list", "get_thread_area", "getcpu",
-	"getcwd", "getdents", "getdents64", "getegid", "getegid32", "geteuid", "geteuid32",
-	"getgid", "getgid32", "getgroups", "getgroups32", "getitimer", "getpeername",
-	"getpgid", "getpgrp", "getpid", "getppid", "getpriority", "getrandom", "getresgid",
-	"getresgid32", "getresuid", "getresuid32", "getrlimit", "getrusage", "getsid",
-	"getsockname", "getsockopt", "gettid", "gettimeofday", "getuid", "getuid32",
-	"getxattr", "inotify_add_watch", "inotify_init", "inotify_init1", "inotify_rm_watch",
-	"io_cancel", "io_destroy", "io_getevents", "io_pgetevents", "io_pgetevents_time64",
-	"io_setup", "io_submit", "ioctl", "ioprio_get", "ioprio_set", "ipc", "kill",
-	"landlock_add_rule", "landlock_create_ruleset", "landlock_restrict_self", "lchown",
-	"lchown32", "lgetxattr", "link", "linkat", "listen", "listxattr", "llistxattr",
-	"lremovexattr", "lseek", "lsetxattr", "lstat", "lstat64", "madvise", "map_shadow_stack",
-	"mbind", "membarrier", "memfd_create", "memfd_secret", "mincore", "mkdir", "mkdirat",
-	"mknod", "mknodat", "mlock", "mlock2", "mlockall", "mmap", "mmap2", "modify_ldt",
-	"mprotect", "mq_getsetattr", "mq_notify", "mq_open", "mq_timedreceive",
-	"mq_timedreceive_time64", "mq_timedsend", "mq_timedsend_time64", "mq_unlink", "mremap",
-	"mseal", "msgctl", "msgget", "msgrcv", "msgsnd", "msync", "munlock", "munlockall",
-	"munmap", "name_to_handle_at", "nanosleep", "newfstatat", "open", "openat", "openat2",
-	"pause", "pidfd_getfd", "pidfd_open", "pidfd_send_signal", "pipe", "pipe2",
-	"pkey_alloc", "pkey_free", "pkey_mprotect", "poll", "ppoll", "ppoll_time64", "prctl",
-	"pread64", "preadv", "preadv2", "prlimit64", "process_mrelease", "process_vm_readv",
-	"process_vm_writev", "pselect6", "pselect6_time64", "ptrace", "pwrite64", "pwritev",
-	"pwritev2", "read", "readahead", "readdir", "readlink", "readlinkat", "readv", "recv",
-	"recvfrom", "recvmmsg", "recvmmsg_time64", "recvmsg", "remap_file_pages",
-	"removexattr", "rename", "renameat", "renameat2", "restart_syscall", "rmdir", "rseq",
-	"rt_sigaction", "rt_sigpending", "rt_sigprocmask", "rt_sigqueueinfo", "rt_sigreturn",
-	"rt_sigsuspend", "rt_sigtimedwait", "rt_sigtimedwait_time64", "rt_tgsigqueueinfo",
-	"sched_get_priority_max", "sched_get_priority_min", "sched_getaffinity",
-	"sched_getattr", "sched_getparam", "sched_getscheduler", "sched_rr_get_interval",
-	"sched_rr_get_interval_time64", "sched_setaffinity", "sched_setattr",
-	"sched_setparam", "sched_setscheduler", "sched_yield", "seccomp", "select", "semctl",
-	"semget", "semop", "semtimedop", "semtimedop_time64", "send", "sendfile", "sendfile64",
-	"sendmmsg", "sendmsg", "sendto", "set_mempolicy", "set_robust_list", "set_thread_area",
-	"set_tid_address", "setfsgid", "setfsgid32", "setfsuid", "setfsuid32", "setgid",
-	"setgid32", "setgroups", "setgroups32", "setitimer", "setpgid", "setpriority",
-	"setregid", "setregid32", "setresgid", "setresgid32", "setresuid", "setresuid32",
-	"setreuid", "setreuid32", "setrlimit", "setsid", "setsockopt", "setuid", "setuid32",
-	"setxattr", "shmat", "shmctl", "shmdt", "shmget", "shutdown", "sigaction",
-	"sigaltstack", "signal", "signalfd", "signalfd4", "sigpending", "sigprocmask",
-	"sigreturn", "sigsuspend", "socket", "socketcall", "socketpair", "splice", "stat",
-	"stat64", "statfs", "statfs64", "statx", "symlink", "symlinkat", "sync",
-	"sync_file_range", "syncfs", "sysinfo", "tee", "tgkill", "time", "timer_create",
-	"timer_delete", "timer_getoverrun", "timer_gettime", "timer_gettime64",
-	"timer_settime", "timer_settime64", "timerfd_create", "timerfd_gettime",
-	"timerfd_gettime64", "timerfd_settime", "timerfd_settime64", "times", "tkill",
-	"truncate", "truncate64", "ugetrlimit", "umask", "uname", "unlink", "unlinkat",
-	"utime", "utimensat", "utimensat_time64", "utimes", "vfork", "wait4", "waitid",
-	"waitpid", "write", "writev",
+	"_llseek",
+	"_newselect",
+	"accept",
+	"accept4",
+	"access",
+	"adjtimex",
+	"alarm",
+	"arch_prctl",
+	"bind",
+	"brk",
+	"capget",
+	"capset",
+	"chdir",
+	"chmod",
+	"chown",
+	"chown32",
+	"clock_adjtime",
+	"clock_adjtime64",
+	"clock_getres",
+	"clock_getres_time64",
+	"clock_gettime",
+	"clock_gettime64",
+	"clock_nanosleep",
+	"clock_nanosleep_time64",
+	"close",
+	"close_range",
+	"connect",
+	"copy_file_range",
+	"creat",
+	"dup",
+	"dup2",
+	"dup3",
+	"epoll_create",
+	"epoll_create1",
+	"epoll_ctl",
+	"epoll_ctl_old",
+	"epoll_pwait",
+	"epoll_pwait2",
+	"epoll_wait",
+	"epoll_wait_old",
+	"eventfd",
+	"eventfd2",
+	"execve",
+	"execveat",
+	"exit",
+	"exit_group",
+	"faccessat",
+	"faccessat2",
+	"fadvise64",
+	"fadvise64_64",
+	"fallocate",
+	"fanotify_mark",
+	"fchdir",
+	"fchmod",
+	"fchmodat",
+	"fchmodat2",
+	"fchown",
+	"fchown32",
+	"fchownat",
+	"fcntl",
+	"fcntl64",
+	"fdatasync",
+	"fgetxattr",
+	"flistxattr",
+	"flock",
+	"fork",
+	"fremovexattr",
+	"fsetxattr",
+	"fstat",
+	"fstat64",
+	"fstatat64",
+	"fstatfs",
+	"fstatfs64",
+	"fsync",
+	"ftruncate",
+	"ftruncate64",
+	"futex",
+	"futex_requeue",
+	"futex_time64",
+	"futex_wait",
+	"futex_waitv",
+	"futex_wake",
+	"futimesat",
+	"get_mempolicy",
+	"get_robust_list",
+	"get_thread_area",
+	"getcpu",
+	"getcwd",
+	"getdents",
+	"getdents64",
+	"getegid",
+	"getegid32",
+	"geteuid",
+	"geteuid32",
+	"getgid",
+	"getgid32",
+	"getgroups",
+	"getgroups32",
+	"getitimer",
+	"getpeername",
+	"getpgid",
+	"getpgrp",
+	"getpid",
+	"getppid",
+	"getpriority",
+	"getrandom",
+	"getresgid",
+	"getresgid32",
+	"getresuid",
+	"getresuid32",
+	"getrlimit",
+	"getrusage",
+	"getsid",
+	"getsockname",
+	"getsockopt",
+	"gettid",
+	"gettimeofday",
+	"getuid",
+	"getuid32",
+	"getxattr",
+	"inotify_add_watch",
+	"inotify_init",
+	"inotify_init1",
+	"inotify_rm_watch",
+	"io_cancel",
+	"io_destroy",
+	"io_getevents",
+	"io_pgetevents",
+	"io_pgetevents_time64",
+	"io_setup",
+	"io_submit",
+	"ioctl",
+	"ioprio_get",
+	"ioprio_set",
+	"ipc",
+	"kill",
+	"landlock_add_rule",
+	"landlock_create_ruleset",
+	"landlock_restrict_self",
+	"lchown",
+	"lchown32",
+	"lgetxattr",
+	"link",
+	"linkat",
+	"listen",
+	"listxattr",
+	"llistxattr",
+	"lremovexattr",
+	"lseek",
+	"lsetxattr",
+	"lstat",
+	"lstat64",
+	"madvise",
+	"map_shadow_stack",
+	"mbind",
+	"membarrier",
+	"memfd_create",
+	"memfd_secret",
+	"mincore",
+	"mkdir",
+	"mkdirat",
+	"mknod",
+	"mknodat",
+	"mlock",
+	"mlock2",
+	"mlockall",
+	"mmap",
+	"mmap2",
+	"modify_ldt",
+	"mprotect",
+	"mq_getsetattr",
+	"mq_notify",
+	"mq_open",
+	"mq_timedreceive",
+	"mq_timedreceive_time64",
+	"mq_timedsend",
+	"mq_timedsend_time64",
+	"mq_unlink",
+	"mremap",
+	"mseal",
+	"msgctl",
+	"msgget",
+	"msgrcv",
+	"msgsnd",
+	"msync",
+	"munlock",
+	"munlockall",
+	"munmap",
+	"name_to_handle_at",
+	"nanosleep",
+	"newfstatat",
+	"open",
+	"openat",
+	"openat2",
+	"pause",
+	"pidfd_getfd",
+	"pidfd_open",
+	"pidfd_send_signal",
+	"pipe",
+	"pipe2",
+	"pkey_alloc",
+	"pkey_free",
+	"pkey_mprotect",
+	"poll",
+	"ppoll",
+	"ppoll_time64",
+	"prctl",
+	"pread64",
+	"preadv",
+	"preadv2",
+	"prlimit64",
+	"process_mrelease",
+	"process_vm_readv",
+	"process_vm_writev",
+	"pselect6",
+	"pselect6_time64",
+	"ptrace",
+	"pwrite64",
+	"pwritev",
+	"pwritev2",
+	"read",
+	"readahead",
+	"readdir",
+	"readlink",
+	"readlinkat",
+	"readv",
+	"recv",
+	"recvfrom",
+	"recvmmsg",
+	"recvmmsg_time64",
+	"recvmsg",
+	"remap_file_pages",
+	"removexattr",
+	"rename",
+	"renameat",
+	"renameat2",
+	"restart_syscall",
+	"rmdir",
+	"rseq",
+	"rt_sigaction",
+	"rt_sigpending",
+	"rt_sigprocmask",
+	"rt_sigqueueinfo",
+	"rt_sigreturn",
+	"rt_sigsuspend",
+	"rt_sigtimedwait",
+	"rt_sigtimedwait_time64",
+	"rt_tgsigqueueinfo",
+	"sched_get_priority_max",
+	"sched_get_priority_min",
+	"sched_getaffinity",
+	"sched_getattr",
+	"sched_getparam",
+	"sched_getscheduler",
+	"sched_rr_get_interval",
+	"sched_rr_get_interval_time64",
+	"sched_setaffinity",
+	"sched_setattr",
+	"sched_setparam",
+	"sched_setscheduler",
+	"sched_yield",
+	"seccomp",
+	"select",
+	"semctl",
+	"semget",
+	"semop",
+	"semtimedop",
+	"semtimedop_time64",
+	"send",
+	"sendfile",
+	"sendfile64",
+	"sendmmsg",
+	"sendmsg",
+	"sendto",
+	"set_mempolicy",
+	"set_robust_list",
+	"set_thread_area",
+	"set_tid_address",
+	"setfsgid",
+	"setfsgid32",
+	"setfsuid",
+	"setfsuid32",
+	"setgid",
+	"setgid32",
+	"setgroups",
+	"setgroups32",
+	"setitimer",
+	"setpgid",
+	"setpriority",
+	"setregid",
+	"setregid32",
+	"setresgid",
+	"setresgid32",
+	"setresuid",
+	"setresuid32",
+	"setreuid",
+	"setreuid32",
+	"setrlimit",
+	"setsid",
+	"setsockopt",
+	"setuid",
+	"setuid32",
+	"setxattr",
+	"shmat",
+	"shmctl",
+	"shmdt",
+	"shmget",
+	"shutdown",
+	"sigaction",
+	"sigaltstack",
+	"signal",
+	"signalfd",
+	"signalfd4",
+	"sigpending",
+	"sigprocmask",
+	"sigreturn",
+	"sigsuspend",
+	"socket",
+	"socketcall",
+	"socketpair",
+	"splice",
+	"stat",
+	"stat64",
+	"statfs",
+	"statfs64",
+	"statx",
+	"symlink",
+	"symlinkat",
+	"sync",
+	"sync_file_range",
+	"syncfs",
+	"sysinfo",
+	"tee",
+	"tgkill",
+	"time",
+	"timer_create",
+	"timer_delete",
+	"timer_getoverrun",
+	"timer_gettime",
+	"timer_gettime64",
+	"timer_settime",
+	"timer_settime64",
+	"timerfd_create",
+	"timerfd_gettime",
+	"timerfd_gettime64",
+	"timerfd_settime",
+	"timerfd_settime64",
+	"times",
+	"tkill",
+	"truncate",
+	"truncate64",
+	"ugetrlimit",
+	"umask",
+	"uname",
+	"unlink",
+	"unlinkat",
+	"utime",
+	"utimensat",
+	"utimensat_time64",
+	"utimes",
+	"vfork",
+	"wait4",
+	"waitid",
+	"waitpid",
+	"write",
+	"writev",
 };
 
 /* personality(2) values the runtimes allow (Linux, UNAME26, PER_LINUX32, both,
  * and the query 0xffffffff). */
-static const uint64_t rd_personality[] = {0x0, 0x8, 0x20000, 0x20008, 0xffffffff};
+static const uint64_t rd_personality[] = { 0x0, 0x8, 0x20000, 0x20008, 0xffffffff };
 
 /* clone(2) flags that create namespaces (CLONE_NEWNS ... CLONE_NEWCGROUP,
  * CLONE_NEWTIME is in the low bits and handled by the runtimes the same way):
@@ -111,11 +417,11 @@ static const uint64_t rd_personality[] = {0x0, 0x8, 0x20000, 0x20008, 0xffffffff
 #define RD_CLONE_NS_MASK 0x7E020000ull
 
 /* Never allowed by RuntimeDefault on top of the runtimes' defaults. */
-static const char *const rd_extra_deny[] = {"io_uring_enter", "io_uring_register",
-					    "io_uring_setup", NULL};
+static const char *const rd_extra_deny[] = { "io_uring_enter", "io_uring_register",
+					     "io_uring_setup", NULL };
 
-static const char *const modeling_allow[] = {"close", "open", "openat", "openat2", "read", "write",
-					     NULL};
+static const char *const modeling_allow[] = { "close", "open",  "openat", "openat2",
+					      "read",  "write", NULL };
 
 struct ent {
 	const char *name;
@@ -179,7 +485,7 @@ static bool rd_allowed(const char *name)
 static void add_simple(struct gen *g, const char *name, enum pl_sc_action act, int err,
 		       const char *origin, const char *comment)
 {
-	struct ent e = {.name = name, .act = act, .origin = origin, .comment = comment};
+	struct ent e = { .name = name, .act = act, .origin = origin, .comment = comment };
 	if (err) {
 		e.has_errno = true;
 		e.errno_ret = (uint32_t)err;
@@ -187,13 +493,18 @@ static void add_simple(struct gen *g, const char *name, enum pl_sc_action act, i
 	push(g, &e);
 }
 
-/* Every syscall name libseccomp (or plastron) knows on x86_64, ia32 and x32. */
-static int known_names(struct gen *g, char ***ret, size_t *n_ret)
+/* Every syscall name libseccomp (or plastron) knows on x86_64, ia32 and x32,
+ * sorted; computed once per process. */
+static char **known_v;
+static size_t known_n;
+static pthread_once_t known_once = PTHREAD_ONCE_INIT;
+
+static void known_init(void)
 {
 	size_t n = 0, cap = 1024;
 	char **v = malloc(cap * sizeof(*v));
 	if (!v)
-		return -ENOMEM;
+		return;
 	for (int a = 0; a < SC_ARCH__MAX; a++) {
 		int base = a == SC_ARCH_X32 ? 0x40000000 : 0;
 		for (int nr = 0; nr < 1024; nr++) {
@@ -206,23 +517,37 @@ static int known_names(struct gen *g, char ***ret, size_t *n_ret)
 					goto oom;
 				v = nv;
 			}
-			v[n] = pl_arena_strdup(g->p->arena, s);
-			if (!v[n])
+			if (!(v[n] = strdup(s)))
 				goto oom;
 			n++;
 		}
 	}
 	qsort(v, n, sizeof(*v), cmp_str);
 	size_t u = 0;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		if (!u || strcmp(v[u - 1], v[i]))
 			v[u++] = v[i];
-	*ret = v;
-	*n_ret = u;
-	return 0;
+		else
+			free(v[i]);
+	}
+	known_v = v;
+	known_n = u;
+	return;
 oom:
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
 	free(v);
-	return -ENOMEM;
+}
+
+static int known_names(struct gen *g, char ***ret, size_t *n_ret)
+{
+	(void)g;
+	pthread_once(&known_once, known_init);
+	if (!known_v)
+		return -ENOMEM;
+	*ret = known_v;
+	*n_ret = known_n;
+	return 0;
 }
 
 static void base_runtime_default(struct gen *g)
@@ -235,15 +560,17 @@ static void base_runtime_default(struct gen *g)
 		if (name_relevant(rd_allow[i]))
 			add_simple(g, rd_allow[i], PL_SC_ACT_ALLOW, 0, o, NULL);
 	for (size_t i = 0; i < PL_ARRAY_SIZE(rd_personality); i++) {
-		struct ent e = {.name = "personality", .act = PL_SC_ACT_ALLOW, .origin = o,
-				.n_args = 1};
-		e.args[0] = (struct pl_sc_arg){.index = 0, .value = rd_personality[i],
-					       .op = PL_SC_OP_EQ};
+		struct ent e = {
+			.name = "personality", .act = PL_SC_ACT_ALLOW, .origin = o, .n_args = 1
+		};
+		e.args[0] =
+		    (struct pl_sc_arg){ .index = 0, .value = rd_personality[i], .op = PL_SC_OP_EQ };
 		push(g, &e);
 	}
-	struct ent c = {.name = "clone", .act = PL_SC_ACT_ALLOW, .origin = o, .n_args = 1};
-	c.args[0] = (struct pl_sc_arg){.index = 0, .value = RD_CLONE_NS_MASK, .value_two = 0,
-				       .op = PL_SC_OP_MASKED_EQ};
+	struct ent c = { .name = "clone", .act = PL_SC_ACT_ALLOW, .origin = o, .n_args = 1 };
+	c.args[0] = (struct pl_sc_arg){
+		.index = 0, .value = RD_CLONE_NS_MASK, .value_two = 0, .op = PL_SC_OP_MASKED_EQ
+	};
 	push(g, &c);
 	/* clone3 passes its flags in memory: ENOSYS makes glibc fall back to clone. */
 	add_simple(g, "clone3", PL_SC_ACT_ERRNO, ENOSYS, o, NULL);
@@ -262,7 +589,6 @@ static void base_runtime_default(struct gen *g)
 			continue;
 		add_simple(g, s, PL_SC_ACT_ERRNO, EPERM, o, NULL);
 	}
-	free(known);
 	for (size_t i = 0; rd_extra_deny[i]; i++)
 		if (rd_allowed(rd_extra_deny[i]))
 			g->r = pl_error(g->d, -EINVAL, NULL, NULL, "internal: %s in allow-list",
@@ -285,7 +611,7 @@ static void set_arches(struct gen *g)
 static void push_split(struct gen *g, struct ent *e, const struct pl_sc_arg *args, size_t n)
 {
 	/* group conditions by index */
-	size_t cnt[6] = {0};
+	size_t cnt[6] = { 0 };
 	for (size_t i = 0; i < n; i++)
 		cnt[args[i].index]++;
 	size_t combos = 1;
@@ -339,10 +665,9 @@ static void push_oci(struct gen *g, struct ent *e, const struct pl_sc_arg *args,
  * socketcall entries first so libseccomp's derived socketcall(a0 == SYS_*)
  * rules give way to them. */
 static const char *const socket_calls[] = {
-	NULL,	       "socket",      "bind",	   "connect",  "listen",     "accept",
-	"getsockname", "getpeername", "socketpair", "send",     "recv",	     "sendto",
-	"recvfrom",    "shutdown",    "setsockopt", "getsockopt", "sendmsg", "recvmsg",
-	"accept4",     "recvmmsg",    "sendmmsg",
+	NULL,          "socket",     "bind",    "connect", "listen",  "accept",   "getsockname",
+	"getpeername", "socketpair", "send",    "recv",    "sendto",  "recvfrom", "shutdown",
+	"setsockopt",  "getsockopt", "sendmsg", "recvmsg", "accept4", "recvmmsg", "sendmmsg",
 };
 
 static void socketcall_twin(struct gen *g, const struct ent *e)
@@ -390,8 +715,10 @@ static void add_builtin(struct gen *g, const struct pl_policy *p, const struct p
 		enum pl_action eff = pl_effective_action(use->action, o);
 		for (size_t j = 0; j < tr->u.seccomp.n; j++) {
 			const struct pl_tr_sc_rule *sr = &tr->u.seccomp.rules[j];
-			struct ent e = {.name = sr->syscall, .origin = use->rule->id,
-					.pos = use->pos, .rule = true};
+			struct ent e = { .name = sr->syscall,
+					 .origin = use->rule->id,
+					 .pos = use->pos,
+					 .rule = true };
 			/* An ENOSYS translation (clone3) keeps its errno: it must look
 			 * unimplemented whatever the run mode says, except that audit
 			 * modes log instead. */
@@ -433,10 +760,14 @@ static void add_raw(struct gen *g, const struct pl_sc_syscall *raw, size_t n, co
 						sc->names[j]);
 				continue;
 			}
-			struct ent e = {.name = sc->names[j], .act = act,
-					.has_errno = sc->has_errno_ret, .errno_ret = sc->errno_ret,
-					.origin = origin, .comment = sc->comment, .pos = sc->pos,
-					.rule = true};
+			struct ent e = { .name = sc->names[j],
+					 .act = act,
+					 .has_errno = sc->has_errno_ret,
+					 .errno_ret = sc->errno_ret,
+					 .origin = origin,
+					 .comment = sc->comment,
+					 .pos = sc->pos,
+					 .rule = true };
 			if (act == PL_SC_ACT_ERRNO && !e.has_errno) {
 				e.has_errno = true;
 				e.errno_ret = EPERM;
@@ -471,14 +802,16 @@ static void base_custom(struct gen *g, const struct pl_sc_profile *c, bool allow
 		set_arches(g);
 	}
 	p->n_arch_map = c->n_arch_map;
-	p->arch_map = c->n_arch_map ? pl_arena_alloc(a, c->n_arch_map * sizeof(*p->arch_map)) : NULL;
+	p->arch_map =
+	    c->n_arch_map ? pl_arena_alloc(a, c->n_arch_map * sizeof(*p->arch_map)) : NULL;
 	for (size_t i = 0; i < c->n_arch_map; i++) {
 		p->arch_map[i].arch = pl_arena_strdup(a, c->arch_map[i].arch);
 		p->arch_map[i].n_sub_arches = c->arch_map[i].n_sub_arches;
-		p->arch_map[i].sub_arches = pl_arena_alloc(a, (c->arch_map[i].n_sub_arches + 1) *
-								      sizeof(char *));
+		p->arch_map[i].sub_arches =
+		    pl_arena_alloc(a, (c->arch_map[i].n_sub_arches + 1) * sizeof(char *));
 		for (size_t j = 0; j < c->arch_map[i].n_sub_arches; j++)
-			p->arch_map[i].sub_arches[j] = pl_arena_strdup(a, c->arch_map[i].sub_arches[j]);
+			p->arch_map[i].sub_arches[j] =
+			    pl_arena_strdup(a, c->arch_map[i].sub_arches[j]);
 	}
 	p->n_flags = c->n_flags;
 	p->flags = c->n_flags ? pl_arena_alloc(a, c->n_flags * sizeof(char *)) : NULL;
@@ -490,23 +823,28 @@ static void base_custom(struct gen *g, const struct pl_sc_profile *c, bool allow
 		const struct pl_sc_syscall *sc = &c->syscalls[i];
 		for (size_t j = 0; j < sc->n_names; j++) {
 			if (sc_action_denies(sc->action) && sc_is_never_deny(sc->names[j])) {
-				pl_warning(g->d, &sc->pos, "spec.policy.defenseInDepth.seccomp",
-					   "customProfile denies '%s', which plastron always allows",
-					   sc->names[j]);
+				pl_warning(
+				    g->d, &sc->pos, "spec.policy.defenseInDepth.seccomp",
+				    "customProfile denies '%s', which plastron always allows",
+				    sc->names[j]);
 				continue;
 			}
 			if (sc_resolve(sc->names[j], SC_ARCH_X86_64) == -2) {
 				char f[96];
-				snprintf(f, sizeof(f), "customProfile.syscalls[%zu].names[%zu]", i, j);
+				snprintf(f, sizeof(f), "customProfile.syscalls[%zu].names[%zu]", i,
+					 j);
 				g->r = pl_error(g->d, -EINVAL, &sc->pos, f, "unknown syscall '%s'",
 						sc->names[j]);
 				continue;
 			}
-			struct ent e = {.name = sc->names[j], .act = sc->action,
-					.has_errno = sc->has_errno_ret, .errno_ret = sc->errno_ret,
-					.origin = "defenseInDepth", .comment = sc->comment,
-					.src = (sc->has_includes || sc->has_excludes) ? sc : NULL,
-					.pos = sc->pos};
+			struct ent e = { .name = sc->names[j],
+					 .act = sc->action,
+					 .has_errno = sc->has_errno_ret,
+					 .errno_ret = sc->errno_ret,
+					 .origin = "defenseInDepth",
+					 .comment = sc->comment,
+					 .src = (sc->has_includes || sc->has_excludes) ? sc : NULL,
+					 .pos = sc->pos };
 			if (!e.has_errno && pl_errno_from_name(sc->errno_name) > 0) {
 				e.has_errno = true;
 				e.errno_ret = (uint32_t)pl_errno_from_name(sc->errno_name);
@@ -592,10 +930,11 @@ static void fail(struct cctx *c, const char *why)
 	if (c->failed)
 		return;
 	c->failed = true;
-	c->g->r = pl_error(c->g->d, -EINVAL, NULL, NULL,
-			   "%s: the rules for this syscall cannot be written as OCI seccomp entries "
-			   "that libseccomp evaluates correctly (%s)",
-			   c->name, why);
+	c->g->r =
+	    pl_error(c->g->d, -EINVAL, NULL, NULL,
+		     "%s: the rules for this syscall cannot be written as OCI seccomp entries "
+		     "that libseccomp evaluates correctly (%s)",
+		     c->name, why);
 }
 
 static void leaf(struct cctx *c, const struct pl_sc_arg *pre, const bool *has,
@@ -632,31 +971,31 @@ static size_t cond_ivls(const struct pl_sc_arg *a, struct ivl *o)
 	uint64_t x = a->value;
 	switch (a->op) {
 	case PL_SC_OP_EQ:
-		o[0] = (struct ivl){x, x};
+		o[0] = (struct ivl){ x, x };
 		return 1;
 	case PL_SC_OP_NE: {
 		size_t n = 0;
 		if (x > 0)
-			o[n++] = (struct ivl){0, x - 1};
+			o[n++] = (struct ivl){ 0, x - 1 };
 		if (x < UINT64_MAX)
-			o[n++] = (struct ivl){x + 1, UINT64_MAX};
+			o[n++] = (struct ivl){ x + 1, UINT64_MAX };
 		return n;
 	}
 	case PL_SC_OP_LT:
 		if (x == 0)
 			return 0;
-		o[0] = (struct ivl){0, x - 1};
+		o[0] = (struct ivl){ 0, x - 1 };
 		return 1;
 	case PL_SC_OP_LE:
-		o[0] = (struct ivl){0, x};
+		o[0] = (struct ivl){ 0, x };
 		return 1;
 	case PL_SC_OP_GT:
 		if (x == UINT64_MAX)
 			return 0;
-		o[0] = (struct ivl){x + 1, UINT64_MAX};
+		o[0] = (struct ivl){ x + 1, UINT64_MAX };
 		return 1;
 	case PL_SC_OP_GE:
-		o[0] = (struct ivl){x, UINT64_MAX};
+		o[0] = (struct ivl){ x, UINT64_MAX };
 		return 1;
 	default:
 		return 0;
@@ -680,9 +1019,10 @@ static bool mask_merge(const struct pl_sc_arg *a, const struct pl_sc_arg *b, str
 		return false;
 	if ((a->value_two ^ b->value_two) & a->value & b->value)
 		return false;
-	*o = (struct pl_sc_arg){.index = a->index, .value = a->value | b->value,
-				.value_two = a->value_two | b->value_two,
-				.op = PL_SC_OP_MASKED_EQ};
+	*o = (struct pl_sc_arg){ .index = a->index,
+				 .value = a->value | b->value,
+				 .value_two = a->value_two | b->value_two,
+				 .op = PL_SC_OP_MASKED_EQ };
 	return true;
 }
 
@@ -792,8 +1132,8 @@ static void compile(struct cctx *c, const struct pl_sc_arg *pre, const bool *has
 			if (x != (int)i && it->has[x])
 				only = false;
 		const struct pl_sc_arg *a = &it->c[i];
-		bool simple = only && a->value == a->value_two &&
-			      __builtin_popcountll(a->value) == 1;
+		bool simple =
+		    only && a->value == a->value_two && __builtin_popcountll(a->value) == 1;
 		if (simple)
 			n_top++;
 		else if (only)
@@ -827,7 +1167,7 @@ static void compile(struct cctx *c, const struct pl_sc_arg *pre, const bool *has
 			rest[nr++] = *it;
 		}
 		{
-			struct pl_sc_arg r = {.index = i, .value = M, .op = PL_SC_OP_MASKED_EQ};
+			struct pl_sc_arg r = { .index = i, .value = M, .op = PL_SC_OP_MASKED_EQ };
 			if (nr && (!has[i] || mask_merge(&pre[i], &r, &r))) {
 				/* items keep their own (merged) conditions on i */
 				struct pl_sc_arg p2[6];
@@ -842,7 +1182,8 @@ static void compile(struct cctx *c, const struct pl_sc_arg *pre, const bool *has
 						struct pl_sc_arg mg;
 						if (!mask_merge(&rest[k].c[i], &r, &mg))
 							continue;
-						if (mg.value == r.value && mg.value_two == r.value_two)
+						if (mg.value == r.value &&
+						    mg.value_two == r.value_two)
 							rest[k].has[i] = false;
 						else
 							rest[k].c[i] = mg;
@@ -883,7 +1224,8 @@ static void compile(struct cctx *c, const struct pl_sc_arg *pre, const bool *has
 				struct pl_sc_arg r = items[k].c[i];
 				if (has[i] && !mask_merge(&pre[i], &r, &r))
 					continue;
-				region(c, pre, has, i, &r, false, items, n, false, (struct ivl){0, 0});
+				region(c, pre, has, i, &r, false, items, n, false,
+				       (struct ivl){ 0, 0 });
 			}
 			return;
 		}
@@ -905,8 +1247,9 @@ static void compile(struct cctx *c, const struct pl_sc_arg *pre, const bool *has
 			for (int b = 0; b < nb; b++)
 				if (p & (1ull << b))
 					v |= bits[b];
-			struct pl_sc_arg r = {.index = i, .value = M, .value_two = v,
-					      .op = PL_SC_OP_MASKED_EQ};
+			struct pl_sc_arg r = {
+				.index = i, .value = M, .value_two = v, .op = PL_SC_OP_MASKED_EQ
+			};
 			if (has[i] && ((pre[i].value_two ^ v) & pre[i].value))
 				continue;
 			/* skip regions where nothing applies */
@@ -915,12 +1258,13 @@ static void compile(struct cctx *c, const struct pl_sc_arg *pre, const bool *has
 				any = !items[k].has[i] ||
 				      !((items[k].c[i].value_two ^ v) & items[k].c[i].value);
 			if (any)
-				region(c, pre, has, i, &r, false, items, n, false, (struct ivl){0, 0});
+				region(c, pre, has, i, &r, false, items, n, false,
+				       (struct ivl){ 0, 0 });
 		}
 		return;
 	}
 	/* interval partition */
-	struct ivl span = {0, UINT64_MAX};
+	struct ivl span = { 0, UINT64_MAX };
 	if (has[i]) {
 		struct ivl v[2];
 		if (cond_ivls(&pre[i], v) != 1)
@@ -953,31 +1297,61 @@ static void compile(struct cctx *c, const struct pl_sc_arg *pre, const bool *has
 	for (size_t a = 0; a < nc; a++) {
 		if (a + 1 < nc && cuts[a] == cuts[a + 1])
 			continue;
-		struct ivl e = {cuts[a], a + 1 < nc ? cuts[a + 1] - 1 : span.hi};
+		struct ivl e = { cuts[a], a + 1 < nc ? cuts[a + 1] - 1 : span.hi };
 		bool any = false;
 		for (size_t k = 0; k < n && !any; k++)
 			any = !items[k].has[i] || ivl_covers(&items[k].c[i], e);
 		if (!any)
 			continue;
 		if (e.lo == e.hi) {
-			struct pl_sc_arg r = {.index = i, .value = e.lo, .op = PL_SC_OP_EQ};
+			struct pl_sc_arg r = { .index = i, .value = e.lo, .op = PL_SC_OP_EQ };
 			region(c, pre, has, i, &r, false, items, n, true, e);
 		} else if (e.lo == 0 && e.hi == UINT64_MAX) {
 			region(c, pre, has, i, NULL, true, items, n, true, e);
 		} else if (e.lo == 0 || e.hi == UINT64_MAX) {
-			struct pl_sc_arg r = {.index = i, .value = e.lo == 0 ? e.hi : e.lo,
-					      .op = e.lo == 0 ? PL_SC_OP_LE : PL_SC_OP_GE};
+			struct pl_sc_arg r = { .index = i,
+					       .value = e.lo == 0 ? e.hi : e.lo,
+					       .op = e.lo == 0 ? PL_SC_OP_LE : PL_SC_OP_GE };
 			region(c, pre, has, i, &r, false, items, n, true, e);
-		} else if (e.hi - e.lo < MAX_SPLIT) {
+		} else if (e.hi - e.lo < 8) {
 			for (uint64_t x = e.lo;; x++) {
-				struct pl_sc_arg r = {.index = i, .value = x, .op = PL_SC_OP_EQ};
+				struct pl_sc_arg r = { .index = i, .value = x, .op = PL_SC_OP_EQ };
 				region(c, pre, has, i, &r, false, items, n, true,
-				       (struct ivl){x, x});
+				       (struct ivl){ x, x });
 				if (x == e.hi)
 					break;
 			}
+		} else if (e.hi < (1ull << 63)) {
+			/*
+			 * A bounded range is one condition per aligned block:
+			 * (a & M) == lo with M = ~(size - 1). Bit 63 stays out of M
+			 * so that the mask fits the OCI JSON integer (int64): a value
+			 * with bit 63 set can then also match a block; it is never a
+			 * value a rule here denies (those are below 2^63), and the
+			 * kernel truncates int arguments to their low 32 bits anyway.
+			 */
+			uint64_t lo = e.lo;
+			for (;;) {
+				int k = lo ? __builtin_ctzll(lo) : 63;
+				while (k > 0 && lo + ((1ull << k) - 1) > e.hi)
+					k--;
+				uint64_t size_m1 = (1ull << k) - 1;
+				struct pl_sc_arg r = { .index = i,
+						       .value = 0x7fffffffffffffffull & ~size_m1,
+						       .value_two = lo,
+						       .op = PL_SC_OP_MASKED_EQ };
+				if (k == 0)
+					r = (struct pl_sc_arg){ .index = i,
+								.value = lo,
+								.op = PL_SC_OP_EQ };
+				region(c, pre, has, i, &r, false, items, n, true,
+				       (struct ivl){ lo, lo + size_m1 });
+				if (lo + size_m1 >= e.hi)
+					break;
+				lo += size_m1 + 1;
+			}
 		} else {
-			return fail(c, "a wide range between values");
+			return fail(c, "a range above 2^63 between values");
 		}
 	}
 }
@@ -987,6 +1361,13 @@ static void merge_syscall(struct gen *g, const char *name, struct ent **ents, si
 			  struct ent **out, size_t *n_out)
 {
 	if (n < 2)
+		return;
+	/* Base entries alone stay as written (a DefenseInDepth custom profile's
+	 * includes/excludes pairs keep their meaning for runc). */
+	bool any_rule = false;
+	for (size_t k = 0; k < n; k++)
+		any_rule |= ents[k]->rule;
+	if (!any_rule)
 		return;
 	struct item *items = calloc(n, sizeof(*items));
 	if (!items) {
@@ -1003,9 +1384,9 @@ static void merge_syscall(struct gen *g, const char *name, struct ent **ents, si
 			items[k].has[x] = true;
 		}
 	}
-	struct cctx c = {.g = g, .name = name};
-	struct pl_sc_arg pre[6] = {{0}};
-	bool has[6] = {false};
+	struct cctx c = { .g = g, .name = name };
+	struct pl_sc_arg pre[6] = { { 0 } };
+	bool has[6] = { false };
 	compile(&c, pre, has, items, n);
 	free(items);
 	if (c.failed) {
@@ -1089,11 +1470,15 @@ static bool same_group(const struct ent *a, const struct ent *b)
 {
 	return a->act == b->act && a->has_errno == b->has_errno &&
 	       (!a->has_errno || a->errno_ret == b->errno_ret) && same_args(a, b) &&
-	       a->src == b->src && !strcmp(a->origin ? a->origin : "", b->origin ? b->origin : "") &&
-	       !strcmp(a->comment ? a->comment : "", b->comment ? b->comment : "");
+	       a->src == b->src &&
+	       (a->origin == b->origin ||
+		!strcmp(a->origin ? a->origin : "", b->origin ? b->origin : "")) &&
+	       (a->comment == b->comment ||
+		!strcmp(a->comment ? a->comment : "", b->comment ? b->comment : ""));
 }
 
-static void copy_filter(struct pl_arena *a, struct pl_sc_filter *dst, const struct pl_sc_filter *src)
+static void copy_filter(struct pl_arena *a, struct pl_sc_filter *dst,
+			const struct pl_sc_filter *src)
 {
 	dst->n_caps = src->n_caps;
 	dst->caps = src->n_caps ? pl_arena_alloc(a, src->n_caps * sizeof(char *)) : NULL;
@@ -1112,7 +1497,8 @@ static int emit(struct gen *g)
 	struct pl_arena *a = p->arena;
 	/* Never-deny syscalls are allowed in every profile that does not
 	 * allow by default; drop any entry that would deny them. */
-	bool def_allows = p->default_action == PL_SC_ACT_ALLOW || p->default_action == PL_SC_ACT_LOG;
+	bool def_allows =
+	    p->default_action == PL_SC_ACT_ALLOW || p->default_action == PL_SC_ACT_LOG;
 	for (size_t i = 0; i < g->n; i++)
 		if (!g->ents[i].dead && sc_is_never_deny(g->ents[i].name) &&
 		    g->ents[i].act != PL_SC_ACT_ALLOW)
@@ -1134,16 +1520,27 @@ static int emit(struct gen *g)
 	}
 	if (g->r < 0)
 		return g->r;
-	/* group: first occurrence order, names in order of appearance */
+	/*
+	 * Group: first occurrence order, names in order of appearance. Entries
+	 * naming socketcall come first: runc (and libseccomp for ia32) derives
+	 * socketcall(a0 == SYS_*) rules from socket-call entries, and two such
+	 * derived rules with different actions make libseccomp fail with
+	 * EEXIST ("error adding seccomp rule for syscall socket: file exists")
+	 * unless an unconditional socketcall rule is already there, which makes
+	 * libseccomp drop them.
+	 */
 	bool *done = calloc(g->n ? g->n : 1, sizeof(bool));
 	if (!done)
 		return pl_error(g->d, -ENOMEM, NULL, NULL, "out of memory");
-	for (size_t i = 0; i < g->n; i++) {
-		if (done[i] || g->ents[i].dead)
+	for (size_t pass_i = 0; pass_i < 2 * g->n; pass_i++) {
+		size_t i = pass_i % g->n;
+		bool first_pass = pass_i < g->n;
+		if (done[i] || g->ents[i].dead ||
+		    first_pass != !strcmp(g->ents[i].name, "socketcall"))
 			continue;
 		const struct ent *e = &g->ents[i];
-		struct pl_sc_syscall *sc = pl_arena_push(a, (void **)&p->syscalls, &p->n_syscalls,
-							 sizeof(*p->syscalls));
+		struct pl_sc_syscall *sc =
+		    pl_arena_push(a, (void **)&p->syscalls, &p->n_syscalls, sizeof(*p->syscalls));
 		if (!sc) {
 			free(done);
 			return pl_error(g->d, -ENOMEM, NULL, NULL, "out of memory");
@@ -1174,7 +1571,8 @@ static int emit(struct gen *g)
 			done[j] = true;
 			if (dup)
 				continue;
-			char **slot = pl_arena_push(a, (void **)&sc->names, &sc->n_names, sizeof(char *));
+			char **slot =
+			    pl_arena_push(a, (void **)&sc->names, &sc->n_names, sizeof(char *));
 			if (slot)
 				*slot = pl_arena_strdup(a, g->ents[j].name);
 		}
@@ -1203,7 +1601,7 @@ PL_EXPORT int pl_gen_seccomp(const struct pl_policy *pol, const struct pl_gen_op
 {
 	if (!pol || !ret)
 		return pl_error(d, -EINVAL, NULL, NULL, "pl_gen_seccomp: invalid argument");
-	struct gen g = {.p = sc_profile_new(), .d = d};
+	struct gen g = { .p = sc_profile_new(), .d = d };
 	if (!g.p)
 		return pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
 	bool observe = o && o->run_mode == PL_RUN_OBSERVE;
@@ -1224,8 +1622,8 @@ PL_EXPORT int pl_gen_seccomp(const struct pl_policy *pol, const struct pl_gen_op
 			base_runtime_default(&g);
 		set_arches(&g);
 		add_builtin(&g, pol, o);
-		add_raw(&g, pol->enhance.syscall_raw, pol->enhance.n_syscall_raw,
-			"syscallRawRules", "spec.policy.enhanceProtect.syscallRawRules", o);
+		add_raw(&g, pol->enhance.syscall_raw, pol->enhance.n_syscall_raw, "syscallRawRules",
+			"spec.policy.enhanceProtect.syscallRawRules", o);
 		break;
 	case PL_MODE_BEHAVIOR_MODELING:
 		g.p->default_action = PL_SC_ACT_LOG;
@@ -1238,15 +1636,16 @@ PL_EXPORT int pl_gen_seccomp(const struct pl_policy *pol, const struct pl_gen_op
 		if (pol->dind.seccomp_type == PL_PROFILE_CUSTOM && pol->dind.seccomp_custom) {
 			base_custom(&g, pol->dind.seccomp_custom, pol->dind.allow_violations);
 		} else if (pol->dind.seccomp_type == PL_PROFILE_BEHAVIOR_MODEL) {
-			g.r = pl_error(d, -ENOENT, &pol->pos,
-				       "spec.policy.defenseInDepth.seccomp.profileType",
-				       "profileType BehaviorModel needs a behavior model, and plastron "
-				       "has none for policy '%s' (use profileType Custom)",
-				       pol->name ? pol->name : "?");
+			g.r = pl_error(
+			    d, -ENOENT, &pol->pos, "spec.policy.defenseInDepth.seccomp.profileType",
+			    "profileType BehaviorModel needs a behavior model, and plastron "
+			    "has none for policy '%s' (use profileType Custom)",
+			    pol->name ? pol->name : "?");
 		} else {
-			g.r = pl_error(d, -EINVAL, &pol->pos, "spec.policy.defenseInDepth.seccomp",
-				       "DefenseInDepth with the seccomp enforcer needs "
-				       "defenseInDepth.seccomp (profileType Custom + customProfile)");
+			g.r =
+			    pl_error(d, -EINVAL, &pol->pos, "spec.policy.defenseInDepth.seccomp",
+				     "DefenseInDepth with the seccomp enforcer needs "
+				     "defenseInDepth.seccomp (profileType Custom + customProfile)");
 		}
 		add_raw(&g, pol->dind.syscall_raw, pol->dind.n_syscall_raw, "syscallRawRules",
 			"spec.policy.defenseInDepth.seccomp.syscallRawRules", o);

@@ -11,7 +11,7 @@
 /* OCI action names: "SCMP_ACT_ERRNO" ...; NULL for INVALID. */
 const char *sc_action_name(enum pl_sc_action a);
 enum pl_sc_action sc_action_from_name(const char *s);
-const char *sc_op_name(enum pl_sc_op op); /* "SCMP_CMP_EQ" */
+const char *sc_op_name(enum pl_sc_op op);     /* "SCMP_CMP_EQ" */
 enum pl_sc_op sc_op_from_name(const char *s); /* 0 when unknown */
 /* NULL-terminated lists for "did you mean". */
 extern const char *const sc_action_names[];

@@ -22,32 +22,38 @@ static const struct {
 	const char *name;
 	enum pl_sc_action act;
 } actions[] = {
-	{"SCMP_ACT_KILL", PL_SC_ACT_KILL},	 {"SCMP_ACT_KILL_PROCESS", PL_SC_ACT_KILL_PROCESS},
-	{"SCMP_ACT_KILL_THREAD", PL_SC_ACT_KILL_THREAD}, {"SCMP_ACT_TRAP", PL_SC_ACT_TRAP},
-	{"SCMP_ACT_ERRNO", PL_SC_ACT_ERRNO},	 {"SCMP_ACT_TRACE", PL_SC_ACT_TRACE},
-	{"SCMP_ACT_ALLOW", PL_SC_ACT_ALLOW},	 {"SCMP_ACT_LOG", PL_SC_ACT_LOG},
-	{"SCMP_ACT_NOTIFY", PL_SC_ACT_NOTIFY},
+	{ "SCMP_ACT_KILL", PL_SC_ACT_KILL },
+	{ "SCMP_ACT_KILL_PROCESS", PL_SC_ACT_KILL_PROCESS },
+	{ "SCMP_ACT_KILL_THREAD", PL_SC_ACT_KILL_THREAD },
+	{ "SCMP_ACT_TRAP", PL_SC_ACT_TRAP },
+	{ "SCMP_ACT_ERRNO", PL_SC_ACT_ERRNO },
+	{ "SCMP_ACT_TRACE", PL_SC_ACT_TRACE },
+	{ "SCMP_ACT_ALLOW", PL_SC_ACT_ALLOW },
+	{ "SCMP_ACT_LOG", PL_SC_ACT_LOG },
+	{ "SCMP_ACT_NOTIFY", PL_SC_ACT_NOTIFY },
 };
 
 const char *const sc_action_names[] = {
-	"SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",
-	"SCMP_ACT_ERRNO", "SCMP_ACT_TRACE",	   "SCMP_ACT_ALLOW",	   "SCMP_ACT_LOG",
-	"SCMP_ACT_NOTIFY", NULL,
+	"SCMP_ACT_KILL",        "SCMP_ACT_KILL_PROCESS",
+	"SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",
+	"SCMP_ACT_ERRNO",       "SCMP_ACT_TRACE",
+	"SCMP_ACT_ALLOW",       "SCMP_ACT_LOG",
+	"SCMP_ACT_NOTIFY",      NULL,
 };
 
 const char *const sc_op_names[] = {
-	"SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE",	    "SCMP_CMP_EQ",
+	"SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE",        "SCMP_CMP_EQ",
 	"SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ", NULL,
 };
 
 /* Every architecture the OCI runtime spec names. */
 const char *const sc_arch_names[] = {
-	"SCMP_ARCH_X86",     "SCMP_ARCH_X86_64",   "SCMP_ARCH_X32",	    "SCMP_ARCH_ARM",
-	"SCMP_ARCH_AARCH64", "SCMP_ARCH_MIPS",	   "SCMP_ARCH_MIPS64",	    "SCMP_ARCH_MIPS64N32",
+	"SCMP_ARCH_X86",     "SCMP_ARCH_X86_64",   "SCMP_ARCH_X32",         "SCMP_ARCH_ARM",
+	"SCMP_ARCH_AARCH64", "SCMP_ARCH_MIPS",     "SCMP_ARCH_MIPS64",      "SCMP_ARCH_MIPS64N32",
 	"SCMP_ARCH_MIPSEL",  "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",
-	"SCMP_ARCH_PPC64",   "SCMP_ARCH_PPC64LE",  "SCMP_ARCH_S390",	    "SCMP_ARCH_S390X",
-	"SCMP_ARCH_PARISC",  "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64",	    "SCMP_ARCH_LOONGARCH64",
-	"SCMP_ARCH_M68K",    "SCMP_ARCH_SH",	   "SCMP_ARCH_SHEB",	    NULL,
+	"SCMP_ARCH_PPC64",   "SCMP_ARCH_PPC64LE",  "SCMP_ARCH_S390",        "SCMP_ARCH_S390X",
+	"SCMP_ARCH_PARISC",  "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64",     "SCMP_ARCH_LOONGARCH64",
+	"SCMP_ARCH_M68K",    "SCMP_ARCH_SH",       "SCMP_ARCH_SHEB",        NULL,
 };
 
 const char *const sc_flag_names[] = {
@@ -138,10 +144,10 @@ struct imp {
 };
 
 __attribute__((format(printf, 3, 4))) static void ierr(struct imp *im, const char *path,
-							 const char *fmt, ...)
+						       const char *fmt, ...)
 {
 	va_list ap;
-	struct pl_pos pos = {.file = im->name};
+	struct pl_pos pos = { .file = im->name };
 	va_start(ap, fmt);
 	pl_verror(im->d, -EINVAL, &pos, path, fmt, ap);
 	va_end(ap);
@@ -193,8 +199,8 @@ static bool get_strv(struct imp *im, json_t *v, const char *path, char ***out, s
 	size_t i;
 	json_t *e;
 	char **arr = json_array_size(v)
-			     ? pl_arena_alloc(im->p->arena, json_array_size(v) * sizeof(char *))
-			     : NULL;
+			 ? pl_arena_alloc(im->p->arena, json_array_size(v) * sizeof(char *))
+			 : NULL;
 	json_array_foreach(v, i, e)
 	{
 		if (!json_is_string(e)) {
@@ -226,7 +232,7 @@ static bool get_u64(struct imp *im, json_t *v, const char *path, uint64_t max, u
 
 static void get_filter(struct imp *im, json_t *v, const char *path, struct pl_sc_filter *f)
 {
-	static const char *const keys[] = {"caps", "arches", "minKernel", NULL};
+	static const char *const keys[] = { "caps", "arches", "minKernel", NULL };
 	if (!json_is_object(v)) {
 		ierr(im, path, "expected an object");
 		return;
@@ -258,8 +264,8 @@ PL_EXPORT int pl_errno_from_name(const char *name)
 
 /* containers-common's "errno"/"defaultErrno" names: must be real errno
  * names and agree with errnoRet when both are given. */
-static void get_errno_name(struct imp *im, json_t *v, const char *path, bool has_ret,
-			   uint32_t ret, char **out)
+static void get_errno_name(struct imp *im, json_t *v, const char *path, bool has_ret, uint32_t ret,
+			   char **out)
 {
 	if (!v || json_is_null(v))
 		return;
@@ -273,7 +279,8 @@ static void get_errno_name(struct imp *im, json_t *v, const char *path, bool has
 		return;
 	}
 	if (has_ret && (uint32_t)e != ret) {
-		ierr(im, path, "'%s' (%d) disagrees with errnoRet %u", json_string_value(v), e, ret);
+		ierr(im, path, "'%s' (%d) disagrees with errnoRet %u", json_string_value(v), e,
+		     ret);
 		return;
 	}
 	*out = pl_arena_strdup(im->p->arena, json_string_value(v));
@@ -281,9 +288,9 @@ static void get_errno_name(struct imp *im, json_t *v, const char *path, bool has
 
 static void get_syscall(struct imp *im, json_t *v, const char *path, struct pl_sc_syscall *sc)
 {
-	static const char *const keys[] = {"names",    "name",	   "action",   "errnoRet", "errno",
-					   "args",     "comment", "includes", "excludes", NULL};
-	static const char *const akeys[] = {"index", "value", "valueTwo", "op", NULL};
+	static const char *const keys[] = { "names", "name",    "action",   "errnoRet", "errno",
+					    "args",  "comment", "includes", "excludes", NULL };
+	static const char *const akeys[] = { "index", "value", "valueTwo", "op", NULL };
 	struct pl_arena *a = im->p->arena;
 
 	sc->origin = NULL;
@@ -342,8 +349,8 @@ static void get_syscall(struct imp *im, json_t *v, const char *path, struct pl_s
 			size_t i;
 			json_t *e;
 			sc->n_args = json_array_size(args);
-			sc->args = sc->n_args ? pl_arena_alloc(a, sc->n_args * sizeof(*sc->args))
-					      : NULL;
+			sc->args =
+			    sc->n_args ? pl_arena_alloc(a, sc->n_args * sizeof(*sc->args)) : NULL;
 			json_array_foreach(args, i, e)
 			{
 				const char *ap = pathf(im, "%s.args[%zu]", path, i);
@@ -363,7 +370,8 @@ static void get_syscall(struct imp *im, json_t *v, const char *path, struct pl_s
 				if (f && get_u64(im, f, pathf(im, "%s.value", ap), INT64_MAX, &x))
 					arg->value = x;
 				f = json_object_get(e, "valueTwo");
-				if (f && get_u64(im, f, pathf(im, "%s.valueTwo", ap), INT64_MAX, &x))
+				if (f &&
+				    get_u64(im, f, pathf(im, "%s.valueTwo", ap), INT64_MAX, &x))
 					arg->value_two = x;
 				f = json_object_get(e, "op");
 				const char *op_path = pathf(im, "%s.op", ap);
@@ -411,22 +419,23 @@ static void check_arches(struct imp *im, char **v, size_t n, const char *path)
 PL_EXPORT int pl_sc_profile_from_json(const char *name, const char *json, size_t len,
 				      struct pl_sc_profile **ret, struct pl_diag *d)
 {
-	static const char *const keys[] = {"defaultAction",    "defaultErrnoRet", "defaultErrno",
-					   "architectures",    "archMap",	  "flags",
-					   "listenerPath",     "listenerMetadata", "syscalls",
-					   NULL};
+	static const char *const keys[] = {
+		"defaultAction", "defaultErrnoRet", "defaultErrno",     "architectures", "archMap",
+		"flags",         "listenerPath",    "listenerMetadata", "syscalls",      NULL
+	};
 	json_error_t jerr;
-	struct pl_pos pos = {.file = name};
+	struct pl_pos pos = { .file = name };
 
 	if (!json || !ret)
-		return pl_error(d, -EINVAL, NULL, NULL, "pl_sc_profile_from_json: invalid argument");
+		return pl_error(d, -EINVAL, NULL, NULL,
+				"pl_sc_profile_from_json: invalid argument");
 	json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
 		pos.line = jerr.line > 0 ? (uint32_t)jerr.line : 0;
 		pos.col = jerr.column > 0 ? (uint32_t)jerr.column : 0;
 		return pl_error(d, -EINVAL, &pos, NULL, "invalid JSON: %s", jerr.text);
 	}
-	struct imp im = {.p = sc_profile_new(), .d = d, .name = name};
+	struct imp im = { .p = sc_profile_new(), .d = d, .name = name };
 	if (!im.p) {
 		json_decref(root);
 		return pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
@@ -465,14 +474,15 @@ PL_EXPORT int pl_sc_profile_from_json(const char *name, const char *json, size_t
 		if (!json_is_array(v)) {
 			ierr(&im, "archMap", "expected an array");
 		} else {
-			static const char *const mkeys[] = {"architecture", "subArchitectures",
-							    NULL};
+			static const char *const mkeys[] = { "architecture", "subArchitectures",
+							     NULL };
 			size_t i;
 			json_t *e;
 			p->n_arch_map = json_array_size(v);
-			p->arch_map = p->n_arch_map ? pl_arena_alloc(p->arena, p->n_arch_map *
-									       sizeof(*p->arch_map))
-						    : NULL;
+			p->arch_map =
+			    p->n_arch_map
+				? pl_arena_alloc(p->arena, p->n_arch_map * sizeof(*p->arch_map))
+				: NULL;
 			json_array_foreach(v, i, e)
 			{
 				const char *mp = pathf(&im, "archMap[%zu]", i);
@@ -487,7 +497,7 @@ PL_EXPORT int pl_sc_profile_from_json(const char *name, const char *json, size_t
 					ierr(&im, arp, "expected a string");
 				} else {
 					p->arch_map[i].arch =
-						pl_arena_strdup(p->arena, json_string_value(ar));
+					    pl_arena_strdup(p->arena, json_string_value(ar));
 					check_arches(&im, &p->arch_map[i].arch, 1, arp);
 				}
 				const char *sp = pathf(&im, "%s.subArchitectures", mp);
@@ -528,12 +538,14 @@ PL_EXPORT int pl_sc_profile_from_json(const char *name, const char *json, size_t
 			size_t i;
 			json_t *e;
 			p->n_syscalls = json_array_size(v);
-			p->syscalls = p->n_syscalls ? pl_arena_alloc(p->arena, p->n_syscalls *
-									       sizeof(*p->syscalls))
-						    : NULL;
+			p->syscalls =
+			    p->n_syscalls
+				? pl_arena_alloc(p->arena, p->n_syscalls * sizeof(*p->syscalls))
+				: NULL;
 			json_array_foreach(v, i, e)
 			{
-				get_syscall(&im, e, pathf(&im, "syscalls[%zu]", i), &p->syscalls[i]);
+				get_syscall(&im, e, pathf(&im, "syscalls[%zu]", i),
+					    &p->syscalls[i]);
 			}
 		}
 	}
@@ -584,8 +596,7 @@ PL_EXPORT int pl_sc_profile_to_json(const struct pl_sc_profile *prof, char **ret
 	if (prof->default_errno_name)
 		json_object_set_new(root, "defaultErrno", json_string(prof->default_errno_name));
 	if (prof->has_default_errno_ret)
-		json_object_set_new(root, "defaultErrnoRet",
-				    json_integer(prof->default_errno_ret));
+		json_object_set_new(root, "defaultErrnoRet", json_integer(prof->default_errno_ret));
 	if (prof->n_architectures)
 		json_object_set_new(root, "architectures",
 				    strv_json(prof->architectures, prof->n_architectures));
@@ -593,8 +604,7 @@ PL_EXPORT int pl_sc_profile_to_json(const struct pl_sc_profile *prof, char **ret
 		json_t *am = json_array();
 		for (size_t i = 0; i < prof->n_arch_map; i++) {
 			json_t *o = json_object();
-			json_object_set_new(o, "architecture",
-					    json_string(prof->arch_map[i].arch));
+			json_object_set_new(o, "architecture", json_string(prof->arch_map[i].arch));
 			json_object_set_new(o, "subArchitectures",
 					    strv_json(prof->arch_map[i].sub_arches,
 						      prof->arch_map[i].n_sub_arches));
@@ -607,8 +617,7 @@ PL_EXPORT int pl_sc_profile_to_json(const struct pl_sc_profile *prof, char **ret
 	if (prof->listener_path)
 		json_object_set_new(root, "listenerPath", json_string(prof->listener_path));
 	if (prof->listener_metadata)
-		json_object_set_new(root, "listenerMetadata",
-				    json_string(prof->listener_metadata));
+		json_object_set_new(root, "listenerMetadata", json_string(prof->listener_metadata));
 	json_t *scs = json_array();
 	for (size_t i = 0; i < prof->n_syscalls; i++) {
 		const struct pl_sc_syscall *sc = &prof->syscalls[i];
@@ -633,12 +642,13 @@ PL_EXPORT int pl_sc_profile_to_json(const struct pl_sc_profile *prof, char **ret
 				const struct pl_sc_arg *a = &sc->args[j];
 				json_t *ao = json_object();
 				json_object_set_new(ao, "index", json_integer(a->index));
-				json_object_set_new(ao, "value", json_integer((json_int_t)a->value));
+				json_object_set_new(ao, "value",
+						    json_integer((json_int_t)a->value));
 				json_object_set_new(ao, "valueTwo",
 						    json_integer((json_int_t)a->value_two));
-				json_object_set_new(ao, "op",
-						    json_string(sc_op_name(a->op) ? sc_op_name(a->op)
-										  : "?"));
+				json_object_set_new(
+				    ao, "op",
+				    json_string(sc_op_name(a->op) ? sc_op_name(a->op) : "?"));
 				json_array_append_new(args, ao);
 			}
 			json_object_set_new(o, "args", args);

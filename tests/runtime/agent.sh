@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# plastrond on its own: the control socket (mode 0600, uid 0 only), the
+# metrics endpoint (127.0.0.1 only), log rotation with N backups, a cgroup
+# attached with `plastron attach` whose sysctl writes are denied and logged,
+# and --uninstall removing every pin.
+# Usage: agent.sh POLICY   (env PLASTRON, PLASTROND)
+set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+policy_src=$1
+
+((EUID == 0)) || bail "agent tests run as root"
+[[ -x $PLASTROND ]] || bail "plastrond was built (-Dbpf)"
+
+tmp=$(mktemp -d /tmp/plastron-rta.XXXXXX)
+pin=/sys/fs/bpf/plastron-rta-$$
+sock=$tmp/plastrond.sock
+log=$tmp/violations.log
+metrics_port=$((20000 + ($$ + 13) % 20000))
+cgmnt=$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)
+cg=$cgmnt/plastron-rta-$$
+agent_pid= spid=
+cleanup() {
+	[[ -n $spid ]] && kill "$spid" 2>/dev/null
+	agent_stop TERM
+	"$PLASTROND" --uninstall --pin-dir "$pin" --socket "$sock" >/dev/null 2>&1
+	rmdir "$cg" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+mkdir -p "$tmp/pol" && cp "$policy_src" "$tmp/pol/rt-demo.yaml" || bail "policy dir"
+
+if "$PLASTROND" --foreground --pin-dir "$pin" --policy-dir "$tmp/pol" --socket "$sock" \
+	--metrics 0.0.0.0:"$metrics_port" --log "$log" >"$tmp/bad.log" 2>&1; then
+	not_ok "--metrics on a non-loopback address is refused"
+else
+	grep -q '127.0.0.1' "$tmp/bad.log" && ok "--metrics on a non-loopback address is refused" ||
+		not_ok "--metrics on a non-loopback address is refused"
+fi
+"$PLASTROND" --uninstall --pin-dir "$pin" --socket "$sock" >/dev/null 2>&1
+
+# A small log limit so that rotation happens.
+"$PLASTROND" --foreground --pin-dir "$pin" --policy-dir "$tmp/pol" --socket "$sock" \
+	--log "$log" --log-max-bytes 3000 --log-backups 2 >>"$tmp/agent.log" 2>&1 &
+agent_pid=$!
+up=0
+for i in $(seq 100); do
+	"$PLASTRON" status --socket "$sock" >/dev/null 2>&1 && up=1 && break
+	sleep 0.05
+done
+((up)) && ok "plastrond starts" || {
+	diag "$tmp/agent.log"
+	bail "plastrond starts"
+}
+check "control socket is mode 0600" test "$(stat -c %a "$sock")" = 600
+if command -v setpriv >/dev/null; then
+	if setpriv --reuid=65534 --regid=65534 --clear-groups "$PLASTRON" status --socket "$sock" \
+		>/dev/null 2>&1; then
+		not_ok "a non-root client is refused"
+	else
+		ok "a non-root client is refused"
+	fi
+else
+	skip "a non-root client is refused" "setpriv (util-linux) is not installed"
+fi
+
+mkdir "$cg" || bail "create a test cgroup under $cgmnt"
+sh -c "echo \$\$ >'$cg/cgroup.procs'; exec sleep 1000" &
+spid=$!
+sleep 0.2
+check "plastron attach --pid (the process's cgroup)" \
+	"$PLASTRON" attach --socket "$sock" --pid "$spid" --policy rt-demo
+check "plastron attach refuses the root cgroup" bash -c \
+	"! '$PLASTRON' attach --socket '$sock' --cgroup '$cgmnt' --policy rt-demo"
+if cat /proc/sys/kernel/core_pattern >/proc/sys/kernel/core_pattern 2>/dev/null; then
+	ok "baseline: writing core_pattern's current value works outside the cgroup"
+else
+	not_ok "baseline: writing core_pattern's current value works outside the cgroup"
+fi
+denied=0
+for i in $(seq 40); do
+	# a write of the current value, from inside the attached cgroup
+	sh -c "echo \$\$ >'$cg/cgroup.procs'; cat /proc/sys/kernel/core_pattern >/proc/sys/kernel/core_pattern" \
+		2>/dev/null || denied=$((denied + 1))
+done
+if ((denied == 40)); then ok "core_pattern writes from the attached cgroup are denied (40/40)"; else
+	not_ok "core_pattern writes from the attached cgroup are denied ($denied/40)"
+fi
+for i in $(seq 200); do
+	[[ -f $log.2 ]] && break
+	sleep 0.05
+done
+sleep 0.2
+n=$(cat "$log" "$log".* 2>/dev/null | wc -l)
+if [[ -f $log.1 && -f $log.2 && ! -f $log.3 ]] && (($(stat -c %s "$log") <= 3000)); then
+	ok "the log rotated at 3000 bytes keeping 2 backups ($n lines kept)"
+else
+	not_ok "the log rotated at 3000 bytes keeping 2 backups"
+	ls -la "$tmp" | sed 's/^/# /'
+fi
+check "rotated events are JSON with the sysctl rule" bash -c \
+	"jq -e -s 'map(select(.rule == \"disallow-write-core-pattern\" and .path == \"/proc/sys/kernel/core_pattern\")) | length > 0' '$log.1'"
+kill "$spid" 2>/dev/null
+wait "$spid" 2>/dev/null
+spid=
+agent_stop TERM
+if "$PLASTROND" --uninstall --pin-dir "$pin" --socket "$sock" >/dev/null 2>&1 && [[ ! -e $pin ]]; then
+	ok "plastrond --uninstall removes every pin"
+else
+	not_ok "plastrond --uninstall removes every pin"
+fi
+tap_done
