@@ -580,6 +580,14 @@ static double format_only(enum fmt f, const struct pl_cg_event *ev, long n, cons
 	return (double)t / (double)n;
 }
 
+static char log_path[512]; /* removed at exit, also after bench_die() */
+
+static void remove_log(void)
+{
+	if (log_path[0])
+		unlink(log_path);
+}
+
 int main(int argc, char **argv)
 {
 	long n = bench_opt(argc, argv, "--events", 2000000);
@@ -599,7 +607,7 @@ int main(int argc, char **argv)
 	struct pl_bpf_tables t = {
 		.rules = rules, .n_rules = 1, .egress = &audit_lo, .n_egress = 1
 	};
-	char path[512];
+	char *path = log_path;
 	struct pl_cg_event sample = { 0 };
 	struct result base = { 0 }, res[F__MAX] = { 0 };
 	double fmt_ns[F__MAX];
@@ -611,7 +619,7 @@ int main(int argc, char **argv)
 	for (int i = 1; i + 1 < argc; i++)
 		if (!strcmp(argv[i], "--dir"))
 			dir = argv[i + 1];
-	snprintf(path, sizeof(path), "%s/plastron-bench-events-XXXXXX", dir);
+	snprintf(log_path, sizeof(log_path), "%s/plastron-bench-events-XXXXXX", dir);
 	if (n < 1000 || rb < 0 || rb > UINT32_MAX || rounds < 1)
 		bench_die(
 		    "--events >= 1000, --ringbuf a power of two >= the page size, --rounds >= 1");
@@ -635,6 +643,7 @@ int main(int argc, char **argv)
 		if (fd < 0)
 			bench_die("mkstemp");
 		close(fd);
+		atexit(remove_log);
 		check_formatters(&ev, path);
 		for (int f = 1; f < F__MAX; f++)
 			printf("%-14s %8.1f ns/line\n", fmt_name[f],
@@ -649,6 +658,7 @@ int main(int argc, char **argv)
 	if (fd < 0)
 		bench_die("mkstemp");
 	close(fd);
+	atexit(remove_log);
 
 	/* Best of `rounds` runs per row (rotating order); the checks must hold
 	 * in every run. */

@@ -72,9 +72,9 @@ int pl_enforcer_counters(struct pl_cg_enforcer *e, struct pl_enforcer_counters *
 /* Consume ring-buffer events: calls `cb` per event; when none is there,
  * waits up to `timeout_ms` (0: no wait). Returns the number of events or
  * -errno. A callback returning non-zero stops early. The programs wake a
- * waiting consumer at most once per millisecond (or when the ring is a
- * quarter full), so an event of a burst may become visible only at the next
- * call: call this at least every few hundred ms. */
+ * waiting consumer at most once per millisecond (every 50 us while the ring
+ * is over a quarter full), so an event of a burst may become visible only at
+ * the next call: call this at least every few hundred ms. */
 typedef int (*pl_enforcer_event_fn)(void *userdata, const struct pl_cg_event *ev);
 int pl_enforcer_poll(struct pl_cg_enforcer *e, pl_enforcer_event_fn cb, void *userdata,
 		     int timeout_ms);

@@ -15,6 +15,8 @@
  *   rule_names  HASH   { table, rule index }              -> rule id string
  *   events      RINGBUF  struct pl_cg_event, reserved only when a rule logs
  *   counters    PERCPU_ARRAY  PL_CG_CNT_*
+ *   raw_socks   SK_STORAGE  raw / ICMP ping sockets of registered cgroups
+ *               (not pinned; see pl_raw_egress)
  *
  * A "table" is one complete rule set of a policy. Every policy owns two
  * table slots (2 * id and 2 * id + 1): a new rule set is written into the

@@ -197,13 +197,14 @@ static int self_exe(char *buf, size_t len)
 }
 
 /*
- * Rewrite <bundle>/config.json for the policy plastrond selects. Returns 0
+ * Rewrite <bundle>/config.json (or crun's --config file) for the policy
+ * plastrond selects. Returns 0
  * (rewritten or untouched) or -1 after reporting why the container must not
  * start.
  */
-static int rewrite_bundle(const char *bundle, const char *id)
+static int rewrite_bundle(const char *bundle, const char *config_name, const char *id)
 {
-	char path[PATH_MAX], tmp[PATH_MAX], err[512], self[PATH_MAX], initpath[PATH_MAX];
+	char path[PATH_MAX], tmp[PATH_MAX + 16], err[512], self[PATH_MAX], initpath[PATH_MAX];
 	char bpfpath[PATH_MAX];
 	json_error_t je;
 	json_t *config, *annotations, *req, *ans = NULL;
@@ -216,7 +217,11 @@ static int rewrite_bundle(const char *bundle, const char *id)
 	uint64_t drop = 0;
 	int r = -1;
 
-	snprintf(path, sizeof(path), "%s/config.json", bundle);
+	/* crun's --config FILE: relative to the working directory, like crun */
+	if (config_name)
+		snprintf(path, sizeof(path), "%s", config_name);
+	else
+		snprintf(path, sizeof(path), "%s/config.json", bundle);
 	config = json_load_file(path, 0, &je);
 	if (!config) {
 		report("%s: %s", path, je.text);
@@ -366,7 +371,7 @@ static int rewrite_bundle(const char *bundle, const char *id)
 	}
 	json_object_set_new(annotations, CONFINED_ANNOTATION, json_string(pname));
 
-	snprintf(tmp, sizeof(tmp), "%s/.config.json.plastron", bundle);
+	snprintf(tmp, sizeof(tmp), "%s.plastron", path);
 	if (json_dump_file(config, tmp, JSON_COMPACT) < 0 || rename(tmp, path) < 0) {
 		report("container %s not created: cannot write %s: %s", id, path, strerror(errno));
 		unlink(tmp);
@@ -473,7 +478,7 @@ int main(int argc, char **argv)
 {
 	char **out, init_buf[PATH_MAX + 32];
 	int n = 0;
-	const char *cmd = NULL, *bundle = ".", *id = NULL;
+	const char *cmd = NULL, *bundle = ".", *config = NULL, *id = NULL;
 
 	if (argc >= 2 && !strcmp(argv[1], "hook"))
 		return hook_main(argc, argv);
@@ -518,38 +523,74 @@ int main(int argc, char **argv)
 		}
 		out[n++] = argv[i];
 	}
-	/* Find the command, the bundle, the id and the runtime's log. */
-	static const char *const valued[] = {
-		"--root",   "--log", "--log-format", "--criu",           "--rootless",
-		"--bundle", "-b",    "--pid-file",   "--console-socket", "--preserve-fds",
-		NULL
-	};
+	/*
+	 * Find the command, the bundle, the config file, the id and the
+	 * runtime's log. The command is the first argument that names one: a
+	 * word before it is the value of a global flag this list does not know
+	 * (`crun --cgroup-manager cgroupfs create ...`), and must not hide a
+	 * create (the container would start unconfined).
+	 */
+	static const char *const valued[] = { "--root",
+					      "--log",
+					      "--log-format",
+					      "--log-level",
+					      "--criu",
+					      "--rootless",
+					      "--cgroup-manager",
+					      "--bundle",
+					      "-b",
+					      "--pid-file",
+					      "--console-socket",
+					      "--preserve-fds",
+					      "--config",
+					      "-f",
+					      NULL };
+	static const char *const commands[] = { "create",   "run",    "start",      "state",
+						"kill",     "delete", "exec",       "list",
+						"ps",       "pause",  "resume",     "update",
+						"spec",     "events", "checkpoint", "restore",
+						"features", NULL };
 	for (int i = 1; i < n; i++) {
 		const char *a = out[i];
 		bool takes = false;
-		if (a[0] == '-') {
+		if (a[0] == '-' && a[1]) {
 			const char *eq = strchr(a, '=');
 			size_t klen = eq ? (size_t)(eq - a) : strlen(a);
+			const char *attached = NULL;
+			/* crun (argp) also takes -bDIR and -fFILE */
+			if (cmd && a[1] != '-' && strlen(a) > 2 && (a[1] == 'b' || a[1] == 'f')) {
+				attached = a + 2;
+				klen = 2;
+			}
 			for (size_t k = 0; valued[k]; k++)
 				if (strlen(valued[k]) == klen && !strncmp(a, valued[k], klen))
-					takes = !eq;
-			const char *v = eq ? eq + 1 : (takes && i + 1 < n ? out[i + 1] : NULL);
-			if (v && ((klen == 5 && !strncmp(a, "--log", 5))))
+					takes = !eq && !attached;
+			const char *v = attached;
+			if (!v)
+				v = eq ? eq + 1 : (takes && i + 1 < n ? out[i + 1] : NULL);
+			if (v && !cmd && klen == 5 && !strncmp(a, "--log", 5))
 				S.log = v;
-			if (v && klen == 12 && !strncmp(a, "--log-format", 12))
+			if (v && !cmd && klen == 12 && !strncmp(a, "--log-format", 12))
 				S.log_format = v;
 			if (v && cmd &&
 			    ((klen == 8 && !strncmp(a, "--bundle", 8)) ||
 			     (klen == 2 && !strncmp(a, "-b", 2))))
 				bundle = v;
+			if (v && cmd &&
+			    ((klen == 8 && !strncmp(a, "--config", 8)) ||
+			     (klen == 2 && !strncmp(a, "-f", 2))))
+				config = v;
 			if (takes)
 				i++;
 			continue;
 		}
-		if (!cmd)
-			cmd = a;
-		else
+		if (!cmd) {
+			for (size_t k = 0; commands[k] && !cmd; k++)
+				if (!strcmp(a, commands[k]))
+					cmd = a;
+		} else {
 			id = a;
+		}
 	}
 	if (!S.init) {
 		char self[PATH_MAX];
@@ -564,7 +605,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (cmd && (!strcmp(cmd, "create") || !strcmp(cmd, "run")))
-		if (rewrite_bundle(bundle, id ? id : "?") < 0)
+		if (rewrite_bundle(bundle, config, id ? id : "?") < 0)
 			return 1;
 	out[0] = (char *)S.runtime;
 	execv(S.runtime, out);

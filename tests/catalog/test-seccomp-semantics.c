@@ -171,6 +171,55 @@ static int op_ping6(void)
 {
 	return sock(AF_INET6, SOCK_DGRAM, IPPROTO_ICMPV6);
 }
+/* Upper 32 bits set on int arguments (the kernel reads the low 32 only):
+ * a plain 64-bit EQ in the translation would let these through. */
+#define HI 0x100000000l
+static int sock_hi(long d, long t, long p)
+{
+	long fd = syscall(SYS_socket, HI | d, HI | t, HI | p);
+	if (fd >= 0)
+		close((int)fd);
+	return RET(fd);
+}
+static int op_alg_hi(void)
+{
+	return sock_hi(AF_ALG, SOCK_SEQPACKET, 0);
+}
+static int op_udp4_hi(void)
+{
+	return sock_hi(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+}
+static int op_tcp6_hi(void)
+{
+	return sock_hi(AF_INET6, SOCK_STREAM, 0);
+}
+static int op_ping4_hi(void)
+{
+	return sock_hi(AF_INET, SOCK_DGRAM, IPPROTO_ICMP);
+}
+static int op_unix_hi(void)
+{
+	return sock_hi(AF_UNIX, SOCK_STREAM, 0);
+}
+static int op_bpf_prog_load_hi(void)
+{
+	union bpf_attr a;
+	memset(&a, 0, sizeof(a));
+	return RET(syscall(SYS_bpf, HI | BPF_PROG_LOAD, &a, sizeof(a)));
+}
+static int op_attach_filter_hi(void)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sock_fprog prog = { 0 };
+	if (fd < 0)
+		return errno;
+	return RET(syscall(SYS_setsockopt, fd, HI | SOL_SOCKET, HI | SO_ATTACH_FILTER, &prog,
+			   sizeof(prog)));
+}
+static int op_unshare_user_hi(void)
+{
+	return RET(syscall(SYS_unshare, HI | CLONE_NEWUSER));
+}
 static int op_mount(void)
 {
 	return RET(mount("none", "/nonexistent-plastron-test", "tmpfs", 0, NULL));
@@ -210,10 +259,15 @@ struct scase {
 
 static const struct scase cases[] = {
 	{ "disallow-create-user-ns",
-	  { DENY(op_unshare_user), { "op_clone3", op_clone3, ENOSYS }, PASS(op_unshare_none) } },
-	{ "disallow-load-all-bpf-prog", { DENY(op_bpf_prog_load), PASS(op_bpf_map_create_bad) } },
+	  { DENY(op_unshare_user),
+	    { "op_clone3", op_clone3, ENOSYS },
+	    PASS(op_unshare_none),
+	    DENY(op_unshare_user_hi) } },
+	{ "disallow-load-all-bpf-prog",
+	  { DENY(op_bpf_prog_load), PASS(op_bpf_map_create_bad), DENY(op_bpf_prog_load_hi) } },
 	{ "disallow-load-bpf-via-setsockopt",
-	  { DENY(op_attach_filter), DENY(op_attach_reuseport_cbpf), PASS(op_reuseaddr) } },
+	  { DENY(op_attach_filter), DENY(op_attach_reuseport_cbpf), PASS(op_reuseaddr),
+	    DENY(op_attach_filter_hi) } },
 	{ "disallow-userfaultfd-creation", { DENY(op_userfaultfd), PASS(op_getpid) } },
 	{ "disable-chmod-x-bit",
 	  { DENY(op_chmod_755), DENY(op_chmod_601), DENY(op_fchmod_710), PASS(op_chmod_644),
@@ -221,16 +275,22 @@ static const struct scase cases[] = {
 	{ "disable-chmod-s-bit",
 	  { DENY(op_chmod_4644), DENY(op_fchmod_2644), PASS(op_chmod_755), PASS(op_chmod_644) } },
 	{ "dirty-pipe-mitigation", { DENY(op_splice), PASS(op_getpid) } },
-	{ "copy-fail-mitigation", { DENY(op_alg), PASS(op_unix), PASS(op_udp4) } },
-	{ "disable-unix-domain-socket", { DENY(op_unix), DENY(op_unix_pair), PASS(op_udp4) } },
+	{ "copy-fail-mitigation", { DENY(op_alg), PASS(op_unix), PASS(op_udp4), DENY(op_alg_hi) } },
+	{ "disable-unix-domain-socket",
+	  { DENY(op_unix), DENY(op_unix_pair), PASS(op_udp4), DENY(op_unix_hi) } },
 	{ "disable-network", { DENY(op_unix), DENY(op_tcp6), DENY(op_alg), PASS(op_getpid) } },
-	{ "disable-inet", { DENY(op_tcp4), DENY(op_udp4), PASS(op_tcp6), PASS(op_unix) } },
-	{ "disable-inet6", { DENY(op_tcp6), DENY(op_udp6), PASS(op_tcp4), PASS(op_unix) } },
+	{ "disable-inet",
+	  { DENY(op_tcp4), DENY(op_udp4), PASS(op_tcp6), PASS(op_unix), DENY(op_udp4_hi) } },
+	{ "disable-inet6",
+	  { DENY(op_tcp6), DENY(op_udp6), PASS(op_tcp4), PASS(op_unix), DENY(op_tcp6_hi) } },
 	{ "disable-tcp",
-	  { DENY(op_tcp4), DENY(op_tcp6), DENY(op_tcp6_explicit), PASS(op_udp4), PASS(op_unix) } },
+	  { DENY(op_tcp4), DENY(op_tcp6), DENY(op_tcp6_explicit), PASS(op_udp4), PASS(op_unix),
+	    DENY(op_tcp6_hi) } },
 	{ "disable-udp",
-	  { DENY(op_udp4), DENY(op_udp6), DENY(op_udp4_explicit), PASS(op_tcp4), PASS(op_ping4) } },
-	{ "disable-icmp", { DENY(op_ping4), DENY(op_ping6), PASS(op_udp4), PASS(op_tcp6) } },
+	  { DENY(op_udp4), DENY(op_udp6), DENY(op_udp4_explicit), PASS(op_tcp4), PASS(op_ping4),
+	    DENY(op_udp4_hi) } },
+	{ "disable-icmp",
+	  { DENY(op_ping4), DENY(op_ping6), PASS(op_udp4), PASS(op_tcp6), DENY(op_ping4_hi) } },
 	{ "disallow-mount", { DENY(op_mount), DENY(op_fsopen), PASS(op_umount) } },
 	{ "disallow-umount", { DENY(op_umount), PASS(op_getpid) } },
 	{ "disallow-write-core-pattern", { DENY(op_mount), DENY(op_fsopen), DENY(op_umount) } },

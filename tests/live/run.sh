@@ -207,6 +207,24 @@ check "--mode observe: the attack succeeds and is reported AUDIT" \
 check "--mode observe: allowed syscalls are recorded once each (ALLOWED)" \
 	eval 'event "$T/ev.jsonl" ".action == \"ALLOWED\" and .syscall == \"fadvise64\" and .comm == \"cat\"" &&
 	      [[ $(jq -s "[.[] | select(.comm == \"cat\" and .syscall == \"openat\")] | length" "$T/ev.jsonl") -eq 1 ]]'
+check "--mode observe: read/write/close/futex are let through without a record" \
+	eval '! event "$T/ev.jsonl" ".comm == \"cat\" and (.syscall == \"read\" or .syscall == \"write\" or .syscall == \"close\")"'
+# …and on the RuntimeDefault base (privileged: false), whose default denies:
+# the allow-list itself is recorded (LOG), the rule's attack is reported
+# AUDIT, the base's own denials stay (io_uring_setup), and the documented
+# high-frequency calls (read, write, close, futex, …) are not recorded.
+ep "$T/obs-rd.yaml" "disallow-create-user-ns"
+run -q --policy "$T/obs-rd.yaml" --mode observe --events "$T/ev.jsonl" -- \
+	sh -c 'unshare -U true; cat /etc/hostname >/dev/null; "$0" uring; echo "rc=$?"' "$PROBE"
+check "--mode observe, RuntimeDefault base: the attack succeeds and is reported AUDIT" \
+	eval 'event "$T/ev.jsonl" ".action == \"AUDIT\" and .rule == \"disallow-create-user-ns\""'
+check "--mode observe, RuntimeDefault base: allow-listed syscalls are recorded (ALLOWED)" \
+	eval 'event "$T/ev.jsonl" ".action == \"ALLOWED\" and .syscall == \"fadvise64\" and .comm == \"cat\"" &&
+	      event "$T/ev.jsonl" ".action == \"ALLOWED\" and .syscall == \"openat\" and .comm == \"cat\""'
+check "--mode observe, RuntimeDefault base: read/write/close are not recorded" \
+	eval '! event "$T/ev.jsonl" ".comm == \"cat\" and (.syscall == \"read\" or .syscall == \"write\" or .syscall == \"close\")"'
+check "--mode observe, RuntimeDefault base: the base still denies io_uring_setup" \
+	eval 'grep -q "rc=[1-9]" "$T/out" && event "$T/ev.jsonl" ".action == \"DENIED\" and .syscall == \"io_uring_setup\""'
 
 # ---- Landlock allow-lists ---------------------------------------------------
 mkdir -p "$T/ro" "$T/rw"

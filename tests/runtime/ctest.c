@@ -4,7 +4,9 @@
  * one action; for each it prints "ACTION: ok" or "ACTION: ERRNAME".
  *   ctest [--loop N] ACTION...   (--loop: repeat every 50 ms, N times; 0 = forever)
  * Actions: getpid, icmp-raw, core-pattern (writes the CURRENT value back),
- * metadata (connect 169.254.169.254:80), alg (socket(AF_ALG)), unix,
+ * metadata (connect 169.254.169.254:80), metadata-raw (a UDP datagram to
+ * 169.254.169.254:80 sent from a raw socket: the cgroup_skb egress path),
+ * alg (socket(AF_ALG)), unix,
  * write-shm (create a file in /dev/shm), cap-sys-module ("ok" when
  * CAP_SYS_MODULE is in the bounding set, "absent" when not).
  */
@@ -72,6 +74,24 @@ static int metadata(void)
 	return r;
 }
 
+static int metadata_raw(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	/* a UDP header written by hand: source port 4242, destination 80, length 8 */
+	unsigned char udp[8] = { 0x10, 0x92, 0x00, 80, 0x00, 8, 0x00, 0x00 };
+	int fd = socket(AF_INET, SOCK_RAW, IPPROTO_UDP);
+	ssize_t r;
+
+	if (fd < 0)
+		return -1;
+	inet_pton(AF_INET, "169.254.169.254", &sa.sin_addr);
+	r = sendto(fd, udp, sizeof(udp), 0, (struct sockaddr *)&sa, sizeof(sa));
+	int e = errno;
+	close(fd);
+	errno = e;
+	return r < 0 ? -1 : 0;
+}
+
 static int act(const char *a)
 {
 	if (!strcmp(a, "getpid"))
@@ -82,6 +102,8 @@ static int act(const char *a)
 		return core_pattern();
 	if (!strcmp(a, "metadata"))
 		return metadata();
+	if (!strcmp(a, "metadata-raw"))
+		return metadata_raw();
 	if (!strcmp(a, "alg"))
 		return sock(AF_ALG, SOCK_SEQPACKET, 0);
 	if (!strcmp(a, "unix"))

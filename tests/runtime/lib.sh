@@ -141,3 +141,34 @@ wait_result() {
 	done
 	return 1
 }
+
+# crun_cgroups_ready: crun 1.8 refuses hybrid cgroups ("cgroups in hybrid mode
+# not supported, drop all controllers from cgroupv2") while the v2 hierarchy
+# holds a controller. On this machine that is hugetlb, the only controller
+# no v1 hierarchy has. Each such controller gets its own v1 mount at
+# /sys/fs/cgroup/<name>, which moves it off v2. This changes the machine for
+# the rest of the run, on purpose: it is done only when crun needs it, runc
+# and Docker work the same either way, and moving a controller back is not
+# reliable (the v1 hierarchy lingers until all its cgroups are gone).
+# Prints what it did. Fails when a controller cannot be moved.
+crun_cgroups_ready() {
+	local v2 c
+	v2=$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)
+	[[ -n $v2 && $v2 != /sys/fs/cgroup ]] || return 0 # pure v2 or pure v1
+	for c in $(cat "$v2/cgroup.controllers" 2>/dev/null); do
+		mkdir -p "/sys/fs/cgroup/$c" &&
+			mount -t cgroup -o "$c" cgroup "/sys/fs/cgroup/$c" || return 1
+		echo "moved the $c controller from cgroup v2 to a v1 mount at /sys/fs/cgroup/$c"
+	done
+	[[ -z $(cat "$v2/cgroup.controllers" 2>/dev/null) ]]
+}
+
+# jq_true FILTER [FILE]: FILTER, on one JSON document, yields at least one
+# value and no false/null. Unlike `jq -e`, empty input (a command that
+# failed) is false.
+jq_true() {
+	local f=$1
+	shift
+	jq -e -s "length > 0 and ([.[0] | $f] | length > 0 and all(. != false and . != null))" "$@" \
+		>/dev/null 2>&1
+}

@@ -5,8 +5,9 @@
 # the metadata address, AF_ALG) with their log events, a benign command,
 # pass-through without a policy, fail-closed without the agent, agent death
 # (SIGKILL) and re-adoption, the live mode switch, a broken policy reload,
-# N container starts denied before the first instruction, and the start
-# overhead of the shim. Everything runs in a private pin dir / socket /
+# N container starts denied before the first instruction (each start
+# classified: denied, attack not denied, container did not run). The start
+# overhead is a benchmark: bench/runtime/run.sh. Everything runs in a private pin dir / socket /
 # netns / runc root and is removed at the end, even on failure.
 # Usage: runc.sh CTEST POLICY LANDLOCK_POLICY
 #        (env PLASTRON, PLASTROND, PLASTRON_RUNTIME_SHIM)
@@ -100,7 +101,7 @@ else
 fi
 "$PLASTRON" status --socket "$sock" --json >"$tmp/status.json" 2>&1
 check "status lists policy rt-demo as-written" \
-	jq -e '.policies[] | select(.name == "rt-demo" and .mode == "as-written")' "$tmp/status.json"
+	jq_true '.policies[] | select(.name == "rt-demo" and .mode == "as-written")' "$tmp/status.json"
 
 # ---- baseline and confined -------------------------------------------------
 acts=(getpid icmp-raw core-pattern metadata alg unix)
@@ -226,27 +227,22 @@ runc --root "$state" exec "$id" /ctest metadata >"$tmp/exec.out" 2>&1
 expect "runc exec into the confined container" "$tmp/exec.out" metadata EPERM
 
 lines=$(wc -l <"$tmp/loop.out")
-t0=$(now_ms)
 "$PLASTRON" mode --socket "$sock" rt-demo observe >"$tmp/mode.out" 2>&1
-t_cmd=$(($(now_ms) - t0))
-if ms=$(wait_result "$tmp/loop.out" metadata ECONNREFUSED "$lines"); then
+if wait_result "$tmp/loop.out" metadata ECONNREFUSED "$lines" >/dev/null; then
 	ok "plastron mode observe: allowed live, without restarting the container"
-	note "observe: plastron mode returned after ${t_cmd} ms; the loop (50 ms period) saw it ${ms} ms later"
 else
 	not_ok "plastron mode observe: allowed live, without restarting the container"
 	diag "$tmp/mode.out"
 fi
 check "observe mode logs AUDIT events" log_has \
 	".container_id == \"$id\" and .action == \"AUDIT\" and .rule == \"block-access-to-metadata-service\""
-check "status shows mode observe" bash -c \
-	"'$PLASTRON' status --socket '$sock' --json | jq -e '.policies[] | select(.name == \"rt-demo\" and .mode == \"observe\")'"
+"$PLASTRON" status --socket "$sock" --json >"$tmp/status-observe.json" 2>&1
+check "status shows mode observe" jq_true \
+	'.policies[] | select(.name == "rt-demo" and .mode == "observe")' "$tmp/status-observe.json"
 lines=$(wc -l <"$tmp/loop.out")
-t0=$(now_ms)
 "$PLASTRON" mode --socket "$sock" rt-demo enforce >"$tmp/mode.out" 2>&1
-t_cmd=$(($(now_ms) - t0))
-if ms=$(wait_result "$tmp/loop.out" metadata EPERM "$lines"); then
+if wait_result "$tmp/loop.out" metadata EPERM "$lines" >/dev/null; then
 	ok "plastron mode enforce: denied again live"
-	note "MEASURE mode->enforced: plastron mode returned (map updated) after ${t_cmd} ms; next loop iteration denied ${ms} ms after that (loop period 50 ms)"
 else
 	not_ok "plastron mode enforce: denied again live"
 fi
@@ -258,7 +254,7 @@ sed 's/disallow-write-core-pattern/disallow-write-core-patern/' "$tmp/good.yaml"
 refused=0
 for i in $(seq 50); do
 	if "$PLASTRON" status --socket "$sock" --json 2>/dev/null |
-		jq -e '.refused[] | select(.error | test("core-patern"))' >/dev/null 2>&1; then
+		jq_true '.refused[] | select(.error | test("core-patern"))'; then
 		refused=1
 		break
 	fi
@@ -297,9 +293,9 @@ runc --root "$state" exec "$id" /ctest metadata >"$tmp/exec2.out" 2>&1
 expect "runc exec while plastrond is dead" "$tmp/exec2.out" metadata EPERM
 if agent_start; then ok "plastrond restarts"; else not_ok "plastrond restarts"; fi
 "$PLASTRON" status --socket "$sock" --json >"$tmp/status2.json" 2>&1
-check "restarted agent re-adopted the pinned enforcer" jq -e '.readopted == true and .links == .links_expected' "$tmp/status2.json"
+check "restarted agent re-adopted the pinned enforcer" jq_true '.readopted == true and .links == .links_expected' "$tmp/status2.json"
 check "restarted agent kept the container registered (cgroup id, policy)" \
-	jq -e ".containers[] | select(.id == \"$id\" and .policy == \"rt-demo\" and .cgroup_id > 0)" "$tmp/status2.json"
+	jq_true ".containers[] | select(.id == \"$id\" and .policy == \"rt-demo\" and .cgroup_id > 0)" "$tmp/status2.json"
 after=$(jq '.counters.denied' "$tmp/status2.json")
 if [[ $before =~ ^[0-9]+$ && $after =~ ^[0-9]+$ ]] && ((after > before)); then
 	ok "enforcer counters continue across the restart ($before -> $after denied)"
@@ -377,35 +373,57 @@ fi
 agent_start || bail "plastrond restarts"
 
 # ---- before the first instruction: N starts --------------------------------
+# Each start is one of: denied (ctest printed "metadata: EPERM"), attack not
+# denied (ctest ran and printed any other result: a security failure), or the
+# container did not run (no result: the shim, the hook or runc failed, or the
+# 60 s timeout hit). The last two fail separately, with the first output.
 budget=${PLASTRON_FIRST_BUDGET_MS:-100000}
-n=0 denied=0 t_end=$(($(now_ms) + budget))
+n=0 denied=0 succeeded=0 infra=0 t_end=$(($(now_ms) + budget))
 while ((n < 200 && $(now_ms) < t_end)); do
 	id=$(cid "first$n")
 	run_shim "$id" "$tmp/first.out" rt-demo /ctest metadata
-	[[ $(result "$tmp/first.out" metadata) == EPERM ]] && denied=$((denied + 1))
+	rc=$?
+	got=$(result "$tmp/first.out" metadata)
+	case $got in
+	EPERM) denied=$((denied + 1)) ;;
+	"")
+		infra=$((infra + 1))
+		if ((infra == 1)); then
+			{
+				echo "start $n ($id): exit status $rc$( ((rc == 124)) && echo ' (timeout)'), no result"
+				cat "$tmp/first.out" "$tmp/first.out.err"
+			} >"$tmp/first-infra.txt" 2>&1
+		fi
+		;;
+	*)
+		succeeded=$((succeeded + 1))
+		if ((succeeded == 1)); then
+			{
+				echo "start $n ($id): exit status $rc, metadata: $got"
+				cat "$tmp/first.out" "$tmp/first.out.err"
+			} >"$tmp/first-attack.txt" 2>&1
+		fi
+		;;
+	esac
 	runc --root "$state" delete -f "$id" >/dev/null 2>&1
 	n=$((n + 1))
 done
 if ((n > 0 && denied == n)); then
 	ok "the entrypoint's first action is denied in $denied of $n container starts"
 else
-	not_ok "the entrypoint's first action is denied in $denied of $n container starts"
-	diag "$tmp/first.out.err"
+	not_ok "the entrypoint's first action is denied in $denied of $n container starts" \
+		"($succeeded attack not denied, $infra did not run)"
 fi
-note "MEASURE first-instruction: $n starts in ~$(((budget - (t_end - $(now_ms))) / 1000)) s"
-
-# ---- start overhead --------------------------------------------------------
-k=10
-t0=$(now_ms)
-for i in $(seq $k); do run_plain "$(cid ovp$i)" "$tmp/ov.out" /ctest getpid; runc --root "$state" delete -f "$(cid ovp$i)" >/dev/null 2>&1; done
-t_plain=$(($(now_ms) - t0))
-t0=$(now_ms)
-for i in $(seq $k); do run_shim "$(cid ovs$i)" "$tmp/ov.out" rt-demo /ctest getpid; runc --root "$state" delete -f "$(cid ovs$i)" >/dev/null 2>&1; done
-t_shim=$(($(now_ms) - t0))
-if ((t_plain > 0 && t_shim > 0)); then
-	ok "start overhead measured"
-	note "MEASURE start: plain runc $((t_plain / k)) ms/container, plastron-runtime+policy $((t_shim / k)) ms/container, ratio $(awk "BEGIN {printf \"%.2f\", $t_shim / $t_plain}")"
+if ((succeeded == 0)); then
+	ok "no container start let the attack through (0 of $n)"
 else
-	not_ok "start overhead measured"
+	not_ok "ATTACK SUCCEEDED: the metadata connect was not denied in $succeeded of $n starts"
+	diag "$tmp/first-attack.txt"
+fi
+if ((n > 0 && infra == 0)); then
+	ok "every container ran its entrypoint ($n of $n)"
+else
+	not_ok "infrastructure: $infra of $n containers did not run (no result from ctest)"
+	diag "$tmp/first-infra.txt"
 fi
 tap_done

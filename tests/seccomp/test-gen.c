@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <seccomp.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -245,11 +246,14 @@ static void test_enhance(void)
 	TAP_OK(has_line(s, "splice() -> LOG [dirty-pipe-mitigation]") &&
 		   !has_line(s, "splice() -> ALLOW [runtime-default]"),
 	       "ALLOW_LOG rule: splice -> LOG replaces the base allow");
-	TAP_OK(has_line(s, "socket(a0 == 38) -> ERRNO(EPERM) [copy-fail-mitigation]") &&
-		   has_line(s, "socket(a0 <= 37) -> ALLOW [runtime-default]") &&
-		   has_line(s, "socket(a0 >= 39) -> ALLOW [runtime-default]") &&
-		   !has_line(s, "socket() -> ALLOW [runtime-default]"),
-	       "socket(AF_ALG) denied, other families allowed");
+	TAP_OK(
+	    has_line(s, "socket(a0 & 0xffffffff == 0x26) -> ERRNO(EPERM) [copy-fail-mitigation]") &&
+		has_line(s, "socket(a0 & 0xffffffe0 == 0) -> ALLOW [runtime-default]") &&
+		has_line(s, "socket(a0 & 0xffffffff == 0x27) -> ALLOW [runtime-default]") &&
+		has_line(s, "socket(a0 & 0x80000000 == 0x80000000) -> ALLOW [runtime-default]") &&
+		!strstr(s, "\nsocket(a0 == ") && !strstr(s, "\nsocket(a0 >=") &&
+		!has_line(s, "socket() -> ALLOW [runtime-default]"),
+	    "socket(AF_ALG) denied whatever the upper 32 bits hold, other families allowed");
 	TAP_OK(has_line(s, "socketcall() -> ERRNO(EPERM) [copy-fail-mitigation]") &&
 		   !strstr(s, "\nsocketcall(a0"),
 	       "ia32 socketcall is denied whole (its arguments are in memory)");
@@ -289,7 +293,7 @@ static void test_enhance(void)
 	t.p.enhance.privileged = false;
 	p = gen(&t, PL_RUN_AUDIT, &d);
 	s = p ? dump_str(p) : NULL;
-	TAP_OK(s && has_line(s, "socket(a0 == 38) -> LOG [copy-fail-mitigation]") &&
+	TAP_OK(s && has_line(s, "socket(a0 & 0xffffffff == 0x26) -> LOG [copy-fail-mitigation]") &&
 		   has_line(s, "fchmodat(a2 & 0x40 == 0x40) -> LOG [syscallRawRules]"),
 	       "audit mode: built-in and raw rules log");
 	if (p)
@@ -411,6 +415,245 @@ static void test_modeling_and_dind(void)
 	pl_diag_clear(&d);
 }
 
+/* Length in BPF instructions of the filter libseccomp builds; -1 on error. */
+static long bpf_len(const struct pl_sc_profile *p)
+{
+	struct pl_diag d = { 0 };
+	int fd = memfd_create("bpf", MFD_CLOEXEC);
+	long n = -1;
+	if (fd >= 0 && pl_sc_profile_export_bpf(p, fd, &d) >= 0)
+		n = lseek(fd, 0, SEEK_END) / 8;
+	print_diag(&d);
+	pl_diag_clear(&d);
+	if (fd >= 0)
+		close(fd);
+	return n;
+}
+
+static bool names_socket_call(const struct pl_rule *r)
+{
+	const struct pl_translation *tr = pl_rule_translation(r, PL_MECH_SECCOMP);
+	for (size_t j = 0; tr && j < tr->u.seccomp.n; j++)
+		if (!strncmp(tr->u.seccomp.rules[j].syscall, "socket", 6) ||
+		    !strcmp(tr->u.seccomp.rules[j].syscall, "setsockopt"))
+			return true;
+	return false;
+}
+
+/* Upper 32 bits of int arguments: the catalog tests them with
+ * (a & 0xffffffff) == v, the merge handles every built-in combination, and
+ * the filter stays under the kernel's 4096 instructions. */
+static void test_upper_bits(void)
+{
+	size_t n;
+	const struct pl_rule *rules = pl_catalog_rules(&n);
+	size_t plain = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct pl_translation *tr = pl_rule_translation(&rules[i], PL_MECH_SECCOMP);
+		for (size_t j = 0; tr && j < tr->u.seccomp.n; j++)
+			for (size_t a = 0; a < tr->u.seccomp.rules[j].n_args; a++)
+				if (tr->u.seccomp.rules[j].args[a].op != PL_SC_OP_MASKED_EQ) {
+					printf("# %s: %s a%u is not a masked test\n", rules[i].id,
+					       tr->u.seccomp.rules[j].syscall,
+					       tr->u.seccomp.rules[j].args[a].index);
+					plain++;
+				}
+	}
+	TAP_OK(plain == 0, "catalog: every argument test is masked (no plain EQ an int's upper "
+			   "bits could bypass)");
+
+	/* m: 0 every rule, 1 every rule in observe mode, 2 every rule but those
+	 * denying whole socket families (which would hide the argument tests
+	 * of the others: the largest socket tree) */
+	static const enum pl_run_mode modes[] = { PL_RUN_AS_WRITTEN, PL_RUN_OBSERVE,
+						  PL_RUN_AS_WRITTEN };
+	static const char *const whole_family[] = { "disable-network", "disable-inet",
+						    "disable-inet6", "disable-unix-domain-socket",
+						    NULL };
+	for (int priv = 0; priv <= 1; priv++)
+		for (size_t m = 0; m < 3; m++) {
+			struct tpol t;
+			struct pl_diag d;
+			tpol_init(&t, PL_MODE_ENHANCE_PROTECT);
+			t.p.enhance.privileged = priv;
+			for (size_t i = 0; i < n; i++) {
+				bool skip = false;
+				for (size_t k = 0; m == 2 && whole_family[k]; k++)
+					skip |= !strcmp(rules[i].id, whole_family[k]);
+				if (!skip && pl_rule_translation(&rules[i], PL_MECH_SECCOMP))
+					tpol_rule(&t, rules[i].id, PL_ACTION_DENY);
+			}
+			tpol_seed000(&t);
+			struct pl_sc_profile *p = gen(&t, modes[m], &d);
+			char what[128];
+			snprintf(what, sizeof(what), "every seccomp rule%s on the %s base%s",
+				 m == 2 ? " but whole-family socket denials" : "",
+				 priv ? "AlwaysAllow" : "RuntimeDefault",
+				 m == 1 ? " (observe)" : "");
+			long len = p ? bpf_len(p) : -1;
+			tap_diag("%s: %ld BPF instructions", what, len);
+			TAP_OK(len > 0 && len < 4096,
+			       "%s: the filter has %ld < 4096 instructions (the kernel's limit)",
+			       what, len);
+			if (p && m != 1)
+				invariants(p, what);
+			pl_sc_profile_free(p);
+			pl_diag_clear(&d);
+		}
+
+	size_t pairs = 0, bad = 0;
+	long worst = 0;
+	for (int priv = 0; priv <= 1; priv++)
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = i + 1; j < n; j++) {
+				if (!names_socket_call(&rules[i]) || !names_socket_call(&rules[j]))
+					continue;
+				struct tpol t;
+				struct pl_diag d;
+				tpol_init(&t, PL_MODE_ENHANCE_PROTECT);
+				t.p.enhance.privileged = priv;
+				tpol_rule(&t, rules[i].id, PL_ACTION_DENY);
+				tpol_rule(&t, rules[j].id, PL_ACTION_DENY);
+				struct pl_sc_profile *p = gen(&t, PL_RUN_AS_WRITTEN, &d);
+				long len = p ? bpf_len(p) : -1;
+				pairs++;
+				if (len < 0 || len >= 4096) {
+					bad++;
+					printf("# %s + %s (%s): %ld\n", rules[i].id, rules[j].id,
+					       priv ? "privileged" : "RuntimeDefault", len);
+				}
+				if (len > worst)
+					worst = len;
+				pl_sc_profile_free(p);
+				pl_diag_clear(&d);
+			}
+	TAP_OK(pairs > 20 && bad == 0,
+	       "every pair of socket rules on both bases: %zu profiles build (largest %ld "
+	       "instructions)",
+	       pairs, worst);
+
+	/* syscallRawRules keep SCMP_CMP_EQ as written, with a warning */
+	struct tpol t;
+	struct pl_diag d;
+	tpol_init(&t, PL_MODE_ENHANCE_PROTECT);
+	struct pl_sc_syscall *sc = tpol_raw(&t, "socket", PL_SC_ACT_ERRNO);
+	raw_arg(sc, 0, 38, 0, PL_SC_OP_EQ);
+	struct pl_sc_profile *p = gen(&t, PL_RUN_AS_WRITTEN, &d);
+	char *s = p ? dump_str(p) : NULL;
+	bool warned = false;
+	for (const struct pl_diag_entry *e = d.head; e; e = e->next)
+		warned |= e->message && strstr(e->message, "upper bits") &&
+			  strstr(e->message, "SCMP_CMP_MASKED_EQ") &&
+			  strstr(e->message, "0xffffffff");
+	TAP_OK(s && has_line(s, "socket(a0 == 38) -> ERRNO(EPERM) [syscallRawRules]") && warned,
+	       "raw deny with SCMP_CMP_EQ: kept as written, warned about upper bits");
+	free(s);
+	pl_sc_profile_free(p);
+	pl_diag_clear(&d);
+	tpol_init(&t, PL_MODE_ENHANCE_PROTECT);
+	sc = tpol_raw(&t, "socket", PL_SC_ACT_ERRNO);
+	raw_arg(sc, 0, 0xffffffff, 38, PL_SC_OP_MASKED_EQ);
+	p = gen(&t, PL_RUN_AS_WRITTEN, &d);
+	TAP_OK(p && d.n_warnings == 0, "raw deny with MASKED_EQ 0xffffffff: no warning");
+	pl_sc_profile_free(p);
+	pl_diag_clear(&d);
+	/* SCMP_CMP_EQ next to a built-in rule's masked test of the same
+	 * argument cannot be merged: refused loudly, with the way out */
+	tpol_init(&t, PL_MODE_ENHANCE_PROTECT);
+	tpol_rule(&t, "copy-fail-mitigation", PL_ACTION_DENY);
+	sc = tpol_raw(&t, "socket", PL_SC_ACT_ERRNO);
+	raw_arg(sc, 0, 40, 0, PL_SC_OP_EQ);
+	p = gen(&t, PL_RUN_AS_WRITTEN, &d);
+	bool hint = false;
+	for (const struct pl_diag_entry *e = d.head; e; e = e->next)
+		hint |= e->severity == PL_SEV_ERROR && e->message &&
+			strstr(e->message, "MASKED_EQ 0xffffffff");
+	TAP_OK(!p && hint, "raw SCMP_CMP_EQ on an argument a built-in rule tests masked: refused "
+			   "with a hint");
+	pl_sc_profile_free(p);
+	pl_diag_clear(&d);
+	tpol_init(&t, PL_MODE_ENHANCE_PROTECT);
+	tpol_rule(&t, "copy-fail-mitigation", PL_ACTION_DENY);
+	sc = tpol_raw(&t, "socket", PL_SC_ACT_ERRNO);
+	raw_arg(sc, 0, 0xffffffff, 40, PL_SC_OP_MASKED_EQ);
+	p = gen(&t, PL_RUN_AS_WRITTEN, &d);
+	s = p ? dump_str(p) : NULL;
+	TAP_OK(
+	    s &&
+		has_line(
+		    s, "socket(a0 & 0xffffffff == 0x26) -> ERRNO(EPERM) [copy-fail-mitigation]") &&
+		has_line(s, "socket(a0 & 0xffffffff == 0x28) -> ERRNO(EPERM) [syscallRawRules]"),
+	    "…and merged when written as MASKED_EQ 0xffffffff");
+	if (p)
+		invariants(p, "raw MASKED_EQ next to copy-fail-mitigation");
+	free(s);
+	pl_sc_profile_free(p);
+	pl_diag_clear(&d);
+}
+
+/* Observe records behaviour: the allow-list logs, except never-deny and
+ * the quiet high-frequency set; the rules log; the base still denies. */
+static void test_observe(void)
+{
+	struct tpol t;
+	struct pl_diag d;
+	tpol_init(&t, PL_MODE_ENHANCE_PROTECT);
+	tpol_rule(&t, "copy-fail-mitigation", PL_ACTION_DENY);
+	struct pl_sc_profile *p = gen(&t, PL_RUN_OBSERVE, &d);
+	char *s = p ? dump_str(p) : NULL;
+	bool log_flag = false;
+	for (size_t i = 0; p && i < p->n_flags; i++)
+		log_flag |= !strcmp(p->flags[i], "SECCOMP_FILTER_FLAG_LOG");
+	TAP_OK(s && p->default_action == PL_SC_ACT_ERRNO && p->default_errno_ret == ENOSYS,
+	       "observe on RuntimeDefault: unknown syscalls still ENOSYS");
+	TAP_OK(s && strstr(s, "getpid") && !has_line(s, "getpid() -> ALLOW [runtime-default]") &&
+		   strstr(s, "openat") && !has_line(s, "openat() -> ALLOW [runtime-default]"),
+	       "observe on RuntimeDefault: the allow-list is recorded (LOG)");
+	TAP_OK(s && has_line(s, "socket(a0 & 0xffffffff == 0x26) -> LOG [copy-fail-mitigation]") &&
+		   !strstr(s, "ERRNO(EPERM) [copy-fail-mitigation]"),
+	       "observe: the rule's denial becomes LOG");
+	TAP_OK(s && pl_sc_profile_origin(p, AUDIT_ARCH_X86_64, SYS_io_uring_setup) &&
+		   !strcmp(pl_sc_profile_origin(p, AUDIT_ARCH_X86_64, SYS_io_uring_setup),
+			   "runtime-default") &&
+		   log_flag,
+	       "observe: the base's denials stay, and are logged");
+	TAP_OK(pl_sc_profile_origin(p, AUDIT_ARCH_X86_64, SYS_getpid) == NULL,
+	       "observe: a recorded allowed syscall has no rule origin (reported ALLOWED)");
+	bool quiet = true;
+	for (size_t i = 0; p && i < p->n_syscalls; i++)
+		for (size_t j = 0; j < p->syscalls[i].n_names; j++) {
+			const char *nm = p->syscalls[i].names[j];
+			if ((!strcmp(nm, "read") || !strcmp(nm, "write") || !strcmp(nm, "close") ||
+			     !strcmp(nm, "futex") || !strcmp(nm, "exit_group")) &&
+			    p->syscalls[i].action != PL_SC_ACT_ALLOW)
+				quiet = false;
+		}
+	TAP_OK(p && quiet, "observe: read, write, close, futex and never-deny stay ALLOW");
+	if (p)
+		invariants(p, "observe on RuntimeDefault");
+	free(s);
+	pl_sc_profile_free(p);
+	pl_diag_clear(&d);
+
+	/* the AlwaysAllow base logs by default in observe: the quiet set is
+	 * let through without a record there too */
+	tpol_init(&t, PL_MODE_ENHANCE_PROTECT);
+	t.p.enhance.privileged = true;
+	tpol_rule(&t, "copy-fail-mitigation", PL_ACTION_DENY);
+	p = gen(&t, PL_RUN_OBSERVE, &d);
+	s = p ? dump_str(p) : NULL;
+	TAP_OK(s && p->default_action == PL_SC_ACT_LOG &&
+		   has_line(s, "read() -> ALLOW [observe]") &&
+		   has_line(s, "futex() -> ALLOW [observe]") &&
+		   has_line(s, "socket(a0 & 0xffffffff == 0x26) -> LOG [copy-fail-mitigation]"),
+	       "observe on AlwaysAllow: default LOG, the quiet set ALLOW, the rule LOG");
+	if (p)
+		invariants(p, "observe on AlwaysAllow");
+	free(s);
+	pl_sc_profile_free(p);
+	pl_diag_clear(&d);
+}
+
 int main(void)
 {
 	test_always_allow();
@@ -419,5 +662,7 @@ int main(void)
 	test_setsockopt_complement();
 	test_never_deny();
 	test_modeling_and_dind();
+	test_upper_bits();
+	test_observe();
 	return tap_done();
 }

@@ -34,6 +34,7 @@
 #include "tap.h"
 
 #define X32 0x40000000
+#define HI 0x100000000l /* upper 32 bits of an int argument */
 #define NO_FILTER ((const struct pl_sc_profile *)NULL)
 
 static char dir[] = "/tmp/plastron-live-XXXXXX";
@@ -95,6 +96,22 @@ static long a_clone3_user(void)
 {
 	struct clone_args ca = { .flags = CLONE_NEWUSER, .exit_signal = SIGCHLD };
 	return reap(syscall(SYS_clone3, &ca, sizeof(ca)));
+}
+
+/* The RuntimeDefault base's own allow conditions with upper bits set:
+ * personality is allowed only for exact 64-bit values (upper bits make it
+ * fail, never widen it); clone's namespace test is a mask on low bits. */
+static long a_personality_hi(void)
+{
+	return sys(syscall(SYS_personality, HI | 0 /* PER_LINUX */));
+}
+static long a_personality_query(void)
+{
+	return sys(syscall(SYS_personality, 0xffffffffl));
+}
+static long a_clone_user_hi(void)
+{
+	return reap(syscall(SYS_clone, HI | CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, NULL));
 }
 
 static long a_fork(void)
@@ -200,6 +217,28 @@ static long a_sock_alg(void)
 {
 	return sock(38 /* AF_ALG */, SOCK_SEQPACKET, 0);
 }
+/* Upper 32 bits set on int arguments: the kernel reads only the low 32
+ * bits, seccomp sees all 64. Raw syscall(2) so the bits reach the kernel. */
+static long a_sock_alg_hi(void)
+{
+	long fd = syscall(SYS_socket, HI | 38 /* AF_ALG */, HI | SOCK_SEQPACKET, HI);
+	if (fd < 0)
+		return -errno;
+	close((int)fd);
+	return 0;
+}
+static long a_unshare_user_hi(void)
+{
+	return sys(syscall(SYS_unshare, HI | CLONE_NEWUSER));
+}
+static long a_sock_inet_dgram_hi(void)
+{
+	long fd = syscall(SYS_socket, HI | AF_INET, HI | SOCK_DGRAM, HI);
+	if (fd < 0)
+		return -errno;
+	close((int)fd);
+	return 0;
+}
 static long a_sock_alg_ia32(void)
 {
 	return int80(359, 38, SOCK_SEQPACKET, 0);
@@ -282,6 +321,25 @@ static long a_bpf_prog_load(void)
 	return 0;
 }
 
+static long a_bpf_prog_load_hi(void)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr attr;
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+	attr.insns = (uintptr_t)insns;
+	attr.insn_cnt = 2;
+	attr.license = (uintptr_t) "GPL";
+	long fd = syscall(SYS_bpf, HI | BPF_PROG_LOAD, &attr, HI | sizeof(attr));
+	if (fd < 0)
+		return -errno;
+	close((int)fd);
+	return 0;
+}
+
 static long a_bpf_map_create(void)
 {
 	union bpf_attr attr;
@@ -307,6 +365,32 @@ static long sockopt(int opt)
 		return -errno;
 	long r = opt == SO_REUSEADDR ? setsockopt(fd, SOL_SOCKET, opt, &one, sizeof(one))
 				     : setsockopt(fd, SOL_SOCKET, opt, &prog, sizeof(prog));
+	r = r < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+static long a_so_attach_filter_hi(void)
+{
+	struct sock_filter code[] = { { BPF_RET | BPF_K, 0, 0, 0xffff } };
+	struct sock_fprog prog = { .len = 1, .filter = code };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return -errno;
+	long r = syscall(SYS_setsockopt, HI | fd, HI | SOL_SOCKET, HI | SO_ATTACH_FILTER, &prog,
+			 HI | sizeof(prog));
+	r = r < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+static long a_so_attach_reuseport_cbpf_hi(void)
+{
+	struct sock_filter code[] = { { BPF_RET | BPF_K, 0, 0, 0xffff } };
+	struct sock_fprog prog = { .len = 1, .filter = code };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return -errno;
+	long r = syscall(SYS_setsockopt, fd, 0xffffffff00000000l | SOL_SOCKET,
+			 0xdead00000000l | SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof(prog));
 	r = r < 0 ? -errno : 0;
 	close(fd);
 	return r;
@@ -575,9 +659,9 @@ static const struct attack mount_attacks[] = {
 
 static const struct rule_attacks table[] = {
 	{ "disallow-create-user-ns",
-	  { ATK(a_unshare_user, EPERM), ATK(a_clone_user, EPERM), ATK(a_clone3_user, ENOSYS),
-	    ATK(a_unshare_user_x32, EPERM), ATK32(a_unshare_user_ia32, EPERM), ATK(a_fork, 0),
-	    END } },
+	  { ATK(a_unshare_user, EPERM), ATK(a_unshare_user_hi, EPERM), ATK(a_clone_user, EPERM),
+	    ATK(a_clone3_user, ENOSYS), ATK(a_unshare_user_x32, EPERM),
+	    ATK32(a_unshare_user_ia32, EPERM), ATK(a_fork, 0), END } },
 	{ "disable-chmod-x-bit",
 	  { ATK(a_chmod_x, EPERM), ATK(a_fchmod_x, EPERM), ATK(a_fchmodat_x, EPERM),
 	    ATK(a_fchmodat2_x, EPERM), ATK(a_chmod_x_x32, EPERM), ATK32(a_chmod_x_ia32, EPERM),
@@ -587,19 +671,23 @@ static const struct rule_attacks table[] = {
 	    ATK(a_fchmodat2_sgid, EPERM), ATK(a_chmod_plain, 0), END } },
 	{ "dirty-pipe-mitigation", { ATK(a_splice, EPERM), END } },
 	{ "copy-fail-mitigation",
-	  { ATK(a_sock_alg, EPERM), ATK32(a_sock_alg_ia32, EPERM),
+	  { ATK(a_sock_alg, EPERM), ATK(a_sock_alg_hi, EPERM), ATK32(a_sock_alg_ia32, EPERM),
 	    ATK32(a_socketcall_alg_ia32, EPERM), ATK(a_sock_inet_dgram, 0), END } },
 	{ "disallow-userfaultfd-creation", { ATK(a_userfaultfd, EPERM), END } },
-	{ "disallow-load-all-bpf-prog", { ATK(a_bpf_prog_load, EPERM), END } },
+	{ "disallow-load-all-bpf-prog",
+	  { ATK(a_bpf_prog_load, EPERM), ATK(a_bpf_prog_load_hi, EPERM), END } },
 	{ "disallow-load-bpf-via-setsockopt",
 	  { ATK(a_so_attach_filter, EPERM), ATK(a_so_attach_reuseport_cbpf, EPERM),
+	    ATK(a_so_attach_filter_hi, EPERM), ATK(a_so_attach_reuseport_cbpf_hi, EPERM),
 	    ATK(a_so_reuseaddr, 0), END } },
 	{ "disallow-insmod", { ATK(a_init_module, EPERM), ATK(a_finit_module, EPERM), END } },
 	{ "disallow-umount", { ATK(a_umount, EPERM), END } },
 	{ "disable-network",
 	  { ATK(a_sock_inet_dgram, EPERM), ATK(a_sock_unix, EPERM), ATK(a_socketpair_unix, EPERM),
 	    END } },
-	{ "disable-inet", { ATK(a_sock_inet_dgram, EPERM), ATK(a_sock_inet6_dgram, 0), END } },
+	{ "disable-inet",
+	  { ATK(a_sock_inet_dgram, EPERM), ATK(a_sock_inet_dgram_hi, EPERM),
+	    ATK(a_sock_inet6_dgram, 0), END } },
 	{ "disable-inet6", { ATK(a_sock_inet6_stream, EPERM), ATK(a_sock_inet_stream, 0), END } },
 	{ "disable-unix-domain-socket",
 	  { ATK(a_sock_unix, EPERM), ATK(a_socketpair_unix, EPERM), ATK(a_sock_inet_dgram, 0),
@@ -746,7 +834,8 @@ static void wide_gap_case(void)
 	tpol_init(&t, PL_MODE_ENHANCE_PROTECT);
 	tpol_rule(&t, "disallow-userfaultfd-creation", PL_ACTION_DENY);
 	struct pl_sc_syscall *sc = tpol_raw(&t, "ioctl", PL_SC_ACT_ERRNO);
-	raw_arg(sc, 1, TIOCSTI, 0, PL_SC_OP_EQ);
+	/* as the upper-bits warning says: an int argument is tested masked */
+	raw_arg(sc, 1, 0xffffffff, TIOCSTI, PL_SC_OP_MASKED_EQ);
 	struct pl_sc_profile *p = profile(&t, &d);
 	TAP_OK(p != NULL, "ioctl TIOCSTI + USERFAULTFD_IOC_NEW: profile generated");
 	static const struct attack atk[] = {
@@ -774,6 +863,9 @@ static void runtime_default_cases(void)
 		ATK(a_unshare_user, EPERM),
 		ATK(a_mount_proc, EPERM),
 		ATK(a_bpf_map_create, EPERM),
+		ATK(a_personality_hi, ENOSYS),
+		ATK(a_clone_user_hi, ENOSYS), /* clone outside the allow condition: the default */
+		ATK(a_personality_query, 0),
 		ATK(a_fork, 0),
 		END,
 	};
@@ -875,6 +967,29 @@ int main(void)
 	snprintf(low, 256, "%s", file);
 	have_ia32 = int80(20 /* getpid */, 0, 0, 0) == getpid();
 	tap_diag("ia32 emulation: %s", have_ia32 ? "yes" : "no");
+
+	/* The kernel truncates: with upper bits set, each call does what the
+	 * plain one does (without a filter), so a 64-bit EQ would be bypassed.
+	 * (unshare takes an unsigned long and rejects upper bits with EINVAL;
+	 * its rule is a single-bit mask anyway.) */
+	static const struct {
+		const char *name;
+		long (*plain)(void), (*hi)(void);
+	} trunc[] = {
+		{ "socket(AF_ALG)", a_sock_alg, a_sock_alg_hi },
+		{ "socket(AF_INET, SOCK_DGRAM)", a_sock_inet_dgram, a_sock_inet_dgram_hi },
+		{ "bpf(BPF_PROG_LOAD)", a_bpf_prog_load, a_bpf_prog_load_hi },
+		{ "setsockopt(SO_ATTACH_FILTER)", a_so_attach_filter, a_so_attach_filter_hi },
+		{ "setsockopt(SO_ATTACH_REUSEPORT_CBPF)", a_so_attach_reuseport_cbpf,
+		  a_so_attach_reuseport_cbpf_hi },
+	};
+	for (size_t i = 0; i < sizeof(trunc) / sizeof(trunc[0]); i++) {
+		long a = baseline(trunc[i].plain), b = baseline(trunc[i].hi);
+		TAP_OK(
+		    a == b && a > INT32_MIN + 2,
+		    "without a filter, %s with upper bits set does the same as without (%s / %s)",
+		    trunc[i].name, res_str(b), res_str(a));
+	}
 
 	rule_cases();
 	seed000_case();

@@ -66,10 +66,15 @@
 	{                                                         \
 		.syscall = name, .n_args = 3, .args = { a, b, c } \
 	}
-#define EQ(i, v)                                            \
-	{                                                   \
-		.index = i, .value = (v), .op = PL_SC_OP_EQ \
-	}
+/*
+ * An int argument equals v. The kernel reads only the low 32 bits of an int
+ * argument while seccomp sees the whole 64-bit register, so a plain
+ * SCMP_CMP_EQ would let socket(0x100000026, ...) pass a deny on AF_ALG (38).
+ * (a & 0xffffffff) == v matches whatever the upper bits hold; on ia32
+ * arguments are 32 bits anyway. Every deny condition on an int argument
+ * uses it.
+ */
+#define INT_EQ(i, v) MASKED(i, 0xffffffffull, v)
 /* (arg & mask) == v; OCI puts the mask in `value` and the datum in `valueTwo`. */
 #define MASKED(i, mask, v)                                                              \
 	{                                                                               \
@@ -216,7 +221,7 @@ const struct pl_rule pl_catalog_table[] = {
 	     "Mitigate Copy Fail (CVE-2026-31431): deny creating AF_ALG (kernel crypto API) "
 	     "sockets.",
 	     TR(SECCOMP, BROADER, NOTE_SOCKETCALL,
-		SYSCALLS(SC1("socket", EQ(0, AF_ALG)), SC("socketcall"))),
+		SYSCALLS(SC1("socket", INT_EQ(0, AF_ALG)), SC("socketcall"))),
 	     TR(APPARMOR, EXACT, NULL, LINES("network alg"))),
 	RULE("dirty-pipe-mitigation", VUL_MITIGATION, 0,
 	     "Mitigate Dirty Pipe (CVE-2022-0847): deny splice().",
@@ -349,8 +354,9 @@ const struct pl_rule pl_catalog_table[] = {
 	RULE("disable-icmp", ATTACK_PROTECTION, PL_RULE_APPARMOR_TARGETS,
 	     "Deny creating ICMP and ICMPv6 sockets (ping sockets and raw ICMP).",
 	     TR(SECCOMP, BROADER, NOTE_SOCKETCALL,
-		SYSCALLS(SC2("socket", EQ(0, AF_INET), EQ(2, IPPROTO_ICMP)),
-			 SC2("socket", EQ(0, AF_INET6), EQ(2, IPPROTO_ICMPV6)), SC("socketcall"))),
+		SYSCALLS(SC2("socket", INT_EQ(0, AF_INET), INT_EQ(2, IPPROTO_ICMP)),
+			 SC2("socket", INT_EQ(0, AF_INET6), INT_EQ(2, IPPROTO_ICMPV6)),
+			 SC("socketcall"))),
 	     TR(APPARMOR, NARROWER,
 		"AppArmor has no ICMPv6 protocol keyword: only IPv4 ICMP sockets are denied",
 		LINES("network inet icmp")),
@@ -358,13 +364,13 @@ const struct pl_rule pl_catalog_table[] = {
 	RULE("disable-inet", ATTACK_PROTECTION, PL_RULE_APPARMOR_TARGETS,
 	     "Deny creating IPv4 (AF_INET) sockets.",
 	     TR(SECCOMP, BROADER, NOTE_SOCKETCALL,
-		SYSCALLS(SC1("socket", EQ(0, AF_INET)), SC("socketcall"))),
+		SYSCALLS(SC1("socket", INT_EQ(0, AF_INET)), SC("socketcall"))),
 	     TR(APPARMOR, EXACT, NULL, LINES("network inet")),
 	     TR(CGROUP_BPF, EXACT, NULL, SOCKETS({ 1ull << AF_INET, 0, 0 }))),
 	RULE("disable-inet6", ATTACK_PROTECTION, PL_RULE_APPARMOR_TARGETS,
 	     "Deny creating IPv6 (AF_INET6) sockets.",
 	     TR(SECCOMP, BROADER, NOTE_SOCKETCALL,
-		SYSCALLS(SC1("socket", EQ(0, AF_INET6)), SC("socketcall"))),
+		SYSCALLS(SC1("socket", INT_EQ(0, AF_INET6)), SC("socketcall"))),
 	     TR(APPARMOR, EXACT, NULL, LINES("network inet6")),
 	     TR(CGROUP_BPF, EXACT, NULL, SOCKETS({ 1ull << AF_INET6, 0, 0 }))),
 	RULE("disable-network", ATTACK_PROTECTION, PL_RULE_APPARMOR_TARGETS,
@@ -379,29 +385,32 @@ const struct pl_rule pl_catalog_table[] = {
 		  PATHS({ "/**/sh", X_ }, { "/**/bash", X_ }, { "/**/dash", X_ })),
 	EXEC_RULE("disable-su-sudo", "Deny executing su and sudo.", LINES("/**/su x", "/**/sudo x"),
 		  PATHS({ "/**/su", X_ }, { "/**/sudo", X_ })),
-	RULE(
-	    "disable-tcp", ATTACK_PROTECTION, PL_RULE_APPARMOR_TARGETS,
-	    "Deny creating TCP sockets (IPv4 and IPv6).",
-	    TR(SECCOMP, BROADER, NOTE_SOCKETCALL,
-	       SYSCALLS(
-		   SC3("socket", EQ(0, AF_INET), MASKED(1, SOCK_TYPE_MASK, SOCK_STREAM), EQ(2, 0)),
-		   SC2("socket", EQ(0, AF_INET), EQ(2, IPPROTO_TCP)),
-		   SC3("socket", EQ(0, AF_INET6), MASKED(1, SOCK_TYPE_MASK, SOCK_STREAM), EQ(2, 0)),
-		   SC2("socket", EQ(0, AF_INET6), EQ(2, IPPROTO_TCP)), SC("socketcall"))),
-	    TR(APPARMOR, BROADER,
-	       "AppArmor sees the protocol as passed to socket(), usually 0, so the rule denies "
-	       "every stream socket of inet/inet6 (TCP, and also SCTP/MPTCP stream sockets)",
-	       LINES("network inet stream", "network inet6 stream")),
-	    TR(CGROUP_BPF, EXACT, NULL,
-	       SOCKETS({ (1ull << AF_INET) | (1ull << AF_INET6), 0, PL_PROTO_TCP }))),
+	RULE("disable-tcp", ATTACK_PROTECTION, PL_RULE_APPARMOR_TARGETS,
+	     "Deny creating TCP sockets (IPv4 and IPv6).",
+	     TR(SECCOMP, BROADER, NOTE_SOCKETCALL,
+		SYSCALLS(SC3("socket", INT_EQ(0, AF_INET), MASKED(1, SOCK_TYPE_MASK, SOCK_STREAM),
+			     INT_EQ(2, 0)),
+			 SC2("socket", INT_EQ(0, AF_INET), INT_EQ(2, IPPROTO_TCP)),
+			 SC3("socket", INT_EQ(0, AF_INET6), MASKED(1, SOCK_TYPE_MASK, SOCK_STREAM),
+			     INT_EQ(2, 0)),
+			 SC2("socket", INT_EQ(0, AF_INET6), INT_EQ(2, IPPROTO_TCP)),
+			 SC("socketcall"))),
+	     TR(APPARMOR, BROADER,
+		"AppArmor sees the protocol as passed to socket(), usually 0, so the rule denies "
+		"every stream socket of inet/inet6 (TCP, and also SCTP/MPTCP stream sockets)",
+		LINES("network inet stream", "network inet6 stream")),
+	     TR(CGROUP_BPF, EXACT, NULL,
+		SOCKETS({ (1ull << AF_INET) | (1ull << AF_INET6), 0, PL_PROTO_TCP }))),
 	RULE("disable-udp", ATTACK_PROTECTION, PL_RULE_APPARMOR_TARGETS,
 	     "Deny creating UDP sockets (IPv4 and IPv6).",
 	     TR(SECCOMP, BROADER, NOTE_SOCKETCALL,
-		SYSCALLS(
-		    SC3("socket", EQ(0, AF_INET), MASKED(1, SOCK_TYPE_MASK, SOCK_DGRAM), EQ(2, 0)),
-		    SC2("socket", EQ(0, AF_INET), EQ(2, IPPROTO_UDP)),
-		    SC3("socket", EQ(0, AF_INET6), MASKED(1, SOCK_TYPE_MASK, SOCK_DGRAM), EQ(2, 0)),
-		    SC2("socket", EQ(0, AF_INET6), EQ(2, IPPROTO_UDP)), SC("socketcall"))),
+		SYSCALLS(SC3("socket", INT_EQ(0, AF_INET), MASKED(1, SOCK_TYPE_MASK, SOCK_DGRAM),
+			     INT_EQ(2, 0)),
+			 SC2("socket", INT_EQ(0, AF_INET), INT_EQ(2, IPPROTO_UDP)),
+			 SC3("socket", INT_EQ(0, AF_INET6), MASKED(1, SOCK_TYPE_MASK, SOCK_DGRAM),
+			     INT_EQ(2, 0)),
+			 SC2("socket", INT_EQ(0, AF_INET6), INT_EQ(2, IPPROTO_UDP)),
+			 SC("socketcall"))),
 	     TR(APPARMOR, BROADER,
 		"AppArmor sees the protocol as passed to socket(), usually 0, so the rule denies "
 		"every datagram socket of inet/inet6 (UDP, and also ICMP ping sockets)",
@@ -411,7 +420,7 @@ const struct pl_rule pl_catalog_table[] = {
 	RULE("disable-unix-domain-socket", ATTACK_PROTECTION, PL_RULE_APPARMOR_TARGETS,
 	     "Deny creating Unix domain (AF_UNIX) sockets.",
 	     TR(SECCOMP, BROADER, NOTE_SOCKETCALL,
-		SYSCALLS(SC1("socket", EQ(0, AF_UNIX)), SC1("socketpair", EQ(0, AF_UNIX)),
+		SYSCALLS(SC1("socket", INT_EQ(0, AF_UNIX)), SC1("socketpair", INT_EQ(0, AF_UNIX)),
 			 SC("socketcall"))),
 	     TR(APPARMOR, EXACT, NULL, LINES("network unix"))),
 	EXEC_RULE("disable-wget", "Deny executing wget.", LINES("/**/wget x"),
@@ -484,7 +493,7 @@ const struct pl_rule pl_catalog_table[] = {
 	RULE("disallow-load-all-bpf-prog", HARDENING, 0,
 	     "Deny loading any eBPF program (bpf(BPF_PROG_LOAD)), unprivileged socket filters "
 	     "included.",
-	     TR(SECCOMP, EXACT, NULL, SYSCALLS(SC1("bpf", EQ(0, PL_BPF_PROG_LOAD))))),
+	     TR(SECCOMP, EXACT, NULL, SYSCALLS(SC1("bpf", INT_EQ(0, PL_BPF_PROG_LOAD))))),
 	RULE("disallow-load-bpf-prog", HARDENING, 0,
 	     "Deny loading privileged eBPF programs by denying CAP_SYS_ADMIN and CAP_BPF "
 	     "(unprivileged socket-filter and cgroup-skb programs stay possible).",
@@ -498,9 +507,10 @@ const struct pl_rule pl_catalog_table[] = {
 	     "Deny attaching classic BPF filters to sockets (setsockopt SO_ATTACH_FILTER and "
 	     "SO_ATTACH_REUSEPORT_CBPF).",
 	     TR(SECCOMP, BROADER, NOTE_SOCKETCALL,
-		SYSCALLS(SC2("setsockopt", EQ(1, SOL_SOCKET), EQ(2, SO_ATTACH_FILTER)),
-			 SC2("setsockopt", EQ(1, SOL_SOCKET), EQ(2, SO_ATTACH_REUSEPORT_CBPF)),
-			 SC("socketcall")))),
+		SYSCALLS(
+		    SC2("setsockopt", INT_EQ(1, SOL_SOCKET), INT_EQ(2, SO_ATTACH_FILTER)),
+		    SC2("setsockopt", INT_EQ(1, SOL_SOCKET), INT_EQ(2, SO_ATTACH_REUSEPORT_CBPF)),
+		    SC("socketcall")))),
 	RULE("disallow-mount", HARDENING, PL_RULE_PRIVILEGED_ONLY,
 	     "Deny every mount operation (new mounts, bind, move, remount, propagation changes).",
 	     TR(SECCOMP, EXACT, NULL, SYSCALLS(MOUNT_FAMILY)),
@@ -573,7 +583,7 @@ const struct pl_rule pl_catalog_table[] = {
 		"/dev/userfaultfd is covered by denying its USERFAULTFD_IOC_NEW ioctl number "
 		"(0xaa00) on every file descriptor; another driver reusing that number would be "
 		"affected too",
-		SYSCALLS(SC("userfaultfd"), SC1("ioctl", EQ(1, PL_USERFAULTFD_IOC_NEW))))),
+		SYSCALLS(SC("userfaultfd"), SC1("ioctl", INT_EQ(1, PL_USERFAULTFD_IOC_NEW))))),
 	RULE(
 	    "disallow-write-core-pattern", HARDENING, 0,
 	    "Deny writing /proc/sys/kernel/core_pattern (a host-wide setting whose pipe handler "

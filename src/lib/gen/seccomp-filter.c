@@ -554,6 +554,12 @@ PL_EXPORT const char *pl_sc_profile_origin(const struct pl_sc_profile *prof, uin
 		 * does not. */
 		if (sc->action == PL_SC_ACT_ALLOW)
 			continue;
+		/* Observe mode turns the base's allow-list into LOG: those records
+		 * are allowed activity, not a rule's. */
+		if (sc->action == PL_SC_ACT_LOG && sc->origin &&
+		    (!strcmp(sc->origin, "runtime-default") ||
+		     !strcmp(sc->origin, "behavior-modeling") || !strcmp(sc->origin, "never-deny")))
+			continue;
 		for (size_t j = 0; j < sc->n_names; j++)
 			if (sc_resolve(sc->names[j], arch) == nr)
 				return sc->origin ? sc->origin : sc->comment;

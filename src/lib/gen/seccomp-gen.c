@@ -408,12 +408,17 @@ static const char *const rd_allow[] = {
 };
 
 /* personality(2) values the runtimes allow (Linux, UNAME26, PER_LINUX32, both,
- * and the query 0xffffffff). */
+ * and the query 0xffffffff). Plain 64-bit EQ is right here although the
+ * kernel reads an unsigned int: these allow, so a value with upper bits set
+ * matches none of them and falls to the default (denied); upper bits can
+ * only narrow what is allowed, never reach another personality. */
 static const uint64_t rd_personality[] = { 0x0, 0x8, 0x20000, 0x20008, 0xffffffff };
 
 /* clone(2) flags that create namespaces (CLONE_NEWNS ... CLONE_NEWCGROUP,
  * CLONE_NEWTIME is in the low bits and handled by the runtimes the same way):
- * clone is allowed only without them. */
+ * clone is allowed only without them. The kernel uses the low 32 bits of
+ * the flags (lower_32_bits(clone_flags)); the mask tests only low bits, so
+ * upper bits change nothing. */
 #define RD_CLONE_NS_MASK 0x7E020000ull
 
 /* Never allowed by RuntimeDefault on top of the runtimes' defaults. */
@@ -732,6 +737,42 @@ static void add_builtin(struct gen *g, const struct pl_policy *p, const struct p
 	pl_plan_free(plan);
 }
 
+/*
+ * seccomp compares all 64 bits of an argument register; for an int argument
+ * the kernel uses only the low 32. A denying rule that tests an int argument
+ * with SCMP_CMP_EQ (or LT/LE, or a mask with upper bits) is bypassed by
+ * setting upper bits: socket(0x100000026, ...) is AF_ALG to the kernel.
+ * plastron keeps what syscallRawRules say (widening EQ v to
+ * (a & 0xffffffff) == v would also deny v + k * 2^32 for arguments that are
+ * really 64 bits: pointers, sizes, unsigned long flags, and plastron has no
+ * per-syscall argument types) and warns instead.
+ */
+static void warn_upper_bits(struct gen *g, const struct pl_sc_syscall *sc, const char *field,
+			    size_t i)
+{
+	if (!sc_action_denies(sc->action))
+		return;
+	for (size_t a = 0; a < sc->n_args; a++) {
+		const struct pl_sc_arg *x = &sc->args[a];
+		bool weak =
+		    ((x->op == PL_SC_OP_EQ || x->op == PL_SC_OP_LE || x->op == PL_SC_OP_LT) &&
+		     x->value <= 0xffffffffull) ||
+		    (x->op == PL_SC_OP_MASKED_EQ && (x->value >> 32) && !(x->value_two >> 32));
+		if (!weak)
+			continue;
+		char f[128];
+		snprintf(f, sizeof(f), "%s[%zu].args[%zu]", field, i, a);
+		pl_warning(
+		    g->d, &sc->pos, f,
+		    "%s on argument %u of '%s': if that argument is an int, the kernel "
+		    "reads only its low 32 bits while seccomp compares all 64, so setting "
+		    "upper bits bypasses this rule; use SCMP_CMP_MASKED_EQ with value "
+		    "0xffffffff (4294967295) and valueTwo %llu",
+		    sc_op_name(x->op), x->index, sc->n_names ? sc->names[0] : "?",
+		    (unsigned long long)(x->op == PL_SC_OP_MASKED_EQ ? x->value_two : x->value));
+	}
+}
+
 static void add_raw(struct gen *g, const struct pl_sc_syscall *raw, size_t n, const char *origin,
 		    const char *field, const struct pl_gen_opts *o)
 {
@@ -775,6 +816,7 @@ static void add_raw(struct gen *g, const struct pl_sc_syscall *raw, size_t n, co
 			push_oci(g, &e, sc->args, sc->n_args);
 			socketcall_twin(g, &e);
 		}
+		warn_upper_bits(g, sc, field, i);
 	}
 }
 
@@ -1075,6 +1117,89 @@ static void region(struct cctx *c, const struct pl_sc_arg *pre, const bool *has,
 	free(sub);
 }
 
+/* (a & 0xffffffff) == v: an int argument equals v, whatever the upper 32 bits
+ * of the register hold (the catalog's INT_EQ). */
+#define INT_MASK 0xffffffffull
+
+static bool is_int_eq(const struct pl_sc_arg *a)
+{
+	return a->op == PL_SC_OP_MASKED_EQ && a->value == INT_MASK && !(a->value_two & ~INT_MASK);
+}
+
+/* Regions covering [lo, lo + 2^k) of the low 32 bits minus the values in v
+ * (sorted): the largest aligned blocks that hold none of them, each written
+ * as (a & mask) == lo with mask = 0xffffffff & ~(2^k - 1). */
+static void int_eq_gaps(struct cctx *c, const struct pl_sc_arg *pre, const bool *has, uint32_t i,
+			struct item *items, size_t n, const uint64_t *v, size_t nv, uint64_t lo,
+			int k)
+{
+	if (c->failed)
+		return;
+	uint64_t hi = lo + (1ull << k) - 1;
+	size_t first = 0;
+	while (first < nv && v[first] < lo)
+		first++;
+	bool any = first < nv && v[first] <= hi;
+	if (!any) {
+		struct pl_sc_arg r = { .index = i,
+				       .value = INT_MASK & ~((1ull << k) - 1),
+				       .value_two = lo,
+				       .op = PL_SC_OP_MASKED_EQ };
+		region(c, pre, has, i, &r, false, items, n, false, (struct ivl){ 0, 0 });
+		return;
+	}
+	if (k == 0)
+		return; /* one of the values: its own region */
+	int_eq_gaps(c, pre, has, i, items, n, v, nv, lo, k - 1);
+	int_eq_gaps(c, pre, has, i, items, n, v, nv, lo + (1ull << (k - 1)), k - 1);
+}
+
+/*
+ * Every condition on index i is an int equality (a & 0xffffffff) == v, and
+ * some items have no condition on i: one region per value, and the rest of
+ * the low-32-bit space as aligned blocks holding none of the values (about
+ * 32 - log2(max v) blocks plus a few per value). The regions are disjoint
+ * whatever the upper 32 bits hold. Returns false when not applicable.
+ */
+static bool int_eq_partition(struct cctx *c, const struct pl_sc_arg *pre, const bool *has,
+			     uint32_t i, struct item *items, size_t n)
+{
+	uint64_t v[MAX_SPLIT];
+	size_t nv = 0;
+	for (size_t k = 0; k < n; k++) {
+		if (!items[k].has[i])
+			continue;
+		if (!is_int_eq(&items[k].c[i]))
+			return false;
+		bool seen = false;
+		for (size_t l = 0; l < nv && !seen; l++)
+			seen = v[l] == items[k].c[i].value_two;
+		if (seen)
+			continue;
+		if (nv == MAX_SPLIT) {
+			fail(c, "too many values");
+			return true;
+		}
+		v[nv++] = items[k].c[i].value_two;
+	}
+	if (!nv)
+		return false;
+	for (size_t a = 1; a < nv; a++)
+		for (size_t b = a; b > 0 && v[b - 1] > v[b]; b--) {
+			uint64_t t = v[b];
+			v[b] = v[b - 1];
+			v[b - 1] = t;
+		}
+	for (size_t a = 0; a < nv; a++) {
+		struct pl_sc_arg r = {
+			.index = i, .value = INT_MASK, .value_two = v[a], .op = PL_SC_OP_MASKED_EQ
+		};
+		region(c, pre, has, i, &r, false, items, n, false, (struct ivl){ 0, 0 });
+	}
+	int_eq_gaps(c, pre, has, i, items, n, v, nv, 0, 32);
+	return true;
+}
+
 static void compile(struct cctx *c, const struct pl_sc_arg *pre, const bool *has,
 		    struct item *items, size_t n)
 {
@@ -1096,12 +1221,26 @@ static void compile(struct cctx *c, const struct pl_sc_arg *pre, const bool *has
 	/* an unconditional item only decides when nothing stronger remains */
 	if (best && best->key == maxkey)
 		return leaf(c, pre, has, best);
-	/* 2. the lowest index with a condition */
+	/* 2. the lowest index with a condition, preferring one whose conditions
+	 * are all int equalities: its complement (about 30 aligned blocks) is
+	 * then written once, not once per region of another index. */
 	uint32_t i = 6;
 	for (size_t k = 0; k < n; k++)
 		for (uint32_t x = 0; x < 6; x++)
 			if (items[k].has[x] && x < i)
 				i = x;
+	for (uint32_t x = 0; x < 6; x++) {
+		bool any = false, all = !has[x];
+		for (size_t k = 0; k < n && all; k++)
+			if (items[k].has[x]) {
+				any = true;
+				all = is_int_eq(&items[k].c[x]);
+			}
+		if (any && all) {
+			i = x;
+			break;
+		}
+	}
 	bool mask = false, cmp = false;
 	for (size_t k = 0; k < n; k++)
 		if (items[k].has[i]) {
@@ -1117,7 +1256,9 @@ static void compile(struct cctx *c, const struct pl_sc_arg *pre, const bool *has
 			cmp = true;
 	}
 	if (mask && cmp)
-		return fail(c, "masked and plain comparisons on one argument");
+		return fail(c, "masked and plain comparisons on one argument; the built-in rules "
+			       "test int arguments as SCMP_CMP_MASKED_EQ 0xffffffff: write "
+			       "syscallRawRules' tests of the same argument that way too");
 
 	/* 3. masks: single-bit leaves with the winning key are emitted as they
 	 * are (they may overlap: same key), the rest gets "none of those bits". */
@@ -1229,6 +1370,8 @@ static void compile(struct cctx *c, const struct pl_sc_arg *pre, const bool *has
 			}
 			return;
 		}
+		if (!has[i] && int_eq_partition(c, pre, has, i, items, n))
+			return;
 		uint64_t M = 0;
 		for (size_t k = 0; k < n; k++)
 			if (items[k].has[i])
@@ -1369,6 +1512,35 @@ static void merge_syscall(struct gen *g, const char *name, struct ent **ents, si
 		any_rule |= ents[k]->rule;
 	if (!any_rule)
 		return;
+	/* Every entry does the same and one of them has no condition (say bpf:
+	 * the base denies it with EPERM and a rule denies one command with
+	 * EPERM): one unconditional entry, named
+	 * after the strongest rule, instead of a tree whose leaves all agree. */
+	bool same = true, whole = false;
+	const struct ent *top = NULL;
+	for (size_t k = 0; k < n; k++) {
+		const struct ent *e = ents[k];
+		same &= e->act == ents[0]->act && e->has_errno == ents[0]->has_errno &&
+			e->errno_ret == ents[0]->errno_ret && !e->src;
+		whole |= e->n_args == 0; /* the union covers every call */
+		if (e->rule && (!top || !top->rule))
+			top = e;
+	}
+	if (same && whole && top) {
+		struct ent *o = malloc(sizeof(*o));
+		if (!o) {
+			g->r = pl_error(g->d, -ENOMEM, NULL, NULL, "out of memory");
+			return;
+		}
+		*o = *top;
+		o->n_args = 0;
+		o->dead = false;
+		for (size_t k = 0; k < n; k++)
+			ents[k]->dead = true;
+		*out = o;
+		*n_out = 1;
+		return;
+	}
 	struct item *items = calloc(n, sizeof(*items));
 	if (!items) {
 		g->r = pl_error(g->d, -ENOMEM, NULL, NULL, "out of memory");
@@ -1596,6 +1768,59 @@ static int emit(struct gen *g)
 	return 0;
 }
 
+/*
+ * Observe mode records behaviour: every entry that allows becomes
+ * SCMP_ACT_LOG (the rules' own denials already became LOG through
+ * pl_effective_action / add_raw: the policy is observed, not enforced).
+ *
+ * Left allowed without a record: the never-deny set, and the few calls a
+ * workload makes in every loop iteration, whose records would drown the
+ * audit log (and the kernel's audit rate limit) without saying anything a
+ * policy could use: plain reads and writes on descriptors the workload
+ * already holds, close, and futex. vArmor's BehaviorModeling leaves
+ * open/openat/openat2/close/read/write alone because AppArmor records the
+ * opens; plastron run has no AppArmor, so the opens are recorded here.
+ *
+ * The base's own denials stay: RuntimeDefault's EPERM for known syscalls
+ * outside its allow-list and ENOSYS for unknown ones (a DefenseInDepth
+ * custom profile's likewise). Every container gets that base whatever the
+ * rules say, so the workload sees the same environment it will be
+ * enforced in, and observing never runs it with less than the runtime
+ * default.
+ */
+static const char *const observe_quiet[] = {
+	"close", "futex", "futex_time64", "pread64", "pwrite64",
+	"read",  "readv", "write",        "writev",  NULL,
+};
+
+/* A base that logs by default (AlwaysAllow, or privileged, in observe) lets
+ * the quiet set through without a record too, unless the base itself has
+ * an entry for the call. */
+static void observe_quiet_base(struct gen *g)
+{
+	for (size_t k = 0; observe_quiet[k]; k++) {
+		bool have = false;
+		for (size_t i = 0; i < g->n && !have; i++)
+			have = !g->ents[i].rule && !strcmp(g->ents[i].name, observe_quiet[k]);
+		if (!have && name_relevant(observe_quiet[k]))
+			add_simple(g, observe_quiet[k], PL_SC_ACT_ALLOW, 0, "observe", NULL);
+	}
+}
+
+static void observe_allowed(struct gen *g)
+{
+	for (size_t i = 0; i < g->n; i++) {
+		struct ent *e = &g->ents[i];
+		if (e->dead || e->act != PL_SC_ACT_ALLOW || sc_is_never_deny(e->name))
+			continue;
+		bool quiet = false;
+		for (size_t k = 0; observe_quiet[k] && !quiet; k++)
+			quiet = !strcmp(observe_quiet[k], e->name);
+		if (!quiet)
+			e->act = PL_SC_ACT_LOG;
+	}
+}
+
 PL_EXPORT int pl_gen_seccomp(const struct pl_policy *pol, const struct pl_gen_opts *o,
 			     struct pl_sc_profile **ret, struct pl_diag *d)
 {
@@ -1655,8 +1880,15 @@ PL_EXPORT int pl_gen_seccomp(const struct pl_policy *pol, const struct pl_gen_op
 	}
 	if (observe && g.p->default_action == PL_SC_ACT_ALLOW)
 		g.p->default_action = PL_SC_ACT_LOG;
+	if (observe && g.p->default_action == PL_SC_ACT_LOG && g.r >= 0)
+		observe_quiet_base(&g);
 	if (g.r >= 0)
 		merge_all(&g);
+	if (observe) {
+		observe_allowed(&g);
+		/* the base's denials are part of the recorded behaviour */
+		g.log_flag = true;
+	}
 	if (g.r >= 0)
 		g.r = emit(&g);
 	free(g.ents);

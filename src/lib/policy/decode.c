@@ -106,12 +106,12 @@ static char *sdup(struct ctx *c, const char *s)
 	return r;
 }
 
-#define PUSH(c, arr, n)                                        \
-	({                                                     \
+#define PUSH(c, arr, n)                                             \
+	({                                                          \
 		__typeof__(arr) _e = PL_ARENA_PUSH((c)->a, arr, n); \
-		if (!_e)                                       \
-			(c)->oom = true;                       \
-		_e;                                            \
+		if (!_e)                                            \
+			(c)->oom = true;                            \
+		_e;                                                 \
 	})
 
 /* ---- typed access ------------------------------------------------------ */
@@ -160,6 +160,21 @@ static const struct pl_node *require(struct ctx *c, const struct pl_node *map, c
 		err(c, at ? at : map, path, "missing required field '%s'", key);
 	}
 	return v;
+}
+
+/*
+ * Item I of the sequence N at PATH when it is a map (its keys checked against
+ * KEYS); IP receives the item's path. NULL, with the error added, otherwise.
+ */
+static const struct pl_node *map_item(struct ctx *c, const struct pl_node *n, const char *path,
+				      size_t i, const char *const *keys, char *ip)
+{
+	const struct pl_node *it = n->items[i];
+	pidx(ip, path, i);
+	if (!is_type(c, it, ip, PL_NODE_MAP))
+		return NULL;
+	check_keys(c, it, ip, keys);
+	return it;
 }
 
 /* A string: quoted, or plain that YAML does not read as null/bool/number. */
@@ -465,11 +480,9 @@ static void get_ports(struct ctx *c, const struct pl_node *n, const char *path,
 	if (!is_type(c, n, path, PL_NODE_SEQ))
 		return;
 	for (size_t i = 0; i < n->n_items; i++) {
-		const struct pl_node *it = n->items[i];
-		pidx(ip, path, i);
-		if (!is_type(c, it, ip, PL_NODE_MAP))
+		const struct pl_node *it = map_item(c, n, path, i, keys, ip);
+		if (!it)
 			continue;
-		check_keys(c, it, ip, keys);
 		const struct pl_node *pn = require(c, it, ip, "port");
 		const struct pl_node *en = get(it, "endPort");
 		uint32_t port = 0, end = 0;
@@ -550,11 +563,9 @@ static void attack_rules(struct ctx *c, const struct pl_node *n, const char *pat
 	if (!is_type(c, n, path, PL_NODE_SEQ))
 		return;
 	for (size_t i = 0; i < n->n_items; i++) {
-		const struct pl_node *it = n->items[i];
-		pidx(ip, path, i);
-		if (!is_type(c, it, ip, PL_NODE_MAP))
+		const struct pl_node *it = map_item(c, n, path, i, keys, ip);
+		if (!it)
 			continue;
-		check_keys(c, it, ip, keys);
 		struct pl_strv targets = { 0 };
 		const struct pl_node *t = get(it, "targets");
 		if (t) {
@@ -650,11 +661,9 @@ static void file_rules(struct ctx *c, const struct pl_node *n, const char *path,
 	if (!is_type(c, n, path, PL_NODE_SEQ))
 		return;
 	for (size_t i = 0; i < n->n_items; i++) {
-		const struct pl_node *it = n->items[i];
-		pidx(ip, path, i);
-		if (!is_type(c, it, ip, PL_NODE_MAP))
+		const struct pl_node *it = map_item(c, n, path, i, keys, ip);
+		if (!it)
 			continue;
-		check_keys(c, it, ip, keys);
 		enum pl_action act = get_qualifiers(c, it, ip);
 		const struct pl_node *pn = require(c, it, ip, "pattern");
 		const struct pl_node *pe = require(c, it, ip, "permissions");
@@ -691,11 +700,9 @@ static void socket_rules(struct ctx *c, const struct pl_node *n, const char *pat
 	if (!is_type(c, n, path, PL_NODE_SEQ))
 		return;
 	for (size_t i = 0; i < n->n_items; i++) {
-		const struct pl_node *it = n->items[i];
-		pidx(ip, path, i);
-		if (!is_type(c, it, ip, PL_NODE_MAP))
+		const struct pl_node *it = map_item(c, n, path, i, keys, ip);
+		if (!it)
 			continue;
-		check_keys(c, it, ip, keys);
 		enum pl_action act = get_qualifiers(c, it, ip);
 		const struct pl_node *dn = get(it, "domains"), *tn = get(it, "types"),
 				     *pn = get(it, "protocols");
@@ -890,11 +897,9 @@ static void to_destinations(struct ctx *c, const struct pl_node *n, const char *
 	if (!is_type(c, n, path, PL_NODE_SEQ))
 		return;
 	for (size_t i = 0; i < n->n_items; i++) {
-		const struct pl_node *it = n->items[i];
-		pidx(ip, path, i);
-		if (!is_type(c, it, ip, PL_NODE_MAP))
+		const struct pl_node *it = map_item(c, n, path, i, keys, ip);
+		if (!it)
 			continue;
-		check_keys(c, it, ip, keys);
 		size_t errs = c->d->n_errors;
 		struct pl_egress_rule e = { .action = get_qualifiers(c, it, ip), .pos = it->pos };
 		const struct pl_node *ipn = get(it, "ip"), *cn = get(it, "cidr");
@@ -943,11 +948,9 @@ static void egresses_v07(struct ctx *c, const struct pl_node *n, const char *pat
 	if (!is_type(c, n, path, PL_NODE_SEQ))
 		return;
 	for (size_t i = 0; i < n->n_items; i++) {
-		const struct pl_node *it = n->items[i];
-		pidx(ip, path, i);
-		if (!is_type(c, it, ip, PL_NODE_MAP))
+		const struct pl_node *it = map_item(c, n, path, i, keys, ip);
+		if (!it)
 			continue;
-		check_keys(c, it, ip, keys);
 		size_t errs = c->d->n_errors;
 		struct pl_egress_rule e = { .action = c->p->default_action, .pos = it->pos };
 		const struct pl_node *ipn = get(it, "ip"), *cn = get(it, "ipBlock");
@@ -997,11 +1000,9 @@ static void to_services(struct ctx *c, const struct pl_node *n, const char *path
 	if (!is_type(c, n, path, PL_NODE_SEQ))
 		return;
 	for (size_t i = 0; i < n->n_items; i++) {
-		const struct pl_node *it = n->items[i];
-		pidx(ip, path, i);
-		if (!is_type(c, it, ip, PL_NODE_MAP))
+		const struct pl_node *it = map_item(c, n, path, i, keys, ip);
+		if (!it)
 			continue;
-		check_keys(c, it, ip, keys);
 		size_t errs = c->d->n_errors;
 		struct pl_egress_service s = { .action = get_qualifiers(c, it, ip),
 					       .pos = it->pos };
@@ -1038,11 +1039,9 @@ static void to_pods(struct ctx *c, const struct pl_node *n, const char *path)
 	if (!is_type(c, n, path, PL_NODE_SEQ))
 		return;
 	for (size_t i = 0; i < n->n_items; i++) {
-		const struct pl_node *it = n->items[i];
-		pidx(ip, path, i);
-		if (!is_type(c, it, ip, PL_NODE_MAP))
+		const struct pl_node *it = map_item(c, n, path, i, keys, ip);
+		if (!it)
 			continue;
-		check_keys(c, it, ip, keys);
 		size_t errs = c->d->n_errors;
 		struct pl_egress_pod p = { .action = get_qualifiers(c, it, ip), .pos = it->pos };
 		const struct pl_node *ns = get(it, "namespace");
@@ -1120,11 +1119,9 @@ static void mount_rules(struct ctx *c, const struct pl_node *n, const char *path
 	if (!is_type(c, n, path, PL_NODE_SEQ))
 		return;
 	for (size_t i = 0; i < n->n_items; i++) {
-		const struct pl_node *it = n->items[i];
-		pidx(ip, path, i);
-		if (!is_type(c, it, ip, PL_NODE_MAP))
+		const struct pl_node *it = map_item(c, n, path, i, keys, ip);
+		if (!it)
 			continue;
-		check_keys(c, it, ip, keys);
 		size_t errs = c->d->n_errors;
 		struct pl_mount_rule m = { .action = get_qualifiers(c, it, ip), .pos = it->pos };
 		const struct pl_node *sp = require(c, it, ip, "sourcePattern");
@@ -1230,11 +1227,9 @@ static void syscall_raw(struct ctx *c, const struct pl_node *n, const char *path
 	if (!is_type(c, n, path, PL_NODE_SEQ))
 		return;
 	for (size_t i = 0; i < n->n_items; i++) {
-		const struct pl_node *it = n->items[i];
-		pidx(ip, path, i);
-		if (!is_type(c, it, ip, PL_NODE_MAP))
+		const struct pl_node *it = map_item(c, n, path, i, keys, ip);
+		if (!it)
 			continue;
-		check_keys(c, it, ip, keys);
 		size_t errs = c->d->n_errors;
 		struct pl_sc_syscall sc = { .origin = origin, .pos = it->pos };
 		const struct pl_node *names = require(c, it, ip, "names");

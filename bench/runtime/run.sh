@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Container start overhead of plastron-runtime: N starts of the same
+# container (busybox root filesystem, ctest getpid) with plain runc and
+# through plastron-runtime under the rt-demo policy (seccomp rewrite, the
+# createRuntime hook, plastrond registering the cgroup), interleaved, in one
+# run. Prints the median and mean per start of each and their ratio.
+# Needs root, runc, and a build with -Dbpf (plastrond, plastron-runtime).
+# Usage: bench/runtime/run.sh [BUILD_DIR] [N]
+#   bench/runtime/run.sh build 50
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=$(cd "${1:-$root/build}" && pwd) || exit 1
+n=${2:-30}
+source "$root/tests/runtime/lib.sh"
+die() {
+	echo "bench/runtime: $*" >&2
+	exit 1
+}
+((EUID == 0)) || die "needs root"
+command -v runc >/dev/null || die "needs runc"
+ninja -C "$build" src/cli/plastron src/daemon/plastrond src/runtime/plastron-runtime \
+	src/runtime/plastron-init tests/runtime/ctest >/dev/null || die "build failed"
+PLASTRON=$build/src/cli/plastron
+PLASTROND=$build/src/daemon/plastrond
+SHIM=$build/src/runtime/plastron-runtime
+[[ -x $PLASTROND && -x $SHIM ]] || die "plastrond/plastron-runtime not built (-Dbpf)"
+
+tmp=$(mktemp -d /tmp/plastron-bench-rt.XXXXXX)
+pin=/sys/fs/bpf/plastron-bench-rt-$$
+sock=$tmp/plastrond.sock
+log=$tmp/violations.log
+state=$tmp/runc
+netns=plastron-bench-rt-$$
+metrics_port=$((20000 + $$ % 20000))
+agent_pid=
+cleanup() {
+	local c
+	for c in $(runc --root "$state" list -q 2>/dev/null); do
+		runc --root "$state" delete -f "$c" >/dev/null 2>&1
+	done
+	agent_stop TERM
+	"$PLASTROND" --uninstall --pin-dir "$pin" --socket "$sock" >/dev/null 2>&1
+	rm -rf "$pin" 2>/dev/null
+	ip netns del "$netns" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+mkdir -p "$tmp/pol" && cp "$root/tests/runtime/policy.yaml" "$tmp/pol/rt-demo.yaml" ||
+	die "policy dir"
+make_rootfs "$tmp/rootfs" "$build/tests/runtime/ctest" || die "root filesystem"
+ip netns add "$netns" && ip -n "$netns" link set lo up || die "network namespace"
+template=$tmp/template.json
+make_template "$template" "$tmp/rootfs" "/var/run/netns/$netns" || die "bundle template"
+agent_start || die "plastrond does not start: $(tail -n 5 "$tmp/agent.log")"
+bundle "$tmp/b-plain" "" /ctest getpid || die "bundle"
+bundle "$tmp/b-shim" rt-demo /ctest getpid || die "bundle"
+
+# one_start KIND I: ms for one container start to exit (and its deletion).
+one_start() {
+	local kind=$1 i=$2 id=bench$$-$1-$2 t0 out
+	out=$tmp/out
+	cp "$tmp/b-$kind/config.json.orig" "$tmp/b-$kind/config.json"
+	t0=$(date +%s%N)
+	if [[ $kind == plain ]]; then
+		runc --root "$state" run --bundle "$tmp/b-$kind" "$id" >"$out" 2>&1 </dev/null
+	else
+		"$SHIM" --plastron-socket "$sock" --root "$state" run --bundle "$tmp/b-$kind" "$id" \
+			>"$out" 2>&1 </dev/null
+	fi
+	local rc=$?
+	echo $((($(date +%s%N) - t0) / 1000))
+	runc --root "$state" delete -f "$id" >/dev/null 2>&1
+	[[ $rc == 0 ]] && grep -q '^getpid: ok' "$out" ||
+		die "$kind start $i failed: $(head -n 5 "$out")"
+}
+cp "$tmp/b-plain/config.json" "$tmp/b-plain/config.json.orig"
+cp "$tmp/b-shim/config.json" "$tmp/b-shim/config.json.orig"
+
+one_start plain warm >/dev/null
+one_start shim warm >/dev/null
+plain=() shim=()
+for ((i = 0; i < n; i++)); do
+	plain+=("$(one_start plain "$i")") || exit 1
+	shim+=("$(one_start shim "$i")") || exit 1
+done
+stats() { printf '%s\n' "$@" | sort -n | awk '{v[NR] = $1; s += $1}
+	END {m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+	     printf "%.1f %.1f\n", m / 1000, s / NR / 1000}'; }
+read -r pm pa <<<"$(stats "${plain[@]}")"
+read -r sm sa <<<"$(stats "${shim[@]}")"
+echo "# $(uname -r), $(nproc) CPUs, $(runc --version | head -n 1), $n starts each, interleaved"
+printf '%-28s %10s %10s\n' "" "median ms" "mean ms"
+printf '%-28s %10s %10s\n' "runc" "$pm" "$pa"
+printf '%-28s %10s %10s\n' "plastron-runtime + rt-demo" "$sm" "$sa"
+awk -v a="$pm" -v b="$sm" -v c="$pa" -v d="$sa" \
+	'BEGIN {printf "ratio (plastron-runtime / runc): median %.2f, mean %.2f\n", b / a, d / c}'
