@@ -26,22 +26,15 @@ PLASTROND=$build/src/daemon/plastrond
 SHIM=$build/src/runtime/plastron-runtime
 [[ -x $PLASTROND && -x $SHIM ]] || die "plastrond/plastron-runtime not built (-Dbpf)"
 
-tmp=$(mktemp -d /tmp/plastron-bench-rt.XXXXXX)
-pin=/sys/fs/bpf/plastron-bench-rt-$$
-sock=$tmp/plastrond.sock
-log=$tmp/violations.log
+agent_env bench-rt 29 || die "temp dir"
 state=$tmp/runc
 netns=plastron-bench-rt-$$
-metrics_port=$((20000 + $$ % 20000))
-agent_pid=
 cleanup() {
 	local c
 	for c in $(runc --root "$state" list -q 2>/dev/null); do
 		runc --root "$state" delete -f "$c" >/dev/null 2>&1
 	done
-	agent_stop TERM
-	"$PLASTROND" --uninstall --pin-dir "$pin" --socket "$sock" >/dev/null 2>&1
-	rm -rf "$pin" 2>/dev/null
+	agent_remove
 	ip netns del "$netns" 2>/dev/null
 	rm -rf "$tmp"
 }

@@ -3,6 +3,7 @@
  * returning the process exit status. argv[0] is the verb name. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "plastron/error.h"
@@ -23,5 +24,13 @@ int verb_mode(int argc, char **argv);
 void cli_print_diag(const struct pl_diag *d);
 /* Load one policy file, printing diagnostics; returns NULL on failure. */
 struct pl_policy_set *cli_load_policies(const char *path);
+/*
+ * Parse the options of a verb that asks the agent and takes only --json,
+ * --socket PATH and --help (no operands): sets *json and *sock. Returns -1 to
+ * go on, or the exit status after USAGE printed the help (stdout, CLI_OK) or
+ * the usage for a mistake (stderr, CLI_USAGE).
+ */
+int cli_agent_opts(int argc, char **argv, int (*usage)(FILE *f, int status), bool *json,
+		   const char **sock);
 /* Exit statuses. */
 enum { CLI_OK = 0, CLI_POLICY_ERROR = 1, CLI_USAGE = 2, CLI_SYSTEM_ERROR = 3 };

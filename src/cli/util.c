@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <getopt.h>
 #include <stdlib.h>
 
 #include "cli.h"
@@ -23,4 +24,30 @@ struct pl_policy_set *cli_load_policies(const char *path)
 	cli_print_diag(&d);
 	pl_diag_clear(&d);
 	return r < 0 ? NULL : set;
+}
+
+int cli_agent_opts(int argc, char **argv, int (*usage)(FILE *f, int status), bool *json,
+		   const char **sock)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'j')
+			*json = true;
+		else if (c == 's')
+			*sock = optarg;
+		else if (c == 'h')
+			return usage(stdout, CLI_OK);
+		else
+			return usage(stderr, CLI_USAGE);
+	}
+	if (optind != argc)
+		return usage(stderr, CLI_USAGE);
+	return -1;
 }

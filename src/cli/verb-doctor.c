@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* plastron doctor: what this host can enforce, and whether the agent runs. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,12 +20,6 @@ static int doctor_usage(FILE *f, int status)
 
 int verb_doctor(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "socket", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	const char *sock = PLD_SOCKET;
 	bool json = false;
 	struct pld_doctor doc;
@@ -34,18 +27,8 @@ int verb_doctor(int argc, char **argv)
 	json_t *req, *ans = NULL;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'j')
-			json = true;
-		else if (c == 's')
-			sock = optarg;
-		else if (c == 'h')
-			return doctor_usage(stdout, CLI_OK);
-		else
-			return doctor_usage(stderr, CLI_USAGE);
-	}
-	if (optind != argc)
-		return doctor_usage(stderr, CLI_USAGE);
+	if ((c = cli_agent_opts(argc, argv, doctor_usage, &json, &sock)) >= 0)
+		return c;
 	pld_doctor_run(&doc);
 	req = json_pack("{s:s}", "op", "status");
 	r = pld_request(sock, req, &ans, 3000, err, sizeof(err));

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* plastron status: what plastrond enforces right now. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,12 +30,6 @@ static long long num(json_t *o, const char *k)
 
 int verb_status(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "socket", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	const char *sock = PLD_SOCKET;
 	bool json = false;
 	char err[512];
@@ -44,18 +37,8 @@ int verb_status(int argc, char **argv)
 	size_t i;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'j')
-			json = true;
-		else if (c == 's')
-			sock = optarg;
-		else if (c == 'h')
-			return status_usage(stdout, CLI_OK);
-		else
-			return status_usage(stderr, CLI_USAGE);
-	}
-	if (optind != argc)
-		return status_usage(stderr, CLI_USAGE);
+	if ((c = cli_agent_opts(argc, argv, status_usage, &json, &sock)) >= 0)
+		return c;
 	req = json_pack("{s:s}", "op", "status");
 	if (pld_request(sock, req, &ans, 5000, err, sizeof(err)) < 0) {
 		json_decref(req);

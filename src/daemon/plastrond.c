@@ -45,6 +45,18 @@
 #define SWEEP_INTERVAL_MS 2000
 #define MAX_CLIENTS 64
 
+/* Take the pointer P out of the array ARR of N pointers (N decremented), keeping the order. */
+#define PTR_REMOVE(arr, n, p)                                           \
+	do {                                                            \
+		for (size_t i_ = 0; i_ < (n); i_++)                     \
+			if ((arr)[i_] == (p)) {                         \
+				memmove(&(arr)[i_], &(arr)[i_ + 1],     \
+					((n)-i_ - 1) * sizeof(*(arr))); \
+				(n)--;                                  \
+				break;                                  \
+			}                                               \
+	} while (0)
+
 struct pfile {
 	char *path;
 	struct pl_policy_set *set;
@@ -784,12 +796,7 @@ static void policy_drop(struct policy *pol)
 	if (pol->loaded && pl_enforcer_remove_policy(A.e, pol->id, &d) < 0)
 		say_diag("remove policy", &d);
 	pl_diag_clear(&d);
-	for (size_t i = 0; i < A.n_pols; i++)
-		if (A.pols[i] == pol) {
-			memmove(&A.pols[i], &A.pols[i + 1], (A.n_pols - i - 1) * sizeof(*A.pols));
-			A.n_pols--;
-			break;
-		}
+	PTR_REMOVE(A.pols, A.n_pols, pol);
 	pl_sc_profile_free(pol->prof);
 	free(pol->sc_bpf_hex);
 	free(pol->name);
@@ -992,13 +999,7 @@ static void pfile_remove(const char *path)
 		}
 		i++;
 	}
-	for (size_t i = 0; i < A.n_files; i++)
-		if (A.files[i] == pf) {
-			memmove(&A.files[i], &A.files[i + 1],
-				(A.n_files - i - 1) * sizeof(*A.files));
-			A.n_files--;
-			break;
-		}
+	PTR_REMOVE(A.files, A.n_files, pf);
 	pl_policy_set_free(pf->set);
 	free(pf->error);
 	free(pf->path);
@@ -1092,12 +1093,7 @@ static void container_remove(struct container *c, const char *why)
 	pl_diag_clear(&d);
 	say("container %s (cgroup %s, id %llu) unregistered: %s", c->id ? c->id : "-", c->cgroup,
 	    (unsigned long long)c->cgid, why);
-	for (size_t i = 0; i < A.n_ctrs; i++)
-		if (A.ctrs[i] == c) {
-			memmove(&A.ctrs[i], &A.ctrs[i + 1], (A.n_ctrs - i - 1) * sizeof(*A.ctrs));
-			A.n_ctrs--;
-			break;
-		}
+	PTR_REMOVE(A.ctrs, A.n_ctrs, c);
 	container_free(c);
 }
 
@@ -1131,13 +1127,7 @@ static int container_add(const char *cgpath, uint64_t cgid, struct policy *pol, 
 	}
 	c = container_by_cgid(cgid);
 	if (c) {
-		for (size_t i = 0; i < A.n_ctrs; i++)
-			if (A.ctrs[i] == c) {
-				memmove(&A.ctrs[i], &A.ctrs[i + 1],
-					(A.n_ctrs - i - 1) * sizeof(*A.ctrs));
-				A.n_ctrs--;
-				break;
-			}
+		PTR_REMOVE(A.ctrs, A.n_ctrs, c);
 		container_free(c);
 	}
 	c = calloc(1, sizeof(*c));

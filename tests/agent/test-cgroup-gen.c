@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "cg-test.h"
 #include "plastron/bpf.h"
 #include "tap.h"
 
@@ -34,16 +34,6 @@ static const struct pl_tr_device disk_devices[] = {
 	{ .type = 'b', .major = -1, .minor = -1, .access = "rw", .host_disks = true },
 	{ .type = 'a', .major = 10, .minor = 234, .access = "m" },
 };
-
-#define TR_CG(...)                                                                          \
-	(const struct pl_translation[])                                                     \
-	{                                                                                   \
-		{                                                                           \
-			.mech = PL_MECH_CGROUP_BPF, .fidelity = PL_FID_EXACT, .u.cgroup = { \
-				__VA_ARGS__                                                 \
-			}                                                                   \
-		}                                                                           \
-	}
 
 static const struct pl_rule r_icmp = {
 	.id = "disable-icmp",
@@ -349,14 +339,12 @@ int main(void)
 		      &d);
 	}
 
-	/* 5. scale: 65,536 CIDR rules (nested /16, /24, /32) generate quickly */
+	/* 5. scale: 65,536 CIDR rules (nested /16, /24, /32); speed: bench/cgroup */
 	{
 		size_t n = 65536;
 		struct pl_egress_rule *eg = calloc(n, sizeof(*eg));
 		struct pl_policy p = { .name = "scale" };
 		struct pl_bpf_tables *t = NULL;
-		struct timespec t0, t1;
-		double secs;
 		bool nested_ok = false;
 
 		for (size_t i = 0; eg && i < n; i++) {
@@ -371,10 +359,7 @@ int main(void)
 		}
 		p.enhance.bpf.egress = eg;
 		p.enhance.bpf.n_egress = eg ? n : 0;
-		clock_gettime(CLOCK_MONOTONIC, &t0);
 		r = pl_gen_cgroup_bpf(&p, NULL, NULL, &t, &d);
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 		/* 10.0.0.16/32 (deny) lies in 10.0.0.0/24 and 10.0.0.0/16 (deny+log): the
 		 * stronger all-ports action of the enclosing prefixes wins. */
 		for (size_t i = 0; r == 0 && i < t->n_egress; i++)
@@ -383,9 +368,8 @@ int main(void)
 				nested_ok = t->egress[i].n == 1 &&
 					    t->egress[i].r[0].action == PL_BPF_ACT_DENY_LOG &&
 					    t->egress[i].r[0].rule == 0;
-		TAP_OK(r == 0 && t->n_egress == n && nested_ok && secs < 10.0,
-		       "65536 egress rules: %zu entries, nesting folded, %.2f s",
-		       t ? t->n_egress : 0, secs);
+		TAP_OK(r == 0 && t->n_egress == n && nested_ok,
+		       "65536 egress rules: %zu entries, nesting folded", t ? t->n_egress : 0);
 		pl_bpf_tables_free(t);
 		free(eg);
 		pl_diag_clear(&d);

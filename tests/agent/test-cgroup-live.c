@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "enforcer.h"
+#include "cg-test.h"
 #include "plastron/bpf.h"
 #include "tap.h"
 
@@ -57,15 +58,6 @@ static const struct pl_tr_device disk_devices[] = {
 	/* /dev/full: a node the sandbox lets the test open outside the cgroup */
 	{ .type = 'c', .major = 1, .minor = 7, .access = "rw" },
 };
-#define TR_CG(...)                                                                          \
-	(const struct pl_translation[])                                                     \
-	{                                                                                   \
-		{                                                                           \
-			.mech = PL_MECH_CGROUP_BPF, .fidelity = PL_FID_EXACT, .u.cgroup = { \
-				__VA_ARGS__                                                 \
-			}                                                                   \
-		}                                                                           \
-	}
 static const struct pl_rule r_icmp = { .id = "disable-icmp",
 				       .tr = TR_CG(.sockets = icmp_sockets, .n_sockets = 1),
 				       .n_tr = 1 };

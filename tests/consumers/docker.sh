@@ -42,6 +42,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+trap "exit 143" TERM INT # meson's timeout: still clean up
 
 make_rootfs "$tmp/rootfs" "$sctest" || bail "build the busybox root filesystem"
 tar -C "$tmp/rootfs" -cf "$tmp/rootfs.tar" . || bail "tar the root filesystem"

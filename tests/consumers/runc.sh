@@ -23,6 +23,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+trap "exit 143" TERM INT # meson's timeout: still clean up
 
 bundle=$tmp/bundle
 make_rootfs "$bundle/rootfs" "$sctest" || bail "build the busybox root filesystem"

@@ -12,18 +12,13 @@ policy_src=$1
 ((EUID == 0)) || bail "agent tests run as root"
 [[ -x $PLASTROND ]] || bail "plastrond was built (-Dbpf)"
 
-tmp=$(mktemp -d /tmp/plastron-rta.XXXXXX)
-pin=/sys/fs/bpf/plastron-rta-$$
-sock=$tmp/plastrond.sock
-log=$tmp/violations.log
-metrics_port=$((20000 + ($$ + 13) % 20000))
+agent_env rta 13 || bail "temp dir"
 cgmnt=$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)
 cg=$cgmnt/plastron-rta-$$
-agent_pid= spid=
+spid=
 cleanup() {
 	[[ -n $spid ]] && kill "$spid" 2>/dev/null
-	agent_stop TERM
-	"$PLASTROND" --uninstall --pin-dir "$pin" --socket "$sock" >/dev/null 2>&1
+	agent_remove
 	rmdir "$cg" 2>/dev/null
 	rm -rf "$tmp"
 }

@@ -21,21 +21,14 @@ crun=/usr/bin/crun
 [[ -x $crun ]] || bail "crun is installed (apt-get install crun)"
 [[ -x $PLASTROND ]] || bail "plastrond was built (-Dbpf)"
 
-tmp=$(mktemp -d /tmp/plastron-rtc.XXXXXX)
-pin=/sys/fs/bpf/plastron-rtc-$$
-sock=$tmp/plastrond.sock
-log=$tmp/violations.log
+agent_env rtc 19 || bail "temp dir"
 state=$tmp/crun
 netns=plastron-rtc-$$
-metrics_port=$((20000 + ($$ + 19) % 20000))
-agent_pid=
 ids=()
 cleanup() {
 	local c
 	for c in "${ids[@]}"; do "$crun" --root "$state" delete -f "$c" >/dev/null 2>&1; done
-	agent_stop TERM
-	"$PLASTROND" --uninstall --pin-dir "$pin" --socket "$sock" >/dev/null 2>&1
-	rm -rf "$pin" 2>/dev/null
+	agent_remove
 	ip netns del "$netns" 2>/dev/null
 	rm -rf "$tmp"
 }
@@ -53,11 +46,7 @@ ip netns add "$netns" && ip -n "$netns" link set lo up &&
 	bail "network namespace with 169.254.169.254 on its loopback"
 template=$tmp/template.json
 make_template "$template" "$tmp/rootfs" "/var/run/netns/$netns" || bail "bundle template"
-agent_start || {
-	diag "$tmp/agent.log"
-	bail "plastrond starts"
-}
-ok "plastrond starts"
+agent_up
 
 acts=(getpid icmp-raw metadata)
 cid() { echo "rtc$$-$1"; }

@@ -20,29 +20,14 @@ done
 ((EUID == 0)) || bail "Docker tests run as root"
 [[ -x $PLASTROND ]] || bail "plastrond was built (-Dbpf)"
 
-tmp=$(mktemp -d /tmp/plastron-rtd.XXXXXX)
-pin=/sys/fs/bpf/plastron-rtd-$$
-sock=$tmp/plastrond.sock
-log=$tmp/violations.log
-metrics_port=$((20000 + ($$ + 7) % 20000))
+agent_env rtd 7 || bail "temp dir"
 dsock=$tmp/docker.sock
 image=plastron-rt/ctest:$$
 cgparent=plastron-rt-$$
-agent_pid=
 pids=()
 cleanup() {
-	local p i
-	for p in "${pids[@]}"; do
-		kill -TERM "$p" 2>/dev/null || continue
-		for i in $(seq 100); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	agent_stop TERM
-	"$PLASTROND" --uninstall --pin-dir "$pin" --socket "$sock" >/dev/null 2>&1
+	stop_pids "${pids[@]}"
+	agent_remove
 	grep -o " $tmp/[^ ]*" /proc/self/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null
 	find /sys/fs/cgroup -mindepth 1 -maxdepth 3 -depth -type d -name "$cgparent" \
 		-exec rmdir {} + 2>/dev/null
@@ -53,11 +38,7 @@ trap cleanup EXIT
 mkdir -p "$tmp/pol" && cp "$policy_src" "$tmp/pol/rt-demo.yaml" || bail "policy dir"
 make_rootfs "$tmp/rootfs" "$ctest" || bail "busybox root filesystem"
 tar -C "$tmp/rootfs" -cf "$tmp/rootfs.tar" . || bail "tar the root filesystem"
-agent_start || {
-	diag "$tmp/agent.log"
-	bail "plastrond starts"
-}
-ok "plastrond starts"
+agent_up
 
 # The runtime Docker calls: the shim with this test's socket and a default
 # policy (Docker 20.10 passes no annotations of its own).

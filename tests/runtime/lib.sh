@@ -97,6 +97,48 @@ bundle() {
 		<"$template" >"$dir/config.json"
 }
 
+# agent_env TAG OFFSET: the private agent's places, set in the caller: tmp (a
+# new temp dir /tmp/plastron-TAG.*), pin, sock, log, and metrics_port
+# (OFFSET keeps the tests' ports apart).
+agent_env() {
+	tmp=$(mktemp -d "/tmp/plastron-$1.XXXXXX") || return 1
+	pin=/sys/fs/bpf/plastron-$1-$$
+	sock=$tmp/plastrond.sock
+	log=$tmp/violations.log
+	metrics_port=$((20000 + ($$ + $2) % 20000))
+	agent_pid=
+}
+
+# agent_up: start the private agent, or bail with its log.
+agent_up() {
+	agent_start || {
+		diag "$tmp/agent.log"
+		bail "plastrond starts"
+	}
+	ok "plastrond starts"
+}
+
+# agent_remove: stop the agent, uninstall its enforcer and remove its pins.
+agent_remove() {
+	agent_stop TERM
+	"$PLASTROND" --uninstall --pin-dir "$pin" --socket "$sock" >/dev/null 2>&1
+	rm -rf "$pin" 2>/dev/null
+}
+
+# stop_pids PID...: SIGTERM each, wait up to 10 s for it, then SIGKILL.
+stop_pids() {
+	local p i
+	for p in "$@"; do
+		kill -TERM "$p" 2>/dev/null || continue
+		for i in $(seq 100); do
+			kill -0 "$p" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+}
+
 agent_start() {
 	"$PLASTROND" --foreground --pin-dir "$pin" --policy-dir "$tmp/pol" --socket "$sock" \
 		--log "$log" --metrics "127.0.0.1:$metrics_port" >>"$tmp/agent.log" 2>&1 &

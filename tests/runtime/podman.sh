@@ -27,14 +27,9 @@ for b in /usr/bin/podman /usr/bin/conmon /usr/bin/crun /usr/bin/runc; do
 done
 [[ -x $PLASTROND ]] || bail "plastrond was built (-Dbpf)"
 
-tmp=$(mktemp -d /tmp/plastron-rtp.XXXXXX)
-pin=/sys/fs/bpf/plastron-rtp-$$
-sock=$tmp/plastrond.sock
-log=$tmp/violations.log
-metrics_port=$((20000 + ($$ + 23) % 20000))
+agent_env rtp 23 || bail "temp dir"
 cgparent=plastron-rtp-$$
 image=localhost/plastron-rt/ctest:$$
-agent_pid=
 # The image blob-info cache is always under /var/lib/containers, crun's
 # default root is /run/crun: removed at the end when this test created them.
 had_varlib=0 had_cache=0 had_runcrun=0
@@ -100,11 +95,7 @@ CONF
 mkdir -p "$tmp/pol" && cp "$policy_src" "$tmp/pol/rt-demo.yaml" || bail "policy dir"
 make_rootfs "$tmp/rootfs" "$ctest" || bail "busybox root filesystem"
 tar -C "$tmp/rootfs" -cf "$tmp/rootfs.tar" . || bail "tar the root filesystem"
-agent_start || {
-	diag "$tmp/agent.log"
-	bail "plastrond starts"
-}
-ok "plastrond starts"
+agent_up
 if pod import "$tmp/rootfs.tar" "$image" >"$tmp/import.log" 2>&1; then
 	ok "podman import of the busybox root filesystem (private storage)"
 else

@@ -20,21 +20,14 @@ SHIM=$PLASTRON_RUNTIME_SHIM
 command -v runc >/dev/null || bail "runc is installed"
 [[ -x $PLASTROND ]] || bail "plastrond was built (-Dbpf)"
 
-tmp=$(mktemp -d /tmp/plastron-rt.XXXXXX)
-pin=/sys/fs/bpf/plastron-rt-$$
-sock=$tmp/plastrond.sock
-log=$tmp/violations.log
+agent_env rt 0 || bail "temp dir"
 state=$tmp/runc
 netns=plastron-rt-$$
-metrics_port=$((20000 + $$ % 20000))
-agent_pid=
 ids=()
 cleanup() {
 	local c
 	for c in "${ids[@]}"; do runc --root "$state" delete -f "$c" >/dev/null 2>&1; done
-	agent_stop TERM
-	"$PLASTROND" --uninstall --pin-dir "$pin" --socket "$sock" >/dev/null 2>&1
-	rm -rf "$pin" 2>/dev/null
+	agent_remove
 	[[ -n ${apid:-} ]] && kill "$apid" 2>/dev/null
 	[[ -n ${cg:-} ]] && rmdir "$cg" 2>/dev/null
 	ip netns del "$netns" 2>/dev/null
@@ -104,7 +97,7 @@ check "status lists policy rt-demo as-written" \
 	jq_true '.policies[] | select(.name == "rt-demo" and .mode == "as-written")' "$tmp/status.json"
 
 # ---- baseline and confined -------------------------------------------------
-acts=(getpid icmp-raw core-pattern metadata alg unix)
+acts=(getpid icmp-raw core-pattern metadata metadata-raw alg unix)
 if run_plain "$(cid base)" "$tmp/base.out" /ctest "${acts[@]}"; then
 	ok "plain runc runs ctest (privileged, test netns)"
 else
@@ -114,6 +107,7 @@ fi
 expect "baseline" "$tmp/base.out" icmp-raw ok
 expect "baseline" "$tmp/base.out" core-pattern ok
 expect "baseline" "$tmp/base.out" metadata ECONNREFUSED
+expect "baseline" "$tmp/base.out" metadata-raw ok
 expect "baseline" "$tmp/base.out" alg EAFNOSUPPORT
 
 id=$(cid conf)
@@ -128,6 +122,7 @@ expect "confined" "$tmp/conf.out" unix ok
 expect "confined" "$tmp/conf.out" icmp-raw EPERM
 expect "confined" "$tmp/conf.out" core-pattern EPERM
 expect "confined" "$tmp/conf.out" metadata EPERM
+expect "confined (raw socket, cgroup_skb egress)" "$tmp/conf.out" metadata-raw EPERM
 expect "confined" "$tmp/conf.out" alg EPERM
 for pair in "disable-icmp:seccomp" "disallow-write-core-pattern:cgroup-bpf" \
 	"block-access-to-metadata-service:cgroup-bpf" "copy-fail-mitigation:seccomp"; do
@@ -140,6 +135,12 @@ for pair in "disable-icmp:seccomp" "disallow-write-core-pattern:cgroup-bpf" \
 		diag "$log"
 	fi
 done
+# The raw send is seen by cgroup_skb/egress (hook raw_send4): the event names
+# the send and the destination like a connect's.
+check "log: DENIED raw send to 169.254.169.254:80 (syscall send, address) for container $id" \
+	log_has ".container_id == \"$id\" and .action == \"DENIED\" and .enforcer == \"cgroup-bpf\"
+		and .syscall == \"send\" and .address == \"169.254.169.254:80\"
+		and .rule == \"block-access-to-metadata-service\""
 if curl -s --max-time 5 "http://127.0.0.1:$metrics_port/metrics" >"$tmp/metrics" &&
 	grep -q 'plastron_events_total{rule="block-access-to-metadata-service",action="DENIED",enforcer="cgroup-bpf"} [1-9]' "$tmp/metrics" &&
 	grep -q '^plastron_ringbuf_drops_total 0' "$tmp/metrics"; then

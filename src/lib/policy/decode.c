@@ -114,6 +114,16 @@ static char *sdup(struct ctx *c, const char *s)
 		_e;                                                 \
 	})
 
+/* Append V to ARR (N items) unless errors were added since ERRS was taken. */
+#define KEEP(c, errs, arr, n, v)                                 \
+	do {                                                     \
+		if ((c)->d->n_errors == (errs)) {                \
+			__typeof__(arr) _slot = PUSH(c, arr, n); \
+			if (_slot)                               \
+				*_slot = (v);                    \
+		}                                                \
+	} while (0)
+
 /* ---- typed access ------------------------------------------------------ */
 
 static bool is_type(struct ctx *c, const struct pl_node *n, const char *path, enum pl_node_type t)
@@ -162,19 +172,44 @@ static const struct pl_node *require(struct ctx *c, const struct pl_node *map, c
 	return v;
 }
 
-/*
- * Item I of the sequence N at PATH when it is a map (its keys checked against
- * KEYS); IP receives the item's path. NULL, with the error added, otherwise.
- */
-static const struct pl_node *map_item(struct ctx *c, const struct pl_node *n, const char *path,
-				      size_t i, const char *const *keys, char *ip)
+/* Walks over the items of a sequence that are maps: see maps_of(), map_next(). */
+struct map_iter {
+	struct ctx *c;
+	const struct pl_node *seq, *item;
+	const char *seq_path;
+	const char *const *keys;
+	size_t i, n;
+	char path[PATH_LEN];
+};
+
+/* The maps in the sequence N at PATH, to check against KEYS. Adds the error when N is no
+ * sequence (then there are none). */
+static struct map_iter maps_of(struct ctx *c, const struct pl_node *n, const char *path,
+			       const char *const *keys)
 {
-	const struct pl_node *it = n->items[i];
-	pidx(ip, path, i);
-	if (!is_type(c, it, ip, PL_NODE_MAP))
-		return NULL;
-	check_keys(c, it, ip, keys);
-	return it;
+	return (struct map_iter){ .c = c,
+				  .seq = n,
+				  .seq_path = path,
+				  .keys = keys,
+				  .n = is_type(c, n, path, PL_NODE_SEQ) ? n->n_items : 0 };
+}
+
+/*
+ * Moves to the next item that is a map (m->item, its path m->path) and checks
+ * its keys; an item that is not a map adds its error and is skipped. False at
+ * the end.
+ */
+static bool map_next(struct map_iter *m)
+{
+	while (m->i < m->n) {
+		m->item = m->seq->items[m->i];
+		pidx(m->path, m->seq_path, m->i++);
+		if (!is_type(m->c, m->item, m->path, PL_NODE_MAP))
+			continue;
+		check_keys(m->c, m->item, m->path, m->keys);
+		return true;
+	}
+	return false;
 }
 
 /* A string: quoted, or plain that YAML does not read as null/bool/number. */
@@ -190,6 +225,37 @@ static const char *get_str(struct ctx *c, const struct pl_node *n, const char *p
 		}
 	}
 	return n->str;
+}
+
+/* The optional string field KEY of MAP (at PATH), copied; NULL when absent or not a string. */
+static char *str_field(struct ctx *c, const struct pl_node *map, const char *path, const char *key)
+{
+	char kp[PATH_LEN];
+	const struct pl_node *v = get(map, key);
+	const char *s = v ? get_str(c, v, pkey(kp, path, key)) : NULL;
+	return s ? sdup(c, s) : NULL;
+}
+
+/*
+ * Exactly one of the fields A and B of MAP (at PATH): its node, *IS_A telling
+ * which. NULL, with the error added, when both or neither are given (WHAT
+ * names the item in the second message).
+ */
+static const struct pl_node *one_of(struct ctx *c, const struct pl_node *map, const char *path,
+				    const char *a, const char *b, const char *what, bool *is_a)
+{
+	char kp[PATH_LEN];
+	const struct pl_node *an = get(map, a), *bn = get(map, b);
+	if (an && bn) {
+		err(c, bn, pkey(kp, path, b), "'%s' and '%s' are mutually exclusive", a, b);
+		return NULL;
+	}
+	if (!an && !bn) {
+		err(c, map, path, "%s needs '%s' or '%s'", what, a, b);
+		return NULL;
+	}
+	*is_a = an != NULL;
+	return an ? an : bn;
 }
 
 static bool get_bool(struct ctx *c, const struct pl_node *n, const char *path, bool *out)
@@ -476,13 +542,10 @@ static void get_ports(struct ctx *c, const struct pl_node *n, const char *path,
 		      struct pl_port_range **out, size_t *n_out)
 {
 	static const char *const keys[] = { "port", "endPort", NULL };
-	char ip[PATH_LEN], kp[PATH_LEN];
-	if (!is_type(c, n, path, PL_NODE_SEQ))
-		return;
-	for (size_t i = 0; i < n->n_items; i++) {
-		const struct pl_node *it = map_item(c, n, path, i, keys, ip);
-		if (!it)
-			continue;
+	char kp[PATH_LEN];
+	for (struct map_iter mi = maps_of(c, n, path, keys); map_next(&mi);) {
+		const struct pl_node *it = mi.item;
+		const char *ip = mi.path;
 		const struct pl_node *pn = require(c, it, ip, "port");
 		const struct pl_node *en = get(it, "endPort");
 		uint32_t port = 0, end = 0;
@@ -559,13 +622,10 @@ static void rule_list(struct ctx *c, const struct pl_node *n, const char *path,
 static void attack_rules(struct ctx *c, const struct pl_node *n, const char *path)
 {
 	static const char *const keys[] = { "rules", "targets", NULL };
-	char ip[PATH_LEN], kp[PATH_LEN], rp[PATH_LEN];
-	if (!is_type(c, n, path, PL_NODE_SEQ))
-		return;
-	for (size_t i = 0; i < n->n_items; i++) {
-		const struct pl_node *it = map_item(c, n, path, i, keys, ip);
-		if (!it)
-			continue;
+	char kp[PATH_LEN], rp[PATH_LEN];
+	for (struct map_iter mi = maps_of(c, n, path, keys); map_next(&mi);) {
+		const struct pl_node *it = mi.item;
+		const char *ip = mi.path;
 		struct pl_strv targets = { 0 };
 		const struct pl_node *t = get(it, "targets");
 		if (t) {
@@ -656,14 +716,11 @@ static void check_pattern(struct ctx *c, const struct pl_node *n, const char *pa
 static void file_rules(struct ctx *c, const struct pl_node *n, const char *path, bool processes)
 {
 	static const char *const keys[] = { "pattern", "permissions", "qualifiers", NULL };
-	char ip[PATH_LEN], kp[PATH_LEN];
+	char kp[PATH_LEN];
 	struct pl_bpf_raw *b = &c->p->enhance.bpf;
-	if (!is_type(c, n, path, PL_NODE_SEQ))
-		return;
-	for (size_t i = 0; i < n->n_items; i++) {
-		const struct pl_node *it = map_item(c, n, path, i, keys, ip);
-		if (!it)
-			continue;
+	for (struct map_iter mi = maps_of(c, n, path, keys); map_next(&mi);) {
+		const struct pl_node *it = mi.item;
+		const char *ip = mi.path;
 		enum pl_action act = get_qualifiers(c, it, ip);
 		const struct pl_node *pn = require(c, it, ip, "pattern");
 		const struct pl_node *pe = require(c, it, ip, "permissions");
@@ -690,19 +747,74 @@ static void file_rules(struct ctx *c, const struct pl_node *n, const char *path,
 	}
 }
 
+/* "did you mean" for an unknown socket domain S (AF_INET → inet, else the nearest name) */
+static void af_hint(struct ctx *c, const char *s)
+{
+	const char *afs[64];
+	size_t n_afs = pl_af_names(afs, 64);
+	if (!strncasecmp(s, "af_", 3) && pl_af_from_name(s + 3) < 0) {
+		char low[64];
+		snprintf(low, sizeof(low), "%s", s + 3);
+		for (char *q = low; *q; q++)
+			*q = (char)tolower((unsigned char)*q);
+		if (pl_af_from_name(low) >= 0)
+			pl_diag_hint(c->d, "did you mean '%s'?", low);
+	} else {
+		hint_suggest(c, s, afs, n_afs);
+	}
+}
+
+/* "did you mean" for an unknown socket type S */
+static void sock_type_hint(struct ctx *c, const char *s)
+{
+	const char *socks[16];
+	size_t n_socks = pl_sock_type_names(socks, 16);
+	hint_suggest(c, s, socks, n_socks);
+}
+
+/*
+ * The names in the sequence N at PATH as bits (1 << LOOKUP(name)) in *BITS;
+ * 'all' or '*' sets *ALL. A name LOOKUP does not know is an "unknown socket
+ * WHAT" error with HINT's suggestion. False when anything was wrong.
+ */
+static bool name_bits(struct ctx *c, const struct pl_node *n, const char *path,
+		      int (*lookup)(const char *), const char *what,
+		      void (*hint)(struct ctx *, const char *), uint64_t *bits, bool *all)
+{
+	char vp[PATH_LEN];
+	bool ok = true;
+	if (!is_type(c, n, path, PL_NODE_SEQ))
+		return false;
+	for (size_t j = 0; j < n->n_items; j++) {
+		const char *s = get_str(c, n->items[j], pidx(vp, path, j));
+		if (!s) {
+			ok = false;
+			continue;
+		}
+		if (!strcmp(s, "all") || !strcmp(s, "*")) {
+			*all = true;
+			continue;
+		}
+		int v = lookup(s);
+		if (v < 0) {
+			err(c, n->items[j], vp, "unknown socket %s '%s'", what, s);
+			hint(c, s);
+			ok = false;
+			continue;
+		}
+		*bits |= 1ull << v;
+	}
+	return ok;
+}
+
 static void socket_rules(struct ctx *c, const struct pl_node *n, const char *path)
 {
 	static const char *const keys[] = { "domains", "types", "protocols", "qualifiers", NULL };
-	char ip[PATH_LEN], kp[PATH_LEN], vp[PATH_LEN];
+	char kp[PATH_LEN];
 	struct pl_bpf_raw *b = &c->p->enhance.bpf;
-	const char *afs[64], *socks[16];
-	size_t n_afs = pl_af_names(afs, 64), n_socks = pl_sock_type_names(socks, 16);
-	if (!is_type(c, n, path, PL_NODE_SEQ))
-		return;
-	for (size_t i = 0; i < n->n_items; i++) {
-		const struct pl_node *it = map_item(c, n, path, i, keys, ip);
-		if (!it)
-			continue;
+	for (struct map_iter mi = maps_of(c, n, path, keys); map_next(&mi);) {
+		const struct pl_node *it = mi.item;
+		const char *ip = mi.path;
 		enum pl_action act = get_qualifiers(c, it, ip);
 		const struct pl_node *dn = get(it, "domains"), *tn = get(it, "types"),
 				     *pn = get(it, "protocols");
@@ -719,63 +831,14 @@ static void socket_rules(struct ctx *c, const struct pl_node *n, const char *pat
 			    "'types' and 'protocols' are mutually exclusive");
 			ok = false;
 		}
-		if (dn && is_type(c, dn, pkey(kp, ip, "domains"), PL_NODE_SEQ)) {
-			for (size_t j = 0; j < dn->n_items; j++) {
-				const char *s = get_str(c, dn->items[j], pidx(vp, kp, j));
-				if (!s) {
-					ok = false;
-					continue;
-				}
-				if (!strcmp(s, "all") || !strcmp(s, "*")) {
-					all_domains = true;
-					continue;
-				}
-				int af = pl_af_from_name(s);
-				if (af < 0) {
-					err(c, dn->items[j], vp, "unknown socket domain '%s'", s);
-					if (!strncasecmp(s, "af_", 3) &&
-					    pl_af_from_name(s + 3) < 0) {
-						char low[64];
-						snprintf(low, sizeof(low), "%s", s + 3);
-						for (char *q = low; *q; q++)
-							*q = (char)tolower((unsigned char)*q);
-						if (pl_af_from_name(low) >= 0)
-							pl_diag_hint(c->d, "did you mean '%s'?",
-								     low);
-					} else {
-						hint_suggest(c, s, afs, n_afs);
-					}
-					ok = false;
-					continue;
-				}
-				domains |= 1ull << af;
-			}
-		} else if (dn) {
+		if (dn && !name_bits(c, dn, pkey(kp, ip, "domains"), pl_af_from_name, "domain",
+				     af_hint, &domains, &all_domains))
 			ok = false;
-		}
-		if (tn && is_type(c, tn, pkey(kp, ip, "types"), PL_NODE_SEQ)) {
-			for (size_t j = 0; j < tn->n_items; j++) {
-				const char *s = get_str(c, tn->items[j], pidx(vp, kp, j));
-				if (!s) {
-					ok = false;
-					continue;
-				}
-				if (!strcmp(s, "all") || !strcmp(s, "*")) {
-					all_types = true;
-					continue;
-				}
-				int t = pl_sock_type_from_name(s);
-				if (t < 0) {
-					err(c, tn->items[j], vp, "unknown socket type '%s'", s);
-					hint_suggest(c, s, socks, n_socks);
-					ok = false;
-					continue;
-				}
-				types |= 1u << t;
-			}
-		} else if (tn) {
+		uint64_t type_bits = 0;
+		if (tn && !name_bits(c, tn, pkey(kp, ip, "types"), pl_sock_type_from_name, "type",
+				     sock_type_hint, &type_bits, &all_types))
 			ok = false;
-		}
+		types = (uint32_t)type_bits;
 		if (pn) {
 			uint32_t dummy = 0;
 			bool all = false;
@@ -892,30 +955,21 @@ static void egress_ip(struct ctx *c, const struct pl_node *n, const char *path, 
 static void to_destinations(struct ctx *c, const struct pl_node *n, const char *path)
 {
 	static const char *const keys[] = { "ip", "cidr", "ports", "qualifiers", NULL };
-	char ip[PATH_LEN], kp[PATH_LEN];
+	char kp[PATH_LEN];
 	struct pl_bpf_raw *b = &c->p->enhance.bpf;
-	if (!is_type(c, n, path, PL_NODE_SEQ))
-		return;
-	for (size_t i = 0; i < n->n_items; i++) {
-		const struct pl_node *it = map_item(c, n, path, i, keys, ip);
-		if (!it)
-			continue;
+	for (struct map_iter mi = maps_of(c, n, path, keys); map_next(&mi);) {
+		const struct pl_node *it = mi.item;
+		const char *ip = mi.path;
 		size_t errs = c->d->n_errors;
 		struct pl_egress_rule e = { .action = get_qualifiers(c, it, ip), .pos = it->pos };
-		const struct pl_node *ipn = get(it, "ip"), *cn = get(it, "cidr");
-		if (ipn && cn) {
-			err(c, cn, pkey(kp, ip, "cidr"), "'ip' and 'cidr' are mutually exclusive");
+		bool is_ip;
+		const struct pl_node *an = one_of(c, it, ip, "ip", "cidr", "a destination", &is_ip);
+		if (!an)
 			continue;
-		}
-		if (!ipn && !cn) {
-			err(c, it, ip, "a destination needs 'ip' or 'cidr'");
-			continue;
-		}
-		const struct pl_node *an = ipn ? ipn : cn;
-		const char *s = get_str(c, an, pkey(kp, ip, ipn ? "ip" : "cidr"));
+		const char *s = get_str(c, an, pkey(kp, ip, is_ip ? "ip" : "cidr"));
 		if (!s)
 			continue;
-		if (ipn)
+		if (is_ip)
 			egress_ip(c, an, kp, s, &e);
 		else {
 			if (!strchr(s, '/')) {
@@ -930,12 +984,8 @@ static void to_destinations(struct ctx *c, const struct pl_node *n, const char *
 		const struct pl_node *pn = get(it, "ports");
 		if (pn)
 			get_ports(c, pn, pkey(kp, ip, "ports"), &e.ports, &e.n_ports);
-		if (c->d->n_errors != errs)
-			continue;
 		e.text = sdup(c, s);
-		struct pl_egress_rule *slot = PUSH(c, b->egress, b->n_egress);
-		if (slot)
-			*slot = e;
+		KEEP(c, errs, b->egress, b->n_egress, e);
 	}
 }
 
@@ -943,31 +993,22 @@ static void to_destinations(struct ctx *c, const struct pl_node *n, const char *
 static void egresses_v07(struct ctx *c, const struct pl_node *n, const char *path)
 {
 	static const char *const keys[] = { "ip", "ipBlock", "port", NULL };
-	char ip[PATH_LEN], kp[PATH_LEN];
+	char kp[PATH_LEN];
 	struct pl_bpf_raw *b = &c->p->enhance.bpf;
-	if (!is_type(c, n, path, PL_NODE_SEQ))
-		return;
-	for (size_t i = 0; i < n->n_items; i++) {
-		const struct pl_node *it = map_item(c, n, path, i, keys, ip);
-		if (!it)
-			continue;
+	for (struct map_iter mi = maps_of(c, n, path, keys); map_next(&mi);) {
+		const struct pl_node *it = mi.item;
+		const char *ip = mi.path;
 		size_t errs = c->d->n_errors;
 		struct pl_egress_rule e = { .action = c->p->default_action, .pos = it->pos };
-		const struct pl_node *ipn = get(it, "ip"), *cn = get(it, "ipBlock");
-		if (ipn && cn) {
-			err(c, cn, pkey(kp, ip, "ipBlock"),
-			    "'ip' and 'ipBlock' are mutually exclusive");
+		bool is_ip;
+		const struct pl_node *an =
+		    one_of(c, it, ip, "ip", "ipBlock", "an egress rule", &is_ip);
+		if (!an)
 			continue;
-		}
-		if (!ipn && !cn) {
-			err(c, it, ip, "an egress rule needs 'ip' or 'ipBlock'");
-			continue;
-		}
-		const struct pl_node *an = ipn ? ipn : cn;
-		const char *s = get_str(c, an, pkey(kp, ip, ipn ? "ip" : "ipBlock"));
+		const char *s = get_str(c, an, pkey(kp, ip, is_ip ? "ip" : "ipBlock"));
 		if (!s)
 			continue;
-		if (ipn)
+		if (is_ip)
 			egress_ip(c, an, kp, s, &e);
 		else
 			parse_cidr(c, an, kp, s, true, &e);
@@ -982,12 +1023,8 @@ static void egresses_v07(struct ctx *c, const struct pl_node *n, const char *pat
 			e.ports[0] = (struct pl_port_range){ (uint16_t)port, (uint16_t)port };
 			e.n_ports = 1;
 		}
-		if (c->d->n_errors != errs)
-			continue;
 		e.text = sdup(c, s);
-		struct pl_egress_rule *slot = PUSH(c, b->egress, b->n_egress);
-		if (slot)
-			*slot = e;
+		KEEP(c, errs, b->egress, b->n_egress, e);
 	}
 }
 
@@ -995,38 +1032,23 @@ static void to_services(struct ctx *c, const struct pl_node *n, const char *path
 {
 	static const char *const keys[] = { "namespace", "name", "serviceSelector", "qualifiers",
 					    NULL };
-	char ip[PATH_LEN], kp[PATH_LEN];
+	char kp[PATH_LEN];
 	struct pl_bpf_raw *b = &c->p->enhance.bpf;
-	if (!is_type(c, n, path, PL_NODE_SEQ))
-		return;
-	for (size_t i = 0; i < n->n_items; i++) {
-		const struct pl_node *it = map_item(c, n, path, i, keys, ip);
-		if (!it)
-			continue;
+	for (struct map_iter mi = maps_of(c, n, path, keys); map_next(&mi);) {
+		const struct pl_node *it = mi.item;
+		const char *ip = mi.path;
 		size_t errs = c->d->n_errors;
 		struct pl_egress_service s = { .action = get_qualifiers(c, it, ip),
 					       .pos = it->pos };
-		const struct pl_node *ns = get(it, "namespace"), *nm = get(it, "name"),
-				     *sel = get(it, "serviceSelector");
-		if (ns) {
-			const char *v = get_str(c, ns, pkey(kp, ip, "namespace"));
-			s.namespace_ = v ? sdup(c, v) : NULL;
-		}
-		if (nm && sel)
-			err(c, sel, pkey(kp, ip, "serviceSelector"),
-			    "'name' and 'serviceSelector' are mutually exclusive");
-		else if (!nm && !sel)
-			err(c, it, ip, "a service rule needs 'name' or 'serviceSelector'");
-		else if (nm) {
-			const char *v = get_str(c, nm, pkey(kp, ip, "name"));
-			s.name = v ? sdup(c, v) : NULL;
-		} else
-			s.selector = get_selector(c, sel, pkey(kp, ip, "serviceSelector"));
-		if (c->d->n_errors != errs)
-			continue;
-		struct pl_egress_service *slot = PUSH(c, b->services, b->n_services);
-		if (slot)
-			*slot = s;
+		s.namespace_ = str_field(c, it, ip, "namespace");
+		bool is_name;
+		const struct pl_node *by =
+		    one_of(c, it, ip, "name", "serviceSelector", "a service rule", &is_name);
+		if (by && is_name)
+			s.name = str_field(c, it, ip, "name");
+		else if (by)
+			s.selector = get_selector(c, by, pkey(kp, ip, "serviceSelector"));
+		KEEP(c, errs, b->services, b->n_services, s);
 	}
 }
 
@@ -1034,32 +1056,21 @@ static void to_pods(struct ctx *c, const struct pl_node *n, const char *path)
 {
 	static const char *const keys[] = { "namespace", "podSelector", "ports", "qualifiers",
 					    NULL };
-	char ip[PATH_LEN], kp[PATH_LEN];
+	char kp[PATH_LEN];
 	struct pl_bpf_raw *b = &c->p->enhance.bpf;
-	if (!is_type(c, n, path, PL_NODE_SEQ))
-		return;
-	for (size_t i = 0; i < n->n_items; i++) {
-		const struct pl_node *it = map_item(c, n, path, i, keys, ip);
-		if (!it)
-			continue;
+	for (struct map_iter mi = maps_of(c, n, path, keys); map_next(&mi);) {
+		const struct pl_node *it = mi.item;
+		const char *ip = mi.path;
 		size_t errs = c->d->n_errors;
 		struct pl_egress_pod p = { .action = get_qualifiers(c, it, ip), .pos = it->pos };
-		const struct pl_node *ns = get(it, "namespace");
-		if (ns) {
-			const char *v = get_str(c, ns, pkey(kp, ip, "namespace"));
-			p.namespace_ = v ? sdup(c, v) : NULL;
-		}
+		p.namespace_ = str_field(c, it, ip, "namespace");
 		const struct pl_node *sel = require(c, it, ip, "podSelector");
 		if (sel)
 			p.selector = get_selector(c, sel, pkey(kp, ip, "podSelector"));
 		const struct pl_node *pn = get(it, "ports");
 		if (pn)
 			get_ports(c, pn, pkey(kp, ip, "ports"), &p.ports, &p.n_ports);
-		if (c->d->n_errors != errs)
-			continue;
-		struct pl_egress_pod *slot = PUSH(c, b->pods, b->n_pods);
-		if (slot)
-			*slot = p;
+		KEEP(c, errs, b->pods, b->n_pods, p);
 	}
 }
 
@@ -1114,14 +1125,11 @@ static void mount_rules(struct ctx *c, const struct pl_node *n, const char *path
 {
 	static const char *const keys[] = { "sourcePattern", "fstype", "flags", "qualifiers",
 					    NULL };
-	char ip[PATH_LEN], kp[PATH_LEN];
+	char kp[PATH_LEN];
 	struct pl_bpf_raw *b = &c->p->enhance.bpf;
-	if (!is_type(c, n, path, PL_NODE_SEQ))
-		return;
-	for (size_t i = 0; i < n->n_items; i++) {
-		const struct pl_node *it = map_item(c, n, path, i, keys, ip);
-		if (!it)
-			continue;
+	for (struct map_iter mi = maps_of(c, n, path, keys); map_next(&mi);) {
+		const struct pl_node *it = mi.item;
+		const char *ip = mi.path;
 		size_t errs = c->d->n_errors;
 		struct pl_mount_rule m = { .action = get_qualifiers(c, it, ip), .pos = it->pos };
 		const struct pl_node *sp = require(c, it, ip, "sourcePattern");
@@ -1151,11 +1159,7 @@ static void mount_rules(struct ctx *c, const struct pl_node *n, const char *path
 					m.umount = true;
 			}
 		}
-		if (c->d->n_errors != errs)
-			continue;
-		struct pl_mount_rule *slot = PUSH(c, b->mounts, b->n_mounts);
-		if (slot)
-			*slot = m;
+		KEEP(c, errs, b->mounts, b->n_mounts, m);
 	}
 }
 
@@ -1218,18 +1222,15 @@ static void syscall_raw(struct ctx *c, const struct pl_node *n, const char *path
 {
 	static const char *const keys[] = { "names", "action", "errnoRet", "args", NULL };
 	static const char *const akeys[] = { "index", "value", "valueTwo", "op", NULL };
-	char ip[PATH_LEN], kp[PATH_LEN], ap[PATH_LEN], vp[PATH_LEN];
+	char kp[PATH_LEN], ap[PATH_LEN], vp[PATH_LEN];
 	const char *act_names[PL_ARRAY_SIZE(sc_actions)], *op_names[PL_ARRAY_SIZE(sc_ops)];
 	for (size_t i = 0; i < PL_ARRAY_SIZE(sc_actions); i++)
 		act_names[i] = sc_actions[i].name;
 	for (size_t i = 0; i < PL_ARRAY_SIZE(sc_ops); i++)
 		op_names[i] = sc_ops[i].name;
-	if (!is_type(c, n, path, PL_NODE_SEQ))
-		return;
-	for (size_t i = 0; i < n->n_items; i++) {
-		const struct pl_node *it = map_item(c, n, path, i, keys, ip);
-		if (!it)
-			continue;
+	for (struct map_iter mi = maps_of(c, n, path, keys); map_next(&mi);) {
+		const struct pl_node *it = mi.item;
+		const char *ip = mi.path;
 		size_t errs = c->d->n_errors;
 		struct pl_sc_syscall sc = { .origin = origin, .pos = it->pos };
 		const struct pl_node *names = require(c, it, ip, "names");
@@ -1322,11 +1323,7 @@ static void syscall_raw(struct ctx *c, const struct pl_node *n, const char *path
 					*slot = arg;
 			}
 		}
-		if (c->d->n_errors != errs)
-			continue;
-		struct pl_sc_syscall *slot = PUSH(c, *out, *n_out);
-		if (slot)
-			*slot = sc;
+		KEEP(c, errs, *out, *n_out, sc);
 	}
 }
 
