@@ -19,12 +19,12 @@
  *                  (json_integer_set, json_string_setn_nocheck), keys
  *                  inserted in sorted order, json_dumpb into a stack buffer,
  *                  fwrite: same output, no per-event allocation of the tree
- *   direct         the same bytes appended straight into the stdio buffer
- *                  (keys fixed and sorted, numbers by hand, the two kernel
- *                  strings escaped like jansson; a string with a byte >= 0x80
- *                  goes through jansson instead); the time's "seconds" prefix
- *                  is cached. An experiment: checked byte for byte against
- *                  jansson's line for the same event before it is timed.
+ *   cg-event-json  plastrond's formatter (src/agent/cg-event-json.c): the
+ *                  same bytes written by hand (keys fixed and sorted, numbers
+ *                  by hand, strings escaped like jansson, the time's "seconds"
+ *                  prefix cached), fwrite. Checked byte for byte against
+ *                  jansson's line for the same event before it is timed (and
+ *                  on tricky strings by tests/agent test-cg-event-json).
  *
  * Checked every run: matched == calls, events + drops == matched (nothing
  * silent), events received == events submitted, lines written == received.
@@ -56,10 +56,11 @@
 #include <unistd.h>
 
 #include "bench-common.h"
+#include "cg-event-json.h"
 #include "plastron/bpf.h"
 
-enum fmt { F_NULL, F_JANSSON, F_REUSE, F_DIRECT, F__MAX };
-static const char *const fmt_name[F__MAX] = { "null", "jansson", "jansson-reuse", "direct" };
+enum fmt { F_NULL, F_JANSSON, F_REUSE, F_FAST, F__MAX };
+static const char *const fmt_name[F__MAX] = { "null", "jansson", "jansson-reuse", "cg-event-json" };
 
 struct consumer {
 	enum fmt fmt;
@@ -69,29 +70,9 @@ struct consumer {
 	json_t *v_action, *v_cgroup_id, *v_comm, *v_address, *v_mode, *v_pid, *v_rule, *v_syscall,
 	    *v_time;
 	struct pl_cg_event last;
-	int64_t mono_to_real_ms; /* realtime - monotonic, ms */
-	int64_t cached_sec;      /* direct: the second `sec_prefix` is for */
-	char sec_prefix[32];     /* "2026-11-23T20:01:17" */
+	int64_t mono_to_real_ms;      /* realtime - monotonic, ms */
+	struct pl_cg_event_json fast; /* cg-event-json: keeps the formatted second */
 };
-
-static const char *hook_syscall(uint8_t hook)
-{
-	switch (hook) {
-	case PL_CG_HOOK_SOCK_CREATE:
-		return "socket";
-	case PL_CG_HOOK_CONNECT4:
-	case PL_CG_HOOK_CONNECT6:
-		return "connect";
-	case PL_CG_HOOK_SENDMSG4:
-	case PL_CG_HOOK_SENDMSG6:
-		return "sendmsg";
-	case PL_CG_HOOK_SYSCTL:
-		return "write";
-	case PL_CG_HOOK_DEV:
-		return "device";
-	}
-	return "?";
-}
 
 static void iso_time(const struct consumer *c, uint64_t ts_ns, char *buf, size_t len)
 {
@@ -129,7 +110,7 @@ static int write_jansson(struct consumer *c, const struct pl_cg_event *ev)
 	json_object_set_new(
 	    o, "rule", json_stringn(ev->rule_name, strnlen(ev->rule_name, sizeof(ev->rule_name))));
 	json_object_set_new(o, "policy", json_string("bench"));
-	json_object_set_new(o, "syscall", json_string(hook_syscall(ev->hook)));
+	json_object_set_new(o, "syscall", json_string(pl_cg_hook_syscall(ev->hook)));
 	json_object_set_new(o, "pid", json_integer(ev->pid));
 	json_object_set_new(o, "comm", json_string(comm));
 	json_object_set_new(o, "cgroup_id", json_integer((json_int_t)ev->cgroup_id));
@@ -196,7 +177,7 @@ static int write_reuse(struct consumer *c, const struct pl_cg_event *ev)
 	if (json_string_setn(c->v_rule, ev->rule_name,
 			     strnlen(ev->rule_name, sizeof(ev->rule_name))) < 0)
 		json_string_set(c->v_rule, "?");
-	s = hook_syscall(ev->hook);
+	s = pl_cg_hook_syscall(ev->hook);
 	json_string_setn_nocheck(c->v_syscall, s, strlen(s));
 	iso_time(c, ev->ts_ns, ts, sizeof(ts));
 	json_string_setn_nocheck(c->v_time, ts, strlen(ts));
@@ -210,140 +191,18 @@ static int write_reuse(struct consumer *c, const struct pl_cg_event *ev)
 	return 0;
 }
 
-/* ---- direct ---------------------------------------------------------- */
+/* ---- cg-event-json: plastrond's formatter --------------------------- */
 
-struct out {
-	char *p, *end;
-};
-
-static void put(struct out *o, const char *s, size_t n)
+static int write_fast(struct consumer *c, const struct pl_cg_event *ev)
 {
-	if ((size_t)(o->end - o->p) < n) {
-		o->p = o->end + 1; /* overflow: detected by the caller */
-		return;
-	}
-	memcpy(o->p, s, n);
-	o->p += n;
-}
-
-#define PUT_LIT(o, s) put((o), (s), sizeof(s) - 1)
-
-static void put_u64(struct out *o, uint64_t v)
-{
-	char b[24];
-	int i = (int)sizeof(b);
-
-	do {
-		b[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	put(o, b + i, sizeof(b) - (size_t)i);
-}
-
-/* A JSON string as jansson writes it (JSON_COMPACT, no JSON_ESCAPE_SLASH);
- * -1 when `s` has a byte >= 0x80 (UTF-8 checking is left to jansson). */
-static int put_str(struct out *o, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789ABCDEF"; /* as jansson */
-
-	PUT_LIT(o, "\"");
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if (ch >= 0x80)
-			return -1;
-		if (ch == '"' || ch == '\\') {
-			char e[2] = { '\\', (char)ch };
-			put(o, e, 2);
-		} else if (ch < 0x20) {
-			char e[6] = { '\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15] };
-
-			switch (ch) {
-			case '\b':
-				put(o, "\\b", 2);
-				break;
-			case '\f':
-				put(o, "\\f", 2);
-				break;
-			case '\n':
-				put(o, "\\n", 2);
-				break;
-			case '\r':
-				put(o, "\\r", 2);
-				break;
-			case '\t':
-				put(o, "\\t", 2);
-				break;
-			default:
-				put(o, e, 6);
-			}
-		} else {
-			put(o, (const char *)&s[i], 1);
-		}
-	}
-	PUT_LIT(o, "\"");
-	return 0;
-}
-
-static int write_direct(struct consumer *c, const struct pl_cg_event *ev)
-{
-	char line[1024], a[INET6_ADDRSTRLEN];
-	struct out o = { line, line + sizeof(line) - 1 };
-	int64_t ms = c->mono_to_real_ms + (int64_t)(ev->ts_ns / 1000000u);
-	int v6 = ev->u.net.family == AF_INET6;
-	const char *s;
+	char line[1024];
 	size_t n;
 
-	PUT_LIT(&o, "{\"action\":\"");
-	if (ev->action == PL_CG_ALLOW_LOG)
-		PUT_LIT(&o, "AUDIT");
-	else
-		PUT_LIT(&o, "DENIED");
-	PUT_LIT(&o, "\",\"address\":\"");
-	inet_ntop(v6 ? AF_INET6 : AF_INET, ev->u.net.addr, a, sizeof(a));
-	if (v6)
-		PUT_LIT(&o, "[");
-	put(&o, a, strlen(a));
-	if (v6)
-		PUT_LIT(&o, "]");
-	PUT_LIT(&o, ":");
-	put_u64(&o, ev->u.net.port);
-	PUT_LIT(&o, "\",\"cgroup_id\":");
-	put_u64(&o, ev->cgroup_id);
-	PUT_LIT(&o, ",\"comm\":");
-	if (put_str(&o, ev->comm, strnlen(ev->comm, sizeof(ev->comm))) < 0)
-		return write_reuse(c, ev);
-	PUT_LIT(&o, ",\"enforcer\":\"cgroup-bpf\",\"mode\":\"");
-	s = pl_bpf_mode_name(ev->mode);
-	put(&o, s, strlen(s));
-	PUT_LIT(&o, "\",\"pid\":");
-	put_u64(&o, ev->pid);
-	PUT_LIT(&o, ",\"policy\":\"bench\",\"rule\":");
-	if (put_str(&o, ev->rule_name, strnlen(ev->rule_name, sizeof(ev->rule_name))) < 0)
-		return write_reuse(c, ev);
-	PUT_LIT(&o, ",\"syscall\":\"");
-	s = hook_syscall(ev->hook);
-	put(&o, s, strlen(s));
-	PUT_LIT(&o, "\",\"time\":\"");
-	if (ms / 1000 != c->cached_sec || !c->sec_prefix[0]) {
-		time_t sec = (time_t)(ms / 1000);
-		struct tm tm;
-
-		gmtime_r(&sec, &tm);
-		strftime(c->sec_prefix, sizeof(c->sec_prefix), "%Y-%m-%dT%H:%M:%S", &tm);
-		c->cached_sec = ms / 1000;
-	}
-	put(&o, c->sec_prefix, strlen(c->sec_prefix));
-	{
-		int m = (int)(ms % 1000);
-		char f[5] = { '.', (char)('0' + m / 100), (char)('0' + m / 10 % 10),
-			      (char)('0' + m % 10), 'Z' };
-		put(&o, f, 5);
-	}
-	PUT_LIT(&o, "\"}\n");
-	if (o.p > o.end)
+	c->fast.policy = "bench";
+	c->fast.time_ms = c->mono_to_real_ms + (int64_t)(ev->ts_ns / 1000000u);
+	n = pl_cg_event_json(ev, &c->fast, line, sizeof(line));
+	if (n >= sizeof(line))
 		return -E2BIG;
-	n = (size_t)(o.p - line);
 	if (fwrite(line, 1, n, c->f) != n)
 		return -EIO;
 	c->bytes += n;
@@ -361,8 +220,8 @@ static int on_event(void *u, const struct pl_cg_event *ev)
 		r = write_jansson(c, ev);
 	else if (c->fmt == F_REUSE)
 		r = write_reuse(c, ev);
-	else if (c->fmt == F_DIRECT)
-		r = write_direct(c, ev);
+	else if (c->fmt == F_FAST)
+		r = write_fast(c, ev);
 	if (r < 0)
 		bench_die("write event: %s", strerror(-r));
 	if (c->fmt != F_NULL)

@@ -48,6 +48,7 @@ enum {
 	M_NAMES,
 	M_EVENTS,
 	M_COUNTERS,
+	M_GLOBAL,
 	M__MAX,
 };
 
@@ -74,6 +75,7 @@ static const struct {
 		      sizeof(struct pl_cg_rule_name), 0, false },
 	[M_EVENTS] = { "events", BPF_MAP_TYPE_RINGBUF, 0, 0 },
 	[M_COUNTERS] = { "counters", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8 },
+	[M_GLOBAL] = { "global", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct pl_cg_global) },
 };
 
 static const char *const prog_names[] = {
@@ -169,6 +171,56 @@ int pl_cgroup_id(const char *path, uint64_t *ret)
 	return 0;
 }
 
+int pl_cgroup_level(uint64_t cgroup_id, uint32_t *ret)
+{
+	struct {
+		struct file_handle fh;
+		uint64_t id;
+	} h = { .fh.handle_bytes = sizeof(uint64_t) };
+	char mnt[PATH_MAX], link[64], path[PATH_MAX];
+	int mfd, fd, mount_id, r = 0;
+	size_t ml;
+	ssize_t n;
+	uint32_t level = 0;
+
+	r = pl_cgroup2_mount(mnt, sizeof(mnt));
+	if (r < 0)
+		return r;
+	mfd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (mfd < 0)
+		return -errno;
+	/* The handle type of this cgroup fs (kernfs), from its root. */
+	if (name_to_handle_at(mfd, "", &h.fh, &mount_id, AT_EMPTY_PATH) < 0 ||
+	    h.fh.handle_bytes != sizeof(uint64_t)) {
+		r = errno ? -errno : -EOPNOTSUPP;
+		close(mfd);
+		return r;
+	}
+	memcpy(h.fh.f_handle, &cgroup_id, sizeof(cgroup_id));
+	fd = open_by_handle_at(mfd, &h.fh, O_PATH | O_CLOEXEC);
+	r = fd < 0 ? -errno : 0;
+	close(mfd);
+	if (r < 0)
+		return r == -ESTALE ? -ENOENT : r;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	r = n < 0 ? -errno : 0;
+	close(fd);
+	if (r < 0)
+		return r;
+	path[n] = '\0';
+	ml = strlen(mnt);
+	while (ml > 1 && mnt[ml - 1] == '/')
+		ml--;
+	if (strncmp(path, mnt, ml) || (path[ml] && path[ml] != '/'))
+		return -EXDEV; /* not below the mount (another cgroup namespace) */
+	for (const char *p = path + ml; *p; p++)
+		if (*p == '/' && p[1] && p[1] != '/')
+			level++;
+	*ret = level;
+	return 0;
+}
+
 /* Make sure `dir` can live on a bpf filesystem: mount one at /sys/fs/bpf
  * when that is where it should be and nothing is mounted there yet. */
 static int ensure_bpffs(const char *dir, struct pl_diag *d)
@@ -194,6 +246,8 @@ static int ensure_bpffs(const char *dir, struct pl_diag *d)
 	}
 	return pl_error(d, -ENOTSUP, NULL, NULL, "%s is not on a bpf filesystem", parent);
 }
+
+static int rebuild_levels(struct pl_cg_enforcer *e, bool keep);
 
 /* ---- uninstall / close -------------------------------------------------- */
 
@@ -310,6 +364,14 @@ int pl_enforcer_open(const struct pl_enforcer_opts *o, struct pl_cg_enforcer **r
 				     "%s: pinned map has another layout (type %u, key %u, value "
 				     "%u bytes) than this build expects: uninstall it first",
 				     p, info.type, info.key_size, info.value_size);
+	}
+	if (r == 0) {
+		/* Every registered container's level is looked at (a loader
+		 * that died between setting a bit and inserting leaves an
+		 * extra bit at most: a wasted lookup, never a missed cgroup). */
+		r = rebuild_levels(e, true);
+		if (r < 0)
+			r = sys_error(d, r, "rebuild the registered cgroup levels");
 	}
 	if (r < 0) {
 		pl_enforcer_close(e);
@@ -446,14 +508,81 @@ static int check_policy(uint32_t policy, struct pl_diag *d)
 	return 0;
 }
 
+static int write_levels(struct pl_cg_enforcer *e, uint32_t levels)
+{
+	struct pl_cg_global g = { .levels = levels };
+	uint32_t zero = 0;
+
+	return bpf_map_update_elem(e->map_fd[M_GLOBAL], &zero, &g, BPF_ANY) < 0 ? -errno : 0;
+}
+
+static int read_levels(struct pl_cg_enforcer *e, uint32_t *levels)
+{
+	struct pl_cg_global g;
+	uint32_t zero = 0;
+
+	if (bpf_map_lookup_elem(e->map_fd[M_GLOBAL], &zero, &g) < 0)
+		return -errno;
+	*levels = g.levels;
+	return 0;
+}
+
+/* global[0].levels from the registered containers; `keep`: only add the
+ * missing bits (a reader re-adopting the pins must never hide a container
+ * that a loader is registering at the same moment). */
+static int rebuild_levels(struct pl_cg_enforcer *e, bool keep)
+{
+	int fd = e->map_fd[M_CONTAINERS];
+	uint64_t cur, next;
+	uint32_t levels = 0, old = 0;
+	int r;
+
+	if (keep) {
+		r = read_levels(e, &old);
+		if (r < 0)
+			return r;
+	}
+
+	for (void *prev = NULL; bpf_map_get_next_key(fd, prev, &next) == 0; prev = &cur) {
+		struct pl_cg_container c;
+
+		cur = next;
+		if (bpf_map_lookup_elem(fd, &cur, &c) == 0 && c.level <= PL_CG_MAX_LEVEL)
+			levels |= 1u << c.level;
+	}
+	if (errno != ENOENT)
+		return -errno;
+	if (keep && (old | levels) == old)
+		return 0;
+	return write_levels(e, old | levels);
+}
+
 int pl_enforcer_register(struct pl_cg_enforcer *e, uint64_t cgroup_id, uint32_t policy,
 			 struct pl_diag *d)
 {
 	struct pl_cg_container c = { .policy = policy };
+	uint32_t levels = 0;
 	int r = check_policy(policy, d);
 
 	if (r < 0)
 		return r;
+	r = pl_cgroup_level(cgroup_id, &c.level);
+	if (r < 0)
+		return sys_error(d, r, "find cgroup %llu in the cgroup v2 tree",
+				 (unsigned long long)cgroup_id);
+	if (c.level > PL_CG_MAX_LEVEL)
+		return pl_error(d, -ERANGE, NULL, NULL,
+				"cgroup %llu is at level %u of the cgroup tree; the enforcer "
+				"covers levels 0..%u",
+				(unsigned long long)cgroup_id, c.level, PL_CG_MAX_LEVEL);
+	/* The level first: the programs never see a container at a level
+	 * they do not look at. */
+	r = read_levels(e, &levels);
+	if (r == 0 && !(levels & (1u << c.level)))
+		r = write_levels(e, levels | 1u << c.level);
+	if (r < 0)
+		return sys_error(d, r, "record the level of cgroup %llu",
+				 (unsigned long long)cgroup_id);
 	if (bpf_map_update_elem(e->map_fd[M_CONTAINERS], &cgroup_id, &c, BPF_ANY) < 0)
 		return sys_error(d, errno, "register cgroup %llu", (unsigned long long)cgroup_id);
 	return 0;
@@ -461,9 +590,19 @@ int pl_enforcer_register(struct pl_cg_enforcer *e, uint64_t cgroup_id, uint32_t 
 
 int pl_enforcer_unregister(struct pl_cg_enforcer *e, uint64_t cgroup_id, struct pl_diag *d)
 {
+	int r;
+
 	if (bpf_map_delete_elem(e->map_fd[M_CONTAINERS], &cgroup_id) < 0 && errno != ENOENT)
 		return sys_error(d, errno, "unregister cgroup %llu", (unsigned long long)cgroup_id);
+	r = rebuild_levels(e, false);
+	if (r < 0)
+		return sys_error(d, r, "recompute the registered cgroup levels");
 	return 0;
+}
+
+int pl_enforcer_levels(struct pl_cg_enforcer *e, uint32_t *ret)
+{
+	return read_levels(e, ret);
 }
 
 /* Delete every key of map `m` that belongs to table `table`. */

@@ -55,10 +55,14 @@ int pl_enforcer_uninstall(struct pl_cg_enforcer *e, struct pl_diag *d);
 #define PL_ENFORCER_N_LINKS 8
 int pl_enforcer_links(const struct pl_cg_enforcer *e);
 
-/* cgroup id -> policy (1..65535). */
+/* cgroup id -> policy (1..65535). The cgroup must exist (its level in the
+ * v2 tree, at most PL_CG_MAX_LEVEL, is recorded: the programs look callers
+ * up only at the levels where registered cgroups are). */
 int pl_enforcer_register(struct pl_cg_enforcer *e, uint64_t cgroup_id, uint32_t policy,
 			 struct pl_diag *d);
 int pl_enforcer_unregister(struct pl_cg_enforcer *e, uint64_t cgroup_id, struct pl_diag *d);
+/* The bitmask of levels the programs look at (bit L: level L), for tests. */
+int pl_enforcer_levels(struct pl_cg_enforcer *e, uint32_t *ret);
 /* Replace a policy's rules atomically (written to the inactive table slot,
  * then switched with one map update). The live mode is kept. */
 int pl_enforcer_set_policy(struct pl_cg_enforcer *e, uint32_t policy, const struct pl_bpf_tables *t,
@@ -88,5 +92,8 @@ int pl_enforcer_events_fd(struct pl_cg_enforcer *e, pl_enforcer_event_fn cb, voi
  * of a cgroup directory (what bpf_get_current_cgroup_id() returns). */
 int pl_cgroup2_mount(char *buf, size_t len);
 int pl_cgroup_id(const char *path, uint64_t *ret);
+/* The level of cgroup `cgroup_id` in the v2 tree (root = 0); -ENOENT when it
+ * does not exist. Needs CAP_DAC_READ_SEARCH (open_by_handle_at). */
+int pl_cgroup_level(uint64_t cgroup_id, uint32_t *ret);
 /* One-line description of an event, for logs and tests. */
 int pl_cg_event_format(const struct pl_cg_event *ev, char *buf, size_t len);

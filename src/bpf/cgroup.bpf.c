@@ -6,8 +6,9 @@
  *
  * The programs are attached once (to the cgroup v2 root or a plastron
  * parent, BPF_F_ALLOW_MULTI through links) and look the caller up by its
- * cgroup id. A caller whose cgroup (and ancestors up to
- * PL_CG_MAX_ANCESTORS levels) is not registered is allowed at once.
+ * cgroup id. A caller whose cgroup (and ancestors) is not registered is
+ * allowed at once; only the tree levels where registered cgroups exist are
+ * looked at (see struct pl_cg_global).
  *
  * Every lookup is a fixed number of hash / LPM-trie lookups, so the cost
  * does not grow with the number of rules. Ring-buffer space is reserved
@@ -117,41 +118,78 @@ struct {
 	__type(value, __u32);
 } raw_socks SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pl_cg_global);
+} global SEC(".maps");
+
 /* The caller's policy, or NULL when its cgroup is not registered. */
 struct caller {
-	__u64 cgid;
 	__u32 policy;
 	struct pl_cg_policy *pol;
 };
 
-/* The registered container of the caller's cgroup, or NULL. */
-static __always_inline struct pl_cg_container *find_container(__u64 *cgid)
+/* The highest set bit of m (m != 0), without a branch: one verifier path
+ * per call, whatever the mask (branches on an unknown value would
+ * multiply the states the verifier explores per loop iteration). */
+static __always_inline int high_bit(__u32 m)
 {
-	struct pl_cg_container *ct;
-	__u64 id = bpf_get_current_cgroup_id();
+	__u64 v = m, s, b;
 
-	*cgid = id;
-	ct = bpf_map_lookup_elem(&containers, &id);
-	if (!ct) {
-		/* A process that moved itself into a child cgroup stays covered:
-		 * the deepest registered ancestor applies. */
-		for (int level = 1; level <= PL_CG_MAX_ANCESTORS; level++) {
-			__u64 a = bpf_get_current_ancestor_cgroup_id(level);
-			struct pl_cg_container *x;
+	asm volatile("" : "+r"(v)); /* keep clang from turning the steps into branches */
+	s = ((0xffffull - v) >> 63) << 4;
+	v >>= s;
+	b = s;
+	s = ((0xffull - v) >> 63) << 3;
+	v >>= s;
+	b += s;
+	s = ((0xfull - v) >> 63) << 2;
+	v >>= s;
+	b += s;
+	s = ((0x3ull - v) >> 63) << 1;
+	v >>= s;
+	b += s;
+	b += (0x1ull - v) >> 63;
+	return (int)(b & 31);
+}
 
-			if (!a || a == id)
-				break;
-			x = bpf_map_lookup_elem(&containers, &a);
-			if (x)
-				ct = x;
-		}
+/*
+ * The registered container of the caller's cgroup or of its deepest
+ * registered ancestor (a process that moved itself into a child cgroup
+ * stays covered), or NULL. Only the levels at which registered cgroups
+ * exist (global[0].levels) are looked at, deepest first: typically one
+ * helper call and one hash lookup; none when nothing is registered. An
+ * ancestor level deeper than the caller's own gives 0 and is skipped.
+ */
+static __always_inline struct pl_cg_container *find_container(void)
+{
+	__u32 zero = 0, m;
+	struct pl_cg_global *g = bpf_map_lookup_elem(&global, &zero);
+
+	if (!g)
+		return NULL;
+	m = g->levels;
+	for (int i = 0; i <= PL_CG_MAX_LEVEL && m; i++) {
+		int level = high_bit(m);
+		struct pl_cg_container *x;
+		__u64 a;
+
+		m &= ~(1u << level);
+		a = bpf_get_current_ancestor_cgroup_id(level);
+		if (!a)
+			continue;
+		x = bpf_map_lookup_elem(&containers, &a);
+		if (x)
+			return x;
 	}
-	return ct;
+	return NULL;
 }
 
 static __always_inline int find_caller(struct caller *c, __u16 need)
 {
-	struct pl_cg_container *ct = find_container(&c->cgid);
+	struct pl_cg_container *ct = find_container();
 
 	if (!ct)
 		return 0;
@@ -208,7 +246,7 @@ static __always_inline struct pl_cg_event *event_begin(const struct caller *c, _
 	__builtin_memset(e, 0, sizeof(*e));
 	pt = bpf_get_current_pid_tgid();
 	e->ts_ns = bpf_ktime_get_ns();
-	e->cgroup_id = c->cgid;
+	e->cgroup_id = bpf_get_current_cgroup_id(); /* the caller's own, maybe a child */
 	e->pid = pt >> 32;
 	e->tid = (__u32)pt;
 	e->policy = c->policy;
@@ -283,9 +321,7 @@ int pl_sock_create(struct bpf_sock *sk)
 	struct pl_cg_event *e;
 
 	if (raw_or_ping(sk->type, sk->protocol)) {
-		__u64 id;
-
-		if (find_container(&id))
+		if (find_container())
 			bpf_sk_storage_get(&raw_socks, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	}
 	if (!find_caller(&c, PL_CG_HAS_SOCK))

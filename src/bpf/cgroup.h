@@ -6,7 +6,8 @@
  * both sides (and pinned maps left by an older loader) agree.
  *
  * Model:
- *   containers  HASH   cgroup v2 id           -> { policy id }
+ *   containers  HASH   cgroup v2 id           -> { policy id, cgroup level }
+ *   global      ARRAY  [0]                    -> { bitmask of the levels of registered cgroups }
  *   policies    ARRAY  policy id              -> { live mode, active table, hook mask }
  *   sock_rules  HASH   { table, family, type, protocol }  -> verdict
  *   egress4/6   LPM    { 32 + prefix, table, address }    -> port ranges
@@ -41,7 +42,7 @@
 #define PL_CG_MAX_PORT_RANGES 16
 #define PL_CG_SYSCTL_NAME 128
 #define PL_CG_RULE_NAME 64
-#define PL_CG_MAX_ANCESTORS 8 /* cgroup levels searched for a registered ancestor */
+#define PL_CG_MAX_LEVEL 31 /* deepest cgroup level (root = 0) that can be registered */
 
 #define PL_CG_ANY16 0xffffu
 #define PL_CG_ANY32 0xffffffffu
@@ -93,7 +94,20 @@ enum pl_cg_counter {
 
 struct pl_cg_container {
 	__u32 policy;
-	__u32 flags; /* reserved, 0 */
+	__u32 level; /* the cgroup's level in the v2 tree (root = 0), set by the loader */
+};
+
+/*
+ * global[0].levels: bit L set when a registered cgroup may sit at level L.
+ * The programs look the caller's ancestor up only at those levels (deepest
+ * first), so a caller costs one lookup per populated level at most and none
+ * when nothing is registered. The loader sets a bit before inserting a
+ * container, recomputes the mask from `containers` after a removal and adds
+ * any missing bit on re-adoption; a stale extra bit only costs a lookup.
+ */
+struct pl_cg_global {
+	__u32 levels;
+	__u32 pad;
 };
 
 struct pl_cg_policy {
@@ -203,6 +217,7 @@ struct pl_cg_event {
 
 #define PL_CG_ASSERT(c) _Static_assert(c, #c)
 PL_CG_ASSERT(sizeof(struct pl_cg_container) == 8);
+PL_CG_ASSERT(sizeof(struct pl_cg_global) == 8);
 PL_CG_ASSERT(sizeof(struct pl_cg_policy) == 8);
 PL_CG_ASSERT(sizeof(struct pl_cg_verdict) == 8);
 PL_CG_ASSERT(sizeof(struct pl_cg_sock_key) == 12);

@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
@@ -35,6 +36,7 @@
 
 #include "client.h"
 #include "config.h"
+#include "cg-event-json.h"
 #include "enforcer.h"
 #include "plastron/bpf.h"
 #include "plastron/events.h"
@@ -345,15 +347,61 @@ static int log_open(void)
 	A.logf = fopen(A.log, "ae");
 	if (!A.logf)
 		return -errno;
-	setvbuf(A.logf, NULL, _IOLBF, 0);
+	setvbuf(A.logf, NULL, _IOFBF, 1 << 16);
 	A.log_size = fstat(fileno(A.logf), &st) == 0 ? (uint64_t)st.st_size : 0;
 	return 0;
+}
+
+static void *unlink_thread(void *path)
+{
+	if (unlink(path) < 0 && errno != ENOENT)
+		say("remove %s: %s", (char *)path, strerror(errno));
+	free(path);
+	return NULL;
+}
+
+/* Remove `path` without waiting: dropping the last link of a 10 MiB log
+ * frees its page cache in the caller, 3-12 ms here, while the ring buffer
+ * holds ~7 ms of events at 600,000/s. Renamed aside at once, unlinked by a
+ * detached thread (or here, if no thread can be started). */
+static void unlink_later(const char *path)
+{
+	static unsigned seq;
+	char aside[PATH_MAX + 32];
+	pthread_attr_t attr;
+	pthread_t t;
+	char *p;
+
+	snprintf(aside, sizeof(aside), "%s.removing-%u-%u", path, (unsigned)getpid(), seq++);
+	if (rename(path, aside) < 0) {
+		if (errno != ENOENT)
+			say("rotate %s: %s", path, strerror(errno));
+		return;
+	}
+	p = strdup(aside);
+	if (p && pthread_attr_init(&attr) == 0) {
+		int r = pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED)
+			    ?: pthread_create(&t, &attr, unlink_thread, p);
+
+		pthread_attr_destroy(&attr);
+		if (r == 0)
+			return;
+	}
+	if (unlink(aside) < 0)
+		say("remove %s: %s", aside, strerror(errno));
+	free(p);
 }
 
 static void log_rotate(void)
 {
 	char from[PATH_MAX], to[PATH_MAX];
 
+	if (A.log_backups > 0) {
+		snprintf(to, sizeof(to), "%s.%d", A.log, A.log_backups);
+		unlink_later(to); /* the oldest backup */
+	} else {
+		unlink_later(A.log); /* instead of truncating it in place */
+	}
 	for (int i = A.log_backups; i >= 1; i--) {
 		if (i == 1)
 			snprintf(from, sizeof(from), "%s", A.log);
@@ -363,8 +411,6 @@ static void log_rotate(void)
 		if (rename(from, to) < 0 && errno != ENOENT)
 			say("rotate %s: %s", from, strerror(errno));
 	}
-	if (A.log_backups == 0 && truncate(A.log, 0) < 0)
-		say("truncate %s: %s", A.log, strerror(errno));
 	if (log_open() < 0)
 		say("cannot reopen %s: %s", A.log, strerror(errno));
 }
@@ -397,6 +443,20 @@ static void iso_time(int64_t ms, char *buf, size_t len)
 	snprintf(buf, len, "%s.%03dZ", b, (int)(ms % 1000));
 }
 
+/* Append one complete line (with its '\n') to the log, rotating first when
+ * it would pass the size limit. The log is fully buffered: callers flush
+ * after a batch (log_event per line, the ring-buffer path per poll). */
+static void log_line(const char *line, size_t n)
+{
+	if (A.logf) {
+		if (A.log_max && A.log_size + n > A.log_max)
+			log_rotate();
+		if (A.logf && fwrite(line, 1, n, A.logf) == n)
+			A.log_size += n;
+	}
+	A.events_logged++;
+}
+
 /* Write one event: `o` gets the container fields and is consumed. */
 static void log_event(json_t *o, struct container *c, int64_t time_ms)
 {
@@ -424,109 +484,68 @@ static void log_event(json_t *o, struct container *c, int64_t time_ms)
 	json_decref(o);
 	if (!line)
 		return;
-	if (A.logf) {
-		size_t n = strlen(line) + 1;
-		if (A.log_max && A.log_size + n > A.log_max)
-			log_rotate();
-		if (A.logf && fprintf(A.logf, "%s\n", line) > 0)
-			A.log_size += n;
-	}
-	A.events_logged++;
+	size_t n = strlen(line);
+	line[n] = '\n'; /* the NUL is not written */
+	log_line(line, n + 1);
 	free(line);
+	if (A.logf)
+		fflush(A.logf);
 }
 
 /* ---- enforcer events ---------------------------------------------------- */
-static const char *hook_syscall(uint8_t hook)
-{
-	switch (hook) {
-	case PL_CG_HOOK_SOCK_CREATE:
-		return "socket";
-	case PL_CG_HOOK_CONNECT4:
-	case PL_CG_HOOK_CONNECT6:
-		return "connect";
-	case PL_CG_HOOK_SENDMSG4:
-	case PL_CG_HOOK_SENDMSG6:
-		return "sendmsg";
-	case PL_CG_HOOK_RAW_SEND4:
-	case PL_CG_HOOK_RAW_SEND6:
-		return "send";
-	case PL_CG_HOOK_SYSCTL:
-		return "write";
-	case PL_CG_HOOK_DEV:
-		return "device";
-	}
-	return "?";
-}
-
+/* One line per event, formatted by hand (src/agent/cg-event-json.c: the
+ * bytes jansson would write, ~8x faster); flushed after each poll. */
 static int on_cg_event(void *userdata, const struct pl_cg_event *ev)
 {
+	static struct pl_cg_event_json x; /* keeps the formatted second */
 	struct timespec mono, real;
 	struct container *c = container_by_cgid(ev->cgroup_id);
 	struct policy *pol = policy_by_id(ev->policy);
-	char buf[256], comm[17];
-	json_t *o = json_object();
+	char buf[2048], *line = buf;
+	size_t n;
 
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	clock_gettime(CLOCK_REALTIME, &real);
 	int64_t now_mono = (int64_t)mono.tv_sec * 1000000000 + mono.tv_nsec;
 	int64_t now_real = (int64_t)real.tv_sec * 1000 + real.tv_nsec / 1000000;
-	int64_t t = now_real - (now_mono - (int64_t)ev->ts_ns) / 1000000;
 
 	if (!c)
 		c = container_by_pid((int)ev->pid);
 	else
 		pid_remember((int)ev->pid, c->cgid);
-	memcpy(comm, ev->comm, 16);
-	comm[16] = 0;
-	json_object_set_new(o, "enforcer", json_string("cgroup-bpf"));
-	json_object_set_new(o, "action",
-			    json_string(ev->action == PL_CG_ALLOW_LOG ? "AUDIT" : "DENIED"));
-	json_object_set_new(
-	    o, "rule", json_stringn(ev->rule_name, strnlen(ev->rule_name, sizeof(ev->rule_name))));
-	if (pol)
-		json_object_set_new(o, "policy", json_string(pol->name));
-	json_object_set_new(o, "syscall", json_string(hook_syscall(ev->hook)));
-	json_object_set_new(o, "pid", json_integer(ev->pid));
-	json_object_set_new(o, "comm", json_string(comm));
-	json_object_set_new(o, "cgroup_id", json_integer((json_int_t)ev->cgroup_id));
-	json_object_set_new(o, "mode",
-			    json_string(pol && pol->observe && ev->mode == PL_CG_MODE_AUDIT
-					    ? "observe"
-					    : pl_bpf_mode_name(ev->mode)));
-	switch (ev->hook) {
-	case PL_CG_HOOK_SOCK_CREATE:
-		snprintf(buf, sizeof(buf), "%s %s protocol %u",
-			 pl_af_name((int)ev->u.sock.family) ?: "?",
-			 pl_sock_type_name((int)ev->u.sock.type) ?: "?", ev->u.sock.protocol);
-		json_object_set_new(o, "socket", json_string(buf));
-		break;
-	case PL_CG_HOOK_CONNECT4:
-	case PL_CG_HOOK_SENDMSG4:
-	case PL_CG_HOOK_CONNECT6:
-	case PL_CG_HOOK_SENDMSG6:
-	case PL_CG_HOOK_RAW_SEND4:
-	case PL_CG_HOOK_RAW_SEND6: {
-		char a[INET6_ADDRSTRLEN];
-		bool v6 = ev->u.net.family == AF_INET6;
-		inet_ntop(v6 ? AF_INET6 : AF_INET, ev->u.net.addr, a, sizeof(a));
-		snprintf(buf, sizeof(buf), v6 ? "[%s]:%u" : "%s:%u", a, ev->u.net.port);
-		json_object_set_new(o, "address", json_string(buf));
-		break;
-	}
-	case PL_CG_HOOK_SYSCTL:
-		snprintf(buf, sizeof(buf), "/proc/sys/%.*s", (int)sizeof(ev->u.sysctl.name),
-			 ev->u.sysctl.name);
-		json_object_set_new(o, "path", json_string(buf));
-		break;
-	case PL_CG_HOOK_DEV:
-		snprintf(buf, sizeof(buf), "%c %u:%u", ev->u.dev.type == 1 ? 'b' : 'c',
-			 ev->u.dev.major, ev->u.dev.minor);
-		json_object_set_new(o, "path", json_string(buf));
-		break;
+	x.time_ms = now_real - (now_mono - (int64_t)ev->ts_ns) / 1000000;
+	x.policy = pol ? pol->name : c ? c->policy : NULL;
+	x.mode = pol && pol->observe && ev->mode == PL_CG_MODE_AUDIT
+		     ? "observe"
+		     : pl_bpf_mode_name((enum pl_bpf_mode)ev->mode);
+	x.container_id = c ? (c->id ? c->id : "") : NULL;
+	x.container_name = c && c->name ? c->name : "";
+	x.pod = c ? c->pod : NULL;
+	x.ns = c ? c->ns : NULL;
+	x.container = c ? c->cname : NULL;
+	x.cgroup = c ? c->cgroup : NULL;
+	n = pl_cg_event_json(ev, &x, buf, sizeof(buf));
+	if (n >= sizeof(buf)) {
+		line = malloc(n + 1);
+		if (!line || pl_cg_event_json(ev, &x, line, n + 1) != n) {
+			say("cgroup-BPF event: out of memory, event of pid %u not logged", ev->pid);
+			free(line);
+			return 0;
+		}
 	}
 	if (!c)
 		A.unattributed++;
-	log_event(o, c, t);
+	{
+		char rule[sizeof(ev->rule_name) + 1];
+
+		memcpy(rule, ev->rule_name, sizeof(ev->rule_name));
+		rule[sizeof(ev->rule_name)] = '\0';
+		metric_count(rule, ev->action == PL_CG_ALLOW_LOG ? "AUDIT" : "DENIED",
+			     "cgroup-bpf");
+	}
+	log_line(line, n);
+	if (line != buf)
+		free(line);
 	return 0;
 }
 
@@ -2118,6 +2137,8 @@ int main(int argc, char **argv)
 				on_client(tag);
 		}
 		int r = pl_enforcer_poll(A.e, on_cg_event, NULL, 0);
+		if (A.logf)
+			fflush(A.logf);
 		if (r < 0 && r != -EINTR)
 			say("ring buffer: %s", strerror(-r));
 		struct timespec now;

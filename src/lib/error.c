@@ -28,8 +28,10 @@ PL_EXPORT void pl_diag_clear(struct pl_diag *d)
 	pl_diag_init(d);
 }
 
-static void append(struct pl_diag *d, enum pl_severity sev, int code, const struct pl_pos *pos,
-		   const char *field, const char *fmt, va_list ap)
+static __attribute__((format(printf, 6, 0))) void append(struct pl_diag *d, enum pl_severity sev,
+							 int code, const struct pl_pos *pos,
+							 const char *field, const char *fmt,
+							 va_list ap)
 {
 	if (!d)
 		return;

@@ -29,6 +29,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+
 #include "enforcer.h"
 #include "cg-test.h"
 #include "plastron/bpf.h"
@@ -499,6 +501,101 @@ static const struct sock_arg udp6 = { AF_INET6, SOCK_DGRAM, 0 };
 			tap_diag("got %d (%s), want %d", _r, _r < 200 ? strerror(_r) : "setup", \
 				 (want));                                                       \
 	} while (0)
+
+/*
+ * The programs look callers up only at the cgroup-tree levels where
+ * registered cgroups are (global[0].levels, kept by the loader). `e` has
+ * exactly cg_in (policy 1, raw ICMP denied) registered.
+ */
+static uint32_t levels_of(struct pl_cg_enforcer *e)
+{
+	uint32_t m;
+
+	return pl_enforcer_levels(e, &m) == 0 ? m : 0xdeadbeef;
+}
+
+static void levels_checks(struct pl_cg_enforcer *e, uint64_t id_in)
+{
+	char l1[720], l2[740], l3[760], gpath[300];
+	uint32_t lv_in = 99, lv1 = 99, lv3 = 99, m = 0;
+	uint64_t id1 = 0;
+	struct pl_diag d = { 0 };
+	int r;
+
+	snprintf(l1, sizeof(l1), "%s/lv1", cg_in);
+	snprintf(l2, sizeof(l2), "%s/lv2", l1);
+	snprintf(l3, sizeof(l3), "%s/lv3", l2);
+	if (mkdir(l1, 0755) < 0 || mkdir(l2, 0755) < 0 || mkdir(l3, 0755) < 0 ||
+	    pl_cgroup_id(l1, &id1) < 0) {
+		TAP_OK(false, "mkdir %s: %s", l3, strerror(errno));
+		goto out;
+	}
+	r = pl_cgroup_level(id_in, &lv_in);
+	if (r == 0)
+		r = pl_cgroup_level(id1, &lv1);
+	TAP_OK(r == 0 && lv1 == lv_in + 1, "cgroup levels: %s at %u, its child at %u", cg_in, lv_in,
+	       lv1);
+	TAP_OK(pl_cgroup_level(0x7fffffffffffull, &lv3) == -ENOENT,
+	       "the level of a cgroup id that does not exist: -ENOENT");
+	TAP_OK(pl_enforcer_register(e, 0x7fffffffffffull, 1, &d) < 0 && d.head,
+	       "registering a cgroup id that does not exist is refused");
+	pl_diag_clear(&d);
+	m = levels_of(e);
+	TAP_OK(m == 1u << lv_in, "levels: only the level of the registered cgroup (%#x)", m);
+	EXPECT(l2, false, p_socket, &raw_icmp, EPERM,
+	       "registered cgroup at level %u, caller 2 levels deeper: enforced", lv_in);
+	EXPECT(l3, false, p_socket, &raw_icmp, EPERM,
+	       "caller 3 levels below the registered cgroup: enforced");
+
+	/* A second registration one level deeper: two levels, deepest wins. */
+	r = pl_enforcer_register(e, id1, 1, &d);
+	m = levels_of(e);
+	TAP_OK(r == 0 && m == (1u << lv_in | 1u << lv1), "register a child too: two levels (%#x)",
+	       m);
+	pl_enforcer_unregister(e, id_in, &d);
+	m = levels_of(e);
+	TAP_OK(m == 1u << lv1, "unregister the parent: its level goes, the child's stays (%#x)", m);
+	EXPECT(cg_in, false, p_socket, &raw_icmp, 0, "parent no longer registered: allowed");
+	EXPECT(l3, false, p_socket, &raw_icmp, EPERM, "below the still registered child: enforced");
+	pl_enforcer_unregister(e, id1, &d);
+	m = levels_of(e);
+	TAP_OK(m == 0, "the last registration gone: no level left (%#x)", m);
+	EXPECT(l3, false, p_socket, &raw_icmp, 0, "nothing registered: allowed");
+	r = pl_enforcer_register(e, id_in, 1, &d);
+	m = levels_of(e);
+	TAP_OK(r == 0 && m == 1u << lv_in, "registered again: its level is back (%#x)", m);
+
+	/* Re-adoption rebuilds the levels from the pinned containers map: clear
+	 * the mask behind the loader's back (the programs then find nobody),
+	 * then open the pins again. */
+	snprintf(gpath, sizeof(gpath), "%s/maps/global", pin);
+	{
+		struct pl_cg_global g = { 0 };
+		uint32_t zero = 0;
+		int fd = bpf_obj_get(gpath);
+		struct pl_cg_enforcer *e2 = NULL;
+
+		r = fd >= 0 ? bpf_map_update_elem(fd, &zero, &g, BPF_ANY) : -1;
+		if (fd >= 0)
+			close(fd);
+		TAP_OK(r == 0, "clear %s", gpath);
+		EXPECT(l2, false, p_socket, &raw_icmp, 0,
+		       "levels cleared: the registered cgroup is not looked at");
+		r = pl_enforcer_open(&(struct pl_enforcer_opts){ .pin_dir = pin }, &e2, &d);
+		m = levels_of(e2);
+		TAP_OK(r == 0 && m == 1u << lv_in,
+		       "re-adoption rebuilds the levels from the containers map (%#x)", m);
+		EXPECT(l2, false, p_socket, &raw_icmp, EPERM, "after re-adoption: enforced again");
+		pl_enforcer_close(e2);
+	}
+out:
+	for (const struct pl_diag_entry *x = d.head; x; x = x->next)
+		tap_diag("%s", x->message);
+	pl_diag_clear(&d);
+	rmdir(l3);
+	rmdir(l2);
+	rmdir(l1);
+}
 
 static int loader(struct pl_bpf_tables *t, uint64_t id)
 {
@@ -1019,6 +1116,7 @@ int main(void)
 		} else {
 			TAP_OK(false, "mkdir %s", nested);
 		}
+		levels_checks(e, id_in);
 	}
 	pl_diag_clear(&d);
 

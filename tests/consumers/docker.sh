@@ -24,11 +24,11 @@ image=plastron-consumer/sctest:$$
 cgparent=plastron-consumer-$$
 pids=()
 cleanup() {
-	local p i
+	local p
 	# dockerd first (it stops its containers), then containerd.
 	for p in "${pids[@]}"; do
 		kill -TERM "$p" 2>/dev/null || continue
-		for i in $(seq 100); do
+		for _ in $(seq 100); do
 			kill -0 "$p" 2>/dev/null || break
 			sleep 0.1
 		done
@@ -70,7 +70,7 @@ echo '{}' >"$tmp/daemon.json"
 pids=($! "${pids[@]}")
 
 up=0
-for i in $(seq 300); do
+for _ in $(seq 300); do
 	if "$docker" -H "unix://$sock" version >/dev/null 2>&1; then
 		up=1
 		break

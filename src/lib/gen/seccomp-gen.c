@@ -652,7 +652,8 @@ static void push_oci(struct gen *g, struct ent *e, const struct pl_sc_arg *args,
 	}
 	if (!multi) {
 		e->n_args = (uint8_t)n;
-		memcpy(e->args, args, n * sizeof(*args));
+		if (n)
+			memcpy(e->args, args, n * sizeof(*args));
 		push(g, e);
 		return;
 	}
