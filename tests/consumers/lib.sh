@@ -1,43 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # Shared helpers of the consumer tests (sourced; bash).
-# TAP output: one "ok N - ..." / "not ok N - ..." line per check, then "1..N".
+# TAP helpers, result and expect come from tests/lib/tap.sh.
 
-tap_n=0
-tap_failed=0
-
-ok() {
-	tap_n=$((tap_n + 1))
-	echo "ok $tap_n - $*"
-}
-
-not_ok() {
-	tap_n=$((tap_n + 1))
-	tap_failed=$((tap_failed + 1))
-	echo "not ok $tap_n - $*"
-}
-
-# check DESCRIPTION COMMAND...: one case, passing when COMMAND succeeds.
-check() {
-	local desc=$1
-	shift
-	if "$@" >/dev/null 2>&1; then ok "$desc"; else not_ok "$desc"; fi
-}
-
-# diag FILE: show a file as TAP comments (for failures).
-diag() {
-	sed 's/^/# /' "$1" 2>/dev/null || true
-}
-
-tap_done() {
-	echo "1..$tap_n"
-	exit $((tap_failed > 0))
-}
-
-# bail REASON: a setup step failed; the test fails with that reason.
-bail() {
-	not_ok "$*"
-	tap_done
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 
 # make_rootfs DIR SCTEST: a minimal root filesystem: busybox-static with a
 # few applet links, and the sctest binary at /sctest.
@@ -52,23 +17,6 @@ make_rootfs() {
 	done
 	echo 'root:x:0:0:root:/:/bin/sh' >"$dir/etc/passwd"
 	echo 'root:x:0:' >"$dir/etc/group"
-}
-
-# result FILE ACTION: what sctest printed for ACTION ("ok", "EPERM", ...).
-result() {
-	sed -n "s/^$2: \\([A-Za-z0-9_]*\\).*/\\1/p" "$1" 2>/dev/null | head -n 1
-}
-
-# expect LABEL FILE ACTION WANT: one case comparing sctest's result.
-expect() {
-	local label=$1 file=$2 action=$3 want=$4 got
-	got=$(result "$file" "$action")
-	if [[ $got == "$want" ]]; then
-		ok "$label: $action gives $want"
-	else
-		not_ok "$label: $action gives $want (got '${got:-nothing}')"
-		diag "$file"
-	fi
 }
 
 # The actions sctest performs in every container run, and what the

@@ -3,50 +3,7 @@
 # filesystem, bundles, and a private plastrond (own pin dir, socket, policy
 # dir, log) that is stopped and uninstalled by cleanup.
 
-tap_n=0
-tap_failed=0
-ok() {
-	tap_n=$((tap_n + 1))
-	echo "ok $tap_n - $*"
-}
-not_ok() {
-	tap_n=$((tap_n + 1))
-	tap_failed=$((tap_failed + 1))
-	echo "not ok $tap_n - $*"
-}
-skip() {
-	tap_n=$((tap_n + 1))
-	echo "ok $tap_n - $1 # SKIP $2"
-}
-check() {
-	local desc=$1
-	shift
-	if "$@" >/dev/null 2>&1; then ok "$desc"; else not_ok "$desc"; fi
-}
-diag() { sed 's/^/# /' "$1" 2>/dev/null | tail -n 40 || true; }
-note() { echo "# $*"; }
-tap_done() {
-	echo "1..$tap_n"
-	exit $((tap_failed > 0))
-}
-bail() {
-	not_ok "$*"
-	tap_done
-}
-
-# The result ctest printed for ACTION (the LAST line for it).
-result() { sed -n "s/^$2: \\([A-Za-z0-9_]*\\).*/\\1/p" "$1" 2>/dev/null | tail -n 1; }
-expect() {
-	local label=$1 file=$2 action=$3 want=$4 got
-	got=$(result "$file" "$action")
-	if [[ $got == "$want" ]]; then
-		ok "$label: $action gives $want"
-	else
-		not_ok "$label: $action gives $want (got '${got:-nothing}')"
-		diag "$file"
-		[[ -f $file.err ]] && diag "$file.err"
-	fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
