@@ -23,6 +23,7 @@
 
 #include "cgroup.skel.h"
 #include "enforcer.h"
+#include "plastron/enforce.h"
 #include "shared/macro.h"
 
 _Static_assert(PL_BPF_MAX_PORT_RANGES == PL_CG_MAX_PORT_RANGES, "port range count");
@@ -122,34 +123,6 @@ static void pin_path(char *buf, size_t len, const char *dir, const char *sub, co
 }
 
 /* ---- cgroup helpers ----------------------------------------------------- */
-
-int pl_cgroup2_mount(char *buf, size_t len)
-{
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char line[4096];
-	int r = -ENOENT;
-
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		char *sep = strstr(line, " - ");
-		char mnt[PATH_MAX], fstype[64];
-
-		if (!sep || sscanf(sep + 3, "%63s", fstype) != 1 || strcmp(fstype, "cgroup2"))
-			continue;
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
-			continue;
-		if (strlen(mnt) >= len) {
-			r = -ENAMETOOLONG;
-			break;
-		}
-		strcpy(buf, mnt);
-		r = 0;
-		break;
-	}
-	fclose(f);
-	return r;
-}
 
 int pl_cgroup_id(const char *path, uint64_t *ret)
 {

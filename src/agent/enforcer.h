@@ -23,6 +23,7 @@
 
 #include "bpf/cgroup.h"
 #include "plastron/bpf.h"
+#include "plastron/enforce.h"
 #include "plastron/error.h"
 
 #define PL_ENFORCER_PIN_DIR "/sys/fs/bpf/plastron"
@@ -90,7 +91,6 @@ int pl_enforcer_events_fd(struct pl_cg_enforcer *e, pl_enforcer_event_fn cb, voi
 
 /* Helpers: the cgroup v2 mount point (from /proc/self/mountinfo) and the id
  * of a cgroup directory (what bpf_get_current_cgroup_id() returns). */
-int pl_cgroup2_mount(char *buf, size_t len);
 int pl_cgroup_id(const char *path, uint64_t *ret);
 /* The level of cgroup `cgroup_id` in the v2 tree (root = 0); -ENOENT when it
  * does not exist. Needs CAP_DAC_READ_SEARCH (open_by_handle_at). */

@@ -24,6 +24,7 @@
 #endif
 
 #include "client.h"
+#include "plastron/enforce.h"
 #include "plastron/events.h"
 #include "plastron/gen.h"
 #include "shared/macro.h"
@@ -182,35 +183,6 @@ int pld_request(const char *socket_path, json_t *req, json_t **ret, int timeout_
 }
 
 /* ---- cgroups ------------------------------------------------------------ */
-int pld_cgroup2_mount(char *buf, size_t len)
-{
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char line[4096];
-	int r = -ENOENT;
-
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		/* id parent maj:min root mountpoint opts ... - fstype source superopts */
-		char *sep = strstr(line, " - ");
-		if (!sep || strncmp(sep + 3, "cgroup2 ", 8))
-			continue;
-		char *save = NULL, *tok = strtok_r(line, " ", &save);
-		for (int i = 0; tok && i < 4; i++)
-			tok = strtok_r(NULL, " ", &save);
-		if (!tok)
-			continue;
-		if ((size_t)snprintf(buf, len, "%s", tok) >= len) {
-			r = -ENAMETOOLONG;
-			break;
-		}
-		r = 0;
-		break;
-	}
-	fclose(f);
-	return r;
-}
-
 int pld_pid_cgroup(pid_t pid, char *buf, size_t len)
 {
 	char path[64], line[4096];
@@ -237,7 +209,7 @@ int pld_cgroup_abs(const char *path, char *buf, size_t len)
 	char mnt[256];
 	int r;
 
-	r = pld_cgroup2_mount(mnt, sizeof(mnt));
+	r = pl_cgroup2_mount(mnt, sizeof(mnt));
 	if (r < 0)
 		return r;
 	if (!strncmp(path, mnt, strlen(mnt)) &&
@@ -392,7 +364,7 @@ void pld_doctor_run(struct pld_doctor *doc)
 		add(doc, "btf", PLD_CHECK_WARN, "/sys/kernel/btf/vmlinux is missing (%s)",
 		    strerror(errno));
 
-	r = pld_cgroup2_mount(doc->cgroup2, sizeof(doc->cgroup2));
+	r = pl_cgroup2_mount(doc->cgroup2, sizeof(doc->cgroup2));
 	if (r < 0) {
 		add(doc, "cgroup2", PLD_CHECK_FAIL, "no cgroup2 mount in /proc/self/mountinfo");
 	} else {

@@ -42,8 +42,6 @@ void pld_linebuf_free(struct pld_linebuf *b);
 /* Write all of `s` and a newline. */
 int pld_write_line(int fd, const char *s);
 
-/* The cgroup v2 mount point (fstype cgroup2 in /proc/self/mountinfo). */
-int pld_cgroup2_mount(char *buf, size_t len);
 /* The cgroup v2 path of `pid` ("/docker/abc", from the "0::" line). */
 int pld_pid_cgroup(pid_t pid, char *buf, size_t len);
 /* The cgroup id (inode of the cgroup2 directory) of an absolute path. */

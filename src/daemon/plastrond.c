@@ -1186,7 +1186,7 @@ static void sweep(void)
 {
 	char mnt[256], abs_path[PATH_MAX];
 
-	if (pld_cgroup2_mount(mnt, sizeof(mnt)) < 0)
+	if (pl_cgroup2_mount(mnt, sizeof(mnt)) < 0)
 		return;
 	for (size_t i = 0; i < A.n_ctrs;) {
 		struct container *c = A.ctrs[i];
@@ -1322,7 +1322,7 @@ static json_t *resolve_cgroup(json_t *req, char *rel, size_t rellen, uint64_t *i
 	const char *cg = json_string_value(json_object_get(req, "cgroup"));
 	int r;
 
-	if (pld_cgroup2_mount(mnt, sizeof(mnt)) < 0)
+	if (pl_cgroup2_mount(mnt, sizeof(mnt)) < 0)
 		return fail("no cgroup v2 mount");
 	if (json_is_integer(pid)) {
 		r = pld_pid_cgroup((pid_t)json_integer_value(pid), rel, rellen);
