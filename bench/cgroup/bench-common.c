@@ -98,12 +98,11 @@ void bench_setup(struct bench *b, const char *name, uint32_t ringbuf)
 	if (mkdir(b->top, 0755) < 0 || mkdir(b->enf, 0755) < 0 || mkdir(p, 0755) < 0 ||
 	    mkdir(b->none, 0755) < 0)
 		bench_die("create cgroups under %s: %s", b->root, strerror(errno));
-	if (pl_enforcer_install(&(struct pl_enforcer_opts){ .pin_dir = b->pin,
-							    .cgroup = b->enf,
-							    .ringbuf_size = ringbuf },
-				&b->e, &d) < 0) {
+	if (pl_enforcer_install(
+		&(struct pl_enforcer_opts){ .pin_dir = b->pin, .ringbuf_size = ringbuf }, &b->e,
+		&d) < 0) {
 		print_diag(&d);
-		bench_die("install the enforcer on %s", b->enf);
+		bench_die("install the enforcer (pins in %s)", b->pin);
 	}
 }
 

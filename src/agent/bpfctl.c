@@ -2,7 +2,7 @@
 /*
  * plastron-bpfctl: drive the cgroup-BPF enforcer by hand (tests, debugging).
  *
- *   plastron-bpfctl [--pin-dir DIR] install [--cgroup PATH] [--ringbuf BYTES]
+ *   plastron-bpfctl [--pin-dir DIR] install [--ringbuf BYTES]
  *   plastron-bpfctl [--pin-dir DIR] uninstall
  *   plastron-bpfctl [--pin-dir DIR] status
  *   plastron-bpfctl dump POLICY.yaml [--audit|--enforce]
@@ -44,7 +44,7 @@ static int usage(void)
 {
 	fprintf(stderr,
 		"usage: plastron-bpfctl [--pin-dir DIR] COMMAND ...\n"
-		"  install [--cgroup PATH] [--ringbuf BYTES]   load, pin and attach\n"
+		"  install [--ringbuf BYTES]                   create and pin the maps\n"
 		"  uninstall                                   unpin (detach) everything\n"
 		"  status                                      what is pinned\n"
 		"  dump POLICY [--audit|--enforce]             print the rule tables\n"
@@ -144,19 +144,15 @@ int main(int argc, char **argv)
 		for (; i < argc; i += 2) {
 			if (i + 1 >= argc)
 				return usage();
-			if (!strcmp(argv[i], "--cgroup"))
-				o.cgroup = argv[i + 1];
-			else if (!strcmp(argv[i], "--ringbuf") &&
-				 parse_u32(argv[i + 1], &o.ringbuf_size) == 0)
-				;
-			else
+			if (strcmp(argv[i], "--ringbuf") ||
+			    parse_u32(argv[i + 1], &o.ringbuf_size) < 0)
 				return usage();
 		}
 		r = pl_enforcer_install(&o, &e, &d);
 		print_diag(&d);
 		if (r < 0)
 			return SYSTEM_ERROR;
-		printf("installed: %d links under %s\n", pl_enforcer_links(e),
+		printf("installed: maps pinned under %s\n",
 		       o.pin_dir ? o.pin_dir : PL_ENFORCER_PIN_DIR);
 		pl_enforcer_close(e);
 		return OK;
@@ -187,7 +183,9 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "status")) {
 		struct pl_enforcer_counters c;
 
-		printf("links: %d\n", pl_enforcer_links(e));
+		int want, links = pl_enforcer_links(e, &want);
+
+		printf("links: %d of %d\n", links, want);
 		r = pl_enforcer_counters(e, &c);
 		if (r == 0)
 			printf("matched: %llu\ndenied: %llu\nevents: %llu\ndrops: %llu\n",

@@ -16,12 +16,14 @@
 #include <sys/socket.h>
 #include <sys/statfs.h>
 #include <unistd.h>
+#include <dirent.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/magic.h>
 
 #include "cgroup.skel.h"
+#include "egress-trie.h"
 #include "enforcer.h"
 #include "plastron/enforce.h"
 #include "shared/macro.h"
@@ -41,15 +43,17 @@ _Static_assert((int)PL_BPF_MODE_AUDIT == (int)PL_CG_MODE_AUDIT &&
 enum {
 	M_CONTAINERS,
 	M_POLICIES,
+	M_TABLES,
 	M_SOCK,
-	M_EGRESS4,
-	M_EGRESS6,
+	M_NODES,
+	M_RANGES,
 	M_SYSCTL,
 	M_DEV,
 	M_NAMES,
 	M_EVENTS,
 	M_COUNTERS,
 	M_GLOBAL,
+	M_RAW_SOCKS,
 	M__MAX,
 };
 
@@ -64,10 +68,9 @@ static const struct {
 	[M_POLICIES] = { "policies", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct pl_cg_policy) },
 	[M_SOCK] = { "sock_rules", BPF_MAP_TYPE_HASH, sizeof(struct pl_cg_sock_key),
 		     sizeof(struct pl_cg_verdict), 0, false },
-	[M_EGRESS4] = { "egress4", BPF_MAP_TYPE_LPM_TRIE, sizeof(struct pl_cg_lpm4_key),
-			sizeof(struct pl_cg_egress_val), 4, true },
-	[M_EGRESS6] = { "egress6", BPF_MAP_TYPE_LPM_TRIE, sizeof(struct pl_cg_lpm6_key),
-			sizeof(struct pl_cg_egress_val), 4, true },
+	[M_TABLES] = { "tables", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct pl_cg_table) },
+	[M_NODES] = { "nodes", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct pl_cg_node) },
+	[M_RANGES] = { "ranges", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct pl_cg_port_range) },
 	[M_SYSCTL] = { "sysctl_rules", BPF_MAP_TYPE_HASH, sizeof(struct pl_cg_sysctl_key),
 		       sizeof(struct pl_cg_verdict), 0, false },
 	[M_DEV] = { "dev_rules", BPF_MAP_TYPE_HASH, sizeof(struct pl_cg_dev_key),
@@ -77,18 +80,47 @@ static const struct {
 	[M_EVENTS] = { "events", BPF_MAP_TYPE_RINGBUF, 0, 0 },
 	[M_COUNTERS] = { "counters", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8 },
 	[M_GLOBAL] = { "global", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct pl_cg_global) },
+	[M_RAW_SOCKS] = { "raw_socks", BPF_MAP_TYPE_SK_STORAGE, 4, 4 },
 };
 
-static const char *const prog_names[] = {
-	"pl_sock_create", "pl_connect4", "pl_connect6", "pl_sendmsg4",
-	"pl_sendmsg6",    "pl_sysctl",   "pl_dev",      "pl_raw_egress",
+static const struct {
+	const char *name;
+	enum bpf_attach_type type;
+} progs[] = {
+	{ "pl_sock_create", BPF_CGROUP_INET_SOCK_CREATE },
+	{ "pl_connect4", BPF_CGROUP_INET4_CONNECT },
+	{ "pl_connect6", BPF_CGROUP_INET6_CONNECT },
+	{ "pl_sendmsg4", BPF_CGROUP_UDP4_SENDMSG },
+	{ "pl_sendmsg6", BPF_CGROUP_UDP6_SENDMSG },
+	{ "pl_sysctl", BPF_CGROUP_SYSCTL },
+	{ "pl_dev", BPF_CGROUP_DEVICE },
+	{ "pl_raw_egress", BPF_CGROUP_INET_EGRESS },
 };
-#define N_PROGS PL_ARRAY_SIZE(prog_names)
+#define N_PROGS PL_ARRAY_SIZE(progs)
+_Static_assert(N_PROGS == PL_ENFORCER_LINKS_PER_CGROUP, "one link per program");
+
+/* A policy's loaded programs (fds of the pinned instances). */
+struct prog_set {
+	uint32_t policy;
+	int fd[N_PROGS];
+};
+
+/* A run of `nodes` or `ranges` owned by a live table. */
+struct run {
+	uint32_t first, count;
+};
 
 struct pl_cg_enforcer {
 	char *pin_dir;
 	int map_fd[M__MAX];
-	int n_links;
+	struct prog_set *sets;
+	size_t n_sets;
+	/* The allocator of node and range runs: the runs of every present
+	 * policy's active table, read from the maps on first use. */
+	bool runs_known;
+	struct run *node_runs, *range_runs;
+	size_t n_runs, cap_runs; /* node_runs[i] and range_runs[i] belong to one table */
+	uint32_t *run_table;     /* ... namely this table slot */
 	struct ring_buffer *rb;
 	pl_enforcer_event_fn cb;
 	void *userdata;
@@ -144,19 +176,23 @@ int pl_cgroup_id(const char *path, uint64_t *ret)
 	return 0;
 }
 
-int pl_cgroup_level(uint64_t cgroup_id, uint32_t *ret)
+/* Open cgroup `cgroup_id` (a directory fd, `flags` added to O_CLOEXEC);
+ * its path below the v2 mount in `mnt` (when not NULL). -ENOENT when it
+ * does not exist. Needs CAP_DAC_READ_SEARCH (open_by_handle_at). */
+static int cgroup_open_id(uint64_t cgroup_id, int flags, char *mnt, size_t mlen)
 {
 	struct {
 		struct file_handle fh;
 		uint64_t id;
 	} h = { .fh.handle_bytes = sizeof(uint64_t) };
-	char mnt[PATH_MAX], link[64], path[PATH_MAX];
-	int mfd, fd, mount_id, r = 0;
-	size_t ml;
-	ssize_t n;
-	uint32_t level = 0;
+	char buf[PATH_MAX];
+	int mfd, fd, mount_id, r;
 
-	r = pl_cgroup2_mount(mnt, sizeof(mnt));
+	if (!mnt) {
+		mnt = buf;
+		mlen = sizeof(buf);
+	}
+	r = pl_cgroup2_mount(mnt, mlen);
 	if (r < 0)
 		return r;
 	mfd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -170,11 +206,22 @@ int pl_cgroup_level(uint64_t cgroup_id, uint32_t *ret)
 		return r;
 	}
 	memcpy(h.fh.f_handle, &cgroup_id, sizeof(cgroup_id));
-	fd = open_by_handle_at(mfd, &h.fh, O_PATH | O_CLOEXEC);
-	r = fd < 0 ? -errno : 0;
+	fd = open_by_handle_at(mfd, &h.fh, flags | O_CLOEXEC);
+	r = fd < 0 ? -errno : fd;
 	close(mfd);
-	if (r < 0)
-		return r == -ESTALE ? -ENOENT : r;
+	return r == -ESTALE ? -ENOENT : r;
+}
+
+int pl_cgroup_level(uint64_t cgroup_id, uint32_t *ret)
+{
+	char mnt[PATH_MAX], link[64], path[PATH_MAX];
+	int fd = cgroup_open_id(cgroup_id, O_PATH, mnt, sizeof(mnt)), r;
+	size_t ml;
+	ssize_t n;
+	uint32_t level = 0;
+
+	if (fd < 0)
+		return fd;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	n = readlink(link, path, sizeof(path) - 1);
 	r = n < 0 ? -errno : 0;
@@ -220,34 +267,81 @@ static int ensure_bpffs(const char *dir, struct pl_diag *d)
 	return pl_error(d, -ENOTSUP, NULL, NULL, "%s is not on a bpf filesystem", parent);
 }
 
-static int rebuild_levels(struct pl_cg_enforcer *e, bool keep);
-
 /* ---- uninstall / close -------------------------------------------------- */
 
-/* Detach every pinned link now (the last reference to an unpinned link
- * is dropped asynchronously, so unlinking alone would leave the programs
- * running for a moment), then remove the pins. */
-static void unpin_all(const char *dir)
+static void link_path(char *buf, size_t len, const char *dir, uint64_t cgroup_id, size_t prog)
+{
+	snprintf(buf, len, "%s/links/%llu/%s", dir, (unsigned long long)cgroup_id,
+		 progs[prog].name);
+}
+
+/* Detach a cgroup's pinned links now (the last reference to an unpinned
+ * link is dropped asynchronously, so unlinking alone would leave the
+ * programs running for a moment), then remove the pins. */
+static int unlink_cgroup(const char *dir, uint64_t cgroup_id)
 {
 	char p[PATH_MAX];
+	int r = 0;
 
 	for (size_t i = 0; i < N_PROGS; i++) {
 		int fd;
 
-		pin_path(p, sizeof(p), dir, "links", prog_names[i]);
+		link_path(p, sizeof(p), dir, cgroup_id, i);
 		fd = bpf_obj_get(p);
 		if (fd >= 0) {
-			bpf_link_detach(fd);
+			if (bpf_link_detach(fd) < 0 && r == 0)
+				r = -errno;
 			close(fd);
 		}
-		unlink(p);
+		if (unlink(p) < 0 && errno != ENOENT && r == 0)
+			r = -errno;
 	}
+	snprintf(p, sizeof(p), "%s/links/%llu", dir, (unsigned long long)cgroup_id);
+	if (rmdir(p) < 0 && errno != ENOENT && r == 0)
+		r = -errno;
+	return r;
+}
+
+/* Remove every file of directory <dir>/<sub>/<x>/ and the directories. */
+static void unpin_tree(const char *dir, const char *sub, bool links)
+{
+	char p[PATH_MAX];
+	struct dirent *de;
+	DIR *top;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, sub);
+	top = opendir(p);
+	while (top && (de = readdir(top))) {
+		char q[PATH_MAX];
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (links) {
+			unlink_cgroup(dir, strtoull(de->d_name, NULL, 10));
+			continue;
+		}
+		for (size_t i = 0; i < N_PROGS; i++) {
+			snprintf(q, sizeof(q), "%s/%s/%s/%s", dir, sub, de->d_name, progs[i].name);
+			unlink(q);
+		}
+		snprintf(q, sizeof(q), "%s/%s/%s", dir, sub, de->d_name);
+		rmdir(q);
+	}
+	if (top)
+		closedir(top);
+	rmdir(p);
+}
+
+static void unpin_all(const char *dir)
+{
+	char p[PATH_MAX];
+
+	unpin_tree(dir, "links", true);
+	unpin_tree(dir, "progs", false);
 	for (int i = 0; i < M__MAX; i++) {
 		pin_path(p, sizeof(p), dir, "maps", map_desc[i].name);
 		unlink(p);
 	}
-	snprintf(p, sizeof(p), "%s/links", dir);
-	rmdir(p);
 	snprintf(p, sizeof(p), "%s/maps", dir);
 	rmdir(p);
 	rmdir(dir);
@@ -261,36 +355,49 @@ void pl_enforcer_close(struct pl_cg_enforcer *e)
 	for (int i = 0; i < M__MAX; i++)
 		if (e->map_fd[i] >= 0)
 			close(e->map_fd[i]);
+	for (size_t i = 0; i < e->n_sets; i++)
+		for (size_t k = 0; k < N_PROGS; k++)
+			close(e->sets[i].fd[k]);
+	free(e->sets);
+	free(e->node_runs);
+	free(e->range_runs);
+	free(e->run_table);
 	free(e->pin_dir);
 	free(e);
 }
 
 int pl_enforcer_uninstall(struct pl_cg_enforcer *e, struct pl_diag *d)
 {
-	char p[PATH_MAX];
 	struct stat st;
 	int r = 0;
 
 	if (!e)
 		return pl_error(d, -EINVAL, NULL, NULL, "pl_enforcer_uninstall: no enforcer");
 	unpin_all(e->pin_dir);
-	snprintf(p, sizeof(p), "%s/links", e->pin_dir);
-	if (stat(p, &st) == 0)
+	if (stat(e->pin_dir, &st) == 0)
 		r = pl_error(d, -EBUSY, NULL, NULL, "%s: could not remove every pin", e->pin_dir);
 	pl_enforcer_close(e);
 	return r;
 }
 
-int pl_enforcer_links(const struct pl_cg_enforcer *e)
+int pl_enforcer_links(const struct pl_cg_enforcer *e, int *expected)
 {
+	int fd = e ? e->map_fd[M_CONTAINERS] : -1, n = 0, want = 0;
+	uint64_t cur, next;
 	char p[PATH_MAX];
-	int n = 0;
 
-	for (size_t i = 0; e && i < N_PROGS; i++) {
-		pin_path(p, sizeof(p), e->pin_dir, "links", prog_names[i]);
-		if (access(p, F_OK) == 0)
-			n++;
+	for (void *prev = NULL; fd >= 0 && bpf_map_get_next_key(fd, prev, &next) == 0;
+	     prev = &cur) {
+		cur = next;
+		want += N_PROGS;
+		for (size_t i = 0; i < N_PROGS; i++) {
+			link_path(p, sizeof(p), e->pin_dir, cur, i);
+			if (access(p, F_OK) == 0)
+				n++;
+		}
 	}
+	if (expected)
+		*expected = want;
 	return n;
 }
 
@@ -338,30 +445,24 @@ int pl_enforcer_open(const struct pl_enforcer_opts *o, struct pl_cg_enforcer **r
 				     "%u bytes) than this build expects: uninstall it first",
 				     p, info.type, info.key_size, info.value_size);
 	}
-	if (r == 0) {
-		/* Every registered container's level is looked at (a loader
-		 * that died between setting a bit and inserting leaves an
-		 * extra bit at most: a wasted lookup, never a missed cgroup). */
-		r = rebuild_levels(e, true);
-		if (r < 0)
-			r = sys_error(d, r, "rebuild the registered cgroup levels");
-	}
 	if (r < 0) {
 		pl_enforcer_close(e);
 		return r;
 	}
-	e->n_links = pl_enforcer_links(e);
 	*ret = e;
 	return 0;
 }
 
+/* Install creates and pins the shared maps only (an object load with no
+ * program); each policy's programs are loaded by load_progs. */
 int pl_enforcer_install(const struct pl_enforcer_opts *o, struct pl_cg_enforcer **ret,
 			struct pl_diag *d)
 {
 	const char *dir = pin_dir_of(o);
-	char p[PATH_MAX], cgpath[PATH_MAX];
 	struct pl_cgroup *skel = NULL;
-	int cgfd = -1, r;
+	struct bpf_program *prog;
+	char p[PATH_MAX];
+	int r;
 
 	r = ensure_bpffs(dir, d);
 	if (r < 0)
@@ -372,24 +473,10 @@ int pl_enforcer_install(const struct pl_enforcer_opts *o, struct pl_cg_enforcer 
 				"%s: an enforcer is already installed (re-adopt it or uninstall "
 				"it first)",
 				dir);
-	if (o && o->cgroup) {
-		if (strlen(o->cgroup) >= sizeof(cgpath))
-			return pl_error(d, -ENAMETOOLONG, NULL, NULL, "cgroup path too long");
-		strcpy(cgpath, o->cgroup);
-	} else {
-		r = pl_cgroup2_mount(cgpath, sizeof(cgpath));
-		if (r < 0)
-			return sys_error(d, r, "find the cgroup v2 mount in /proc/self/mountinfo");
-	}
-	cgfd = open(cgpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (cgfd < 0)
-		return sys_error(d, errno, "open cgroup %s", cgpath);
-
 	skel = pl_cgroup__open();
-	if (!skel) {
-		r = sys_error(d, errno, "open the cgroup-BPF object");
-		goto out;
-	}
+	if (!skel)
+		return sys_error(d, errno, "open the cgroup-BPF object");
+	bpf_object__for_each_program(prog, skel->obj) bpf_program__set_autoload(prog, false);
 	if (o && o->ringbuf_size) {
 		r = bpf_map__set_max_entries(skel->maps.events, o->ringbuf_size);
 		if (r < 0) {
@@ -399,22 +486,21 @@ int pl_enforcer_install(const struct pl_enforcer_opts *o, struct pl_cg_enforcer 
 	}
 	r = pl_cgroup__load(skel);
 	if (r < 0) {
-		r = sys_error(d, r, "load the cgroup-BPF programs");
+		r = sys_error(d, r, "create the cgroup-BPF maps");
 		goto out;
 	}
 	if ((mkdir(dir, 0700) < 0 && errno != EEXIST)) {
 		r = sys_error(d, errno, "mkdir %s", dir);
 		goto out;
 	}
-	snprintf(p, sizeof(p), "%s/maps", dir);
-	if (mkdir(p, 0700) < 0) {
-		r = sys_error(d, errno, "mkdir %s", p);
-		goto fail;
-	}
-	snprintf(p, sizeof(p), "%s/links", dir);
-	if (mkdir(p, 0700) < 0 && errno != EEXIST) {
-		r = sys_error(d, errno, "mkdir %s", p);
-		goto fail;
+	for (size_t i = 0; i < 3; i++) {
+		static const char *const sub[] = { "maps", "progs", "links" };
+
+		snprintf(p, sizeof(p), "%s/%s", dir, sub[i]);
+		if (mkdir(p, 0700) < 0 && (i == 0 || errno != EEXIST)) {
+			r = sys_error(d, errno, "mkdir %s", p);
+			goto fail;
+		}
 	}
 	for (int i = 0; i < M__MAX; i++) {
 		struct bpf_map *m = bpf_object__find_map_by_name(skel->obj, map_desc[i].name);
@@ -431,33 +517,8 @@ int pl_enforcer_install(const struct pl_enforcer_opts *o, struct pl_cg_enforcer 
 			goto fail;
 		}
 	}
-	for (size_t i = 0; i < N_PROGS; i++) {
-		struct bpf_program *prog =
-		    bpf_object__find_program_by_name(skel->obj, prog_names[i]);
-		struct bpf_link *link;
-
-		if (!prog) {
-			r = pl_error(d, -ENOENT, NULL, NULL, "program %s missing from the object",
-				     prog_names[i]);
-			goto fail;
-		}
-		link = bpf_program__attach_cgroup(prog, cgfd);
-		if (!link) {
-			r = sys_error(d, errno, "attach %s to %s", prog_names[i], cgpath);
-			goto fail;
-		}
-		pin_path(p, sizeof(p), dir, "links", prog_names[i]);
-		r = bpf_link__pin(link, p);
-		bpf_link__destroy(link); /* the pin keeps it attached */
-		if (r < 0) {
-			r = sys_error(d, r, "pin %s", p);
-			goto fail;
-		}
-	}
 	pl_cgroup__destroy(skel);
 	skel = NULL;
-	close(cgfd);
-	cgfd = -1;
 	r = pl_enforcer_open(o, ret, d);
 	if (r < 0)
 		goto fail;
@@ -466,12 +527,10 @@ fail:
 	unpin_all(dir);
 out:
 	pl_cgroup__destroy(skel);
-	if (cgfd >= 0)
-		close(cgfd);
 	return r;
 }
 
-/* ---- map updates -------------------------------------------------------- */
+/* ---- per-policy programs ------------------------------------------------ */
 
 static int check_policy(uint32_t policy, struct pl_diag *d)
 {
@@ -481,102 +540,222 @@ static int check_policy(uint32_t policy, struct pl_diag *d)
 	return 0;
 }
 
-static int write_levels(struct pl_cg_enforcer *e, uint32_t levels)
+static void close_fds(int *fd, size_t n)
 {
-	struct pl_cg_global g = { .levels = levels };
-	uint32_t zero = 0;
-
-	return bpf_map_update_elem(e->map_fd[M_GLOBAL], &zero, &g, BPF_ANY) < 0 ? -errno : 0;
+	for (size_t i = 0; i < n; i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
 }
 
-static int read_levels(struct pl_cg_enforcer *e, uint32_t *levels)
+/* Load the programs of `policy` (pl_policy = policy, every map shared) and
+ * pin them under <pin_dir>/progs/<policy>/; fds into `fd`. */
+static int load_progs_new(struct pl_cg_enforcer *e, uint32_t policy, int *fd, struct pl_diag *d)
 {
-	struct pl_cg_global g;
-	uint32_t zero = 0;
+	struct pl_cgroup *skel = pl_cgroup__open();
+	char p[PATH_MAX];
+	int r = 0;
 
-	if (bpf_map_lookup_elem(e->map_fd[M_GLOBAL], &zero, &g) < 0)
-		return -errno;
-	*levels = g.levels;
-	return 0;
-}
+	if (!skel)
+		return sys_error(d, errno, "open the cgroup-BPF object");
+	skel->rodata->pl_policy = policy;
+	for (int i = 0; i < M__MAX && r == 0; i++) {
+		struct bpf_map *m = bpf_object__find_map_by_name(skel->obj, map_desc[i].name);
 
-/* global[0].levels from the registered containers; `keep`: only add the
- * missing bits (a reader re-adopting the pins must never hide a container
- * that a loader is registering at the same moment). */
-static int rebuild_levels(struct pl_cg_enforcer *e, bool keep)
-{
-	int fd = e->map_fd[M_CONTAINERS];
-	uint64_t cur, next;
-	uint32_t levels = 0, old = 0;
-	int r;
-
-	if (keep) {
-		r = read_levels(e, &old);
+		r = m ? bpf_map__reuse_fd(m, e->map_fd[i]) : -ENOENT;
 		if (r < 0)
-			return r;
+			r = sys_error(d, r, "share map %s", map_desc[i].name);
 	}
-
-	for (void *prev = NULL; bpf_map_get_next_key(fd, prev, &next) == 0; prev = &cur) {
-		struct pl_cg_container c;
-
-		cur = next;
-		if (bpf_map_lookup_elem(fd, &cur, &c) == 0 && c.level <= PL_CG_MAX_LEVEL)
-			levels |= 1u << c.level;
+	if (r == 0) {
+		r = pl_cgroup__load(skel);
+		if (r < 0)
+			r = sys_error(d, r, "load the cgroup-BPF programs of policy %u", policy);
 	}
-	if (errno != ENOENT)
-		return -errno;
-	if (keep && (old | levels) == old)
-		return 0;
-	return write_levels(e, old | levels);
+	snprintf(p, sizeof(p), "%s/progs/%u", e->pin_dir, policy);
+	if (r == 0 && mkdir(p, 0700) < 0 && errno != EEXIST)
+		r = sys_error(d, errno, "mkdir %s", p);
+	for (size_t i = 0; i < N_PROGS && r == 0; i++) {
+		struct bpf_program *prog =
+		    bpf_object__find_program_by_name(skel->obj, progs[i].name);
+
+		snprintf(p, sizeof(p), "%s/progs/%u/%s", e->pin_dir, policy, progs[i].name);
+		unlink(p); /* a partial set left by an interrupted load */
+		if (!prog) {
+			r = pl_error(d, -ENOENT, NULL, NULL, "program %s missing from the object",
+				     progs[i].name);
+			break;
+		}
+		if (bpf_program__pin(prog, p) < 0) {
+			r = sys_error(d, errno, "pin %s", p);
+			break;
+		}
+		fd[i] = fcntl(bpf_program__fd(prog), F_DUPFD_CLOEXEC, 3);
+		if (fd[i] < 0)
+			r = sys_error(d, errno, "dup a program fd");
+	}
+	pl_cgroup__destroy(skel);
+	return r;
 }
+
+/* The programs of `policy`: cached, re-opened from their pins, or loaded. */
+static const int *load_progs(struct pl_cg_enforcer *e, uint32_t policy, struct pl_diag *d, int *err)
+{
+	struct prog_set s = { .policy = policy }, *n;
+	char p[PATH_MAX];
+	int r = 0;
+
+	for (size_t i = 0; i < e->n_sets; i++)
+		if (e->sets[i].policy == policy)
+			return e->sets[i].fd;
+	for (size_t i = 0; i < N_PROGS; i++)
+		s.fd[i] = -1;
+	for (size_t i = 0; i < N_PROGS && r == 0; i++) {
+		snprintf(p, sizeof(p), "%s/progs/%u/%s", e->pin_dir, policy, progs[i].name);
+		s.fd[i] = bpf_obj_get(p);
+		if (s.fd[i] < 0)
+			r = -errno;
+	}
+	if (r < 0) {
+		close_fds(s.fd, N_PROGS);
+		for (size_t i = 0; i < N_PROGS; i++)
+			s.fd[i] = -1;
+		r = load_progs_new(e, policy, s.fd, d);
+	}
+	if (r == 0) {
+		n = realloc(e->sets, (e->n_sets + 1) * sizeof(*n));
+		if (!n)
+			r = pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
+		else {
+			e->sets = n;
+			e->sets[e->n_sets++] = s;
+			return e->sets[e->n_sets - 1].fd;
+		}
+	}
+	close_fds(s.fd, N_PROGS);
+	*err = r;
+	return NULL;
+}
+
+/* ---- registrations ------------------------------------------------------ */
 
 int pl_enforcer_register(struct pl_cg_enforcer *e, uint64_t cgroup_id, uint32_t policy,
 			 struct pl_diag *d)
 {
-	struct pl_cg_container c = { .policy = policy };
-	uint32_t levels = 0;
-	int r = check_policy(policy, d);
+	struct pl_cg_container c = { .policy = policy }, old = { 0 };
+	const int *fd, *oldfd = NULL;
+	bool made[N_PROGS] = { false }, was;
+	char p[PATH_MAX];
+	int r = check_policy(policy, d), cg;
+	size_t i;
 
 	if (r < 0)
 		return r;
-	r = pl_cgroup_level(cgroup_id, &c.level);
-	if (r < 0)
-		return sys_error(d, r, "find cgroup %llu in the cgroup v2 tree",
-				 (unsigned long long)cgroup_id);
-	if (c.level > PL_CG_MAX_LEVEL)
-		return pl_error(d, -ERANGE, NULL, NULL,
-				"cgroup %llu is at level %u of the cgroup tree; the enforcer "
-				"covers levels 0..%u",
-				(unsigned long long)cgroup_id, c.level, PL_CG_MAX_LEVEL);
-	/* The level first: the programs never see a container at a level
-	 * they do not look at. */
-	r = read_levels(e, &levels);
-	if (r == 0 && !(levels & (1u << c.level)))
-		r = write_levels(e, levels | 1u << c.level);
-	if (r < 0)
-		return sys_error(d, r, "record the level of cgroup %llu",
-				 (unsigned long long)cgroup_id);
-	if (bpf_map_update_elem(e->map_fd[M_CONTAINERS], &cgroup_id, &c, BPF_ANY) < 0)
-		return sys_error(d, errno, "register cgroup %llu", (unsigned long long)cgroup_id);
-	return 0;
+	fd = load_progs(e, policy, d, &r);
+	if (!fd)
+		return r;
+	was = bpf_map_lookup_elem(e->map_fd[M_CONTAINERS], &cgroup_id, &old) == 0;
+	if (was && old.policy != policy && !check_policy(old.policy, NULL))
+		oldfd = load_progs(e, old.policy, NULL, &r);
+	cg = cgroup_open_id(cgroup_id, O_RDONLY | O_DIRECTORY, NULL, 0);
+	if (cg < 0)
+		return sys_error(d, cg, "open cgroup %llu", (unsigned long long)cgroup_id);
+	snprintf(p, sizeof(p), "%s/links/%llu", e->pin_dir, (unsigned long long)cgroup_id);
+	if (mkdir(p, 0700) < 0 && errno != EEXIST) {
+		r = sys_error(d, errno, "mkdir %s", p);
+		close(cg);
+		return r;
+	}
+	/* A link per program: kept (its program replaced atomically) when the
+	 * cgroup is registered already, else created and pinned. */
+	for (i = 0; i < N_PROGS; i++) {
+		int lfd;
+
+		link_path(p, sizeof(p), e->pin_dir, cgroup_id, i);
+		lfd = bpf_obj_get(p);
+		if (lfd >= 0) {
+			r = bpf_link_update(lfd, fd[i], NULL) < 0 ? -errno : 0;
+			close(lfd);
+			if (r < 0) {
+				r = sys_error(d, r, "switch %s to policy %u", p, policy);
+				break;
+			}
+			continue;
+		}
+		lfd = bpf_link_create(fd[i], cg, progs[i].type, NULL);
+		if (lfd < 0) {
+			r = sys_error(d, errno, "attach %s to cgroup %llu", progs[i].name,
+				      (unsigned long long)cgroup_id);
+			break;
+		}
+		r = bpf_obj_pin(lfd, p) < 0 ? -errno : 0;
+		if (r < 0) {
+			bpf_link_detach(lfd);
+			close(lfd);
+			r = sys_error(d, r, "pin %s", p);
+			break;
+		}
+		close(lfd);
+		made[i] = true;
+	}
+	close(cg);
+	if (r == 0 && bpf_map_update_elem(e->map_fd[M_CONTAINERS], &cgroup_id, &c, BPF_ANY) < 0)
+		r = sys_error(d, errno, "record cgroup %llu", (unsigned long long)cgroup_id);
+	if (r == 0)
+		return 0;
+	/* Undo: a new registration goes entirely; a changed one gets its
+	 * previous programs back (links created here go). */
+	if (!was) {
+		unlink_cgroup(e->pin_dir, cgroup_id);
+		return r;
+	}
+	for (size_t k = 0; k < N_PROGS; k++) {
+		int lfd;
+
+		link_path(p, sizeof(p), e->pin_dir, cgroup_id, k);
+		lfd = bpf_obj_get(p);
+		if (lfd < 0)
+			continue;
+		if (made[k]) {
+			bpf_link_detach(lfd);
+			unlink(p);
+		} else if (oldfd) {
+			bpf_link_update(lfd, oldfd[k], NULL);
+		}
+		close(lfd);
+	}
+	return r;
 }
 
 int pl_enforcer_unregister(struct pl_cg_enforcer *e, uint64_t cgroup_id, struct pl_diag *d)
 {
-	int r;
+	int r = unlink_cgroup(e->pin_dir, cgroup_id);
 
+	if (r < 0)
+		return sys_error(d, r, "detach the programs of cgroup %llu",
+				 (unsigned long long)cgroup_id);
 	if (bpf_map_delete_elem(e->map_fd[M_CONTAINERS], &cgroup_id) < 0 && errno != ENOENT)
 		return sys_error(d, errno, "unregister cgroup %llu", (unsigned long long)cgroup_id);
-	r = rebuild_levels(e, false);
-	if (r < 0)
-		return sys_error(d, r, "recompute the registered cgroup levels");
 	return 0;
 }
 
-int pl_enforcer_levels(struct pl_cg_enforcer *e, uint32_t *ret)
+int pl_enforcer_attached(struct pl_cg_enforcer *e, uint64_t cgroup_id, uint32_t *policy)
 {
-	return read_levels(e, ret);
+	struct pl_cg_container c;
+	char p[PATH_MAX];
+	int n = 0;
+
+	if (bpf_map_lookup_elem(e->map_fd[M_CONTAINERS], &cgroup_id, &c) < 0)
+		return -errno;
+	if (policy)
+		*policy = c.policy;
+	for (size_t i = 0; i < N_PROGS; i++) {
+		link_path(p, sizeof(p), e->pin_dir, cgroup_id, i);
+		if (access(p, F_OK) == 0)
+			n++;
+	}
+	return n;
 }
+
+/* ---- rule tables -------------------------------------------------------- */
 
 /* Delete every key of map `m` that belongs to table `table`. */
 static int purge_table(struct pl_cg_enforcer *e, int m, uint32_t table)
@@ -617,9 +796,194 @@ out:
 	return r;
 }
 
+/* Forget the runs of table slot `table` (its nodes and ranges are free). */
+static void runs_release(struct pl_cg_enforcer *e, uint32_t table)
+{
+	for (size_t i = 0; i < e->n_runs;) {
+		if (e->run_table[i] == table) {
+			e->n_runs--;
+			e->node_runs[i] = e->node_runs[e->n_runs];
+			e->range_runs[i] = e->range_runs[e->n_runs];
+			e->run_table[i] = e->run_table[e->n_runs];
+		} else {
+			i++;
+		}
+	}
+}
+
+static int runs_add(struct pl_cg_enforcer *e, uint32_t table, struct run n, struct run rg)
+{
+	if (e->n_runs == e->cap_runs) {
+		size_t cap = e->cap_runs ? 2 * e->cap_runs : 64;
+		struct run *a = realloc(e->node_runs, cap * sizeof(*a));
+		struct run *b = a ? realloc(e->range_runs, cap * sizeof(*b)) : NULL;
+		uint32_t *t = b ? realloc(e->run_table, cap * sizeof(*t)) : NULL;
+
+		if (a)
+			e->node_runs = a;
+		if (b)
+			e->range_runs = b;
+		if (!t)
+			return -ENOMEM;
+		e->run_table = t;
+		e->cap_runs = cap;
+	}
+	e->node_runs[e->n_runs] = n;
+	e->range_runs[e->n_runs] = rg;
+	e->run_table[e->n_runs++] = table;
+	return 0;
+}
+
+/* The runs in use: those of every present policy's active table (the
+ * policies array read in batches). */
+static int runs_load(struct pl_cg_enforcer *e)
+{
+	enum { BATCH = 4096 };
+	struct pl_cg_policy *pol = calloc(BATCH, sizeof(*pol));
+	uint32_t *keys = calloc(BATCH, sizeof(*keys)), in = 0, out = 0;
+	bool first = true, done = false;
+	int r = 0;
+
+	if (!pol || !keys) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (e->runs_known)
+		goto out;
+	e->n_runs = 0;
+	while (!done && r == 0) {
+		__u32 n = BATCH;
+
+		if (bpf_map_lookup_batch(e->map_fd[M_POLICIES], first ? NULL : &in, &out, keys, pol,
+					 &n, NULL) < 0) {
+			if (errno != ENOENT) {
+				r = -errno;
+				break;
+			}
+			done = true;
+		}
+		first = false;
+		in = out;
+		for (__u32 i = 0; i < n && r == 0; i++) {
+			struct pl_cg_table t;
+
+			if (!pol[i].present || keys[i] == 0)
+				continue;
+			if (bpf_map_lookup_elem(e->map_fd[M_TABLES], &pol[i].table, &t) < 0)
+				r = -errno;
+			else
+				r = runs_add(e, pol[i].table,
+					     (struct run){ t.node_first, t.node_count },
+					     (struct run){ t.range_first, t.range_count });
+		}
+	}
+	if (r == 0)
+		e->runs_known = true;
+out:
+	free(pol);
+	free(keys);
+	return r;
+}
+
+static int cmp_run(const void *a, const void *b)
+{
+	const struct run *x = a, *y = b;
+
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/* First fit for `need` entries in 1..max-1 among the used runs `used`. */
+static int run_alloc(const struct run *used, size_t n, uint32_t need, uint32_t max, uint32_t *first)
+{
+	struct run *v;
+	uint64_t at = 1;
+
+	*first = 0;
+	if (need == 0)
+		return 0;
+	v = calloc(n ? n : 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	memcpy(v, used, n * sizeof(*v));
+	qsort(v, n, sizeof(*v), cmp_run);
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i].count)
+			continue;
+		if (v[i].first >= at + need)
+			break;
+		if ((uint64_t)v[i].first + v[i].count > at)
+			at = (uint64_t)v[i].first + v[i].count;
+	}
+	free(v);
+	if (at + need > max)
+		return -ENOSPC;
+	*first = (uint32_t)at;
+	return 0;
+}
+
+/* Write the egress tries of `t` into free runs; the table record (roots
+ * and runs) into `tab`. Nothing points at the runs until the table slot
+ * is activated. */
+static int write_egress(struct pl_cg_enforcer *e, uint32_t table, const struct pl_bpf_tables *t,
+			struct pl_cg_table *tab, struct pl_diag *d)
+{
+	struct pl_egress_trie x;
+	uint32_t nf = 0, rf = 0;
+	int r = pl_egress_trie_build(t, &x);
+
+	memset(tab, 0, sizeof(*tab));
+	if (r < 0)
+		return sys_error(d, r, "build the egress trie");
+	r = runs_load(e);
+	if (r < 0) {
+		r = sys_error(d, r, "read the tables in use");
+		goto out;
+	}
+	r = run_alloc(e->node_runs, e->n_runs, (uint32_t)x.n_nodes, PL_CG_MAX_NODES, &nf);
+	if (r == 0)
+		r = run_alloc(e->range_runs, e->n_runs, (uint32_t)x.n_ranges, PL_CG_MAX_RANGES,
+			      &rf);
+	if (r < 0) {
+		r = pl_error(d, r, NULL, NULL,
+			     "egress rules need %zu trie nodes and %zu port ranges: no room left "
+			     "(%u nodes, %u ranges for every policy together)",
+			     x.n_nodes, x.n_ranges, PL_CG_MAX_NODES, PL_CG_MAX_RANGES);
+		goto out;
+	}
+	pl_egress_trie_relocate(&x, nf, rf);
+	for (size_t i = 0; i < x.n_nodes && r == 0; i++) {
+		uint32_t k = nf + (uint32_t)i;
+
+		if (bpf_map_update_elem(e->map_fd[M_NODES], &k, &x.nodes[i], BPF_ANY) < 0)
+			r = sys_error(d, errno, "write trie node %u", k);
+	}
+	for (size_t i = 0; i < x.n_ranges && r == 0; i++) {
+		uint32_t k = rf + (uint32_t)i;
+
+		if (bpf_map_update_elem(e->map_fd[M_RANGES], &k, &x.ranges[i], BPF_ANY) < 0)
+			r = sys_error(d, errno, "write port range %u", k);
+	}
+	if (r == 0) {
+		*tab = (struct pl_cg_table){ .root4 = x.root4,
+					     .root6 = x.root6,
+					     .node_first = nf,
+					     .node_count = (uint32_t)x.n_nodes,
+					     .range_first = rf,
+					     .range_count = (uint32_t)x.n_ranges };
+		r = runs_add(e, table, (struct run){ nf, tab->node_count },
+			     (struct run){ rf, tab->range_count });
+		if (r < 0)
+			r = pl_error(d, r, NULL, NULL, "out of memory");
+	}
+out:
+	pl_egress_trie_free(&x);
+	return r;
+}
+
 static int purge_all(struct pl_cg_enforcer *e, uint32_t table)
 {
-	static const int rule_maps[] = { M_SOCK, M_EGRESS4, M_EGRESS6, M_SYSCTL, M_DEV, M_NAMES };
+	static const int rule_maps[] = { M_SOCK, M_SYSCTL, M_DEV, M_NAMES };
+	struct pl_cg_table none = { 0 };
 	int r = 0;
 
 	for (size_t i = 0; i < PL_ARRAY_SIZE(rule_maps); i++) {
@@ -627,12 +991,18 @@ static int purge_all(struct pl_cg_enforcer *e, uint32_t table)
 		if (k < 0 && r == 0)
 			r = k;
 	}
+	if (bpf_map_update_elem(e->map_fd[M_TABLES], &table, &none, BPF_ANY) < 0 && r == 0)
+		r = -errno;
+	runs_release(e, table);
 	return r;
 }
 
 static int write_table(struct pl_cg_enforcer *e, uint32_t table, const struct pl_bpf_tables *t,
-		       uint16_t *hooks)
+		       uint16_t *hooks, struct pl_diag *d)
 {
+	struct pl_cg_table tab;
+	int r;
+
 	*hooks = 0;
 	for (size_t i = 0; i < t->n_rules; i++) {
 		struct pl_cg_name_key k = { table, (uint32_t)i };
@@ -640,7 +1010,7 @@ static int write_table(struct pl_cg_enforcer *e, uint32_t table, const struct pl
 
 		snprintf(v.name, sizeof(v.name), "%s", t->rules[i]);
 		if (bpf_map_update_elem(e->map_fd[M_NAMES], &k, &v, BPF_ANY) < 0)
-			return -errno;
+			return sys_error(d, errno, "write rule name %zu", i);
 	}
 	for (size_t i = 0; i < t->n_sock; i++) {
 		const struct pl_bpf_sock_entry *s = &t->sock[i];
@@ -653,37 +1023,18 @@ static int write_table(struct pl_cg_enforcer *e, uint32_t table, const struct pl
 		struct pl_cg_verdict v = { .rule = s->rule, .action = s->action };
 
 		if (bpf_map_update_elem(e->map_fd[M_SOCK], &k, &v, BPF_ANY) < 0)
-			return -errno;
+			return sys_error(d, errno, "write socket rule %zu", i);
 		*hooks |= PL_CG_HAS_SOCK;
 	}
-	for (size_t i = 0; i < t->n_egress; i++) {
-		const struct pl_bpf_egress_entry *x = &t->egress[i];
-		struct pl_cg_egress_val v = { .n = (uint32_t)x->n };
-		int r;
-
-		if (x->n > PL_CG_MAX_PORT_RANGES)
-			return -E2BIG;
-		for (size_t k = 0; k < x->n; k++)
-			v.r[k] = (struct pl_cg_port_range){ .lo = x->r[k].lo,
-							    .hi = x->r[k].hi,
-							    .rule = x->r[k].rule,
-							    .action = x->r[k].action };
-		if (x->family == AF_INET) {
-			struct pl_cg_lpm4_key k = { .prefixlen = 32u + x->prefix_len,
-						    .table = htonl(table) };
-			memcpy(k.addr, x->addr, 4);
-			r = bpf_map_update_elem(e->map_fd[M_EGRESS4], &k, &v, BPF_ANY);
-			*hooks |= PL_CG_HAS_EGRESS4;
-		} else {
-			struct pl_cg_lpm6_key k = { .prefixlen = 32u + x->prefix_len,
-						    .table = htonl(table) };
-			memcpy(k.addr, x->addr, 16);
-			r = bpf_map_update_elem(e->map_fd[M_EGRESS6], &k, &v, BPF_ANY);
-			*hooks |= PL_CG_HAS_EGRESS6;
-		}
-		if (r < 0)
-			return -errno;
-	}
+	r = write_egress(e, table, t, &tab, d);
+	if (r < 0)
+		return r;
+	if (bpf_map_update_elem(e->map_fd[M_TABLES], &table, &tab, BPF_ANY) < 0)
+		return sys_error(d, errno, "write table %u", table);
+	if (tab.root4)
+		*hooks |= PL_CG_HAS_EGRESS4;
+	if (tab.root6)
+		*hooks |= PL_CG_HAS_EGRESS6;
 	for (size_t i = 0; i < t->n_sysctl; i++) {
 		struct pl_cg_sysctl_key k = { .table = table };
 		struct pl_cg_verdict v = { .rule = t->sysctl[i].rule,
@@ -691,7 +1042,7 @@ static int write_table(struct pl_cg_enforcer *e, uint32_t table, const struct pl
 
 		snprintf(k.name, sizeof(k.name), "%s", t->sysctl[i].name);
 		if (bpf_map_update_elem(e->map_fd[M_SYSCTL], &k, &v, BPF_ANY) < 0)
-			return -errno;
+			return sys_error(d, errno, "write sysctl rule %zu", i);
 		*hooks |= PL_CG_HAS_SYSCTL;
 	}
 	for (size_t i = 0; i < t->n_dev; i++) {
@@ -709,7 +1060,7 @@ static int write_table(struct pl_cg_enforcer *e, uint32_t table, const struct pl
 			v.rule[a] = x->rule[a];
 		}
 		if (bpf_map_update_elem(e->map_fd[M_DEV], &k, &v, BPF_ANY) < 0)
-			return -errno;
+			return sys_error(d, errno, "write device rule %zu", i);
 		*hooks |= PL_CG_HAS_DEV;
 	}
 	return 0;
@@ -731,19 +1082,26 @@ int pl_enforcer_set_policy(struct pl_cg_enforcer *e, uint32_t policy, const stru
 
 	if (r < 0)
 		return r;
+	/* The programs first, so that a container can be registered at once. */
+	if (!load_progs(e, policy, d, &r))
+		return r;
 	r = read_policy(e, policy, &cur);
 	if (r < 0)
 		return sys_error(d, r, "read policy %u", policy);
+	r = runs_load(e);
+	if (r < 0)
+		return sys_error(d, r, "read the tables in use");
 	table = 2 * policy;
 	if (cur.present && cur.table == 2 * policy)
 		table = 2 * policy + 1;
 	/* Leftovers of an interrupted update. */
 	r = purge_all(e, table);
-	if (r == 0)
-		r = write_table(e, table, t, &next.hooks);
+	if (r < 0)
+		return sys_error(d, r, "clear table %u", table);
+	r = write_table(e, table, t, &next.hooks, d);
 	if (r < 0) {
 		purge_all(e, table);
-		return sys_error(d, r, "write the rules of policy %u", policy);
+		return r;
 	}
 	next.table = table;
 	next.present = 1;
@@ -771,6 +1129,9 @@ int pl_enforcer_remove_policy(struct pl_cg_enforcer *e, uint32_t policy, struct 
 	r = read_policy(e, policy, &cur);
 	if (r < 0)
 		return sys_error(d, r, "read policy %u", policy);
+	r = runs_load(e);
+	if (r < 0)
+		return sys_error(d, r, "read the tables in use");
 	if (bpf_map_update_elem(e->map_fd[M_POLICIES], &policy, &none, BPF_ANY) < 0)
 		return sys_error(d, errno, "remove policy %u", policy);
 	r = purge_all(e, 2 * policy);

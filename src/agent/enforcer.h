@@ -4,14 +4,19 @@
  * OCI shim (later) and plastron-bpfctl.
  *
  * Lifecycle:
- *   install   load the programs, pin maps under <pin_dir>/maps and attach
- *             every program once to one cgroup (default: the cgroup v2
- *             root) through links pinned under <pin_dir>/links. Enforcement
- *             then lives in the kernel: it survives the loader's exit.
+ *   install   create the shared maps and pin them under <pin_dir>/maps.
+ *   set_policy  load the policy's programs once (pl_policy = its id, pinned
+ *             under <pin_dir>/progs/<id>/) and write its rules into the
+ *             inactive table slot, then switch (one map update).
+ *   register  attach the policy's programs to the cgroup through links
+ *             pinned under <pin_dir>/links/<cgroup id>/ (re-registering with
+ *             another policy swaps the programs on the same links). From
+ *             then on enforcement lives in the kernel: it survives the
+ *             loader's exit, and processes outside registered cgroups run
+ *             none of our programs.
  *   open      re-adopt an installed enforcer (pinned maps; nothing loaded).
- *   register / set_policy / set_mode   map updates only.
- *   uninstall unpin everything: the links detach and the maps go away once
- *             nobody holds them.
+ *   set_mode  one map update.
+ *   uninstall detach every link, unpin everything.
  *
  * Thread-compatible (one writer per enforcer at a time). Never prints.
  */
@@ -32,7 +37,6 @@ struct pl_cg_enforcer;
 
 struct pl_enforcer_opts {
 	const char *pin_dir;   /* NULL: PL_ENFORCER_PIN_DIR */
-	const char *cgroup;    /* install: attach point; NULL: the cgroup v2 mount (root) */
 	uint32_t ringbuf_size; /* install: bytes, a power of two >= page size; 0: default */
 };
 
@@ -52,20 +56,27 @@ int pl_enforcer_open(const struct pl_enforcer_opts *o, struct pl_cg_enforcer **r
 void pl_enforcer_close(struct pl_cg_enforcer *e);
 /* Unpin links and maps and remove <pin_dir>; closes `e`. */
 int pl_enforcer_uninstall(struct pl_cg_enforcer *e, struct pl_diag *d);
-/* Number of links still pinned (PL_ENFORCER_N_LINKS when fully installed). */
-#define PL_ENFORCER_N_LINKS 8
-int pl_enforcer_links(const struct pl_cg_enforcer *e);
+/* Links pinned for the registered cgroups; `expected` (may be NULL):
+ * PL_ENFORCER_LINKS_PER_CGROUP per registration. */
+#define PL_ENFORCER_LINKS_PER_CGROUP 8
+int pl_enforcer_links(const struct pl_cg_enforcer *e, int *expected);
 
-/* cgroup id -> policy (1..65535). The cgroup must exist (its level in the
- * v2 tree, at most PL_CG_MAX_LEVEL, is recorded: the programs look callers
- * up only at the levels where registered cgroups are). */
+/* Attach the programs of `policy` (1..65535; its programs are loaded if
+ * set_policy has not done it) to cgroup `cgroup_id`, which must exist.
+ * All or nothing: on failure the cgroup keeps what it had. Its
+ * descendants (created before or after) are covered too; a descendant
+ * registered with another policy runs both policies' programs (every one
+ * must allow). */
 int pl_enforcer_register(struct pl_cg_enforcer *e, uint64_t cgroup_id, uint32_t policy,
 			 struct pl_diag *d);
+/* Detach and forget; a cgroup that is gone already is cleaned up too. */
 int pl_enforcer_unregister(struct pl_cg_enforcer *e, uint64_t cgroup_id, struct pl_diag *d);
-/* The bitmask of levels the programs look at (bit L: level L), for tests. */
-int pl_enforcer_levels(struct pl_cg_enforcer *e, uint32_t *ret);
+/* The links pinned for a registered cgroup (and its policy); -ENOENT when
+ * it is not registered. For status and tests. */
+int pl_enforcer_attached(struct pl_cg_enforcer *e, uint64_t cgroup_id, uint32_t *policy);
 /* Replace a policy's rules atomically (written to the inactive table slot,
- * then switched with one map update). The live mode is kept. */
+ * then switched with one map update). The live mode is kept. Loads the
+ * policy's programs the first time. */
 int pl_enforcer_set_policy(struct pl_cg_enforcer *e, uint32_t policy, const struct pl_bpf_tables *t,
 			   struct pl_diag *d);
 int pl_enforcer_remove_policy(struct pl_cg_enforcer *e, uint32_t policy, struct pl_diag *d);

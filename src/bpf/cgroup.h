@@ -6,23 +6,37 @@
  * both sides (and pinned maps left by an older loader) agree.
  *
  * Model:
- *   containers  HASH   cgroup v2 id           -> { policy id, cgroup level }
- *   global      ARRAY  [0]                    -> { bitmask of the levels of registered cgroups }
+ *   The programs are loaded once per policy id, with the id as a read-only
+ *   constant (pl_policy), and attached through links to each registered
+ *   container's cgroup: a process outside every registered cgroup runs no
+ *   plastron program at all, and a confined one needs no lookup to find its
+ *   policy. Every instance shares the maps below.
+ *
+ *   containers  HASH   cgroup v2 id -> { policy id } (the registrations, for
+ *                      status, resync and uninstall; not read by programs)
+ *   global      ARRAY  [0] -> { last consumer wake-up }
  *   policies    ARRAY  policy id              -> { live mode, active table, hook mask }
+ *   tables      ARRAY  table slot             -> { egress trie roots, node and range runs }
  *   sock_rules  HASH   { table, family, type, protocol }  -> verdict
- *   egress4/6   LPM    { 32 + prefix, table, address }    -> port ranges
+ *   nodes       ARRAY  egress trie nodes (4-bit stride) of every table
+ *   ranges      ARRAY  port ranges the trie leaves point at
  *   sysctl_rules HASH  { table, name }                    -> verdict
  *   dev_rules   HASH   { table, type, major, minor }      -> verdict per access
  *   rule_names  HASH   { table, rule index }              -> rule id string
  *   events      RINGBUF  struct pl_cg_event, reserved only when a rule logs
  *   counters    PERCPU_ARRAY  PL_CG_CNT_*
  *   raw_socks   SK_STORAGE  raw / ICMP ping sockets of registered cgroups
- *               (not pinned; see pl_raw_egress)
+ *
+ * Egress rules are a multibit trie (stride 4: 8 levels for IPv4, 32 for
+ * IPv6) built by the loader with leaf pushing, so one walk of at most that
+ * many array loads (inlined by the verifier: no helper call) finds the
+ * longest matching prefix whatever the number of rules. An entry is 0 (no
+ * rule), a child node index, or PL_CG_LEAF | count << 24 | first range.
  *
  * A "table" is one complete rule set of a policy. Every policy owns two
  * table slots (2 * id and 2 * id + 1): a new rule set is written into the
- * inactive slot and activated by one update of policies[id].table, so an
- * update is never seen half-written.
+ * inactive slot (its trie into free node and range runs) and activated by
+ * one update of policies[id].table, so an update is never seen half-written.
  */
 #ifndef PLASTRON_BPF_CGROUP_H
 #define PLASTRON_BPF_CGROUP_H
@@ -32,7 +46,14 @@
 #define PL_CG_MAX_CONTAINERS 65536
 #define PL_CG_MAX_POLICIES 65536 /* policy ids 1..65535; 0 is never used */
 #define PL_CG_MAX_SOCK 65536
-#define PL_CG_MAX_EGRESS 262144 /* per family */
+#define PL_CG_MAX_TABLES (2 * PL_CG_MAX_POLICIES)
+#define PL_CG_MAX_NODES 131072  /* 64-byte trie nodes, every table together (8 MiB) */
+#define PL_CG_MAX_RANGES 262144 /* 12-byte port ranges, every table together (3 MiB) */
+#define PL_CG_STRIDE 4          /* address bits per trie level */
+#define PL_CG_FANOUT (1u << PL_CG_STRIDE)
+#define PL_CG_LEAF 0x80000000u
+#define PL_CG_LEAF_COUNT(x) (((x) >> 24) & 0x7fu)
+#define PL_CG_LEAF_FIRST(x) ((x)&0xffffffu)
 #define PL_CG_MAX_SYSCTL 65536
 #define PL_CG_MAX_DEV 65536
 #define PL_CG_MAX_RULE_NAMES 262144
@@ -42,7 +63,6 @@
 #define PL_CG_MAX_PORT_RANGES 16
 #define PL_CG_SYSCTL_NAME 128
 #define PL_CG_RULE_NAME 64
-#define PL_CG_MAX_LEVEL 31 /* deepest cgroup level (root = 0) that can be registered */
 
 #define PL_CG_ANY16 0xffffu
 #define PL_CG_ANY32 0xffffffffu
@@ -94,20 +114,11 @@ enum pl_cg_counter {
 
 struct pl_cg_container {
 	__u32 policy;
-	__u32 level; /* the cgroup's level in the v2 tree (root = 0), set by the loader */
+	__u32 pad;
 };
 
-/*
- * global[0].levels: bit L set when a registered cgroup may sit at level L.
- * The programs look the caller's ancestor up only at those levels (deepest
- * first), so a caller costs one lookup per populated level at most and none
- * when nothing is registered. The loader sets a bit before inserting a
- * container, recomputes the mask from `containers` after a removal and adds
- * any missing bit on re-adoption; a stale extra bit only costs a lookup.
- */
 struct pl_cg_global {
-	__u32 levels;
-	__u32 pad;
+	__u64 last_wakeup; /* when the consumer was last woken (any CPU; races are harmless) */
 };
 
 struct pl_cg_policy {
@@ -130,30 +141,25 @@ struct pl_cg_sock_key {
 	__u32 protocol; /* PL_CG_ANY32 = any */
 };
 
-struct pl_cg_lpm4_key {
-	__u32 prefixlen; /* 32 (table) + address prefix */
-	__u32 table;     /* big-endian, so the trie orders on it first */
-	__u8 addr[4];
+/* One table slot's egress tries: roots (0: no rule of that family) and the
+ * runs of `nodes` and `ranges` it owns (the loader's allocator state). */
+struct pl_cg_table {
+	__u32 root4, root6;
+	__u32 node_first, node_count;
+	__u32 range_first, range_count;
 };
 
-struct pl_cg_lpm6_key {
-	__u32 prefixlen;
-	__u32 table;
-	__u8 addr[16];
+struct pl_cg_node {
+	__u32 e[PL_CG_FANOUT];
 };
 
+/* A leaf points at every port range that applies to its addresses (the
+ * generator folds enclosing prefixes in, so the longest match suffices). */
 struct pl_cg_port_range {
 	__u16 lo, hi; /* host byte order, inclusive */
 	__u32 rule;
 	__u8 action;
 	__u8 pad[3];
-};
-
-/* All port ranges that apply to an address in this prefix (user space
- * folds every enclosing prefix in, so the longest match suffices). */
-struct pl_cg_egress_val {
-	__u32 n;
-	struct pl_cg_port_range r[PL_CG_MAX_PORT_RANGES];
 };
 
 struct pl_cg_sysctl_key {
@@ -221,11 +227,10 @@ PL_CG_ASSERT(sizeof(struct pl_cg_global) == 8);
 PL_CG_ASSERT(sizeof(struct pl_cg_policy) == 8);
 PL_CG_ASSERT(sizeof(struct pl_cg_verdict) == 8);
 PL_CG_ASSERT(sizeof(struct pl_cg_sock_key) == 12);
-PL_CG_ASSERT(sizeof(struct pl_cg_lpm4_key) == 12);
-PL_CG_ASSERT(sizeof(struct pl_cg_lpm6_key) == 24);
-PL_CG_ASSERT(__builtin_offsetof(struct pl_cg_lpm6_key, addr) == 8);
+PL_CG_ASSERT(sizeof(struct pl_cg_table) == 24);
+PL_CG_ASSERT(sizeof(struct pl_cg_node) == 64);
 PL_CG_ASSERT(sizeof(struct pl_cg_port_range) == 12);
-PL_CG_ASSERT(sizeof(struct pl_cg_egress_val) == 4 + 12 * PL_CG_MAX_PORT_RANGES);
+PL_CG_ASSERT(PL_CG_MAX_PORT_RANGES <= 0x7f && PL_CG_MAX_RANGES <= 0x1000000);
 PL_CG_ASSERT(sizeof(struct pl_cg_sysctl_key) == 4 + PL_CG_SYSCTL_NAME);
 PL_CG_ASSERT(sizeof(struct pl_cg_dev_key) == 16);
 PL_CG_ASSERT(sizeof(struct pl_cg_dev_val) == 16);

@@ -59,10 +59,10 @@ int verb_status(int argc, char **argv)
 		return CLI_OK;
 	}
 	json_t *cnt = json_object_get(ans, "counters");
-	printf("plastrond pid %lld, up %llds%s, pins %s (%lld links)\n", num(ans, "pid"),
-	       num(ans, "uptime_s"),
+	printf("plastrond pid %lld, up %llds%s, pins %s (%lld of %lld links: 8 per container)\n",
+	       num(ans, "pid"), num(ans, "uptime_s"),
 	       json_is_true(json_object_get(ans, "readopted")) ? " (re-adopted)" : "",
-	       str(ans, "pin_dir"), num(ans, "links"));
+	       str(ans, "pin_dir"), num(ans, "links"), num(ans, "links_expected"));
 	printf("counters: matched %lld, denied %lld, events %lld, ring-buffer drops %lld, logged "
 	       "%lld, audit lost %lld\n",
 	       num(cnt, "matched"), num(cnt, "denied"), num(cnt, "events"), num(cnt, "drops"),

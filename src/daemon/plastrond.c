@@ -1300,8 +1300,12 @@ static json_t *req_status(void)
 	json_object_set_new(o, "pin_dir", json_string(A.pin_dir));
 	json_object_set_new(o, "policy_dir", json_string(A.policy_dir));
 	json_object_set_new(o, "log", json_string(A.log));
-	json_object_set_new(o, "links", json_integer(pl_enforcer_links(A.e)));
-	json_object_set_new(o, "links_expected", json_integer(PL_ENFORCER_N_LINKS));
+	{
+		int want, links = pl_enforcer_links(A.e, &want);
+
+		json_object_set_new(o, "links", json_integer(links));
+		json_object_set_new(o, "links_expected", json_integer(want));
+	}
 	json_object_set_new(o, "policies", pols);
 	json_object_set_new(o, "refused", refused);
 	json_object_set_new(o, "containers", ctrs);
@@ -1881,7 +1885,7 @@ static int setup_enforcer(void)
 	if (r == 0) {
 		A.readopted = true;
 		say("re-adopted the enforcer pinned in %s (%d links)", A.pin_dir,
-		    pl_enforcer_links(A.e));
+		    pl_enforcer_links(A.e, NULL));
 	} else if (r == -ENOENT) {
 		pl_diag_clear(&d);
 		r = pl_enforcer_install(&o, &A.e, &d);

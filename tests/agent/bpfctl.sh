@@ -53,11 +53,11 @@ core_refused() {
 	! write_core "$1" && grep -q 'Operation not permitted' "$OUT/err"
 }
 
-check "install" sh -c '"$1" --pin-dir "$2" install --cgroup "$3" --ringbuf 4096 >"$4/install"' \
-	sh "$BPFCTL" "$PIN" "$CG" "$OUT"
-check "install reports 8 links" grep -q "installed: 8 links" "$OUT/install"
-check "second install refused" sh -c '! "$1" --pin-dir "$2" install --cgroup "$3" 2>/dev/null' \
-	sh "$BPFCTL" "$PIN" "$CG"
+check "install" sh -c '"$1" --pin-dir "$2" install --ringbuf 4096 >"$3/install"' \
+	sh "$BPFCTL" "$PIN" "$OUT"
+check "install pins the maps" grep -q "installed: maps pinned under $PIN" "$OUT/install"
+check "second install refused" sh -c '! "$1" --pin-dir "$2" install 2>/dev/null' \
+	sh "$BPFCTL" "$PIN"
 "$BPFCTL" dump "$POLICY" >"$OUT/dump" 2>"$OUT/dump.err"
 check "dump: metadata service deny+log" grep -q "169.254.169.254/32 -> all:deny+log" "$OUT/dump"
 check "dump: raw port range" grep -q "10.30.0.0/16 -> 8000-8100:deny+log" "$OUT/dump"
@@ -67,6 +67,8 @@ check "dump: unix family carried by seccomp (stderr note)" \
 check "attach-cgroup" sh -c '"$1" --pin-dir "$2" attach-cgroup "$3" "$4" --id 3 >"$5/attach" 2>&1' \
 	sh "$BPFCTL" "$PIN" "$CG/in" "$POLICY" "$OUT"
 check "attach-cgroup reports the cgroup id" grep -q "(id [0-9]*) -> policy 3" "$OUT/attach"
+"$BPFCTL" --pin-dir "$PIN" status >"$OUT/status"
+check "status: 8 links pinned for the one registered cgroup" grep -q "^links: 8 of 8$" "$OUT/status"
 check "outside: core_pattern write (same value) works" write_core "$CG/out"
 check "inside: core_pattern write refused" core_refused "$CG/in"
 "$BPFCTL" --pin-dir "$PIN" events --timeout 1000 --count 1 >"$OUT/events"

@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <linux/bpf.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -502,31 +503,44 @@ static const struct sock_arg udp6 = { AF_INET6, SOCK_DGRAM, 0 };
 				 (want));                                                       \
 	} while (0)
 
-/*
- * The programs look callers up only at the cgroup-tree levels where
- * registered cgroups are (global[0].levels, kept by the loader). `e` has
- * exactly cg_in (policy 1, raw ICMP denied) registered.
- */
-static uint32_t levels_of(struct pl_cg_enforcer *e)
+/* Programs of type `type` effective in cgroup `path` (attached there or
+ * above), -1 on error. */
+static int effective(const char *path, enum bpf_attach_type type)
 {
-	uint32_t m;
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+	__u32 ids[64], n = 64;
 
-	return pl_enforcer_levels(e, &m) == 0 ? m : 0xdeadbeef;
+	if (fd < 0)
+		return -1;
+	r = bpf_prog_query(fd, type, BPF_F_QUERY_EFFECTIVE, NULL, ids, &n);
+	close(fd);
+	return r < 0 ? -1 : (int)n;
 }
 
-static void levels_checks(struct pl_cg_enforcer *e, uint64_t id_in)
+/*
+ * The programs are attached to each registered cgroup (links pinned per
+ * cgroup): its descendants are covered, other cgroups run none of them,
+ * re-registration swaps the programs on the same links, and a nested
+ * registration adds its policy's programs. `e` has exactly cg_in
+ * (policy 1, raw ICMP denied) registered.
+ */
+static void nesting_checks(struct pl_cg_enforcer *e, uint64_t id_in)
 {
-	char l1[720], l2[740], l3[760], gpath[300];
-	uint32_t lv_in = 99, lv1 = 99, lv3 = 99, m = 0;
-	uint64_t id1 = 0;
+	char l1[720], l2[740], l3[760], gone[720];
+	uint32_t lv_in = 99, lv1 = 99, lv3 = 99, pol = 0;
+	uint64_t id1 = 0, id_gone = 0;
+	struct pl_bpf_tables empty = { 0 };
 	struct pl_diag d = { 0 };
-	int r;
+	char p[PATH_MAX];
+	int r, n;
 
 	snprintf(l1, sizeof(l1), "%s/lv1", cg_in);
 	snprintf(l2, sizeof(l2), "%s/lv2", l1);
 	snprintf(l3, sizeof(l3), "%s/lv3", l2);
+	snprintf(gone, sizeof(gone), "%s/gone", cg_parent);
 	if (mkdir(l1, 0755) < 0 || mkdir(l2, 0755) < 0 || mkdir(l3, 0755) < 0 ||
-	    pl_cgroup_id(l1, &id1) < 0) {
+	    mkdir(gone, 0755) < 0 || pl_cgroup_id(l1, &id1) < 0 ||
+	    pl_cgroup_id(gone, &id_gone) < 0) {
 		TAP_OK(false, "mkdir %s: %s", l3, strerror(errno));
 		goto out;
 	}
@@ -540,58 +554,102 @@ static void levels_checks(struct pl_cg_enforcer *e, uint64_t id_in)
 	TAP_OK(pl_enforcer_register(e, 0x7fffffffffffull, 1, &d) < 0 && d.head,
 	       "registering a cgroup id that does not exist is refused");
 	pl_diag_clear(&d);
-	m = levels_of(e);
-	TAP_OK(m == 1u << lv_in, "levels: only the level of the registered cgroup (%#x)", m);
+	n = pl_enforcer_attached(e, 0x7fffffffffffull, NULL);
+	TAP_OK(n == -ENOENT, "... and leaves nothing registered (%d)", n);
+	n = pl_enforcer_attached(e, id_in, &pol);
+	TAP_OK(n == PL_ENFORCER_LINKS_PER_CGROUP && pol == 1,
+	       "the registered cgroup has its %d links, policy %u", n, pol);
+	TAP_OK(effective(cg_in, BPF_CGROUP_INET4_CONNECT) == 1 &&
+		   effective(l3, BPF_CGROUP_INET4_CONNECT) == 1,
+	       "one connect4 program effective in the registered cgroup and below it");
+	TAP_OK(effective(cg_out, BPF_CGROUP_INET4_CONNECT) == 0 &&
+		   effective(cg2, BPF_CGROUP_INET_SOCK_CREATE) == 0,
+	       "no plastron program effective in an unregistered sibling or the root");
 	EXPECT(l2, false, p_socket, &raw_icmp, EPERM,
 	       "registered cgroup at level %u, caller 2 levels deeper: enforced", lv_in);
 	EXPECT(l3, false, p_socket, &raw_icmp, EPERM,
 	       "caller 3 levels below the registered cgroup: enforced");
 
-	/* A second registration one level deeper: two levels, deepest wins. */
+	/* Another policy on the same links, and back. */
+	r = pl_enforcer_set_policy(e, 2, &empty, &d);
+	if (r == 0)
+		r = pl_enforcer_register(e, id_in, 2, &d);
+	n = pl_enforcer_attached(e, id_in, &pol);
+	TAP_OK(r == 0 && n == PL_ENFORCER_LINKS_PER_CGROUP && pol == 2 &&
+		   effective(cg_in, BPF_CGROUP_INET4_CONNECT) == 1,
+	       "re-registered with policy 2 (no rule): same %d links, programs swapped", n);
+	EXPECT(l2, false, p_socket, &raw_icmp, 0, "under policy 2: raw ICMP works");
+	r = pl_enforcer_register(e, id_in, 1, &d);
+	EXPECT(l2, false, p_socket, &raw_icmp, EPERM, "back to policy 1: enforced again");
+	pl_enforcer_remove_policy(e, 2, &d);
+
+	/* A nested registration adds its programs; both must allow. */
 	r = pl_enforcer_register(e, id1, 1, &d);
-	m = levels_of(e);
-	TAP_OK(r == 0 && m == (1u << lv_in | 1u << lv1), "register a child too: two levels (%#x)",
-	       m);
+	TAP_OK(r == 0 && effective(l3, BPF_CGROUP_INET4_CONNECT) == 2 &&
+		   effective(cg_in, BPF_CGROUP_INET4_CONNECT) == 1,
+	       "register a child too: two connect4 programs below it, one above");
 	pl_enforcer_unregister(e, id_in, &d);
-	m = levels_of(e);
-	TAP_OK(m == 1u << lv1, "unregister the parent: its level goes, the child's stays (%#x)", m);
+	n = pl_enforcer_attached(e, id_in, NULL);
+	snprintf(p, sizeof(p), "%s/links/%llu", pin, (unsigned long long)id_in);
+	TAP_OK(n == -ENOENT && access(p, F_OK) < 0 &&
+		   effective(cg_in, BPF_CGROUP_INET4_CONNECT) == 0,
+	       "unregister the parent: its links and pins are gone");
 	EXPECT(cg_in, false, p_socket, &raw_icmp, 0, "parent no longer registered: allowed");
 	EXPECT(l3, false, p_socket, &raw_icmp, EPERM, "below the still registered child: enforced");
 	pl_enforcer_unregister(e, id1, &d);
-	m = levels_of(e);
-	TAP_OK(m == 0, "the last registration gone: no level left (%#x)", m);
 	EXPECT(l3, false, p_socket, &raw_icmp, 0, "nothing registered: allowed");
 	r = pl_enforcer_register(e, id_in, 1, &d);
-	m = levels_of(e);
-	TAP_OK(r == 0 && m == 1u << lv_in, "registered again: its level is back (%#x)", m);
+	EXPECT(l2, false, p_socket, &raw_icmp, EPERM, "registered again: enforced");
 
-	/* Re-adoption rebuilds the levels from the pinned containers map: clear
-	 * the mask behind the loader's back (the programs then find nobody),
-	 * then open the pins again. */
-	snprintf(gpath, sizeof(gpath), "%s/maps/global", pin);
+	/* A registered cgroup that disappears is cleaned up by unregister. */
+	r = pl_enforcer_register(e, id_gone, 1, &d);
+	TAP_OK(r == 0 && rmdir(gone) == 0, "register a cgroup, then remove the cgroup");
+	r = pl_enforcer_unregister(e, id_gone, &d);
+	snprintf(p, sizeof(p), "%s/links/%llu", pin, (unsigned long long)id_gone);
+	TAP_OK(r == 0 && access(p, F_OK) < 0 && pl_enforcer_attached(e, id_gone, NULL) == -ENOENT,
+	       "unregistering the removed cgroup leaves no pin behind (%d)", r);
 	{
-		struct pl_cg_global g = { 0 };
-		uint32_t zero = 0;
-		int fd = bpf_obj_get(gpath);
-		struct pl_cg_enforcer *e2 = NULL;
+		int want, links = pl_enforcer_links(e, &want);
 
-		r = fd >= 0 ? bpf_map_update_elem(fd, &zero, &g, BPF_ANY) : -1;
-		if (fd >= 0)
-			close(fd);
-		TAP_OK(r == 0, "clear %s", gpath);
-		EXPECT(l2, false, p_socket, &raw_icmp, 0,
-		       "levels cleared: the registered cgroup is not looked at");
-		r = pl_enforcer_open(&(struct pl_enforcer_opts){ .pin_dir = pin }, &e2, &d);
-		m = levels_of(e2);
-		TAP_OK(r == 0 && m == 1u << lv_in,
-		       "re-adoption rebuilds the levels from the containers map (%#x)", m);
-		EXPECT(l2, false, p_socket, &raw_icmp, EPERM, "after re-adoption: enforced again");
-		pl_enforcer_close(e2);
+		TAP_OK(links == PL_ENFORCER_LINKS_PER_CGROUP && want == links,
+		       "status: %d links pinned of %d expected", links, want);
+	}
+
+	/* Many registrations: each cgroup its own links, all removed again. */
+	{
+		enum { MANY = 1000 };
+		static uint64_t ids[MANY];
+		int ok_reg = 0, ok_unreg = 0, want = 0, links;
+		char path[800];
+
+		for (int i = 0; i < MANY; i++) {
+			snprintf(path, sizeof(path), "%s/many-%d", cg_parent, i);
+			if (mkdir(path, 0755) == 0 && pl_cgroup_id(path, &ids[i]) == 0 &&
+			    pl_enforcer_register(e, ids[i], 1, &d) == 0)
+				ok_reg++;
+		}
+		links = pl_enforcer_links(e, &want);
+		TAP_OK(ok_reg == MANY && links == want && want == (MANY + 1) * 8,
+		       "%d more cgroups registered: %d links pinned of %d expected", ok_reg, links,
+		       want);
+		snprintf(path, sizeof(path), "%s/many-%d", cg_parent, MANY - 1);
+		EXPECT(path, false, p_socket, &raw_icmp, EPERM, "the last of them is enforced");
+		for (int i = 0; i < MANY; i++) {
+			if (ids[i] && pl_enforcer_unregister(e, ids[i], &d) == 0)
+				ok_unreg++;
+			snprintf(path, sizeof(path), "%s/many-%d", cg_parent, i);
+			rmdir(path);
+		}
+		links = pl_enforcer_links(e, &want);
+		TAP_OK(ok_unreg == MANY && links == 8 && want == 8,
+		       "all %d unregistered: %d links left (the first registration's)", ok_unreg,
+		       links);
 	}
 out:
 	for (const struct pl_diag_entry *x = d.head; x; x = x->next)
 		tap_diag("%s", x->message);
 	pl_diag_clear(&d);
+	rmdir(gone);
 	rmdir(l3);
 	rmdir(l2);
 	rmdir(l1);
@@ -599,7 +657,7 @@ out:
 
 static int loader(struct pl_bpf_tables *t, uint64_t id)
 {
-	struct pl_enforcer_opts o = { .pin_dir = pin, .cgroup = cg_parent, .ringbuf_size = 4096 };
+	struct pl_enforcer_opts o = { .pin_dir = pin, .ringbuf_size = 4096 };
 	struct pl_cg_enforcer *e = NULL;
 	struct pl_diag d = { 0 };
 	int r = pl_enforcer_install(&o, &e, &d);
@@ -774,11 +832,11 @@ int main(void)
 	EXPECT(cg_in, false, p_socket, &raw_icmp, EPERM,
 	       "after the loader exited: raw ICMP socket -> EPERM (pinned links enforce)");
 	r = pl_enforcer_open(&(struct pl_enforcer_opts){ .pin_dir = pin }, &e, &d);
-	TAP_OK(r == 0 && pl_enforcer_links(e) == PL_ENFORCER_N_LINKS,
-	       "re-adopt the pinned enforcer (%d links)", PL_ENFORCER_N_LINKS);
+	TAP_OK(r == 0 && pl_enforcer_links(e, NULL) == PL_ENFORCER_LINKS_PER_CGROUP,
+	       "re-adopt the pinned enforcer (%d links)", PL_ENFORCER_LINKS_PER_CGROUP);
 	if (r < 0)
 		return tap_done();
-	r = pl_enforcer_install(&(struct pl_enforcer_opts){ .pin_dir = pin, .cgroup = cg_parent },
+	r = pl_enforcer_install(&(struct pl_enforcer_opts){ .pin_dir = pin },
 				&(struct pl_cg_enforcer *){ NULL }, &d);
 	TAP_OK(r == -EEXIST, "a second install over the pins is refused (%d)", r);
 	pl_diag_clear(&d);
@@ -1116,34 +1174,35 @@ int main(void)
 		} else {
 			TAP_OK(false, "mkdir %s", nested);
 		}
-		levels_checks(e, id_in);
+		nesting_checks(e, id_in);
 	}
 	pl_diag_clear(&d);
 
-	/* 10. attached at the cgroup v2 root */
+	/* 10. a second, independent enforcer (own pins) on a cgroup right
+	 * below the cgroup v2 root (hybrid hierarchy here) */
 	{
 		struct pl_enforcer_opts o = { .pin_dir = pin_root };
 		struct pl_cg_enforcer *re = NULL;
 
 		r = pl_enforcer_install(&o, &re, &d);
-		TAP_OK(r == 0, "install a second enforcer on the cgroup v2 root %s", cg2);
+		TAP_OK(r == 0, "install a second enforcer (pins in %s)", pin_root);
 		if (r == 0) {
 			pl_enforcer_set_policy(re, 7, t, &d);
 			pl_enforcer_register(re, id_root, 7, &d);
 			EXPECT(cg_rootreg, false, p_socket, &raw_icmp, EPERM,
-			       "root attach: raw ICMP in a registered cgroup -> EPERM");
+			       "second enforcer: raw ICMP in a registered cgroup -> EPERM");
 			EXPECT(cg_rootreg, false, p_sysctl, NULL, EPERM,
-			       "root attach: cgroup/sysctl enforced on the hybrid v2 root");
+			       "second enforcer: cgroup/sysctl enforced");
 			EXPECT(cg_rootreg, false, p_open, &full, EPERM,
-			       "root attach: cgroup/dev enforced on the hybrid v2 root");
+			       "second enforcer: cgroup/dev enforced");
 			EXPECT(cg_out, false, p_open, &full, 0,
-			       "root attach: cgroup/dev, unregistered cgroup unaffected");
+			       "second enforcer: cgroup/dev, unregistered cgroup unaffected");
 			EXPECT(cg_out, false, p_socket, &raw_icmp, 0,
-			       "root attach: unregistered cgroup unaffected");
+			       "second enforcer: unregistered cgroup unaffected");
 			EXPECT(NULL, false, p_sysctl, NULL, 0,
-			       "root attach: the test's own cgroup unaffected");
+			       "second enforcer: the test's own cgroup unaffected");
 			r = pl_enforcer_uninstall(re, &d);
-			TAP_OK(r == 0 && access(pin_root, F_OK) < 0, "root enforcer uninstalled");
+			TAP_OK(r == 0 && access(pin_root, F_OK) < 0, "second enforcer uninstalled");
 			EXPECT(cg_rootreg, false, p_socket, &raw_icmp, 0,
 			       "after uninstall: raw ICMP works again");
 		}
