@@ -2,8 +2,10 @@
 /*
  * Reference programs for bench-connect: what any connect4 or
  * cgroup_skb/egress program costs (pl_floor_empty, pl_floor_skb) and what
- * finding the caller's cgroup in a hash map costs (pl_floor_lookup, the
- * first step of every enforcer program).
+ * finding the caller's cgroup in a hash map costs (pl_floor_lookup: the
+ * first step of the enforcer's earlier design, programs attached once at
+ * the root; now a policy's programs are attached to its containers' cgroups
+ * and know their policy without a lookup).
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>

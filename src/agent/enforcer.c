@@ -904,8 +904,10 @@ static int run_alloc(const struct run *used, size_t n, uint32_t need, uint32_t m
 	v = calloc(n ? n : 1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	memcpy(v, used, n * sizeof(*v));
-	qsort(v, n, sizeof(*v), cmp_run);
+	if (n) {
+		memcpy(v, used, n * sizeof(*v));
+		qsort(v, n, sizeof(*v), cmp_run);
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (!v[i].count)
 			continue;
