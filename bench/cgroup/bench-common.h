@@ -6,7 +6,7 @@
  *
  * Every benchmark creates, under the cgroup v2 mount,
  *   plastron-bench-<pid>/none/c     no enforcer attached (the baseline)
- *   plastron-bench-<pid>/enf/<...>  below the enforcer's attach point
+ *   plastron-bench-<pid>/enf/<...>  registered (or not) with the enforcer
  * so that measured cgroups sit at the same depth.
  */
 #pragma once
@@ -22,7 +22,7 @@
 struct bench {
 	char root[512];             /* the cgroup v2 mount */
 	char top[600];              /* root/plastron-bench-<pid> */
-	char enf[700];              /* top/enf: the enforcer's attach point */
+	char enf[700];              /* top/enf: parent of the measured cgroups */
 	char none[700];             /* top/none/c: nothing attached */
 	char cg[BENCH_MAX_CG][800]; /* top/enf/<name> */
 	int n_cg;
@@ -30,7 +30,7 @@ struct bench {
 	struct pl_cg_enforcer *e;
 };
 
-/* Create the tree and install the enforcer on top/enf (ring buffer of
+/* Create the tree and install the enforcer (own pins; ring buffer of
  * `ringbuf` bytes, 0: the default). Exits with a message on failure. */
 void bench_setup(struct bench *b, const char *name, uint32_t ringbuf);
 /* Add top/enf/<name>; returns its index in b->cg. */
