@@ -17,7 +17,7 @@
  * 127.0.0.0/8 ports 1-1023 deny (encloses the target, so the trie walk ends
  * on a leaf whose port ranges are scanned, and miss) plus /24 and /28
  * denials in 10.0.0.0/8 and 127.0.0.0/8 that do not cover 127.0.0.1; for
- * IPv6 the worst case of the walk, ::1/128 ports 1-1023 (32 levels), plus
+ * IPv6 ::1/128 ports 1-1023 (32 levels deep: a node and two skips), plus
  * /64 and /112 denials in fd00::/16 and fd01::/16.
  *
  * One process pinned to one CPU runs every configuration, round after
@@ -321,7 +321,7 @@ static int measure(const struct bench *b, int rounds, long n, int cpu)
 		       : op    ? "connect6()"
 			       : "connect()",
 		       op == 2 ? "send() of 1 byte to 127.0.0.1"
-		       : op    ? "connect() to [::1] (32-level trie walk)"
+		       : op    ? "connect() to [::1] (a /128 rule on its path)"
 			       : "connect() to 127.0.0.1",
 		       cpu, rounds, n);
 		printf("%-12s %10s %12s %8s\n", "cgroup", "ns/op", "median ns/op", "ratio");

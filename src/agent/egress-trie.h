@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,13 +18,15 @@
 struct pl_egress_trie {
 	struct pl_cg_node *nodes; /* nodes[0 .. n_nodes) */
 	size_t n_nodes, cap_nodes;
+	bool *is_skip; /* nodes[i] holds a struct pl_cg_skip */
 	struct pl_cg_port_range *ranges;
 	size_t n_ranges, cap_ranges;
 	uint32_t root4, root6; /* after relocation: absolute node index, 0 = none */
 	uint32_t node_base, range_base;
 };
 
-/* Build from `t->egress` (any order). -ENOMEM, -E2BIG when an entry has
+/* Build from `t->egress` (any order), with chains of single-way nodes
+ * compressed into skips (see struct pl_cg_skip). -ENOMEM, -E2BIG when an entry has
  * more than PL_CG_MAX_PORT_RANGES ranges, -EINVAL for a prefix longer than
  * its family's addresses. Indices are relative until
  * pl_egress_trie_relocate. */

@@ -641,20 +641,28 @@ int pl_enforcer_register(struct pl_cg_enforcer *e, uint64_t cgroup_id, uint32_t 
 			 struct pl_diag *d)
 {
 	struct pl_cg_container c = { .policy = policy }, old = { 0 };
-	const int *fd, *oldfd = NULL;
-	bool made[N_PROGS] = { false }, was;
+	bool made[N_PROGS] = { false }, was, have_old = false;
+	int fd[N_PROGS], oldfd[N_PROGS]; /* copies: load_progs may move e->sets */
+	const int *set;
 	char p[PATH_MAX];
 	int r = check_policy(policy, d), cg;
 	size_t i;
 
 	if (r < 0)
 		return r;
-	fd = load_progs(e, policy, d, &r);
-	if (!fd)
+	set = load_progs(e, policy, d, &r);
+	if (!set)
 		return r;
+	memcpy(fd, set, sizeof(fd));
 	was = bpf_map_lookup_elem(e->map_fd[M_CONTAINERS], &cgroup_id, &old) == 0;
-	if (was && old.policy != policy && !check_policy(old.policy, NULL))
-		oldfd = load_progs(e, old.policy, NULL, &r);
+	if (was && old.policy != policy && !check_policy(old.policy, NULL)) {
+		set = load_progs(e, old.policy, NULL, &r);
+		if (set) {
+			memcpy(oldfd, set, sizeof(oldfd));
+			have_old = true;
+		}
+		r = 0;
+	}
 	cg = cgroup_open_id(cgroup_id, O_RDONLY | O_DIRECTORY, NULL, 0);
 	if (cg < 0)
 		return sys_error(d, cg, "open cgroup %llu", (unsigned long long)cgroup_id);
@@ -671,6 +679,10 @@ int pl_enforcer_register(struct pl_cg_enforcer *e, uint64_t cgroup_id, uint32_t 
 
 		link_path(p, sizeof(p), e->pin_dir, cgroup_id, i);
 		lfd = bpf_obj_get(p);
+		if (lfd < 0 && errno != ENOENT) {
+			r = sys_error(d, errno, "open %s", p);
+			break;
+		}
 		if (lfd >= 0) {
 			r = bpf_link_update(lfd, fd[i], NULL) < 0 ? -errno : 0;
 			close(lfd);
@@ -717,7 +729,7 @@ int pl_enforcer_register(struct pl_cg_enforcer *e, uint64_t cgroup_id, uint32_t 
 		if (made[k]) {
 			bpf_link_detach(lfd);
 			unlink(p);
-		} else if (oldfd) {
+		} else if (have_old) {
 			bpf_link_update(lfd, oldfd[k], NULL);
 		}
 		close(lfd);

@@ -31,7 +31,10 @@
  * IPv6) built by the loader with leaf pushing, so one walk of at most that
  * many array loads (inlined by the verifier: no helper call) finds the
  * longest matching prefix whatever the number of rules. An entry is 0 (no
- * rule), a child node index, or PL_CG_LEAF | count << 24 | first range.
+ * rule), a child node index, PL_CG_LEAF | count << 24 | first range, or
+ * PL_CG_SKIP | index of a struct pl_cg_skip kept in a node slot: a chain of
+ * nodes with one way down each (the path to a long prefix, ::1/128) taken
+ * in one step.
  *
  * A "table" is one complete rule set of a policy. Every policy owns two
  * table slots (2 * id and 2 * id + 1): a new rule set is written into the
@@ -52,6 +55,8 @@
 #define PL_CG_STRIDE 4          /* address bits per trie level */
 #define PL_CG_FANOUT (1u << PL_CG_STRIDE)
 #define PL_CG_LEAF 0x80000000u
+#define PL_CG_SKIP 0x40000000u
+#define PL_CG_INDEX 0x3fffffffu
 #define PL_CG_LEAF_COUNT(x) (((x) >> 24) & 0x7fu)
 #define PL_CG_LEAF_FIRST(x) ((x)&0xffffffu)
 #define PL_CG_MAX_SYSCTL 65536
@@ -153,6 +158,18 @@ struct pl_cg_node {
 	__u32 e[PL_CG_FANOUT];
 };
 
+/* Path compression, in a node slot: when the next `nibbles` nibbles of the
+ * address (1..16, never across the middle of an IPv6 address) equal
+ * `bits` (left-aligned), the walk goes on with entry `next` that many levels
+ * deeper, else it ends with entry `miss` (0 or a leaf). */
+struct pl_cg_skip {
+	__u32 bits_lo, bits_hi;
+	__u32 nibbles;
+	__u32 next;
+	__u32 miss;
+	__u32 pad[PL_CG_FANOUT - 5];
+};
+
 /* A leaf points at every port range that applies to its addresses (the
  * generator folds enclosing prefixes in, so the longest match suffices). */
 struct pl_cg_port_range {
@@ -229,6 +246,8 @@ PL_CG_ASSERT(sizeof(struct pl_cg_verdict) == 8);
 PL_CG_ASSERT(sizeof(struct pl_cg_sock_key) == 12);
 PL_CG_ASSERT(sizeof(struct pl_cg_table) == 24);
 PL_CG_ASSERT(sizeof(struct pl_cg_node) == 64);
+PL_CG_ASSERT(sizeof(struct pl_cg_skip) == sizeof(struct pl_cg_node));
+PL_CG_ASSERT(PL_CG_MAX_NODES <= PL_CG_INDEX);
 PL_CG_ASSERT(sizeof(struct pl_cg_port_range) == 12);
 PL_CG_ASSERT(PL_CG_MAX_PORT_RANGES <= 0x7f && PL_CG_MAX_RANGES <= 0x1000000);
 PL_CG_ASSERT(sizeof(struct pl_cg_sysctl_key) == 4 + PL_CG_SYSCTL_NAME);
