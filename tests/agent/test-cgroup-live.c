@@ -35,6 +35,7 @@
 #include "enforcer.h"
 #include "cg-test.h"
 #include "plastron/bpf.h"
+#include "cg-live.h"
 #include "tap.h"
 
 #define AF(x) (1ull << (x))
@@ -129,25 +130,6 @@ static struct pl_bpf_tables *policy_tables(void)
 
 /* ---- cleanup ---------------------------------------------------------------- */
 
-static void remove_pins(const char *dir)
-{
-	struct pl_cg_enforcer *e = NULL;
-	struct pl_diag d = { 0 };
-	struct pl_enforcer_opts o = { .pin_dir = dir };
-
-	if (!dir[0] || access(dir, F_OK) < 0)
-		return;
-	if (pl_enforcer_open(&o, &e, &d) == 0)
-		pl_enforcer_uninstall(e, &d);
-	pl_diag_clear(&d);
-}
-
-static void rmdir_retry(const char *p)
-{
-	for (int i = 0; i < 50 && rmdir(p) < 0 && errno == EBUSY; i++)
-		usleep(20000);
-}
-
 static void cleanup(void)
 {
 	char p[800];
@@ -191,21 +173,6 @@ static void on_signal(int sig)
 }
 
 /* ---- running probes in children ---------------------------------------------- */
-
-static int join_cgroup(const char *cg)
-{
-	char p[800];
-	int fd, r = 0;
-
-	snprintf(p, sizeof(p), "%s/cgroup.procs", cg);
-	fd = open(p, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, "0\n", 2) != 2)
-		r = -errno;
-	close(fd);
-	return r;
-}
 
 /* A private network namespace with the test's addresses on lo. */
 static int setup_netns(void)

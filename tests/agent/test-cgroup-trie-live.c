@@ -47,7 +47,9 @@
 #include "egress-trie.h"
 #include "enforcer.h"
 #include "plastron/bpf.h"
+#include "cg-live.h"
 #include "tap.h"
+#include "trie-test.h"
 
 #define ROUNDS 2
 #define QUERIES 4000
@@ -59,92 +61,6 @@
 static char cg2[512], cg_parent[600], cg_in[700], cg_ctl[700], pin[256];
 static pid_t child = -1; /* killed by cleanup() */
 static pid_t self_pid;
-
-/* ---- random numbers: xorshift64*, fixed seed unless PLASTRON_TRIE_SEED ---- */
-
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-static uint64_t rnd(void)
-{
-	uint64_t x = rng_state;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	rng_state = x;
-	return x * 0x2545f4914f6cdd1dull;
-}
-
-static unsigned rnd_below(unsigned n)
-{
-	return (unsigned)(rnd() % n);
-}
-
-/* ---- addresses -------------------------------------------------------------- */
-
-static unsigned family_bits(int family)
-{
-	return family == AF_INET6 ? 128 : 32;
-}
-
-static void flip_bit(uint8_t *a, unsigned i)
-{
-	a[i / 8] ^= (uint8_t)(0x80u >> (i % 8));
-}
-
-/* Zero every bit of `a` (16 bytes) from bit `len` on. */
-static void mask_from(uint8_t *a, unsigned len)
-{
-	for (unsigned i = 0; i < 16; i++) {
-		if (8 * i >= len)
-			a[i] = 0;
-		else if (8 * i + 8 > len)
-			a[i] &= (uint8_t)(0xffu << (8 * i + 8 - len));
-	}
-}
-
-/* Random bits in `a` from bit `len` to `bits`, zero after. */
-static void randomize_from(uint8_t *a, unsigned len, unsigned bits)
-{
-	for (unsigned i = len; i < bits; i++)
-		if (rnd() >> 63)
-			flip_bit(a, i);
-	mask_from(a, bits);
-}
-
-static bool prefix_match(const uint8_t *p, const uint8_t *a, unsigned len)
-{
-	uint8_t m[16];
-
-	memcpy(m, a, 16);
-	mask_from(m, len);
-	return memcmp(m, p, 16) == 0;
-}
-
-static const char *fmt_addr(int family, const uint8_t *a, char *buf, size_t sz)
-{
-	if (!inet_ntop(family, a, buf, (socklen_t)sz))
-		snprintf(buf, sz, "?");
-	return buf;
-}
-
-/* "10.0.0.0/8", "::1" (no length: a host). */
-static bool parse_cidr(const char *s, int *family, uint8_t *addr, unsigned *len)
-{
-	char buf[64];
-	char *slash;
-
-	snprintf(buf, sizeof(buf), "%s", s);
-	slash = strchr(buf, '/');
-	if (slash)
-		*slash = 0;
-	*family = strchr(buf, ':') ? AF_INET6 : AF_INET;
-	memset(addr, 0, 16);
-	if (inet_pton(*family, buf, addr) != 1)
-		return false;
-	*len = slash ? (unsigned)atoi(slash + 1) : family_bits(*family);
-	return *len <= family_bits(*family);
-}
 
 /* ---- the policy of one round ---------------------------------------------------- */
 
@@ -566,21 +482,6 @@ static void make_queries(const struct round *rd, struct query *qs)
 
 /* ---- the connects, in a child in cgroup `cg` and a private netns ---------------- */
 
-static int join_cgroup(const char *cg)
-{
-	char p[800];
-	int fd, r = 0;
-
-	snprintf(p, sizeof(p), "%s/cgroup.procs", cg);
-	fd = open(p, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, "0\n", 2) != 2)
-		r = -errno;
-	close(fd);
-	return r;
-}
-
 /* res[i]: the errno of query i's connect() (0: it succeeded), -errno when
  * its socket could not be created, INT32_MIN when not run. Returns 0 or a
  * description of what failed. */
@@ -752,25 +653,6 @@ static void check_model(int round, const struct round *rd, const struct query *q
 }
 
 /* ---- cleanup ---------------------------------------------------------------- */
-
-static void remove_pins(const char *dir)
-{
-	struct pl_cg_enforcer *e = NULL;
-	struct pl_diag d = { 0 };
-	struct pl_enforcer_opts o = { .pin_dir = dir };
-
-	if (!dir[0] || access(dir, F_OK) < 0)
-		return;
-	if (pl_enforcer_open(&o, &e, &d) == 0)
-		pl_enforcer_uninstall(e, &d);
-	pl_diag_clear(&d);
-}
-
-static void rmdir_retry(const char *p)
-{
-	for (int i = 0; i < 50 && rmdir(p) < 0 && errno == EBUSY; i++)
-		usleep(20000);
-}
 
 static void cleanup(void)
 {
