@@ -174,13 +174,16 @@ int main(int argc, char **argv)
 		return OK;
 	}
 
+	if (!strcmp(cmd, "uninstall")) {
+		/* Whatever is pinned, also pins of another version. */
+		r = pl_enforcer_purge(&o, &d);
+		print_diag(&d);
+		return r < 0 ? SYSTEM_ERROR : OK;
+	}
 	if (open_enf(&o, &e) < 0)
 		return SYSTEM_ERROR;
 	r = 0;
-	if (!strcmp(cmd, "uninstall")) {
-		r = pl_enforcer_uninstall(e, &d);
-		e = NULL;
-	} else if (!strcmp(cmd, "status")) {
+	if (!strcmp(cmd, "status")) {
 		struct pl_enforcer_counters c;
 
 		int want, links = pl_enforcer_links(e, &want);

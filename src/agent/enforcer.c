@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
@@ -115,17 +116,32 @@ struct pl_cg_enforcer {
 	int map_fd[M__MAX];
 	struct prog_set *sets;
 	size_t n_sets;
-	/* The allocator of node and range runs: the runs of every present
-	 * policy's active table, read from the maps on first use. */
-	bool runs_known;
+	/* The allocator of node and range runs: the runs of both table slots
+	 * of every present policy, read from the maps (under the lock) before
+	 * each allocation. */
 	struct run *node_runs, *range_runs;
 	size_t n_runs, cap_runs; /* node_runs[i] and range_runs[i] belong to one table */
 	uint32_t *run_table;     /* ... namely this table slot */
+	int lock_fd;             /* <pin_dir>/maps, flock()ed by every writer */
 	struct ring_buffer *rb;
 	pl_enforcer_event_fn cb;
 	void *userdata;
 	int stop;
 };
+
+/* Writers (set_policy, remove_policy, register, unregister) of one pin
+ * directory exclude each other, also across processes. */
+static void lock(struct pl_cg_enforcer *e)
+{
+	while (e->lock_fd >= 0 && flock(e->lock_fd, LOCK_EX) < 0 && errno == EINTR)
+		;
+}
+
+static void unlock(struct pl_cg_enforcer *e)
+{
+	if (e->lock_fd >= 0)
+		flock(e->lock_fd, LOCK_UN);
+}
 
 static int sys_error(struct pl_diag *d, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -316,6 +332,19 @@ static void unpin_tree(const char *dir, const char *sub, bool links)
 
 		if (de->d_name[0] == '.')
 			continue;
+		snprintf(q, sizeof(q), "%s/%s/%s", dir, sub, de->d_name);
+		if (de->d_type != DT_DIR) {
+			/* A pin of an older layout (links/<program>): detach
+			 * it if it is a link, remove it in any case. */
+			int fd = bpf_obj_get(q);
+
+			if (fd >= 0) {
+				bpf_link_detach(fd);
+				close(fd);
+			}
+			unlink(q);
+			continue;
+		}
 		if (links) {
 			unlink_cgroup(dir, strtoull(de->d_name, NULL, 10));
 			continue;
@@ -362,6 +391,8 @@ void pl_enforcer_close(struct pl_cg_enforcer *e)
 	free(e->node_runs);
 	free(e->range_runs);
 	free(e->run_table);
+	if (e->lock_fd >= 0)
+		close(e->lock_fd);
 	free(e->pin_dir);
 	free(e);
 }
@@ -378,6 +409,19 @@ int pl_enforcer_uninstall(struct pl_cg_enforcer *e, struct pl_diag *d)
 		r = pl_error(d, -EBUSY, NULL, NULL, "%s: could not remove every pin", e->pin_dir);
 	pl_enforcer_close(e);
 	return r;
+}
+
+int pl_enforcer_purge(const struct pl_enforcer_opts *o, struct pl_diag *d)
+{
+	const char *dir = pin_dir_of(o);
+	struct stat st;
+
+	if (stat(dir, &st) < 0)
+		return errno == ENOENT ? 0 : sys_error(d, errno, "%s", dir);
+	unpin_all(dir);
+	if (stat(dir, &st) == 0)
+		return pl_error(d, -EBUSY, NULL, NULL, "%s: could not remove every pin", dir);
+	return 0;
 }
 
 int pl_enforcer_links(const struct pl_cg_enforcer *e, int *expected)
@@ -418,6 +462,8 @@ int pl_enforcer_open(const struct pl_enforcer_opts *o, struct pl_cg_enforcer **r
 	}
 	for (int i = 0; i < M__MAX; i++)
 		e->map_fd[i] = -1;
+	snprintf(p, sizeof(p), "%s/maps", dir);
+	e->lock_fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	for (int i = 0; i < M__MAX && r == 0; i++) {
 		struct bpf_map_info info = {};
 		uint32_t len = sizeof(info);
@@ -426,9 +472,14 @@ int pl_enforcer_open(const struct pl_enforcer_opts *o, struct pl_cg_enforcer **r
 		e->map_fd[i] = bpf_obj_get(p);
 		if (e->map_fd[i] < 0) {
 			r = -errno;
-			if (r == -ENOENT && i == 0)
+			if (r == -ENOENT && e->lock_fd < 0)
 				r = pl_error(d, -ENOENT, NULL, NULL,
 					     "%s: no cgroup-BPF enforcer installed here", dir);
+			else if (r == -ENOENT)
+				r = pl_error(d, -EPROTO, NULL, NULL,
+					     "%s: pins of another plastron version (no map %s): "
+					     "remove them with plastrond --uninstall",
+					     dir, map_desc[i].name);
 			else
 				r = sys_error(d, r, "open pinned map %s", p);
 			break;
@@ -442,7 +493,8 @@ int pl_enforcer_open(const struct pl_enforcer_opts *o, struct pl_cg_enforcer **r
 		     (info.key_size != map_desc[i].key || info.value_size != map_desc[i].value)))
 			r = pl_error(d, -EPROTO, NULL, NULL,
 				     "%s: pinned map has another layout (type %u, key %u, value "
-				     "%u bytes) than this build expects: uninstall it first",
+				     "%u bytes) than this build expects: remove the pins with "
+				     "plastrond --uninstall",
 				     p, info.type, info.key_size, info.value_size);
 	}
 	if (r < 0) {
@@ -637,8 +689,8 @@ static const int *load_progs(struct pl_cg_enforcer *e, uint32_t policy, struct p
 
 /* ---- registrations ------------------------------------------------------ */
 
-int pl_enforcer_register(struct pl_cg_enforcer *e, uint64_t cgroup_id, uint32_t policy,
-			 struct pl_diag *d)
+static int do_register(struct pl_cg_enforcer *e, uint64_t cgroup_id, uint32_t policy,
+		       struct pl_diag *d)
 {
 	struct pl_cg_container c = { .policy = policy }, old = { 0 };
 	bool made[N_PROGS] = { false }, was, have_old = false;
@@ -737,16 +789,30 @@ int pl_enforcer_register(struct pl_cg_enforcer *e, uint64_t cgroup_id, uint32_t 
 	return r;
 }
 
+int pl_enforcer_register(struct pl_cg_enforcer *e, uint64_t cgroup_id, uint32_t policy,
+			 struct pl_diag *d)
+{
+	int r;
+
+	lock(e);
+	r = do_register(e, cgroup_id, policy, d);
+	unlock(e);
+	return r;
+}
+
 int pl_enforcer_unregister(struct pl_cg_enforcer *e, uint64_t cgroup_id, struct pl_diag *d)
 {
-	int r = unlink_cgroup(e->pin_dir, cgroup_id);
+	int r;
 
+	lock(e);
+	r = unlink_cgroup(e->pin_dir, cgroup_id);
 	if (r < 0)
-		return sys_error(d, r, "detach the programs of cgroup %llu",
-				 (unsigned long long)cgroup_id);
-	if (bpf_map_delete_elem(e->map_fd[M_CONTAINERS], &cgroup_id) < 0 && errno != ENOENT)
-		return sys_error(d, errno, "unregister cgroup %llu", (unsigned long long)cgroup_id);
-	return 0;
+		r = sys_error(d, r, "detach the programs of cgroup %llu",
+			      (unsigned long long)cgroup_id);
+	else if (bpf_map_delete_elem(e->map_fd[M_CONTAINERS], &cgroup_id) < 0 && errno != ENOENT)
+		r = sys_error(d, errno, "unregister cgroup %llu", (unsigned long long)cgroup_id);
+	unlock(e);
+	return r;
 }
 
 int pl_enforcer_attached(struct pl_cg_enforcer *e, uint64_t cgroup_id, uint32_t *policy)
@@ -846,8 +912,11 @@ static int runs_add(struct pl_cg_enforcer *e, uint32_t table, struct run n, stru
 	return 0;
 }
 
-/* The runs in use: those of every present policy's active table (the
- * policies array read in batches). */
+/* The runs in use: those of both table slots of every present policy (the
+ * inactive slot keeps the previous rule set until the policy's next
+ * update, so a program still walking it never sees its nodes reused),
+ * read afresh (the policies array in batches): another process may have
+ * written since. */
 static int runs_load(struct pl_cg_enforcer *e)
 {
 	enum { BATCH = 4096 };
@@ -860,8 +929,6 @@ static int runs_load(struct pl_cg_enforcer *e)
 		r = -ENOMEM;
 		goto out;
 	}
-	if (e->runs_known)
-		goto out;
 	e->n_runs = 0;
 	while (!done && r == 0) {
 		__u32 n = BATCH;
@@ -877,20 +944,21 @@ static int runs_load(struct pl_cg_enforcer *e)
 		first = false;
 		in = out;
 		for (__u32 i = 0; i < n && r == 0; i++) {
-			struct pl_cg_table t;
-
 			if (!pol[i].present || keys[i] == 0)
 				continue;
-			if (bpf_map_lookup_elem(e->map_fd[M_TABLES], &pol[i].table, &t) < 0)
-				r = -errno;
-			else
-				r = runs_add(e, pol[i].table,
-					     (struct run){ t.node_first, t.node_count },
-					     (struct run){ t.range_first, t.range_count });
+			for (uint32_t slot = 2 * keys[i]; slot <= 2 * keys[i] + 1 && r == 0;
+			     slot++) {
+				struct pl_cg_table t;
+
+				if (bpf_map_lookup_elem(e->map_fd[M_TABLES], &slot, &t) < 0)
+					r = -errno;
+				else if (t.node_count || t.range_count)
+					r = runs_add(e, slot,
+						     (struct run){ t.node_first, t.node_count },
+						     (struct run){ t.range_first, t.range_count });
+			}
 		}
 	}
-	if (r == 0)
-		e->runs_known = true;
 out:
 	free(pol);
 	free(keys);
@@ -948,11 +1016,6 @@ static int write_egress(struct pl_cg_enforcer *e, uint32_t table, const struct p
 	memset(tab, 0, sizeof(*tab));
 	if (r < 0)
 		return sys_error(d, r, "build the egress trie");
-	r = runs_load(e);
-	if (r < 0) {
-		r = sys_error(d, r, "read the tables in use");
-		goto out;
-	}
 	r = run_alloc(e->node_runs, e->n_runs, (uint32_t)x.n_nodes, PL_CG_MAX_NODES, &nf);
 	if (r == 0)
 		r = run_alloc(e->range_runs, e->n_runs, (uint32_t)x.n_ranges, PL_CG_MAX_RANGES,
@@ -994,7 +1057,10 @@ out:
 	return r;
 }
 
-static int purge_all(struct pl_cg_enforcer *e, uint32_t table)
+/* Delete table slot `table`'s hash-map entries (freed by the kernel after
+ * every program using them is done); with `release`, also its trie runs
+ * and record. */
+static int purge_all(struct pl_cg_enforcer *e, uint32_t table, bool release)
 {
 	static const int rule_maps[] = { M_SOCK, M_SYSCTL, M_DEV, M_NAMES };
 	struct pl_cg_table none = { 0 };
@@ -1005,6 +1071,8 @@ static int purge_all(struct pl_cg_enforcer *e, uint32_t table)
 		if (k < 0 && r == 0)
 			r = k;
 	}
+	if (!release)
+		return r;
 	if (bpf_map_update_elem(e->map_fd[M_TABLES], &table, &none, BPF_ANY) < 0 && r == 0)
 		r = -errno;
 	runs_release(e, table);
@@ -1087,18 +1155,13 @@ static int read_policy(struct pl_cg_enforcer *e, uint32_t policy, struct pl_cg_p
 	return 0;
 }
 
-int pl_enforcer_set_policy(struct pl_cg_enforcer *e, uint32_t policy, const struct pl_bpf_tables *t,
-			   struct pl_diag *d)
+static int set_policy(struct pl_cg_enforcer *e, uint32_t policy, const struct pl_bpf_tables *t,
+		      struct pl_diag *d)
 {
 	struct pl_cg_policy cur, next = {};
 	uint32_t table;
-	int r = check_policy(policy, d);
+	int r;
 
-	if (r < 0)
-		return r;
-	/* The programs first, so that a container can be registered at once. */
-	if (!load_progs(e, policy, d, &r))
-		return r;
 	r = read_policy(e, policy, &cur);
 	if (r < 0)
 		return sys_error(d, r, "read policy %u", policy);
@@ -1108,13 +1171,14 @@ int pl_enforcer_set_policy(struct pl_cg_enforcer *e, uint32_t policy, const stru
 	table = 2 * policy;
 	if (cur.present && cur.table == 2 * policy)
 		table = 2 * policy + 1;
-	/* Leftovers of an interrupted update. */
-	r = purge_all(e, table);
+	/* The rule set before the active one, or leftovers of an interrupted
+	 * update: no program has looked at it since the last switch. */
+	r = purge_all(e, table, true);
 	if (r < 0)
 		return sys_error(d, r, "clear table %u", table);
 	r = write_table(e, table, t, &next.hooks, d);
 	if (r < 0) {
-		purge_all(e, table);
+		purge_all(e, table, true);
 		return r;
 	}
 	next.table = table;
@@ -1122,35 +1186,55 @@ int pl_enforcer_set_policy(struct pl_cg_enforcer *e, uint32_t policy, const stru
 	next.mode = cur.present ? cur.mode : PL_CG_MODE_AS_WRITTEN;
 	if (bpf_map_update_elem(e->map_fd[M_POLICIES], &policy, &next, BPF_ANY) < 0) {
 		r = -errno;
-		purge_all(e, table);
+		purge_all(e, table, true);
 		return sys_error(d, r, "activate policy %u", policy);
 	}
-	if (cur.present && cur.table != table) {
-		r = purge_all(e, cur.table);
-		if (r < 0)
-			return sys_error(d, r, "remove the previous rules of policy %u", policy);
-	}
+	/* The new rules are in force. The previous table's trie stays
+	 * reserved until the next update; its hash entries go now (best
+	 * effort: leftovers are purged before that slot is written again). */
+	if (cur.present && cur.table != table)
+		purge_all(e, cur.table, false);
 	return 0;
 }
 
-int pl_enforcer_remove_policy(struct pl_cg_enforcer *e, uint32_t policy, struct pl_diag *d)
+int pl_enforcer_set_policy(struct pl_cg_enforcer *e, uint32_t policy, const struct pl_bpf_tables *t,
+			   struct pl_diag *d)
 {
-	struct pl_cg_policy cur, none = {};
 	int r = check_policy(policy, d);
 
 	if (r < 0)
 		return r;
-	r = read_policy(e, policy, &cur);
+	/* The programs first, so that a container can be registered at once. */
+	if (!load_progs(e, policy, d, &r))
+		return r;
+	lock(e);
+	r = set_policy(e, policy, t, d);
+	unlock(e);
+	return r;
+}
+
+int pl_enforcer_remove_policy(struct pl_cg_enforcer *e, uint32_t policy, struct pl_diag *d)
+{
+	struct pl_cg_policy none = {};
+	int r = check_policy(policy, d);
+
 	if (r < 0)
-		return sys_error(d, r, "read policy %u", policy);
+		return r;
+	lock(e);
 	r = runs_load(e);
-	if (r < 0)
+	if (r < 0) {
+		unlock(e);
 		return sys_error(d, r, "read the tables in use");
-	if (bpf_map_update_elem(e->map_fd[M_POLICIES], &policy, &none, BPF_ANY) < 0)
-		return sys_error(d, errno, "remove policy %u", policy);
-	r = purge_all(e, 2 * policy);
+	}
+	if (bpf_map_update_elem(e->map_fd[M_POLICIES], &policy, &none, BPF_ANY) < 0) {
+		r = sys_error(d, errno, "remove policy %u", policy);
+		unlock(e);
+		return r;
+	}
+	r = purge_all(e, 2 * policy, true);
 	if (r == 0)
-		r = purge_all(e, 2 * policy + 1);
+		r = purge_all(e, 2 * policy + 1, true);
+	unlock(e);
 	return r < 0 ? sys_error(d, r, "remove the rules of policy %u", policy) : 0;
 }
 

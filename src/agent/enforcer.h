@@ -18,7 +18,9 @@
  *   set_mode  one map update.
  *   uninstall detach every link, unpin everything.
  *
- * Thread-compatible (one writer per enforcer at a time). Never prints.
+ * Writers of one pin directory (set_policy, remove_policy, register,
+ * unregister) exclude each other with flock() on <pin_dir>/maps, also
+ * across processes; set_mode is one map update. Never prints.
  */
 #pragma once
 
@@ -44,14 +46,18 @@ struct pl_enforcer_counters {
 	uint64_t matched, denied, events, drops;
 };
 
-/* Load, pin and attach. -EEXIST when <pin_dir> already holds an enforcer
- * (use pl_enforcer_open). On failure nothing stays pinned or attached. */
+/* Create and pin the shared maps. -EEXIST when <pin_dir> already holds an
+ * enforcer (use pl_enforcer_open). On failure nothing stays pinned. */
 int pl_enforcer_install(const struct pl_enforcer_opts *o, struct pl_cg_enforcer **ret,
 			struct pl_diag *d);
 /* Re-adopt the enforcer pinned in <pin_dir>; -ENOENT when there is none.
- * Pinned maps whose layout differs from this build are refused. */
+ * Pins of another layout (a map missing or shaped differently: another
+ * plastron version) give -EPROTO; pl_enforcer_purge removes them. */
 int pl_enforcer_open(const struct pl_enforcer_opts *o, struct pl_cg_enforcer **ret,
 		     struct pl_diag *d);
+/* Detach and unpin whatever is pinned in <pin_dir>, whatever its layout,
+ * without opening it (0 when there is nothing). */
+int pl_enforcer_purge(const struct pl_enforcer_opts *o, struct pl_diag *d);
 /* Close fds; enforcement stays in place. NULL-safe. */
 void pl_enforcer_close(struct pl_cg_enforcer *e);
 /* Unpin links and maps and remove <pin_dir>; closes `e`. */

@@ -1859,14 +1859,20 @@ static int uninstall(void)
 	struct pl_cg_enforcer *e = NULL;
 	int r = pl_enforcer_open(&o, &e, &d);
 
-	if (r == -ENOENT) {
+	if (r == -ENOENT && access(A.pin_dir, F_OK) < 0) {
 		fprintf(stderr, "plastrond: nothing installed in %s\n", A.pin_dir);
 		pl_diag_clear(&d);
 		unlink(A.state);
 		return 0;
 	}
-	if (r >= 0)
+	if (r >= 0) {
 		r = pl_enforcer_uninstall(e, &d);
+	} else {
+		/* Pins this build cannot open (another version, a partial
+		 * install): detach and remove them all the same. */
+		pl_diag_clear(&d);
+		r = pl_enforcer_purge(&o, &d);
+	}
 	say_diag("uninstall", &d);
 	pl_diag_clear(&d);
 	if (r < 0)

@@ -9,17 +9,14 @@
 
 #include "enforcer.h"
 
-/* Uninstall an enforcer pinned in `dir`, if there is one. */
+/* Detach and remove whatever is pinned in `dir` (any layout). */
 static inline void remove_pins(const char *dir)
 {
-	struct pl_cg_enforcer *e = NULL;
 	struct pl_diag d = { 0 };
-	struct pl_enforcer_opts o = { .pin_dir = dir };
 
-	if (!dir[0] || access(dir, F_OK) < 0)
+	if (!dir[0])
 		return;
-	if (pl_enforcer_open(&o, &e, &d) == 0)
-		pl_enforcer_uninstall(e, &d);
+	pl_enforcer_purge(&(struct pl_enforcer_opts){ .pin_dir = dir }, &d);
 	pl_diag_clear(&d);
 }
 

@@ -148,6 +148,10 @@ static void cleanup(void)
 	}
 	remove_pins(pin);
 	remove_pins(pin_root);
+	if (pin[0]) {
+		snprintf(p, sizeof(p), "%s-old", pin);
+		remove_pins(p);
+	}
 	if (cg_in[0])
 		rmdir_retry(cg_in);
 	if (cg_out[0])
@@ -620,6 +624,113 @@ out:
 	rmdir(l3);
 	rmdir(l2);
 	rmdir(l1);
+}
+
+/* The trie runs of a policy's table slot, read from the pinned maps. */
+static struct pl_cg_table slot_of(uint32_t slot)
+{
+	struct pl_cg_table tab = { 0 };
+	char path[300];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/maps/tables", pin);
+	fd = bpf_obj_get(path);
+	if (fd >= 0) {
+		bpf_map_lookup_elem(fd, &slot, &tab);
+		close(fd);
+	}
+	return tab;
+}
+
+static bool runs_overlap(const struct pl_cg_table *a, const struct pl_cg_table *b)
+{
+	return (a->node_count && b->node_count && a->node_first < b->node_first + b->node_count &&
+		b->node_first < a->node_first + a->node_count) ||
+	       (a->range_count && b->range_count &&
+		a->range_first < b->range_first + b->range_count &&
+		b->range_first < a->range_first + a->range_count);
+}
+
+/*
+ * The node and range allocator: a replaced rule set stays reserved until
+ * the policy's next update (a program may still be walking it), and two
+ * loaders writing policies into one pin directory never share nodes (each
+ * allocation reads the runs in use afresh, under a lock).
+ */
+static void allocator_checks(struct pl_cg_enforcer *e, const struct pl_bpf_tables *t)
+{
+	struct pl_cg_enforcer *e2 = NULL;
+	struct pl_diag d = { 0 };
+	struct pl_cg_table s4, s5, s6, s7, p3;
+	int r;
+
+	r = pl_enforcer_set_policy(e, 2, t, &d);
+	if (r == 0)
+		r = pl_enforcer_set_policy(e, 2, t, &d);
+	s4 = slot_of(4);
+	s5 = slot_of(5);
+	TAP_OK(r == 0 && s4.node_count && s5.node_count && !runs_overlap(&s4, &s5),
+	       "policy 2 written twice: the active and the previous rule set both keep their "
+	       "nodes (%u+%u, %u+%u)",
+	       s4.node_first, s4.node_count, s5.node_first, s5.node_count);
+	r = pl_enforcer_open(&(struct pl_enforcer_opts){ .pin_dir = pin }, &e2, &d);
+	if (r == 0)
+		r = pl_enforcer_set_policy(e2, 3, t, &d);
+	if (r == 0)
+		r = pl_enforcer_set_policy(e, 2, t, &d); /* e has not seen policy 3 */
+	p3 = slot_of(6);
+	s4 = slot_of(4);
+	s5 = slot_of(5);
+	TAP_OK(r == 0 && p3.node_count && !runs_overlap(&p3, &s4) && !runs_overlap(&p3, &s5) &&
+		   !runs_overlap(&s4, &s5),
+	       "two loaders on one pin directory: policy 3 (written by the second) shares no "
+	       "node or range with policy 2's two rule sets");
+	pl_enforcer_remove_policy(e2, 3, &d);
+	s6 = slot_of(6);
+	s7 = slot_of(7);
+	TAP_OK(!s6.node_count && !s7.node_count, "removing policy 3 releases both of its slots");
+	pl_enforcer_remove_policy(e, 2, &d);
+	pl_enforcer_close(e2);
+	for (const struct pl_diag_entry *x = d.head; x; x = x->next)
+		tap_diag("%s", x->message);
+	pl_diag_clear(&d);
+}
+
+/* Pins of another layout are refused by open (-EPROTO, never taken for
+ * "nothing installed") and removed by pl_enforcer_purge. */
+static void old_layout_checks(void)
+{
+	char dir[300], p[400];
+	struct pl_cg_enforcer *e = NULL;
+	struct pl_diag d = { 0 };
+	int fd, r, r2;
+
+	snprintf(dir, sizeof(dir), "%s-old", pin);
+	snprintf(p, sizeof(p), "%s/maps", dir);
+	mkdir(dir, 0700);
+	mkdir(p, 0700);
+	snprintf(p, sizeof(p), "%s/links", dir);
+	mkdir(p, 0700);
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, NULL, 8, 8, 16, NULL);
+	snprintf(p, sizeof(p), "%s/maps/containers", dir);
+	r = fd >= 0 ? bpf_obj_pin(fd, p) : -1;
+	snprintf(p, sizeof(p), "%s/links/pl_connect4", dir); /* the old links/<program> */
+	if (r == 0)
+		r = bpf_obj_pin(fd, p);
+	if (fd >= 0)
+		close(fd);
+	if (!TAP_OK(r == 0, "pins of an older layout made in %s", dir))
+		return;
+	r = pl_enforcer_open(&(struct pl_enforcer_opts){ .pin_dir = dir }, &e, &d);
+	TAP_OK(r == -EPROTO && d.head && strstr(d.head->message, "another plastron version"),
+	       "open refuses them: %s", d.head ? d.head->message : "(no message)");
+	pl_diag_clear(&d);
+	r = pl_enforcer_install(&(struct pl_enforcer_opts){ .pin_dir = dir }, &e, &d);
+	pl_diag_clear(&d);
+	r2 = pl_enforcer_purge(&(struct pl_enforcer_opts){ .pin_dir = dir }, &d);
+	TAP_OK(r == -EEXIST && r2 == 0 && access(dir, F_OK) < 0,
+	       "install over them is refused; purge removes them all (%d, %d)", r, r2);
+	pl_diag_clear(&d);
 }
 
 static int loader(struct pl_bpf_tables *t, uint64_t id)
@@ -1142,6 +1253,8 @@ int main(void)
 			TAP_OK(false, "mkdir %s", nested);
 		}
 		nesting_checks(e, id_in);
+		allocator_checks(e, t);
+		old_layout_checks();
 	}
 	pl_diag_clear(&d);
 
