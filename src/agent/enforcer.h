@@ -72,7 +72,9 @@ int pl_enforcer_links(const struct pl_cg_enforcer *e, int *expected);
  * All or nothing: on failure the cgroup keeps what it had. Its
  * descendants (created before or after) are covered too; a descendant
  * registered with another policy runs both policies' programs (every one
- * must allow). */
+ * must allow). Socket rules and egress rules follow the cgroup that
+ * created the socket (the kernel's choice for these hooks); sysctl and
+ * device rules the calling process's. */
 int pl_enforcer_register(struct pl_cg_enforcer *e, uint64_t cgroup_id, uint32_t policy,
 			 struct pl_diag *d);
 /* Detach and forget; a cgroup that is gone already is cleaned up too. */
