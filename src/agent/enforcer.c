@@ -94,10 +94,12 @@ static const struct {
 	{ "pl_sendmsg4", BPF_CGROUP_UDP4_SENDMSG },
 	{ "pl_sendmsg6", BPF_CGROUP_UDP6_SENDMSG },
 	{ "pl_sysctl", BPF_CGROUP_SYSCTL },
-	{ "pl_dev", BPF_CGROUP_DEVICE },
 	{ "pl_raw_egress", BPF_CGROUP_INET_EGRESS },
 };
 #define N_PROGS PL_ARRAY_SIZE(progs)
+/* The device program: one instance, attached at the cgroup v2 root (see
+ * bpf/cgroup.h), pinned as progs/dev and links/dev. */
+#define DEV_PROG "pl_dev"
 _Static_assert(N_PROGS == PL_ENFORCER_LINKS_PER_CGROUP, "one link per program");
 
 /* A policy's loaded programs (fds of the pinned instances). */
@@ -283,6 +285,8 @@ static int ensure_bpffs(const char *dir, struct pl_diag *d)
 	return pl_error(d, -ENOTSUP, NULL, NULL, "%s is not on a bpf filesystem", parent);
 }
 
+static int rebuild_levels(struct pl_cg_enforcer *e, bool keep);
+
 /* ---- uninstall / close -------------------------------------------------- */
 
 static void link_path(char *buf, size_t len, const char *dir, uint64_t cgroup_id, size_t prog)
@@ -334,8 +338,9 @@ static void unpin_tree(const char *dir, const char *sub, bool links)
 			continue;
 		snprintf(q, sizeof(q), "%s/%s/%s", dir, sub, de->d_name);
 		if (de->d_type != DT_DIR) {
-			/* A pin of an older layout (links/<program>): detach
-			 * it if it is a link, remove it in any case. */
+			/* links/dev, progs/dev, or a pin of an older layout
+			 * (links/<program>): detach it if it is a link,
+			 * remove it in any case. */
 			int fd = bpf_obj_get(q);
 
 			if (fd >= 0) {
@@ -440,6 +445,11 @@ int pl_enforcer_links(const struct pl_cg_enforcer *e, int *expected)
 				n++;
 		}
 	}
+	/* The device program's link at the cgroup v2 root. */
+	want++;
+	snprintf(p, sizeof(p), "%s/links/dev", e ? e->pin_dir : "");
+	if (e && access(p, F_OK) == 0)
+		n++;
 	if (expected)
 		*expected = want;
 	return n;
@@ -497,6 +507,14 @@ int pl_enforcer_open(const struct pl_enforcer_opts *o, struct pl_cg_enforcer **r
 				     "plastrond --uninstall",
 				     p, info.type, info.key_size, info.value_size);
 	}
+	if (r == 0) {
+		/* Every registered container's level is looked at (a loader
+		 * that died between setting a bit and inserting leaves an
+		 * extra bit at most: a wasted lookup, never a missed cgroup). */
+		r = rebuild_levels(e, true);
+		if (r < 0)
+			r = sys_error(d, r, "rebuild the registered cgroup levels");
+	}
 	if (r < 0) {
 		pl_enforcer_close(e);
 		return r;
@@ -505,8 +523,9 @@ int pl_enforcer_open(const struct pl_enforcer_opts *o, struct pl_cg_enforcer **r
 	return 0;
 }
 
-/* Install creates and pins the shared maps only (an object load with no
- * program); each policy's programs are loaded by load_progs. */
+/* Install creates and pins the shared maps, loads the device program and
+ * attaches it at the cgroup v2 root (links/dev); each policy's programs are
+ * loaded by load_progs. */
 int pl_enforcer_install(const struct pl_enforcer_opts *o, struct pl_cg_enforcer **ret,
 			struct pl_diag *d)
 {
@@ -528,7 +547,8 @@ int pl_enforcer_install(const struct pl_enforcer_opts *o, struct pl_cg_enforcer 
 	skel = pl_cgroup__open();
 	if (!skel)
 		return sys_error(d, errno, "open the cgroup-BPF object");
-	bpf_object__for_each_program(prog, skel->obj) bpf_program__set_autoload(prog, false);
+	bpf_object__for_each_program(prog, skel->obj)
+	    bpf_program__set_autoload(prog, !strcmp(bpf_program__name(prog), DEV_PROG));
 	if (o && o->ringbuf_size) {
 		r = bpf_map__set_max_entries(skel->maps.events, o->ringbuf_size);
 		if (r < 0) {
@@ -568,6 +588,42 @@ int pl_enforcer_install(const struct pl_enforcer_opts *o, struct pl_cg_enforcer 
 			r = sys_error(d, r, "pin %s", p);
 			goto fail;
 		}
+	}
+	{
+		char root[PATH_MAX];
+		int cg = -1, lfd = -1;
+
+		r = pl_cgroup2_mount(root, sizeof(root));
+		if (r < 0) {
+			r = sys_error(d, r, "find the cgroup v2 mount");
+			goto fail;
+		}
+		snprintf(p, sizeof(p), "%s/progs/dev", dir);
+		r = bpf_program__pin(skel->progs.pl_dev, p);
+		if (r < 0) {
+			r = sys_error(d, r, "pin %s", p);
+			goto fail;
+		}
+		cg = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (cg >= 0)
+			lfd = bpf_link_create(bpf_program__fd(skel->progs.pl_dev), cg,
+					      BPF_CGROUP_DEVICE, NULL);
+		r = lfd < 0 ? -errno : 0;
+		if (cg >= 0)
+			close(cg);
+		if (r < 0) {
+			r = sys_error(d, r, "attach the device program to %s", root);
+			goto fail;
+		}
+		snprintf(p, sizeof(p), "%s/links/dev", dir);
+		r = bpf_obj_pin(lfd, p) < 0 ? -errno : 0;
+		if (r < 0) {
+			bpf_link_detach(lfd);
+			close(lfd);
+			r = sys_error(d, r, "pin %s", p);
+			goto fail;
+		}
+		close(lfd);
 	}
 	pl_cgroup__destroy(skel);
 	skel = NULL;
@@ -610,6 +666,7 @@ static int load_progs_new(struct pl_cg_enforcer *e, uint32_t policy, int *fd, st
 	if (!skel)
 		return sys_error(d, errno, "open the cgroup-BPF object");
 	skel->rodata->pl_policy = policy;
+	bpf_program__set_autoload(skel->progs.pl_dev, false); /* one instance, at the root */
 	for (int i = 0; i < M__MAX && r == 0; i++) {
 		struct bpf_map *m = bpf_object__find_map_by_name(skel->obj, map_desc[i].name);
 
@@ -687,6 +744,64 @@ static const int *load_progs(struct pl_cg_enforcer *e, uint32_t policy, struct p
 	return NULL;
 }
 
+/* ---- registered cgroup levels (for the device program) ------------------ */
+
+static int read_global(struct pl_cg_enforcer *e, struct pl_cg_global *g)
+{
+	uint32_t zero = 0;
+
+	return bpf_map_lookup_elem(e->map_fd[M_GLOBAL], &zero, g) < 0 ? -errno : 0;
+}
+
+static int write_levels(struct pl_cg_enforcer *e, uint32_t levels)
+{
+	struct pl_cg_global g;
+	uint32_t zero = 0;
+	int r = read_global(e, &g);
+
+	if (r < 0)
+		return r;
+	g.levels = levels;
+	return bpf_map_update_elem(e->map_fd[M_GLOBAL], &zero, &g, BPF_ANY) < 0 ? -errno : 0;
+}
+
+/* global[0].levels from the registered containers; `keep`: only add the
+ * missing bits (a reader re-adopting the pins must never hide a container
+ * that a loader is registering at the same moment). */
+static int rebuild_levels(struct pl_cg_enforcer *e, bool keep)
+{
+	int fd = e->map_fd[M_CONTAINERS];
+	struct pl_cg_global g;
+	uint64_t cur, next;
+	uint32_t levels = 0;
+	int r = read_global(e, &g);
+
+	if (r < 0)
+		return r;
+	for (void *prev = NULL; bpf_map_get_next_key(fd, prev, &next) == 0; prev = &cur) {
+		struct pl_cg_container c;
+
+		cur = next;
+		if (bpf_map_lookup_elem(fd, &cur, &c) == 0 && c.level <= PL_CG_MAX_LEVEL)
+			levels |= 1u << c.level;
+	}
+	if (errno != ENOENT)
+		return -errno;
+	if (keep)
+		levels |= g.levels;
+	return levels == g.levels ? 0 : write_levels(e, levels);
+}
+
+int pl_enforcer_levels(struct pl_cg_enforcer *e, uint32_t *ret)
+{
+	struct pl_cg_global g;
+	int r = read_global(e, &g);
+
+	if (r == 0)
+		*ret = g.levels;
+	return r;
+}
+
 /* ---- registrations ------------------------------------------------------ */
 
 static int do_register(struct pl_cg_enforcer *e, uint64_t cgroup_id, uint32_t policy,
@@ -714,6 +829,27 @@ static int do_register(struct pl_cg_enforcer *e, uint64_t cgroup_id, uint32_t po
 			have_old = true;
 		}
 		r = 0;
+	}
+	r = pl_cgroup_level(cgroup_id, &c.level);
+	if (r < 0)
+		return sys_error(d, r, "find cgroup %llu in the cgroup v2 tree",
+				 (unsigned long long)cgroup_id);
+	if (c.level > PL_CG_MAX_LEVEL)
+		return pl_error(d, -ERANGE, NULL, NULL,
+				"cgroup %llu is at level %u of the cgroup tree; the enforcer "
+				"covers levels 0..%u",
+				(unsigned long long)cgroup_id, c.level, PL_CG_MAX_LEVEL);
+	/* The level first: the device program never sees a container at a
+	 * level it does not look at. */
+	{
+		struct pl_cg_global g;
+
+		r = read_global(e, &g);
+		if (r == 0 && !(g.levels & (1u << c.level)))
+			r = write_levels(e, g.levels | 1u << c.level);
+		if (r < 0)
+			return sys_error(d, r, "record the level of cgroup %llu",
+					 (unsigned long long)cgroup_id);
 	}
 	cg = cgroup_open_id(cgroup_id, O_RDONLY | O_DIRECTORY, NULL, 0);
 	if (cg < 0)
@@ -811,6 +947,8 @@ int pl_enforcer_unregister(struct pl_cg_enforcer *e, uint64_t cgroup_id, struct 
 			      (unsigned long long)cgroup_id);
 	else if (bpf_map_delete_elem(e->map_fd[M_CONTAINERS], &cgroup_id) < 0 && errno != ENOENT)
 		r = sys_error(d, errno, "unregister cgroup %llu", (unsigned long long)cgroup_id);
+	else if ((r = rebuild_levels(e, false)) < 0)
+		r = sys_error(d, r, "recompute the registered cgroup levels");
 	unlock(e);
 	return r;
 }

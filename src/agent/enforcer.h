@@ -4,7 +4,11 @@
  * OCI shim (later) and plastron-bpfctl.
  *
  * Lifecycle:
- *   install   create the shared maps and pin them under <pin_dir>/maps.
+ *   install   create the shared maps and pin them under <pin_dir>/maps;
+ *             load the device program and attach it at the cgroup v2 root
+ *             (links/dev): runc detaches every device program it finds on
+ *             a container's cgroup when it updates the container, so this
+ *             one looks the caller's registration up by cgroup id instead.
  *   set_policy  load the policy's programs once (pl_policy = its id, pinned
  *             under <pin_dir>/progs/<id>/) and write its rules into the
  *             inactive table slot, then switch (one map update).
@@ -62,9 +66,10 @@ int pl_enforcer_purge(const struct pl_enforcer_opts *o, struct pl_diag *d);
 void pl_enforcer_close(struct pl_cg_enforcer *e);
 /* Unpin links and maps and remove <pin_dir>; closes `e`. */
 int pl_enforcer_uninstall(struct pl_cg_enforcer *e, struct pl_diag *d);
-/* Links pinned for the registered cgroups; `expected` (may be NULL):
- * PL_ENFORCER_LINKS_PER_CGROUP per registration. */
-#define PL_ENFORCER_LINKS_PER_CGROUP 8
+/* Links pinned: PL_ENFORCER_LINKS_PER_CGROUP per registered cgroup, plus
+ * the device program's at the cgroup v2 root; `expected` (may be NULL): how
+ * many there should be. */
+#define PL_ENFORCER_LINKS_PER_CGROUP 7
 int pl_enforcer_links(const struct pl_cg_enforcer *e, int *expected);
 
 /* Attach the programs of `policy` (1..65535; its programs are loaded if
@@ -81,6 +86,9 @@ int pl_enforcer_register(struct pl_cg_enforcer *e, uint64_t cgroup_id, uint32_t 
 int pl_enforcer_unregister(struct pl_cg_enforcer *e, uint64_t cgroup_id, struct pl_diag *d);
 /* The links pinned for a registered cgroup (and its policy); -ENOENT when
  * it is not registered. For status and tests. */
+/* The bitmask of cgroup-tree levels the device program looks at (bit L:
+ * level L), for tests. */
+int pl_enforcer_levels(struct pl_cg_enforcer *e, uint32_t *ret);
 int pl_enforcer_attached(struct pl_cg_enforcer *e, uint64_t cgroup_id, uint32_t *policy);
 /* Replace a policy's rules atomically (written to the inactive table slot,
  * then switched with one map update). The live mode is kept. Loads the

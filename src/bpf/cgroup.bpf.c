@@ -10,7 +10,8 @@
  * policy (BPF_F_ALLOW_MULTI semantics: programs attached below still run,
  * ours cannot be overridden from inside). Processes outside registered
  * cgroups run none of them; a confined process's program needs no lookup
- * to know its policy.
+ * to know its policy. The device program is the exception (one instance at
+ * the cgroup v2 root, the caller found by cgroup id; see cgroup.h).
  *
  * The fast path makes no helper call: the policy, its table and the egress
  * trie are array-map lookups, which the verifier inlines, and the trie walk
@@ -148,6 +149,77 @@ struct caller {
 static __always_inline int find_caller(struct caller *c, __u16 need)
 {
 	c->policy = pl_policy;
+	c->pol = bpf_map_lookup_elem(&policies, &c->policy);
+	if (!c->pol || !c->pol->present || c->pol->mode == PL_CG_MODE_OFF)
+		return 0;
+	if (!(c->pol->hooks & need))
+		return 0;
+	return 1;
+}
+
+/* The highest set bit of m (m != 0), without a branch: one verifier path
+ * per call, whatever the mask (branches on an unknown value would
+ * multiply the states the verifier explores per loop iteration). */
+static __always_inline int high_bit(__u32 m)
+{
+	__u64 v = m, s, b;
+
+	asm volatile("" : "+r"(v)); /* keep clang from turning the steps into branches */
+	s = ((0xffffull - v) >> 63) << 4;
+	v >>= s;
+	b = s;
+	s = ((0xffull - v) >> 63) << 3;
+	v >>= s;
+	b += s;
+	s = ((0xfull - v) >> 63) << 2;
+	v >>= s;
+	b += s;
+	s = ((0x3ull - v) >> 63) << 1;
+	v >>= s;
+	b += s;
+	b += (0x1ull - v) >> 63;
+	return (int)(b & 31);
+}
+
+/*
+ * The device program's caller: the registered container of the caller's
+ * cgroup or of its deepest registered ancestor, or NULL. Only the levels
+ * at which registered cgroups exist (global[0].levels) are looked at,
+ * deepest first. An ancestor level deeper than the caller's own gives 0
+ * and is skipped.
+ */
+static __always_inline struct pl_cg_container *find_container(void)
+{
+	__u32 zero = 0, m;
+	struct pl_cg_global *g = bpf_map_lookup_elem(&global, &zero);
+
+	if (!g)
+		return NULL;
+	m = g->levels;
+	for (int i = 0; i <= PL_CG_MAX_LEVEL && m; i++) {
+		int level = high_bit(m);
+		struct pl_cg_container *x;
+		__u64 a;
+
+		m &= ~(1u << level);
+		a = bpf_get_current_ancestor_cgroup_id(level);
+		if (!a)
+			continue;
+		x = bpf_map_lookup_elem(&containers, &a);
+		if (x)
+			return x;
+	}
+	return NULL;
+}
+
+/* find_caller for the device program: the policy comes from the lookup. */
+static __always_inline int find_caller_by_cgroup(struct caller *c, __u16 need)
+{
+	struct pl_cg_container *ct = find_container();
+
+	if (!ct)
+		return 0;
+	c->policy = ct->policy;
 	c->pol = bpf_map_lookup_elem(&policies, &c->policy);
 	if (!c->pol || !c->pol->present || c->pol->mode == PL_CG_MODE_OFF)
 		return 0;
@@ -606,6 +678,7 @@ static __always_inline void pick_dev(const struct pl_cg_dev_val *v, __u32 access
 	}
 }
 
+/* Attached once, at the cgroup v2 root (see cgroup.h). */
 SEC("cgroup/dev")
 int pl_dev(struct bpf_cgroup_dev_ctx *ctx)
 {
@@ -616,7 +689,7 @@ int pl_dev(struct bpf_cgroup_dev_ctx *ctx)
 	__u32 rule = 0;
 	struct pl_cg_event *e;
 
-	if (!find_caller(&c, PL_CG_HAS_DEV))
+	if (!find_caller_by_cgroup(&c, PL_CG_HAS_DEV))
 		return 1;
 	k.table = c.pol->table;
 	k.type = ctx->access_type & 0xffff;

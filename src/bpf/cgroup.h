@@ -12,9 +12,15 @@
  *   plastron program at all, and a confined one needs no lookup to find its
  *   policy. Every instance shares the maps below.
  *
- *   containers  HASH   cgroup v2 id -> { policy id } (the registrations, for
- *                      status, resync and uninstall; not read by programs)
- *   global      ARRAY  [0] -> { last consumer wake-up }
+ *   The device program is the exception: runc detaches every device program
+ *   it finds on a container's cgroup when it updates the container (cgroup
+ *   v2), so a single instance is attached once at the cgroup v2 root and
+ *   finds the caller's registration by cgroup id (device access is not a
+ *   hot path).
+ *
+ *   containers  HASH   cgroup v2 id -> { policy id, cgroup level } (the
+ *                      registrations; read by the device program)
+ *   global      ARRAY  [0] -> { levels of registered cgroups, last consumer wake-up }
  *   policies    ARRAY  policy id              -> { live mode, active table, hook mask }
  *   tables      ARRAY  table slot             -> { egress trie roots, node and range runs }
  *   sock_rules  HASH   { table, family, type, protocol }  -> verdict
@@ -65,6 +71,7 @@
 #define PL_CG_RINGBUF_SIZE (1u << 20)
 #define PL_CG_WAKEUP_NS 1000000ull    /* at most one consumer wake-up per ms (event_end) */
 #define PL_CG_WAKEUP_FULL_NS 50000ull /* ... or per 50 us when the ring is 1/4 full */
+#define PL_CG_MAX_LEVEL 31            /* deepest cgroup level (root = 0) that can be registered */
 #define PL_CG_MAX_PORT_RANGES 16
 #define PL_CG_SYSCTL_NAME 128
 #define PL_CG_RULE_NAME 64
@@ -119,10 +126,19 @@ enum pl_cg_counter {
 
 struct pl_cg_container {
 	__u32 policy;
-	__u32 pad;
+	__u32 level; /* the cgroup's level in the v2 tree (root = 0), set by the loader */
 };
 
+/*
+ * global[0].levels: bit L set when a registered cgroup may sit at level L.
+ * The device program looks the caller's ancestor up only at those levels
+ * (deepest first). The loader sets a bit before inserting a container,
+ * recomputes the mask after a removal and adds any missing bit on
+ * re-adoption; a stale extra bit only costs a lookup.
+ */
 struct pl_cg_global {
+	__u32 levels;
+	__u32 pad;
 	__u64 last_wakeup; /* when the consumer was last woken (any CPU; races are harmless) */
 };
 
@@ -240,7 +256,7 @@ struct pl_cg_event {
 
 #define PL_CG_ASSERT(c) _Static_assert(c, #c)
 PL_CG_ASSERT(sizeof(struct pl_cg_container) == 8);
-PL_CG_ASSERT(sizeof(struct pl_cg_global) == 8);
+PL_CG_ASSERT(sizeof(struct pl_cg_global) == 16);
 PL_CG_ASSERT(sizeof(struct pl_cg_policy) == 8);
 PL_CG_ASSERT(sizeof(struct pl_cg_verdict) == 8);
 PL_CG_ASSERT(sizeof(struct pl_cg_sock_key) == 12);

@@ -59,7 +59,8 @@ int verb_status(int argc, char **argv)
 		return CLI_OK;
 	}
 	json_t *cnt = json_object_get(ans, "counters");
-	printf("plastrond pid %lld, up %llds%s, pins %s (%lld of %lld links: 8 per container)\n",
+	printf("plastrond pid %lld, up %llds%s, pins %s (%lld of %lld links: 7 per container, 1 at "
+	       "the root)\n",
 	       num(ans, "pid"), num(ans, "uptime_s"),
 	       json_is_true(json_object_get(ans, "readopted")) ? " (re-adopted)" : "",
 	       str(ans, "pin_dir"), num(ans, "links"), num(ans, "links_expected"));

@@ -488,6 +488,19 @@ static int effective(const char *path, enum bpf_attach_type type)
 	return r < 0 ? -1 : (int)n;
 }
 
+/* Programs of type `type` attached to cgroup `path` itself, -1 on error. */
+static int attached(const char *path, enum bpf_attach_type type)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+	__u32 ids[64], n = 64;
+
+	if (fd < 0)
+		return -1;
+	r = bpf_prog_query(fd, type, 0, NULL, ids, &n);
+	close(fd);
+	return r < 0 ? -1 : (int)n;
+}
+
 /*
  * The programs are attached to each registered cgroup (links pinned per
  * cgroup): its descendants are covered, other cgroups run none of them,
@@ -536,6 +549,16 @@ static void nesting_checks(struct pl_cg_enforcer *e, uint64_t id_in)
 	TAP_OK(effective(cg_out, BPF_CGROUP_INET4_CONNECT) == 0 &&
 		   effective(cg2, BPF_CGROUP_INET_SOCK_CREATE) == 0,
 	       "no plastron program effective in an unregistered sibling or the root");
+	TAP_OK(attached(cg_in, BPF_CGROUP_DEVICE) == 0 && effective(cg_in, BPF_CGROUP_DEVICE) >= 1,
+	       "no device program on the registered cgroup itself (runc update detaches those); "
+	       "the one at the root is effective there");
+	{
+		uint32_t m = 0;
+
+		r = pl_enforcer_levels(e, &m);
+		TAP_OK(r == 0 && m == 1u << lv_in,
+		       "the device program looks at level %u only (%#x)", lv_in, m);
+	}
 	EXPECT(l2, false, p_socket, &raw_icmp, EPERM,
 	       "registered cgroup at level %u, caller 2 levels deeper: enforced", lv_in);
 	EXPECT(l3, false, p_socket, &raw_icmp, EPERM,
@@ -582,7 +605,7 @@ static void nesting_checks(struct pl_cg_enforcer *e, uint64_t id_in)
 	{
 		int want, links = pl_enforcer_links(e, &want);
 
-		TAP_OK(links == PL_ENFORCER_LINKS_PER_CGROUP && want == links,
+		TAP_OK(links == PL_ENFORCER_LINKS_PER_CGROUP + 1 && want == links,
 		       "status: %d links pinned of %d expected", links, want);
 	}
 
@@ -600,7 +623,8 @@ static void nesting_checks(struct pl_cg_enforcer *e, uint64_t id_in)
 				ok_reg++;
 		}
 		links = pl_enforcer_links(e, &want);
-		TAP_OK(ok_reg == MANY && links == want && want == (MANY + 1) * 8,
+		TAP_OK(ok_reg == MANY && links == want &&
+			   want == (MANY + 1) * PL_ENFORCER_LINKS_PER_CGROUP + 1,
 		       "%d more cgroups registered: %d links pinned of %d expected", ok_reg, links,
 		       want);
 		snprintf(path, sizeof(path), "%s/many-%d", cg_parent, MANY - 1);
@@ -612,7 +636,8 @@ static void nesting_checks(struct pl_cg_enforcer *e, uint64_t id_in)
 			rmdir(path);
 		}
 		links = pl_enforcer_links(e, &want);
-		TAP_OK(ok_unreg == MANY && links == 8 && want == 8,
+		TAP_OK(ok_unreg == MANY && links == PL_ENFORCER_LINKS_PER_CGROUP + 1 &&
+			   want == links,
 		       "all %d unregistered: %d links left (the first registration's)", ok_unreg,
 		       links);
 	}
@@ -910,8 +935,10 @@ int main(void)
 	EXPECT(cg_in, false, p_socket, &raw_icmp, EPERM,
 	       "after the loader exited: raw ICMP socket -> EPERM (pinned links enforce)");
 	r = pl_enforcer_open(&(struct pl_enforcer_opts){ .pin_dir = pin }, &e, &d);
-	TAP_OK(r == 0 && pl_enforcer_links(e, NULL) == PL_ENFORCER_LINKS_PER_CGROUP,
-	       "re-adopt the pinned enforcer (%d links)", PL_ENFORCER_LINKS_PER_CGROUP);
+	TAP_OK(r == 0 && pl_enforcer_links(e, NULL) == PL_ENFORCER_LINKS_PER_CGROUP + 1,
+	       "re-adopt the pinned enforcer (%d links for the cgroup, the device program's at "
+	       "the root)",
+	       PL_ENFORCER_LINKS_PER_CGROUP);
 	if (r < 0)
 		return tap_done();
 	r = pl_enforcer_install(&(struct pl_enforcer_opts){ .pin_dir = pin },
