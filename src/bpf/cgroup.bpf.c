@@ -406,7 +406,7 @@ static __always_inline __u32 trie_walk(__u32 root, __u64 hi, __u64 lo, __u32 lev
 			__u32 k = s->nibbles;
 			__u64 bits = (__u64)s->bits_hi << 32 | s->bits_lo;
 
-			if (k < 1 || k > 16)
+			if (k < 1 || k > 16 || p + k > levels)
 				return 0;
 			if (w >> (64 - 4 * k) != bits >> (64 - 4 * k)) {
 				x = s->miss;
