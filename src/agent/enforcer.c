@@ -429,6 +429,20 @@ int pl_enforcer_purge(const struct pl_enforcer_opts *o, struct pl_diag *d)
 	return 0;
 }
 
+/* How many of a cgroup's links are pinned. */
+static int count_links(const char *dir, uint64_t cgroup_id)
+{
+	char p[PATH_MAX];
+	int n = 0;
+
+	for (size_t i = 0; i < N_PROGS; i++) {
+		link_path(p, sizeof(p), dir, cgroup_id, i);
+		if (access(p, F_OK) == 0)
+			n++;
+	}
+	return n;
+}
+
 int pl_enforcer_links(const struct pl_cg_enforcer *e, int *expected)
 {
 	int fd = e ? e->map_fd[M_CONTAINERS] : -1, n = 0, want = 0;
@@ -439,11 +453,7 @@ int pl_enforcer_links(const struct pl_cg_enforcer *e, int *expected)
 	     prev = &cur) {
 		cur = next;
 		want += N_PROGS;
-		for (size_t i = 0; i < N_PROGS; i++) {
-			link_path(p, sizeof(p), e->pin_dir, cur, i);
-			if (access(p, F_OK) == 0)
-				n++;
-		}
+		n += count_links(e->pin_dir, cur);
 	}
 	/* The device program's link at the cgroup v2 root. */
 	want++;
@@ -753,16 +763,13 @@ static int read_global(struct pl_cg_enforcer *e, struct pl_cg_global *g)
 	return bpf_map_lookup_elem(e->map_fd[M_GLOBAL], &zero, g) < 0 ? -errno : 0;
 }
 
-static int write_levels(struct pl_cg_enforcer *e, uint32_t levels)
+/* Write `levels` into global[0], whose current value `g` was just read. */
+static int write_levels(struct pl_cg_enforcer *e, struct pl_cg_global *g, uint32_t levels)
 {
-	struct pl_cg_global g;
 	uint32_t zero = 0;
-	int r = read_global(e, &g);
 
-	if (r < 0)
-		return r;
-	g.levels = levels;
-	return bpf_map_update_elem(e->map_fd[M_GLOBAL], &zero, &g, BPF_ANY) < 0 ? -errno : 0;
+	g->levels = levels;
+	return bpf_map_update_elem(e->map_fd[M_GLOBAL], &zero, g, BPF_ANY) < 0 ? -errno : 0;
 }
 
 /* global[0].levels from the registered containers; `keep`: only add the
@@ -789,7 +796,7 @@ static int rebuild_levels(struct pl_cg_enforcer *e, bool keep)
 		return -errno;
 	if (keep)
 		levels |= g.levels;
-	return levels == g.levels ? 0 : write_levels(e, levels);
+	return levels == g.levels ? 0 : write_levels(e, &g, levels);
 }
 
 int pl_enforcer_levels(struct pl_cg_enforcer *e, uint32_t *ret)
@@ -846,7 +853,7 @@ static int do_register(struct pl_cg_enforcer *e, uint64_t cgroup_id, uint32_t po
 
 		r = read_global(e, &g);
 		if (r == 0 && !(g.levels & (1u << c.level)))
-			r = write_levels(e, g.levels | 1u << c.level);
+			r = write_levels(e, &g, g.levels | 1u << c.level);
 		if (r < 0)
 			return sys_error(d, r, "record the level of cgroup %llu",
 					 (unsigned long long)cgroup_id);
@@ -956,19 +963,12 @@ int pl_enforcer_unregister(struct pl_cg_enforcer *e, uint64_t cgroup_id, struct 
 int pl_enforcer_attached(struct pl_cg_enforcer *e, uint64_t cgroup_id, uint32_t *policy)
 {
 	struct pl_cg_container c;
-	char p[PATH_MAX];
-	int n = 0;
 
 	if (bpf_map_lookup_elem(e->map_fd[M_CONTAINERS], &cgroup_id, &c) < 0)
 		return -errno;
 	if (policy)
 		*policy = c.policy;
-	for (size_t i = 0; i < N_PROGS; i++) {
-		link_path(p, sizeof(p), e->pin_dir, cgroup_id, i);
-		if (access(p, F_OK) == 0)
-			n++;
-	}
-	return n;
+	return count_links(e->pin_dir, cgroup_id);
 }
 
 /* ---- rule tables -------------------------------------------------------- */

@@ -144,17 +144,23 @@ struct caller {
 	struct pl_cg_policy *pol;
 };
 
-/* The caller's policy, when it is loaded, not off, and has rules for the
- * hook (`need`, PL_CG_HAS_*). */
-static __always_inline int find_caller(struct caller *c, __u16 need)
+/* Policy `policy` into `c`, when it is loaded, not off, and has rules for
+ * the hook (`need`, PL_CG_HAS_*). */
+static __always_inline int caller_policy(struct caller *c, __u32 policy, __u16 need)
 {
-	c->policy = pl_policy;
+	c->policy = policy;
 	c->pol = bpf_map_lookup_elem(&policies, &c->policy);
 	if (!c->pol || !c->pol->present || c->pol->mode == PL_CG_MODE_OFF)
 		return 0;
 	if (!(c->pol->hooks & need))
 		return 0;
 	return 1;
+}
+
+/* The policy these programs were loaded for. */
+static __always_inline int find_caller(struct caller *c, __u16 need)
+{
+	return caller_policy(c, pl_policy, need);
 }
 
 /* The highest set bit of m (m != 0), without a branch: one verifier path
@@ -217,15 +223,7 @@ static __always_inline int find_caller_by_cgroup(struct caller *c, __u16 need)
 {
 	struct pl_cg_container *ct = find_container();
 
-	if (!ct)
-		return 0;
-	c->policy = ct->policy;
-	c->pol = bpf_map_lookup_elem(&policies, &c->policy);
-	if (!c->pol || !c->pol->present || c->pol->mode == PL_CG_MODE_OFF)
-		return 0;
-	if (!(c->pol->hooks & need))
-		return 0;
-	return 1;
+	return ct ? caller_policy(c, ct->policy, need) : 0;
 }
 
 static __always_inline void count(__u32 idx)

@@ -475,30 +475,28 @@ static const struct sock_arg udp6 = { AF_INET6, SOCK_DGRAM, 0 };
 	} while (0)
 
 /* Programs of type `type` effective in cgroup `path` (attached there or
- * above), -1 on error. */
-static int effective(const char *path, enum bpf_attach_type type)
+ * above; `flags` BPF_F_QUERY_EFFECTIVE) or attached to it (0), -1 on
+ * error. */
+static int progs_in(const char *path, enum bpf_attach_type type, __u32 flags)
 {
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
 	__u32 ids[64], n = 64;
 
 	if (fd < 0)
 		return -1;
-	r = bpf_prog_query(fd, type, BPF_F_QUERY_EFFECTIVE, NULL, ids, &n);
+	r = bpf_prog_query(fd, type, flags, NULL, ids, &n);
 	close(fd);
 	return r < 0 ? -1 : (int)n;
 }
 
-/* Programs of type `type` attached to cgroup `path` itself, -1 on error. */
+static int effective(const char *path, enum bpf_attach_type type)
+{
+	return progs_in(path, type, BPF_F_QUERY_EFFECTIVE);
+}
+
 static int attached(const char *path, enum bpf_attach_type type)
 {
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
-	__u32 ids[64], n = 64;
-
-	if (fd < 0)
-		return -1;
-	r = bpf_prog_query(fd, type, 0, NULL, ids, &n);
-	close(fd);
-	return r < 0 ? -1 : (int)n;
+	return progs_in(path, type, 0);
 }
 
 /*
