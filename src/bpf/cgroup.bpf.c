@@ -10,8 +10,9 @@
  * policy (BPF_F_ALLOW_MULTI semantics: programs attached below still run,
  * ours cannot be overridden from inside). Processes outside registered
  * cgroups run none of them; a confined process's program needs no lookup
- * to know its policy. The device program is the exception (one instance at
- * the cgroup v2 root, the caller found by cgroup id; see cgroup.h).
+ * to know its policy. The device program is the exception: one instance at
+ * the cgroup v2 root that every process runs on device access, finding the
+ * caller by cgroup id (see cgroup.h).
  *
  * The fast path makes no helper call: the policy, its table and the egress
  * trie are array-map lookups, which the verifier inlines, and the trie walk
