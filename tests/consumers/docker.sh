@@ -24,21 +24,9 @@ image=plastron-consumer/sctest:$$
 cgparent=plastron-consumer-$$
 pids=()
 cleanup() {
-	local p
 	# dockerd first (it stops its containers), then containerd.
-	for p in "${pids[@]}"; do
-		kill -TERM "$p" 2>/dev/null || continue
-		for _ in $(seq 100); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	# The daemons are gone; their mounts (if any) go with the directory.
-	grep -o " $tmp/[^ ]*" /proc/self/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null
-	find /sys/fs/cgroup -mindepth 1 -maxdepth 3 -depth -type d -name "$cgparent" \
-		-exec rmdir {} + 2>/dev/null
+	stop_pids "${pids[@]}"
+	docker_leftovers "$tmp" "$cgparent"
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -48,37 +36,8 @@ make_rootfs "$tmp/rootfs" "$sctest" || bail "build the busybox root filesystem"
 tar -C "$tmp/rootfs" -cf "$tmp/rootfs.tar" . || bail "tar the root filesystem"
 compile_profile "$policy" "$tmp/profile.json" || tap_done
 
-# containerd with private root, state and socket; the CRI plugin is off.
-cat >"$tmp/containerd.toml" <<TOML
-version = 2
-root = "$tmp/containerd/root"
-state = "$tmp/containerd/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$tmp/containerd.sock"
-TOML
-/usr/bin/containerd --config "$tmp/containerd.toml" >"$tmp/containerd.log" 2>&1 &
-pids=($! "${pids[@]}")
-
-echo '{}' >"$tmp/daemon.json"
-/usr/sbin/dockerd --config-file "$tmp/daemon.json" \
-	--containerd "$tmp/containerd.sock" \
-	--data-root "$tmp/data" --exec-root "$tmp/exec" --pidfile "$tmp/dockerd.pid" \
-	-H "unix://$sock" --iptables=false --ip-masq=false --bridge=none \
-	--storage-driver=vfs --exec-opt native.cgroupdriver=cgroupfs --cgroup-parent "/$cgparent" \
-	>"$tmp/dockerd.log" 2>&1 &
-pids=($! "${pids[@]}")
-
-up=0
-for _ in $(seq 300); do
-	if "$docker" -H "unix://$sock" version >/dev/null 2>&1; then
-		up=1
-		break
-	fi
-	kill -0 "${pids[0]}" 2>/dev/null || break
-	sleep 0.1
-done
-if ((up)); then
+# containerd and dockerd with private roots, state and sockets.
+if docker_start "$tmp" "$sock" "$cgparent"; then
 	ok "dockerd starts (private data root, no bridge, no iptables)"
 else
 	not_ok "dockerd starts (private data root, no bridge, no iptables)"

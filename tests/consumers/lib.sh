@@ -3,21 +3,7 @@
 # TAP helpers, result and expect come from tests/lib/tap.sh.
 
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
-
-# make_rootfs DIR SCTEST: a minimal root filesystem: busybox-static with a
-# few applet links, and the sctest binary at /sctest.
-make_rootfs() {
-	local dir=$1 sctest=$2 a
-	mkdir -p "$dir"/{bin,dev,etc,proc,sys,tmp} &&
-		cp /bin/busybox "$dir/bin/busybox" &&
-		cp "$sctest" "$dir/sctest" &&
-		chmod 0755 "$dir/sctest" || return 1
-	for a in sh ls cat chmod id true; do
-		ln -sf busybox "$dir/bin/$a" || return 1
-	done
-	echo 'root:x:0:0:root:/:/bin/sh' >"$dir/etc/passwd"
-	echo 'root:x:0:' >"$dir/etc/group"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/containers.sh"
 
 # The actions sctest performs in every container run, and what the
 # consumer policy (policy.yaml) must do to each of them.

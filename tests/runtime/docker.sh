@@ -28,9 +28,7 @@ pids=()
 cleanup() {
 	stop_pids "${pids[@]}"
 	agent_remove
-	grep -o " $tmp/[^ ]*" /proc/self/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null
-	find /sys/fs/cgroup -mindepth 1 -maxdepth 3 -depth -type d -name "$cgparent" \
-		-exec rmdir {} + 2>/dev/null
+	docker_leftovers "$tmp" "$cgparent"
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -48,33 +46,9 @@ exec "$SHIM" --plastron-socket "$sock" --plastron-policy rt-demo "\$@"
 SH
 chmod +x "$tmp/plastron-runtime"
 
-cat >"$tmp/containerd.toml" <<TOML
-version = 2
-root = "$tmp/containerd/root"
-state = "$tmp/containerd/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$tmp/containerd.sock"
-TOML
-/usr/bin/containerd --config "$tmp/containerd.toml" >"$tmp/containerd.log" 2>&1 &
-pids=($! "${pids[@]}")
-echo '{}' >"$tmp/daemon.json"
-/usr/sbin/dockerd --config-file "$tmp/daemon.json" --containerd "$tmp/containerd.sock" \
-	--data-root "$tmp/data" --exec-root "$tmp/exec" --pidfile "$tmp/dockerd.pid" \
-	-H "unix://$dsock" --iptables=false --ip-masq=false --bridge=none \
-	--storage-driver=vfs --exec-opt native.cgroupdriver=cgroupfs --cgroup-parent "/$cgparent" \
-	--add-runtime "plastron=$tmp/plastron-runtime" >"$tmp/dockerd.log" 2>&1 &
-pids=($! "${pids[@]}")
-up=0
-for i in $(seq 300); do
-	if "$docker" -H "unix://$dsock" version >/dev/null 2>&1; then
-		up=1
-		break
-	fi
-	kill -0 "${pids[0]}" 2>/dev/null || break
-	sleep 0.1
-done
-if ((up)); then ok "dockerd starts with --add-runtime plastron=..."; else
+if docker_start "$tmp" "$dsock" "$cgparent" --add-runtime "plastron=$tmp/plastron-runtime"; then
+	ok "dockerd starts with --add-runtime plastron=..."
+else
 	not_ok "dockerd starts with --add-runtime plastron=..."
 	diag "$tmp/dockerd.log"
 	tap_done

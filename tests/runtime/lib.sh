@@ -1,20 +1,13 @@
 # SPDX-License-Identifier: Apache-2.0
-# Shared by the runtime tests (sourced; bash). TAP helpers, a busybox root
-# filesystem, bundles, and a private plastrond (own pin dir, socket, policy
-# dir, log) that is stopped and uninstalled by cleanup.
+# Shared by the runtime tests (sourced; bash): bundles and a private
+# plastrond (own pin dir, socket, policy dir, log) that is stopped and
+# uninstalled by cleanup. TAP helpers come from tests/lib/tap.sh, the
+# busybox root filesystem and daemon helpers from tests/lib/containers.sh.
 
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/containers.sh"
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
-
-# make_rootfs DIR CTEST
-make_rootfs() {
-	local dir=$1 a
-	mkdir -p "$dir"/{bin,dev,etc,proc,sys,tmp} && cp /bin/busybox "$dir/bin/busybox" &&
-		cp "$2" "$dir/ctest" && chmod 0755 "$dir/ctest" || return 1
-	for a in sh ls cat sleep true; do ln -sf busybox "$dir/bin/$a" || return 1; done
-	echo 'root:x:0:0:root:/:/bin/sh' >"$dir/etc/passwd"
-}
 
 # The template: a privileged container (every capability this host has,
 # /proc/sys writable) in the test's network namespace.
@@ -80,20 +73,6 @@ agent_remove() {
 	agent_stop TERM
 	"$PLASTROND" --uninstall --pin-dir "$pin" --socket "$sock" >/dev/null 2>&1
 	rm -rf "$pin" 2>/dev/null
-}
-
-# stop_pids PID...: SIGTERM each, wait up to 10 s for it, then SIGKILL.
-stop_pids() {
-	local p i
-	for p in "$@"; do
-		kill -TERM "$p" 2>/dev/null || continue
-		for i in $(seq 100); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
 }
 
 agent_start() {
