@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "plastron/error.h"
 #include "plastron/seccomp.h"
@@ -75,6 +76,22 @@ struct pl_audit_record {
  * record, 0 on timeout, negative errno on failure (-ENOBUFS: records were
  * lost because the socket buffer overflowed; the socket stays usable). */
 int pl_audit_read(struct pl_audit *a, struct pl_audit_record *rec, int timeout_ms);
+
+/*
+ * A barrier in the audit stream. The kernel puts every record on one queue
+ * (kauditd), which delivers them in order, but late: on a loaded machine a
+ * record can reach the group long after the syscall that caused it. This
+ * forks a short-lived child that logs exactly one seccomp record (a
+ * libseccomp filter with SCMP_ACT_LOG on getppid), reaps it, and returns its
+ * pid in `*ret_pid`. Once that record has been read, every record emitted
+ * before the call has been read too. The record takes the same path as
+ * seccomp events, so it is written wherever they are; the call fails with
+ * -EOPNOTSUPP when "log" is not in /proc/sys/kernel/seccomp/actions_logged.
+ * Safe in a multithreaded process (the child only makes raw syscalls).
+ */
+int pl_audit_barrier(pid_t *ret_pid, struct pl_diag *d);
+/* Whether `rec` is the barrier record of child `pid` (its logged getppid). */
+bool pl_audit_is_barrier(const struct pl_audit_record *rec, pid_t pid);
 
 /* ---- events ------------------------------------------------------------- */
 enum pl_event_action {

@@ -12,8 +12,9 @@
  *     fails it exits 127 without exec'ing
  *  5. the parent keeps the records of the child's process tree (audit
  *     session id, else /proc ancestry; Landlock denials by the domain the
- *     child created), prints them as JSON lines, drains late records, and
- *     exits with the child's status (128+N when killed by signal N)
+ *     child created), prints them as JSON lines, reads on until a barrier
+ *     record logged after the child exited comes back (pl_audit_barrier),
+ *     and exits with the child's status (128+N when killed by signal N)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -87,7 +88,10 @@ static void help(FILE *f)
 	    "                          observe: audit, and also report allowed syscalls;\n"
 	    "                          default: each rule's action as the policy says\n"
 	    "  -e, --events FILE|-     write events to FILE ('-' = stdout) instead of stderr;\n"
-	    "                          a one-line summary per event then goes to stderr\n"
+	    "                          a one-line summary per event then goes to stderr.\n"
+	    "                          On stderr, events share the stream with COMMAND's\n"
+	    "                          own messages and can land mid-line: use a FILE to\n"
+	    "                          parse them\n"
 	    "      --allow-unenforced  run even when some rules cannot be enforced here\n"
 	    "                          (AppArmor-, BPF-LSM- or cgroup-BPF-only rules); each\n"
 	    "                          one is listed on stderr\n"
@@ -106,7 +110,10 @@ static void help(FILE *f)
 	    "daemon runs, plastron run first installs an audit 'task,never' rule (so no\n"
 	    "process gets a per-syscall audit context, which would slow every syscall),\n"
 	    "then enables audit, and leaves it so. An audit daemon's settings are never\n"
-	    "touched.\n"
+	    "touched. The kernel delivers audit records late when it is busy: after COMMAND\n"
+	    "exits, plastron run has a short-lived child log one seccomp record (getppid,\n"
+	    "SCMP_ACT_LOG) and reads on until that record comes back, so every event of\n"
+	    "the run is reported before it exits.\n"
 	    "\n"
 	    "Examples:\n"
 	    "  plastron run -- sh -c 'unshare -U true'      # built-in policy: denied, reported\n"
@@ -403,7 +410,7 @@ int verb_run(int argc, char **argv)
 	struct out out = { 0 };
 	int report[2] = { -1, -1 };
 	int ret = CLI_SYSTEM_ERROR, c, status = 0, r;
-	pid_t pid;
+	pid_t pid, start_barrier = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+p:n:m:e:qh", opts, NULL)) != -1) {
@@ -561,6 +568,11 @@ int verb_run(int argc, char **argv)
 		}
 	}
 	pl_diag_clear(&d);
+	/* A first barrier shows whether barriers come back at all (a kernel
+	 * audit filter may drop them); see the wait below. */
+	if (audit && pl_audit_barrier(&start_barrier, &d) < 0)
+		start_barrier = 0;
+	pl_diag_clear(&d);
 
 	/* 4. fork */
 	tree = calloc(1, sizeof(*tree));
@@ -598,8 +610,9 @@ int verb_run(int argc, char **argv)
 	/* 5. wait, reporting */
 	{
 		struct pl_audit_record *rec = malloc(sizeof(*rec));
-		bool exited = false;
+		bool exited = false, start_seen = false, end_seen = false;
 		int64_t quiet_since = 0, exited_at = 0;
+		pid_t end_barrier = 0;
 
 		if (!rec) {
 			pl_audit_close(audit);
@@ -612,11 +625,36 @@ int verb_run(int argc, char **argv)
 				if (w == pid) {
 					exited = true;
 					exited_at = quiet_since = now_ms();
+					/* Everything the tree logged is queued before
+					 * this barrier's record. */
+					if (audit && start_barrier > 0 &&
+					    pl_audit_barrier(&end_barrier, &d) < 0)
+						end_barrier = 0;
+					pl_diag_clear(&d);
 				}
 			}
-			if (exited &&
-			    (!audit || now_ms() - quiet_since > 300 || now_ms() - exited_at > 3000))
+			if (exited && (!audit || end_seen))
 				break;
+			if (exited && end_barrier > 0) {
+				/* Wait for the end barrier however late kauditd
+				 * delivers: up to 10 s once the start barrier came
+				 * back (barriers work), else 3 s (a filter may drop
+				 * them). */
+				int64_t cap = start_seen ? 10000 : 3000;
+				if (now_ms() - exited_at > cap) {
+					if (start_seen)
+						fprintf(stderr,
+							"plastron run: warning: the audit stream "
+							"lagged more than %lld s; later events of "
+							"this run are not reported\n",
+							(long long)cap / 1000);
+					break;
+				}
+			} else if (exited &&
+				   (now_ms() - quiet_since > 300 || now_ms() - exited_at > 3000)) {
+				/* No barrier: stop after 300 ms without a record. */
+				break;
+			}
 			if (!audit) {
 				while (!exited) {
 					w = waitpid(pid, &status, 0);
@@ -626,7 +664,11 @@ int verb_run(int argc, char **argv)
 				break;
 			}
 			r = pl_audit_read(audit, rec, exited ? 50 : 100);
-			if (r > 0) {
+			if (r > 0 && pl_audit_is_barrier(rec, start_barrier)) {
+				start_seen = true;
+			} else if (r > 0 && pl_audit_is_barrier(rec, end_barrier)) {
+				end_seen = true;
+			} else if (r > 0) {
 				handle_record(tree, &out, rec);
 				if (exited)
 					quiet_since = now_ms();

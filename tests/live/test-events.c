@@ -130,6 +130,82 @@ static void collect(struct pl_audit *a, struct seen *s, int ms)
 	free(rec);
 }
 
+/*
+ * pl_audit_barrier: its record comes back, after every record emitted
+ * before the call (a child's 40 seccomp LOG records), and only it passes
+ * pl_audit_is_barrier.
+ */
+#define BURST 40
+static void barrier_tests(struct pl_audit *a)
+{
+	struct pl_audit_record *rec = malloc(sizeof(*rec));
+	struct pl_diag d = { 0 };
+	struct timespec t0, t;
+	pid_t child, b1 = 0, b2 = 0;
+	int status = 0, before = 0, after = 0, other_pass = 0, r;
+	bool seen = false, fields = false;
+
+	child = fork();
+	if (child == 0) {
+		scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+		struct utsname u;
+		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		seccomp_rule_add(ctx, SCMP_ACT_LOG, SCMP_SYS(uname), 0);
+		if (seccomp_load(ctx) < 0)
+			_exit(2);
+		for (int i = 0; i < BURST; i++)
+			uname(&u);
+		_exit(0);
+	}
+	waitpid(child, &status, 0);
+	r = pl_audit_barrier(&b1, &d);
+	TAP_OK(r == 0 && b1 > 0 && b1 != child, "barrier logged by child %d (%s)", b1,
+	       d.head ? d.head->message : "ok");
+	pl_diag_clear(&d);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (rec && b1 > 0) {
+		struct pl_event ev;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 > 10000)
+			break;
+		if (pl_audit_read(a, rec, 100) <= 0)
+			continue;
+		if (pl_audit_is_barrier(rec, b1)) {
+			if (seen)
+				continue;
+			seen = true;
+			fields = pl_event_parse(rec->type, rec->text, &ev) == 1 &&
+				 !strcmp(ev.syscall, "getppid") && ev.action == PL_EVENT_AUDIT;
+			/* read on briefly: nothing of the child may follow */
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			t0.tv_sec -= 9;
+			continue;
+		}
+		if (pl_audit_is_barrier(rec, b1 + 100000) || pl_audit_is_barrier(rec, 0))
+			other_pass++;
+		if (pl_event_parse(rec->type, rec->text, &ev) == 1 && ev.pid == child &&
+		    !strcmp(ev.syscall, "uname")) {
+			if (seen)
+				after++;
+			else
+				before++;
+			if (pl_audit_is_barrier(rec, child))
+				other_pass++; /* the right pid, another syscall */
+		}
+	}
+	TAP_OK(seen, "the barrier's record came back");
+	TAP_OK(fields, "the barrier's record: getppid, logged (AUDIT)");
+	TAP_OK(before == BURST && after == 0,
+	       "all %d records emitted before the barrier were read before it (%d before, %d "
+	       "after)",
+	       BURST, before, after);
+	TAP_OK(other_pass == 0, "no other record is taken for a barrier");
+	r = pl_audit_barrier(&b2, &d);
+	TAP_OK(r == 0 && b2 > 0 && b2 != b1, "a second barrier has its own pid (%d)", b2);
+	pl_diag_clear(&d);
+	free(rec);
+}
+
 static void live_tests(void)
 {
 	struct pl_audit *a = NULL;
@@ -194,6 +270,7 @@ static void live_tests(void)
 		TAP_SKIP("no Landlock", "Landlock domain record");
 		TAP_SKIP("no Landlock", "Landlock denial record");
 	}
+	barrier_tests(a);
 	pl_audit_close(a);
 }
 

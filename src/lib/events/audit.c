@@ -5,12 +5,20 @@
  * the kernel emits (seccomp 1326, Landlock 1423/1424, ...).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/audit.h>
+#include <linux/filter.h>
 #include <linux/netlink.h>
+#include <linux/seccomp.h>
 #include <poll.h>
+#include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "plastron/events.h"
@@ -348,4 +356,107 @@ PL_EXPORT int pl_audit_read(struct pl_audit *a, struct pl_audit_record *rec, int
 		rec->type = h->nlmsg_type;
 		return 1;
 	}
+}
+
+/* Is `word` one of the space-separated words of `list`? */
+static bool has_word(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = list; (p = strstr(p, word)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\n' || !p[n]))
+			return true;
+	return false;
+}
+
+/* The filter as BPF, exported by libseccomp into `*ret` (caller frees). */
+static int barrier_filter(struct sock_fprog *ret, struct pl_diag *d)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	_cleanup_close_ int fd = -EBADF;
+	off_t size;
+	int r;
+
+	if (!ctx)
+		return pl_error(d, -ENOMEM, NULL, NULL, "seccomp_init failed");
+	r = seccomp_rule_add(ctx, SCMP_ACT_LOG, SCMP_SYS(getppid), 0);
+	if (r == 0) {
+		fd = memfd_create("plastron-barrier", MFD_CLOEXEC);
+		r = fd < 0 ? -errno : seccomp_export_bpf(ctx, fd);
+	}
+	seccomp_release(ctx);
+	if (r < 0)
+		return pl_error(d, r, NULL, NULL, "audit barrier filter: %s", strerror(-r));
+	size = lseek(fd, 0, SEEK_END);
+	if (size <= 0 || size % sizeof(struct sock_filter) || size > 4096)
+		return pl_error(d, -EIO, NULL, NULL, "audit barrier filter: unexpected size %lld",
+				(long long)size);
+	ret->filter = malloc(size);
+	if (!ret->filter)
+		return pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
+	if (pread(fd, ret->filter, size, 0) != size) {
+		r = errno ? -errno : -EIO;
+		free(ret->filter);
+		ret->filter = NULL;
+		return pl_error(d, r, NULL, NULL, "audit barrier filter: read back: %s",
+				strerror(-r));
+	}
+	ret->len = (unsigned short)(size / sizeof(struct sock_filter));
+	return 0;
+}
+
+PL_EXPORT int pl_audit_barrier(pid_t *ret_pid, struct pl_diag *d)
+{
+	struct sock_fprog prog = { 0 };
+	char logged[256] = { 0 };
+	int status, r;
+	pid_t pid;
+
+	{
+		_cleanup_close_ int fd =
+		    open("/proc/sys/kernel/seccomp/actions_logged", O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || read(fd, logged, sizeof(logged) - 1) < 0)
+			return pl_error(d, -errno, NULL, NULL,
+					"/proc/sys/kernel/seccomp/actions_logged: %s",
+					strerror(errno));
+	}
+	if (!has_word(logged, "log"))
+		return pl_error(d, -EOPNOTSUPP, NULL, NULL,
+				"seccomp 'log' actions are not logged "
+				"(kernel.seccomp.actions_logged is '%.*s')",
+				(int)strcspn(logged, "\n"), logged);
+	r = barrier_filter(&prog, d);
+	if (r < 0)
+		return r;
+	pid = fork();
+	if (pid == 0) {
+		/* Raw syscalls only: the parent may have other threads. */
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+			_exit(1);
+		(void)syscall(SYS_getppid);
+		_exit(0);
+	}
+	r = -errno;
+	free(prog.filter);
+	if (pid < 0)
+		return pl_error(d, r, NULL, NULL, "audit barrier: fork: %s", strerror(-r));
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return pl_error(d, -errno, NULL, NULL, "audit barrier: waitpid: %s",
+					strerror(errno));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return pl_error(d, -EIO, NULL, NULL,
+				"audit barrier: the child could not load its filter");
+	*ret_pid = pid;
+	return 0;
+}
+
+PL_EXPORT bool pl_audit_is_barrier(const struct pl_audit_record *rec, pid_t pid)
+{
+	struct pl_event ev;
+
+	return pid > 0 && rec->type == PL_AUDIT_SECCOMP &&
+	       pl_event_parse(rec->type, rec->text, &ev) > 0 && ev.pid == pid &&
+	       ev.action == PL_EVENT_AUDIT && !strcmp(ev.syscall, "getppid");
 }
