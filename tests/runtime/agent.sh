@@ -62,7 +62,11 @@ fi
 mkdir "$cg" || bail "create a test cgroup under $cgmnt"
 sh -c "echo \$\$ >'$cg/cgroup.procs'; exec sleep 1000" &
 spid=$!
-sleep 0.2
+# attach --pid takes the process's cgroup at that moment: wait until it moved
+for i in $(seq 200); do
+	grep -q "^0::/${cg#"$cgmnt"/}\$" "/proc/$spid/cgroup" 2>/dev/null && break
+	sleep 0.05
+done
 check "plastron attach --pid (the process's cgroup)" \
 	"$PLASTRON" attach --socket "$sock" --pid "$spid" --policy rt-demo
 check "plastron attach refuses the root cgroup" bash -c \
