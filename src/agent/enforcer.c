@@ -122,9 +122,12 @@ struct pl_cg_enforcer {
 	 * of every present policy, read from the maps (under the lock) before
 	 * each allocation. */
 	struct run *node_runs, *range_runs;
-	size_t n_runs, cap_runs; /* node_runs[i] and range_runs[i] belong to one table */
-	uint32_t *run_table;     /* ... namely this table slot */
-	int lock_fd;             /* <pin_dir>/maps, flock()ed by every writer */
+	size_t n_runs, cap_runs;   /* node_runs[i] and range_runs[i] belong to one table */
+	uint32_t *run_table;       /* ... namely this table slot */
+	int lock_fd;               /* <pin_dir>/maps, flock()ed by every writer */
+	int grace_fd, grace_inner; /* see grace_period() */
+	uint32_t *retired;         /* table slots replaced, not released yet */
+	size_t n_retired, cap_retired;
 	struct ring_buffer *rb;
 	pl_enforcer_event_fn cb;
 	void *userdata;
@@ -385,6 +388,12 @@ void pl_enforcer_close(struct pl_cg_enforcer *e)
 {
 	if (!e)
 		return;
+	if (e->n_retired) {
+		struct pl_diag d = { 0 };
+		(void)pl_enforcer_release(e, &d);
+		pl_diag_clear(&d);
+	}
+	free(e->retired);
 	ring_buffer__free(e->rb);
 	for (int i = 0; i < M__MAX; i++)
 		if (e->map_fd[i] >= 0)
@@ -398,6 +407,10 @@ void pl_enforcer_close(struct pl_cg_enforcer *e)
 	free(e->run_table);
 	if (e->lock_fd >= 0)
 		close(e->lock_fd);
+	if (e->grace_fd >= 0)
+		close(e->grace_fd);
+	if (e->grace_inner >= 0)
+		close(e->grace_inner);
 	free(e->pin_dir);
 	free(e);
 }
@@ -482,6 +495,7 @@ int pl_enforcer_open(const struct pl_enforcer_opts *o, struct pl_cg_enforcer **r
 	}
 	for (int i = 0; i < M__MAX; i++)
 		e->map_fd[i] = -1;
+	e->grace_fd = e->grace_inner = -1;
 	snprintf(p, sizeof(p), "%s/maps", dir);
 	e->lock_fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	for (int i = 0; i < M__MAX && r == 0; i++) {
@@ -1051,10 +1065,8 @@ static int runs_add(struct pl_cg_enforcer *e, uint32_t table, struct run n, stru
 }
 
 /* The runs in use: those of both table slots of every present policy (the
- * inactive slot keeps the previous rule set until the policy's next
- * update, so a program still walking it never sees its nodes reused),
- * read afresh (the policies array in batches): another process may have
- * written since. */
+ * inactive slot is empty unless an update was interrupted), read afresh (the policies array in
+ * batches): another process may have written since. */
 static int runs_load(struct pl_cg_enforcer *e)
 {
 	enum { BATCH = 4096 };
@@ -1195,6 +1207,41 @@ out:
 	return r;
 }
 
+/*
+ * Wait until every program run that started before the call has finished.
+ * Updating an element of a map-in-map makes the kernel wait for an RCU
+ * grace period (synchronize_rcu() in maybe_wait_bpf_programs(), so that user
+ * space knows no program still uses the old value), and cgroup programs run
+ * inside rcu_read_lock(). After it, no program holds a policy, table id or
+ * trie node it read before. The two small maps are this process's own.
+ */
+static int grace_period(struct pl_cg_enforcer *e)
+{
+	uint32_t k = 0;
+
+	if (e->grace_inner < 0) {
+		e->grace_inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "pl_grace_in", 4, 4, 1, NULL);
+		if (e->grace_inner < 0)
+			return -errno;
+	}
+	if (e->grace_fd < 0) {
+		LIBBPF_OPTS(bpf_map_create_opts, o, .inner_map_fd = e->grace_inner);
+		e->grace_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "pl_grace", 4, 4, 1, &o);
+		if (e->grace_fd < 0)
+			return -errno;
+	}
+	if (bpf_map_update_elem(e->grace_fd, &k, &e->grace_inner, BPF_ANY) < 0)
+		return -errno;
+	return 0;
+}
+
+int pl_enforcer_sync(struct pl_cg_enforcer *e, struct pl_diag *d)
+{
+	int r = grace_period(e);
+
+	return r < 0 ? sys_error(d, r, "wait for running programs (map-in-map update)") : 0;
+}
+
 /* Delete table slot `table`'s hash-map entries (freed by the kernel after
  * every program using them is done); with `release`, also its trie runs
  * and record. */
@@ -1293,32 +1340,134 @@ static int read_policy(struct pl_cg_enforcer *e, uint32_t policy, struct pl_cg_p
 	return 0;
 }
 
+/* Is table slot `table` one this process retired and has not released? */
+static bool is_retired(const struct pl_cg_enforcer *e, uint32_t table)
+{
+	for (size_t i = 0; i < e->n_retired; i++)
+		if (e->retired[i] == table)
+			return true;
+	return false;
+}
+
+/*
+ * Release the rule sets this process replaced: one grace period for all of
+ * them (so loading many policies costs one, not one each), then each slot
+ * that is still inactive is purged, trie runs included. Under the lock.
+ */
+static int release_retired(struct pl_cg_enforcer *e, struct pl_diag *d)
+{
+	int r;
+
+	if (!e->n_retired)
+		return 0;
+	r = grace_period(e);
+	if (r < 0)
+		return sys_error(d, r,
+				 "wait for running programs before releasing %zu replaced "
+				 "rule set(s)",
+				 e->n_retired);
+	for (size_t i = 0; i < e->n_retired; i++) {
+		uint32_t table = e->retired[i];
+		struct pl_cg_policy cur;
+
+		/* written again since (by another process)? then it is live */
+		if (read_policy(e, table / 2, &cur) == 0 && cur.present && cur.table == table)
+			continue;
+		r = purge_all(e, table, true);
+		if (r < 0)
+			pl_warning(d, NULL, NULL, "clearing replaced rule set %u: %s", table,
+				   strerror(-r));
+	}
+	e->n_retired = 0;
+	return 0;
+}
+
+static int retire(struct pl_cg_enforcer *e, uint32_t table)
+{
+	if (is_retired(e, table))
+		return 0;
+	if (e->n_retired == e->cap_retired) {
+		size_t cap = e->cap_retired ? 2 * e->cap_retired : 16;
+		uint32_t *v = realloc(e->retired, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		e->retired = v;
+		e->cap_retired = cap;
+	}
+	e->retired[e->n_retired++] = table;
+	return 0;
+}
+
+/* Append `from`'s entries to `to` (and empty `from`). */
+static void diag_splice(struct pl_diag *to, struct pl_diag *from)
+{
+	if (!to) {
+		pl_diag_clear(from);
+		return;
+	}
+	if (!from->head)
+		return;
+	if (to->tail)
+		to->tail->next = from->head;
+	else
+		to->head = from->head;
+	to->tail = from->tail;
+	to->n_errors += from->n_errors;
+	to->n_warnings += from->n_warnings;
+	*from = (struct pl_diag){ 0 };
+}
+
+/* Write `t` into table slot `table` (cleared first). */
+static int fill_table(struct pl_cg_enforcer *e, uint32_t table, const struct pl_bpf_tables *t,
+		      uint16_t *hooks, struct pl_diag *d)
+{
+	int r = runs_load(e);
+
+	if (r < 0)
+		return sys_error(d, r, "read the tables in use");
+	/* Empty unless an update was interrupted: the previous rule set of
+	 * this slot was released after a grace period (or is released just
+	 * before, when this process retired it). Leftovers of a writer that
+	 * died are from long before any program run still going. */
+	r = purge_all(e, table, true);
+	if (r < 0)
+		return sys_error(d, r, "clear table %u", table);
+	r = write_table(e, table, t, hooks, d);
+	if (r < 0)
+		purge_all(e, table, true);
+	return r;
+}
+
 static int set_policy(struct pl_cg_enforcer *e, uint32_t policy, const struct pl_bpf_tables *t,
 		      struct pl_diag *d)
 {
 	struct pl_cg_policy cur, next = {};
+	struct pl_diag first = { 0 };
 	uint32_t table;
 	int r;
 
 	r = read_policy(e, policy, &cur);
 	if (r < 0)
 		return sys_error(d, r, "read policy %u", policy);
-	r = runs_load(e);
-	if (r < 0)
-		return sys_error(d, r, "read the tables in use");
 	table = 2 * policy;
 	if (cur.present && cur.table == 2 * policy)
 		table = 2 * policy + 1;
-	/* The rule set before the active one, or leftovers of an interrupted
-	 * update: no program has looked at it since the last switch. */
-	r = purge_all(e, table, true);
-	if (r < 0)
-		return sys_error(d, r, "clear table %u", table);
-	r = write_table(e, table, t, &next.hooks, d);
-	if (r < 0) {
-		purge_all(e, table, true);
-		return r;
+	if (is_retired(e, table)) {
+		r = release_retired(e, d);
+		if (r < 0)
+			return r;
 	}
+	r = fill_table(e, table, t, &next.hooks, &first);
+	if (r == -ENOSPC && e->n_retired) {
+		/* Full: the rule sets replaced earlier go first. */
+		pl_diag_clear(&first);
+		r = release_retired(e, d);
+		if (r == 0)
+			r = fill_table(e, table, t, &next.hooks, &first);
+	}
+	diag_splice(d, &first);
+	if (r < 0)
+		return r;
 	next.table = table;
 	next.present = 1;
 	next.mode = cur.present ? cur.mode : PL_CG_MODE_AS_WRITTEN;
@@ -1327,12 +1476,25 @@ static int set_policy(struct pl_cg_enforcer *e, uint32_t policy, const struct pl
 		purge_all(e, table, true);
 		return sys_error(d, r, "activate policy %u", policy);
 	}
-	/* The new rules are in force. The previous table's trie stays
-	 * reserved until the next update; its hash entries go now (best
-	 * effort: leftovers are purged before that slot is written again). */
+	/* The new rules are in force. The previous rule set may still be read
+	 * by a program run that began before the switch: it is released by
+	 * pl_enforcer_release (or close, or the next update that needs its
+	 * slot or its space), after a grace period. Until then it keeps its
+	 * runs. (Should the list fail to grow, the slot stays as it is until
+	 * it is written next.) */
 	if (cur.present && cur.table != table)
-		purge_all(e, cur.table, false);
+		(void)retire(e, cur.table);
 	return 0;
+}
+
+int pl_enforcer_release(struct pl_cg_enforcer *e, struct pl_diag *d)
+{
+	int r;
+
+	lock(e);
+	r = release_retired(e, d);
+	unlock(e);
+	return r;
 }
 
 int pl_enforcer_set_policy(struct pl_cg_enforcer *e, uint32_t policy, const struct pl_bpf_tables *t,
@@ -1369,9 +1531,23 @@ int pl_enforcer_remove_policy(struct pl_cg_enforcer *e, uint32_t policy, struct 
 		unlock(e);
 		return r;
 	}
+	/* The policy's runs count as free from now on (runs_load skips absent
+	 * policies): wait for programs that read it before they are reused. */
+	r = grace_period(e);
+	if (r < 0) {
+		unlock(e);
+		return sys_error(d, r, "wait for running programs after removing policy %u",
+				 policy);
+	}
 	r = purge_all(e, 2 * policy, true);
 	if (r == 0)
 		r = purge_all(e, 2 * policy + 1, true);
+	for (size_t i = 0; i < e->n_retired;) {
+		if (e->retired[i] / 2 == policy)
+			e->retired[i] = e->retired[--e->n_retired];
+		else
+			i++;
+	}
 	unlock(e);
 	return r < 0 ? sys_error(d, r, "remove the rules of policy %u", policy) : 0;
 }

@@ -92,10 +92,20 @@ int pl_enforcer_levels(struct pl_cg_enforcer *e, uint32_t *ret);
 int pl_enforcer_attached(struct pl_cg_enforcer *e, uint64_t cgroup_id, uint32_t *policy);
 /* Replace a policy's rules atomically (written to the inactive table slot,
  * then switched with one map update). The live mode is kept. Loads the
- * policy's programs the first time. */
+ * policy's programs the first time. The replaced rule set stays until
+ * pl_enforcer_release. */
 int pl_enforcer_set_policy(struct pl_cg_enforcer *e, uint32_t policy, const struct pl_bpf_tables *t,
 			   struct pl_diag *d);
 int pl_enforcer_remove_policy(struct pl_cg_enforcer *e, uint32_t policy, struct pl_diag *d);
+/* Release the rule sets that set_policy replaced: after one grace period
+ * (pl_enforcer_sync) for all of them, their slots and trie runs are free.
+ * Call it after a batch of updates; close calls it, and so does an update
+ * that needs a replaced slot or, when the maps are full, its space. */
+int pl_enforcer_release(struct pl_cg_enforcer *e, struct pl_diag *d);
+/* Wait until every program run that started before the call has finished
+ * (an RCU grace period: about 10 ms here). Release and remove_policy call
+ * it before memory a program may still read is reused. */
+int pl_enforcer_sync(struct pl_cg_enforcer *e, struct pl_diag *d);
 int pl_enforcer_set_mode(struct pl_cg_enforcer *e, uint32_t policy, enum pl_bpf_mode mode,
 			 struct pl_diag *d);
 int pl_enforcer_get_mode(struct pl_cg_enforcer *e, uint32_t policy, enum pl_bpf_mode *ret);

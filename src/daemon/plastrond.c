@@ -1027,6 +1027,17 @@ static void pfile_remove(const char *path)
 	state_save();
 }
 
+/* The rule sets that the loads just done replaced go, after one grace
+ * period for all of them (pl_enforcer_release). */
+static void release_replaced(void)
+{
+	struct pl_diag d = { 0 };
+
+	if (A.e && pl_enforcer_release(A.e, &d) < 0)
+		say_diag("releasing replaced rule sets", &d);
+	pl_diag_clear(&d);
+}
+
 static void load_policy_dir(void)
 {
 	DIR *dir = opendir(A.policy_dir);
@@ -1062,6 +1073,7 @@ static void load_policy_dir(void)
 		free(names[i]);
 	}
 	free(names);
+	release_replaced();
 }
 
 static void on_inotify(void)
@@ -1086,6 +1098,7 @@ static void on_inotify(void)
 			}
 		}
 	}
+	release_replaced();
 }
 
 /* ---- containers --------------------------------------------------------- */
@@ -1367,7 +1380,9 @@ static json_t *req_register(json_t *req, bool from_hook)
 			return fail("%s: %s", pfile, strerror(errno));
 		struct pfile *pf = pfile_find(real);
 		if (!pf || !pf->set) {
-			if (pfile_load(real, false, &perr) < 0) {
+			int r = pfile_load(real, false, &perr);
+			release_replaced();
+			if (r < 0) {
 				json_t *f = fail("%s", perr);
 				free(perr);
 				return f;

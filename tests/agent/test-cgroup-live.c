@@ -675,39 +675,54 @@ static bool runs_overlap(const struct pl_cg_table *a, const struct pl_cg_table *
 }
 
 /*
- * The node and range allocator: a replaced rule set stays reserved until
- * the policy's next update (a program may still be walking it), and two
- * loaders writing policies into one pin directory never share nodes (each
- * allocation reads the runs in use afresh, under a lock).
+ * The node and range allocator: a new rule set never shares nodes with the
+ * one in force while it is written; the replaced one keeps its nodes until
+ * it is released after a grace period (see test-sync-live), then they are
+ * reused; two loaders writing policies into one pin directory never share
+ * nodes (each allocation reads the runs in use afresh, under a lock).
  */
 static void allocator_checks(struct pl_cg_enforcer *e, const struct pl_bpf_tables *t)
 {
 	struct pl_cg_enforcer *e2 = NULL;
 	struct pl_diag d = { 0 };
-	struct pl_cg_table s4, s5, s6, s7, p3;
+	struct pl_cg_table s4, s5, s6, s7, p3, first;
 	int r;
 
 	r = pl_enforcer_set_policy(e, 2, t, &d);
+	first = slot_of(4);
 	if (r == 0)
 		r = pl_enforcer_set_policy(e, 2, t, &d);
 	s4 = slot_of(4);
 	s5 = slot_of(5);
-	TAP_OK(r == 0 && s4.node_count && s5.node_count && !runs_overlap(&s4, &s5),
-	       "policy 2 written twice: the active and the previous rule set both keep their "
-	       "nodes (%u+%u, %u+%u)",
-	       s4.node_first, s4.node_count, s5.node_first, s5.node_count);
+	TAP_OK(r == 0 && first.node_count && first.range_count && s5.node_count &&
+		   !runs_overlap(&first, &s5) && s4.node_first == first.node_first &&
+		   s4.node_count == first.node_count,
+	       "policy 2 written twice: the second rule set got its own nodes (%u+%u, then "
+	       "%u+%u), the replaced one keeps its nodes until released",
+	       first.node_first, first.node_count, s5.node_first, s5.node_count);
+	if (r == 0)
+		r = pl_enforcer_set_policy(e, 2, t, &d);
+	s4 = slot_of(4);
+	s5 = slot_of(5);
+	TAP_OK(r == 0 && s4.node_first == first.node_first && s4.node_count == first.node_count &&
+		   s4.range_first == first.range_first && s5.node_count,
+	       "a third write releases the replaced rule set first and reuses its nodes "
+	       "(%u+%u)",
+	       s4.node_first, s4.node_count);
 	r = pl_enforcer_open(&(struct pl_enforcer_opts){ .pin_dir = pin }, &e2, &d);
 	if (r == 0)
 		r = pl_enforcer_set_policy(e2, 3, t, &d);
+	p3 = slot_of(6);
+	TAP_OK(r == 0 && p3.node_count && !runs_overlap(&p3, &s4) && !runs_overlap(&p3, &s5),
+	       "two loaders on one pin directory: policy 3, written by the second, shares no "
+	       "node or range with policy 2's rule set in force or the one not released yet");
 	if (r == 0)
 		r = pl_enforcer_set_policy(e, 2, t, &d); /* e has not seen policy 3 */
 	p3 = slot_of(6);
-	s4 = slot_of(4);
 	s5 = slot_of(5);
-	TAP_OK(r == 0 && p3.node_count && !runs_overlap(&p3, &s4) && !runs_overlap(&p3, &s5) &&
-		   !runs_overlap(&s4, &s5),
-	       "two loaders on one pin directory: policy 3 (written by the second) shares no "
-	       "node or range with policy 2's two rule sets");
+	TAP_OK(r == 0 && s5.node_count && !runs_overlap(&p3, &s5),
+	       "... nor with the rule set the first loader writes next (%u+%u against %u+%u)",
+	       p3.node_first, p3.node_count, s5.node_first, s5.node_count);
 	pl_enforcer_remove_policy(e2, 3, &d);
 	s6 = slot_of(6);
 	s7 = slot_of(7);

@@ -297,6 +297,19 @@ if agent_start; then ok "plastrond restarts"; else not_ok "plastrond restarts"; 
 check "restarted agent re-adopted the pinned enforcer" jq_true '.readopted == true and .links == .links_expected' "$tmp/status2.json"
 check "restarted agent kept the container registered (cgroup id, policy)" \
 	jq_true ".containers[] | select(.id == \"$id\" and .policy == \"rt-demo\" and .cgroup_id > 0)" "$tmp/status2.json"
+# It wrote its policies again: the rule sets it replaced were released (one
+# of the policy's two table slots holds trie nodes, not both).
+slot_nodes() {
+	bpftool -j map lookup pinned "$pin/maps/tables" key $(($1 & 255)) $((($1 >> 8) & 255)) \
+		$((($1 >> 16) & 255)) 0 | jq '.formatted.value.node_count'
+}
+pid_rt=$(jq '.policies[] | select(.name == "rt-demo") | .id' "$tmp/status2.json")
+n0=$(slot_nodes $((2 * pid_rt))) n1=$(slot_nodes $((2 * pid_rt + 1)))
+if [[ -n $pid_rt && -n $n0 && -n $n1 ]] && (((n0 > 0) != (n1 > 0))); then
+	ok "after the restart's reload, policy rt-demo holds one rule set ($n0 and $n1 nodes)"
+else
+	not_ok "after the restart's reload, policy rt-demo holds one rule set (${n0:-?} and ${n1:-?} nodes)"
+fi
 after=$(jq '.counters.denied' "$tmp/status2.json")
 if [[ $before =~ ^[0-9]+$ && $after =~ ^[0-9]+$ ]] && ((after > before)); then
 	ok "enforcer counters continue across the restart ($before -> $after denied)"
