@@ -81,17 +81,24 @@ int pl_audit_read(struct pl_audit *a, struct pl_audit_record *rec, int timeout_m
  * A barrier in the audit stream. The kernel puts every record on one queue
  * (kauditd), which delivers them in order, but late: on a loaded machine a
  * record can reach the group long after the syscall that caused it. This
- * forks a short-lived child that logs exactly one seccomp record (a
- * libseccomp filter with SCMP_ACT_LOG on getppid), reaps it, and returns its
- * pid in `*ret_pid`. Once that record has been read, every record emitted
- * before the call has been read too. The record takes the same path as
- * seccomp events, so it is written wherever they are; the call fails with
- * -EOPNOTSUPP when "log" is not in /proc/sys/kernel/seccomp/actions_logged.
- * Safe in a multithreaded process (the child only makes raw syscalls).
+ * forks a short-lived child that names itself with a random comm
+ * ("plb-" and 11 hex digits), logs exactly one seccomp record (a libseccomp
+ * filter with SCMP_ACT_LOG on getppid) and exits; it is reaped before the
+ * call returns (so the caller must not ignore SIGCHLD or reap children it
+ * did not create). Once the record has been read, every record emitted
+ * before the call has been read too. It is matched by comm, which holds in
+ * a pid namespace, where the record's pid is not the one fork returned.
+ * The record takes the path of seccomp events, so it is written wherever
+ * they are; the call fails with -EOPNOTSUPP when "log" is not in
+ * /proc/sys/kernel/seccomp/actions_logged. Safe in a multithreaded process
+ * (the child makes raw syscalls only).
  */
-int pl_audit_barrier(pid_t *ret_pid, struct pl_diag *d);
-/* Whether `rec` is the barrier record of child `pid` (its logged getppid). */
-bool pl_audit_is_barrier(const struct pl_audit_record *rec, pid_t pid);
+struct pl_audit_barrier {
+	char comm[16]; /* "" = none */
+};
+int pl_audit_barrier(struct pl_audit_barrier *ret, struct pl_diag *d);
+/* Whether `rec` is the record of barrier `b` (its logged getppid). */
+bool pl_audit_is_barrier(const struct pl_audit_record *rec, const struct pl_audit_barrier *b);
 
 /* ---- events ------------------------------------------------------------- */
 enum pl_event_action {

@@ -987,16 +987,21 @@ int pl_enforcer_attached(struct pl_cg_enforcer *e, uint64_t cgroup_id, uint32_t 
 
 /* ---- rule tables -------------------------------------------------------- */
 
-/* Delete every key of map `m` that belongs to table `table`. */
-static int purge_table(struct pl_cg_enforcer *e, int m, uint32_t table)
+/* Keys of map `m` (one of the rule hash maps) that belong to table slot
+ * `table`. */
+struct keyset {
+	uint8_t *v;
+	size_t n, cap;
+};
+
+static int table_keys(struct pl_cg_enforcer *e, int m, uint32_t table, struct keyset *k)
 {
 	uint32_t ks = map_desc[m].key, off = map_desc[m].table_off;
 	uint32_t want = map_desc[m].table_be ? htonl(table) : table;
-	uint8_t *keys = NULL, *cur, *next;
-	size_t n = 0, cap = 0;
-	int fd = e->map_fd[m], r = 0;
+	_cleanup_free_ uint8_t *cur = calloc(2, ks);
+	uint8_t *next;
+	int fd = e->map_fd[m];
 
-	cur = calloc(2, ks);
 	if (!cur)
 		return -ENOMEM;
 	next = cur + ks;
@@ -1007,23 +1012,17 @@ static int purge_table(struct pl_cg_enforcer *e, int m, uint32_t table)
 		memcpy(&t, cur + off, sizeof(t));
 		if (t != want)
 			continue;
-		if (n == cap) {
-			uint8_t *k = realloc(keys, (cap = cap ? 2 * cap : 64) * ks);
-			if (!k) {
-				r = -ENOMEM;
-				goto out;
-			}
-			keys = k;
+		if (k->n == k->cap) {
+			size_t cap = k->cap ? 2 * k->cap : 64;
+			uint8_t *v = realloc(k->v, cap * ks);
+			if (!v)
+				return -ENOMEM;
+			k->v = v;
+			k->cap = cap;
 		}
-		memcpy(keys + n++ * ks, cur, ks);
+		memcpy(k->v + k->n++ * ks, cur, ks);
 	}
-	for (size_t i = 0; i < n; i++)
-		if (bpf_map_delete_elem(fd, keys + i * ks) < 0 && errno != ENOENT && r == 0)
-			r = -errno;
-out:
-	free(keys);
-	free(cur);
-	return r;
+	return 0;
 }
 
 /* Forget the runs of table slot `table` (its nodes and ranges are free). */
@@ -1065,7 +1064,7 @@ static int runs_add(struct pl_cg_enforcer *e, uint32_t table, struct run n, stru
 }
 
 /* The runs in use: those of both table slots of every present policy (the
- * inactive slot is empty unless an update was interrupted), read afresh (the policies array in
+ * inactive one holds a replaced rule set until it is released), read afresh (the policies array in
  * batches): another process may have written since. */
 static int runs_load(struct pl_cg_enforcer *e)
 {
@@ -1207,18 +1206,9 @@ out:
 	return r;
 }
 
-/*
- * Wait until every program run that started before the call has finished.
- * Updating an element of a map-in-map makes the kernel wait for an RCU
- * grace period (synchronize_rcu() in maybe_wait_bpf_programs(), so that user
- * space knows no program still uses the old value), and cgroup programs run
- * inside rcu_read_lock(). After it, no program holds a policy, table id or
- * trie node it read before. The two small maps are this process's own.
- */
-static int grace_period(struct pl_cg_enforcer *e)
+/* The two small maps grace_period updates (this process's own). */
+static int grace_ready(struct pl_cg_enforcer *e)
 {
-	uint32_t k = 0;
-
 	if (e->grace_inner < 0) {
 		e->grace_inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "pl_grace_in", 4, 4, 1, NULL);
 		if (e->grace_inner < 0)
@@ -1230,6 +1220,24 @@ static int grace_period(struct pl_cg_enforcer *e)
 		if (e->grace_fd < 0)
 			return -errno;
 	}
+	return 0;
+}
+
+/*
+ * Wait until every program run that started before the call has finished.
+ * Updating an element of a map-in-map makes the kernel wait for an RCU
+ * grace period (synchronize_rcu() in maybe_wait_bpf_programs(), so that user
+ * space knows no program still uses the old value), and cgroup programs run
+ * inside rcu_read_lock(). After it, no program holds a policy, table id or
+ * trie node it read before.
+ */
+static int grace_period(struct pl_cg_enforcer *e)
+{
+	uint32_t k = 0;
+	int r = grace_ready(e);
+
+	if (r < 0)
+		return r;
 	if (bpf_map_update_elem(e->grace_fd, &k, &e->grace_inner, BPF_ANY) < 0)
 		return -errno;
 	return 0;
@@ -1242,25 +1250,44 @@ int pl_enforcer_sync(struct pl_cg_enforcer *e, struct pl_diag *d)
 	return r < 0 ? sys_error(d, r, "wait for running programs (map-in-map update)") : 0;
 }
 
-/* Delete table slot `table`'s hash-map entries (freed by the kernel after
- * every program using them is done); with `release`, also its trie runs
- * and record. */
-static int purge_all(struct pl_cg_enforcer *e, uint32_t table, bool release)
+/*
+ * Empty table slot `table`: its hash-map entries (freed by the kernel after
+ * every program using them is done), its record and its trie runs. With
+ * `wait_if_used`, a slot that holds anything is emptied only after a grace
+ * period: for a slot that another process may have replaced and not
+ * released yet.
+ */
+static int purge_all(struct pl_cg_enforcer *e, uint32_t table, bool wait_if_used)
 {
 	static const int rule_maps[] = { M_SOCK, M_SYSCTL, M_DEV, M_NAMES };
-	struct pl_cg_table none = { 0 };
+	struct keyset k[PL_ARRAY_SIZE(rule_maps)] = {};
+	struct pl_cg_table none = { 0 }, cur = { 0 };
+	bool used = false;
 	int r = 0;
 
-	for (size_t i = 0; i < PL_ARRAY_SIZE(rule_maps); i++) {
-		int k = purge_table(e, rule_maps[i], table);
-		if (k < 0 && r == 0)
-			r = k;
+	for (size_t i = 0; i < PL_ARRAY_SIZE(rule_maps) && r == 0; i++) {
+		r = table_keys(e, rule_maps[i], table, &k[i]);
+		used = used || k[i].n;
 	}
-	if (!release)
-		return r;
-	if (bpf_map_update_elem(e->map_fd[M_TABLES], &table, &none, BPF_ANY) < 0 && r == 0)
+	if (r == 0 && bpf_map_lookup_elem(e->map_fd[M_TABLES], &table, &cur) == 0 &&
+	    memcmp(&cur, &none, sizeof(cur)))
+		used = true;
+	if (r == 0 && wait_if_used && used)
+		r = grace_period(e);
+	for (size_t i = 0; i < PL_ARRAY_SIZE(rule_maps) && r == 0; i++) {
+		uint32_t ks = map_desc[rule_maps[i]].key;
+
+		for (size_t j = 0; j < k[i].n; j++)
+			if (bpf_map_delete_elem(e->map_fd[rule_maps[i]], k[i].v + j * ks) < 0 &&
+			    errno != ENOENT && r == 0)
+				r = -errno;
+	}
+	if (r == 0 && bpf_map_update_elem(e->map_fd[M_TABLES], &table, &none, BPF_ANY) < 0)
 		r = -errno;
-	runs_release(e, table);
+	if (r == 0)
+		runs_release(e, table);
+	for (size_t i = 0; i < PL_ARRAY_SIZE(rule_maps); i++)
+		free(k[i].v);
 	return r;
 }
 
@@ -1373,7 +1400,7 @@ static int release_retired(struct pl_cg_enforcer *e, struct pl_diag *d)
 		/* written again since (by another process)? then it is live */
 		if (read_policy(e, table / 2, &cur) == 0 && cur.present && cur.table == table)
 			continue;
-		r = purge_all(e, table, true);
+		r = purge_all(e, table, false); /* the wait was just done */
 		if (r < 0)
 			pl_warning(d, NULL, NULL, "clearing replaced rule set %u: %s", table,
 				   strerror(-r));
@@ -1425,16 +1452,15 @@ static int fill_table(struct pl_cg_enforcer *e, uint32_t table, const struct pl_
 
 	if (r < 0)
 		return sys_error(d, r, "read the tables in use");
-	/* Empty unless an update was interrupted: the previous rule set of
-	 * this slot was released after a grace period (or is released just
-	 * before, when this process retired it). Leftovers of a writer that
-	 * died are from long before any program run still going. */
+	/* Empty when this process released it. Otherwise it may hold a rule
+	 * set that another process replaced and has not released yet, or
+	 * leftovers of an interrupted update: emptied after a grace period. */
 	r = purge_all(e, table, true);
 	if (r < 0)
 		return sys_error(d, r, "clear table %u", table);
 	r = write_table(e, table, t, hooks, d);
 	if (r < 0)
-		purge_all(e, table, true);
+		purge_all(e, table, false); /* never in force */
 	return r;
 }
 
@@ -1458,8 +1484,9 @@ static int set_policy(struct pl_cg_enforcer *e, uint32_t policy, const struct pl
 			return r;
 	}
 	r = fill_table(e, table, t, &next.hooks, &first);
-	if (r == -ENOSPC && e->n_retired) {
-		/* Full: the rule sets replaced earlier go first. */
+	if ((r == -ENOSPC || r == -E2BIG) && e->n_retired) {
+		/* Full (trie runs: ENOSPC; a hash map: E2BIG): the rule sets
+		 * replaced earlier go first. */
 		pl_diag_clear(&first);
 		r = release_retired(e, d);
 		if (r == 0)
@@ -1473,7 +1500,7 @@ static int set_policy(struct pl_cg_enforcer *e, uint32_t policy, const struct pl
 	next.mode = cur.present ? cur.mode : PL_CG_MODE_AS_WRITTEN;
 	if (bpf_map_update_elem(e->map_fd[M_POLICIES], &policy, &next, BPF_ANY) < 0) {
 		r = -errno;
-		purge_all(e, table, true);
+		purge_all(e, table, false); /* never in force */
 		return sys_error(d, r, "activate policy %u", policy);
 	}
 	/* The new rules are in force. The previous rule set may still be read
@@ -1481,7 +1508,7 @@ static int set_policy(struct pl_cg_enforcer *e, uint32_t policy, const struct pl
 	 * pl_enforcer_release (or close, or the next update that needs its
 	 * slot or its space), after a grace period. Until then it keeps its
 	 * runs. (Should the list fail to grow, the slot stays as it is until
-	 * it is written next.) */
+	 * it is written next, after a grace period.) */
 	if (cur.present && cur.table != table)
 		(void)retire(e, cur.table);
 	return 0;
@@ -1526,22 +1553,29 @@ int pl_enforcer_remove_policy(struct pl_cg_enforcer *e, uint32_t policy, struct 
 		unlock(e);
 		return sys_error(d, r, "read the tables in use");
 	}
+	/* Able to wait before anything changes (see below). */
+	r = grace_ready(e);
+	if (r < 0) {
+		unlock(e);
+		return sys_error(d, r, "create the maps that wait for running programs");
+	}
 	if (bpf_map_update_elem(e->map_fd[M_POLICIES], &policy, &none, BPF_ANY) < 0) {
 		r = sys_error(d, errno, "remove policy %u", policy);
 		unlock(e);
 		return r;
 	}
 	/* The policy's runs count as free from now on (runs_load skips absent
-	 * policies): wait for programs that read it before they are reused. */
+	 * policies): wait, still under the lock, for programs that read it
+	 * before anyone reuses them. */
 	r = grace_period(e);
 	if (r < 0) {
 		unlock(e);
 		return sys_error(d, r, "wait for running programs after removing policy %u",
 				 policy);
 	}
-	r = purge_all(e, 2 * policy, true);
+	r = purge_all(e, 2 * policy, false); /* the wait was just done */
 	if (r == 0)
-		r = purge_all(e, 2 * policy + 1, true);
+		r = purge_all(e, 2 * policy + 1, false);
 	for (size_t i = 0; i < e->n_retired;) {
 		if (e->retired[i] / 2 == policy)
 			e->retired[i] = e->retired[--e->n_retired];

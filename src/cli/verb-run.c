@@ -410,7 +410,8 @@ int verb_run(int argc, char **argv)
 	struct out out = { 0 };
 	int report[2] = { -1, -1 };
 	int ret = CLI_SYSTEM_ERROR, c, status = 0, r;
-	pid_t pid, start_barrier = 0;
+	struct pl_audit_barrier start_barrier = { 0 };
+	pid_t pid;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+p:n:m:e:qh", opts, NULL)) != -1) {
@@ -570,8 +571,8 @@ int verb_run(int argc, char **argv)
 	pl_diag_clear(&d);
 	/* A first barrier shows whether barriers come back at all (a kernel
 	 * audit filter may drop them); see the wait below. */
-	if (audit && pl_audit_barrier(&start_barrier, &d) < 0)
-		start_barrier = 0;
+	if (audit)
+		(void)pl_audit_barrier(&start_barrier, &d); /* comm "" on failure */
 	pl_diag_clear(&d);
 
 	/* 4. fork */
@@ -612,7 +613,7 @@ int verb_run(int argc, char **argv)
 		struct pl_audit_record *rec = malloc(sizeof(*rec));
 		bool exited = false, start_seen = false, end_seen = false;
 		int64_t quiet_since = 0, exited_at = 0;
-		pid_t end_barrier = 0;
+		struct pl_audit_barrier end_barrier = { 0 };
 
 		if (!rec) {
 			pl_audit_close(audit);
@@ -624,18 +625,18 @@ int verb_run(int argc, char **argv)
 				w = waitpid(pid, &status, WNOHANG);
 				if (w == pid) {
 					exited = true;
+					child_pid = 0; /* reaped: forward nothing to it */
 					exited_at = quiet_since = now_ms();
 					/* Everything the tree logged is queued before
 					 * this barrier's record. */
-					if (audit && start_barrier > 0 &&
-					    pl_audit_barrier(&end_barrier, &d) < 0)
-						end_barrier = 0;
+					if (audit && start_barrier.comm[0])
+						(void)pl_audit_barrier(&end_barrier, &d);
 					pl_diag_clear(&d);
 				}
 			}
 			if (exited && (!audit || end_seen))
 				break;
-			if (exited && end_barrier > 0) {
+			if (exited && end_barrier.comm[0]) {
 				/* Wait for the end barrier however late kauditd
 				 * delivers: up to 10 s once the start barrier came
 				 * back (barriers work), else 3 s (a filter may drop
@@ -647,6 +648,12 @@ int verb_run(int argc, char **argv)
 							"plastron run: warning: the audit stream "
 							"lagged more than %lld s; later events of "
 							"this run are not reported\n",
+							(long long)cap / 1000);
+					else if (!quiet)
+						fprintf(stderr,
+							"plastron run: note: audit barrier records "
+							"did not come back (an audit exclude "
+							"rule?); waited %lld s for late events\n",
 							(long long)cap / 1000);
 					break;
 				}
@@ -661,13 +668,14 @@ int verb_run(int argc, char **argv)
 					if (w == pid || (w < 0 && errno != EINTR))
 						exited = true;
 				}
+				child_pid = 0;
 				break;
 			}
 			r = pl_audit_read(audit, rec, exited ? 50 : 100);
-			if (r > 0 && pl_audit_is_barrier(rec, start_barrier)) {
-				start_seen = true;
-			} else if (r > 0 && pl_audit_is_barrier(rec, end_barrier)) {
+			if (r > 0 && pl_audit_is_barrier(rec, &end_barrier)) {
 				end_seen = true;
+			} else if (r > 0 && pl_audit_is_barrier(rec, &start_barrier)) {
+				start_seen = true;
 			} else if (r > 0) {
 				handle_record(tree, &out, rec);
 				if (exited)
@@ -675,6 +683,11 @@ int verb_run(int argc, char **argv)
 			} else if (r == -ENOBUFS) {
 				fprintf(stderr, "plastron run: warning: audit records were lost "
 						"(socket buffer overflow)\n");
+				/* The end barrier may be among them: a new one. */
+				if (exited && end_barrier.comm[0] &&
+				    pl_audit_barrier(&end_barrier, &d) < 0)
+					end_barrier.comm[0] = '\0';
+				pl_diag_clear(&d);
 			} else if (r < 0 && r != -EINTR) {
 				fprintf(stderr, "plastron run: reading audit records: %s\n",
 					strerror(-r));

@@ -2,7 +2,7 @@
 /*
  * The test program spin.bpf.c and the test that reads its map: a
  * BPF_CGROUP_SYSCTL program that records when each of its runs started and
- * ended and spins about SPIN_NS in between, so that a run is surely in
+ * ended and spins about SPIN_NS (or config[0] ns) in between, so that a run is surely in
  * flight when user space calls pl_enforcer_sync().
  */
 #ifndef PLASTRON_TEST_SPIN_H

@@ -36,6 +36,8 @@
 #include "tap.h"
 
 #define ROUNDS 40
+#define FOREIGN_ROUNDS 12
+#define FOREIGN_SPIN_NS 60000000ULL /* 60 ms */
 
 static char cg2[512], cg[600], pin[200];
 static pid_t child = -1;
@@ -82,14 +84,17 @@ struct tally {
  * One round: runs numbered below the counter read before `wait` began
  * before it; each must have ended by the time `wait` returned.
  */
-static int round_once(struct spin_bpf *skel, int (*wait)(void *), void *arg, struct tally *t)
+static int round_once(struct spin_bpf *skel, int (*prep)(void *), int (*wait)(void *), void *arg,
+		      struct tally *t)
 {
 	int runs = bpf_map__fd(skel->maps.runs), next = bpf_map__fd(skel->maps.next);
 	uint32_t zero = 0;
 	uint64_t n0 = 0, called, returned;
 	int r;
 
-	usleep(1000 + rand() % 2000); /* a random point of a run */
+	if (prep && (r = prep(arg)) < 0)
+		return r;
+	usleep(1000 + rand() % 2000); /* a random point of a (2 ms) run */
 	if (bpf_map_lookup_elem(next, &zero, &n0) < 0)
 		return -errno;
 	called = mono_ns();
@@ -123,6 +128,36 @@ static int do_sync(void *e)
 	return r;
 }
 
+/* e writes policy 5 (its previous rule set is retired, not released),
+ * then e2's update of policy 5 is the measured call: it needs that slot. */
+struct foreign {
+	struct pl_cg_enforcer *e, *e2;
+	struct pl_bpf_tables *small;
+	int done;
+};
+
+static int foreign_prepare(void *arg)
+{
+	struct foreign *f = arg;
+	struct pl_diag d = { 0 };
+	int r = pl_enforcer_set_policy(f->e, 5, f->small, &d);
+
+	pl_diag_clear(&d);
+	return r;
+}
+
+static int do_foreign_update(void *arg)
+{
+	struct foreign *f = arg;
+	struct pl_diag d = { 0 };
+	int r = pl_enforcer_set_policy(f->e2, 5, f->small, &d);
+
+	pl_diag_clear(&d);
+	if (r == 0)
+		f->done++;
+	return r;
+}
+
 static int do_plain_update(void *fd)
 {
 	uint32_t k = 0, v = 1;
@@ -153,6 +188,26 @@ static struct pl_bpf_tables *big_tables(size_t n)
 		x->r[0] = (struct pl_bpf_port_range){ 0, 65535, PL_BPF_ACT_DENY_LOG, 0 };
 	}
 	t->n_egress = n;
+	return t;
+}
+
+/* A rule set of `n` sysctl deny rules (hash-map entries, no trie). */
+static struct pl_bpf_tables *sysctl_tables(size_t n)
+{
+	struct pl_bpf_tables *t = calloc(1, sizeof(*t));
+
+	if (!t || !(t->rules = calloc(1, sizeof(*t->rules))) ||
+	    !(t->rules[0] = strdup("test-sysctl")) ||
+	    !(t->sysctl = calloc(n, sizeof(*t->sysctl)))) {
+		pl_bpf_tables_free(t);
+		return NULL;
+	}
+	t->n_rules = 1;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(t->sysctl[i].name, sizeof(t->sysctl[i].name), "kernel/test%06zu", i);
+		t->sysctl[i].action = PL_BPF_ACT_DENY;
+	}
+	t->n_sysctl = n;
 	return t;
 }
 
@@ -248,6 +303,26 @@ static void release_checks(struct pl_cg_enforcer *e)
 	TAP_OK(r == 0 && !slot_of(4).node_count && !slot_of(5).node_count,
 	       "removing policy 2 frees both its slots");
 	pl_diag_clear(&d);
+
+	/* The same for a hash map: policy 1 with 40 % of the sysctl map
+	 * written twice, then policy 2 with 30 %. */
+	pl_bpf_tables_free(big);
+	big = sysctl_tables(PL_CG_MAX_SYSCTL * 2 / 5);
+	r = big ? pl_enforcer_set_policy(e, 1, big, &d) : -ENOMEM;
+	if (r == 0)
+		r = pl_enforcer_set_policy(e, 1, big, &d);
+	pl_bpf_tables_free(big);
+	big = sysctl_tables(PL_CG_MAX_SYSCTL * 3 / 10);
+	if (r == 0)
+		r = big ? pl_enforcer_set_policy(e, 2, big, &d) : -ENOMEM;
+	TAP_OK(r == 0,
+	       "sysctl map: policy 2 fits once policy 1's replaced rule set is released "
+	       "(%s)",
+	       d.head ? d.head->message : "no error");
+	pl_diag_clear(&d);
+	pl_enforcer_remove_policy(e, 1, &d);
+	pl_enforcer_remove_policy(e, 2, &d);
+	pl_diag_clear(&d);
 	pl_bpf_tables_free(big);
 }
 
@@ -257,7 +332,7 @@ int main(void)
 	struct pl_cg_enforcer *e = NULL;
 	struct spin_bpf *skel = NULL;
 	struct bpf_link *link = NULL;
-	struct tally ts = { 0 }, tp = { 0 };
+	struct tally ts = { 0 }, tp = { 0 }, tf = { 0 };
 	struct pl_diag d = { 0 };
 	int cg_fd = -1, plain = -1, r = 0;
 
@@ -323,7 +398,7 @@ int main(void)
 	usleep(50000);
 
 	for (int i = 0; i < ROUNDS && r == 0; i++)
-		r = round_once(skel, do_sync, e, &ts);
+		r = round_once(skel, NULL, do_sync, e, &ts);
 	TAP_OK(r == 0 && ts.late == 0,
 	       "pl_enforcer_sync: every run begun before the call ended before it returned "
 	       "(%d late, %d rounds)",
@@ -334,9 +409,44 @@ int main(void)
 	       "runs were in flight at the calls, so the waits were real (%d of %d rounds)",
 	       ts.in_flight, ROUNDS);
 
+	/* Another writer updates a policy whose inactive slot this one
+	 * replaced and has not released: it waits before emptying it. */
+	{
+		struct pl_cg_enforcer *e2 = NULL;
+		struct pl_bpf_tables *small = big_tables(8);
+		struct foreign f = { .small = small };
+
+		uint32_t zero = 0;
+		uint64_t spin = FOREIGN_SPIN_NS, dflt = 0;
+
+		/* runs longer than an update that does not wait */
+		bpf_map_update_elem(bpf_map__fd(skel->maps.config), &zero, &spin, BPF_ANY);
+		r = pl_enforcer_open(&(struct pl_enforcer_opts){ .pin_dir = pin }, &e2, &d);
+		f.e2 = e2;
+		f.e = e;
+		if (r == 0 && small)
+			r = pl_enforcer_set_policy(e, 5, small, &d);
+		for (int i = 0; i < FOREIGN_ROUNDS && r == 0 && small; i++)
+			r = round_once(skel, foreign_prepare, do_foreign_update, &f, &tf);
+		TAP_OK(r == 0 && small && tf.late == 0 && f.done == FOREIGN_ROUNDS &&
+			   tf.in_flight >= FOREIGN_ROUNDS / 4,
+		       "a second writer re-using a slot the first replaced and did not release "
+		       "waits for runs in flight (%d late, %d in flight, %d rounds; %s)",
+		       tf.late, tf.in_flight, f.done, d.head ? d.head->message : "ok");
+		tap_diag("the second writer's updates took %.2f ms on average, %.2f ms at most "
+			 "(a run spins %.0f ms)",
+			 tf.total_ns / 1e6 / FOREIGN_ROUNDS, tf.max_ns / 1e6, spin / 1e6);
+		bpf_map_update_elem(bpf_map__fd(skel->maps.config), &zero, &dflt, BPF_ANY);
+		pl_diag_clear(&d);
+		pl_enforcer_remove_policy(e, 5, &d);
+		pl_diag_clear(&d);
+		pl_enforcer_close(e2);
+		pl_bpf_tables_free(small);
+	}
+
 	plain = bpf_map_create(BPF_MAP_TYPE_ARRAY, "pl_plain", 4, 4, 1, NULL);
 	for (int i = 0; i < ROUNDS && r == 0 && plain >= 0; i++)
-		r = round_once(skel, do_plain_update, &plain, &tp);
+		r = round_once(skel, NULL, do_plain_update, &plain, &tp);
 	TAP_OK(r == 0 && plain >= 0 && tp.late >= ROUNDS / 4,
 	       "control: a plain map update returns with runs still going (%d late of %d "
 	       "rounds), so the check above can fail",

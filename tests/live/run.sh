@@ -179,6 +179,11 @@ run -q -- unshare -U true
 check "default: events as JSON lines on stderr" \
 	eval 'grep -o "{\"time\".*}" "$T/err" | jq -e -s "any(.[]; .rule == \"disallow-create-user-ns\")" >/dev/null'
 check "the command's own message is on the same stderr" grep -q "Operation not permitted" "$T/err"
+# In a pid namespace the barrier's record carries another pid than fork
+# returned: barriers are matched by their comm, so they still come back.
+unshare -p -f --mount-proc "$P" run --events "$T/ev.jsonl" -- unshare -U true >"$T/out" 2>"$T/err"
+check "in a pid namespace: the denial is reported, and the audit barriers came back" \
+	eval 'event "$T/ev.jsonl" ".rule == \"disallow-create-user-ns\"" && ! grep -q "barrier records did not come back" "$T/err"'
 # events of other processes are not ours
 # (a concurrent run's denials are real records on the same audit stream)
 (sleep 0.3; "$P" run -q --events "$T/ev-other.jsonl" -- unshare -U true 2>/dev/null) &

@@ -141,7 +141,8 @@ static void barrier_tests(struct pl_audit *a)
 	struct pl_audit_record *rec = malloc(sizeof(*rec));
 	struct pl_diag d = { 0 };
 	struct timespec t0, t;
-	pid_t child, b1 = 0, b2 = 0;
+	struct pl_audit_barrier b1 = { 0 }, b2 = { 0 }, other = { "plb-00000000000" }, none = { 0 };
+	pid_t child;
 	int status = 0, before = 0, after = 0, other_pass = 0, r;
 	bool seen = false, fields = false;
 
@@ -159,29 +160,30 @@ static void barrier_tests(struct pl_audit *a)
 	}
 	waitpid(child, &status, 0);
 	r = pl_audit_barrier(&b1, &d);
-	TAP_OK(r == 0 && b1 > 0 && b1 != child, "barrier logged by child %d (%s)", b1,
-	       d.head ? d.head->message : "ok");
+	TAP_OK(r == 0 && !strncmp(b1.comm, "plb-", 4) && strlen(b1.comm) == 15,
+	       "barrier logged by child '%s' (%s)", b1.comm, d.head ? d.head->message : "ok");
 	pl_diag_clear(&d);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (rec && b1 > 0) {
+	while (rec && b1.comm[0]) {
 		struct pl_event ev;
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 > 10000)
 			break;
 		if (pl_audit_read(a, rec, 100) <= 0)
 			continue;
-		if (pl_audit_is_barrier(rec, b1)) {
+		if (pl_audit_is_barrier(rec, &b1)) {
 			if (seen)
 				continue;
 			seen = true;
 			fields = pl_event_parse(rec->type, rec->text, &ev) == 1 &&
-				 !strcmp(ev.syscall, "getppid") && ev.action == PL_EVENT_AUDIT;
+				 !strcmp(ev.syscall, "getppid") && ev.action == PL_EVENT_AUDIT &&
+				 !strcmp(ev.comm, b1.comm);
 			/* read on briefly: nothing of the child may follow */
 			clock_gettime(CLOCK_MONOTONIC, &t0);
 			t0.tv_sec -= 9;
 			continue;
 		}
-		if (pl_audit_is_barrier(rec, b1 + 100000) || pl_audit_is_barrier(rec, 0))
+		if (pl_audit_is_barrier(rec, &other) || pl_audit_is_barrier(rec, &none))
 			other_pass++;
 		if (pl_event_parse(rec->type, rec->text, &ev) == 1 && ev.pid == child &&
 		    !strcmp(ev.syscall, "uname")) {
@@ -189,19 +191,22 @@ static void barrier_tests(struct pl_audit *a)
 				after++;
 			else
 				before++;
-			if (pl_audit_is_barrier(rec, child))
-				other_pass++; /* the right pid, another syscall */
+			struct pl_audit_barrier own = { 0 };
+			snprintf(own.comm, sizeof(own.comm), "%.15s", ev.comm);
+			if (pl_audit_is_barrier(rec, &own))
+				other_pass++; /* the right comm, another syscall */
 		}
 	}
 	TAP_OK(seen, "the barrier's record came back");
-	TAP_OK(fields, "the barrier's record: getppid, logged (AUDIT)");
+	TAP_OK(fields, "the barrier's record: getppid, logged (AUDIT), its comm");
 	TAP_OK(before == BURST && after == 0,
 	       "all %d records emitted before the barrier were read before it (%d before, %d "
 	       "after)",
 	       BURST, before, after);
 	TAP_OK(other_pass == 0, "no other record is taken for a barrier");
 	r = pl_audit_barrier(&b2, &d);
-	TAP_OK(r == 0 && b2 > 0 && b2 != b1, "a second barrier has its own pid (%d)", b2);
+	TAP_OK(r == 0 && b2.comm[0] && strcmp(b2.comm, b1.comm),
+	       "a second barrier has its own comm ('%s')", b2.comm);
 	pl_diag_clear(&d);
 	free(rec);
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -394,6 +395,7 @@ static int barrier_filter(struct sock_fprog *ret, struct pl_diag *d)
 	ret->filter = malloc(size);
 	if (!ret->filter)
 		return pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
+	errno = 0;
 	if (pread(fd, ret->filter, size, 0) != size) {
 		r = errno ? -errno : -EIO;
 		free(ret->filter);
@@ -405,13 +407,16 @@ static int barrier_filter(struct sock_fprog *ret, struct pl_diag *d)
 	return 0;
 }
 
-PL_EXPORT int pl_audit_barrier(pid_t *ret_pid, struct pl_diag *d)
+PL_EXPORT int pl_audit_barrier(struct pl_audit_barrier *ret, struct pl_diag *d)
 {
 	struct sock_fprog prog = { 0 };
+	struct pl_audit_barrier b = { 0 };
 	char logged[256] = { 0 };
+	uint64_t nonce;
 	int status, r;
 	pid_t pid;
 
+	ret->comm[0] = '\0';
 	{
 		_cleanup_close_ int fd =
 		    open("/proc/sys/kernel/seccomp/actions_logged", O_RDONLY | O_CLOEXEC);
@@ -425,13 +430,18 @@ PL_EXPORT int pl_audit_barrier(pid_t *ret_pid, struct pl_diag *d)
 				"seccomp 'log' actions are not logged "
 				"(kernel.seccomp.actions_logged is '%.*s')",
 				(int)strcspn(logged, "\n"), logged);
+	if (getrandom(&nonce, sizeof(nonce), 0) != sizeof(nonce))
+		return pl_error(d, -errno, NULL, NULL, "getrandom: %s", strerror(errno));
+	snprintf(b.comm, sizeof(b.comm), "plb-%011llx",
+		 (unsigned long long)(nonce & 0xfffffffffffULL));
 	r = barrier_filter(&prog, d);
 	if (r < 0)
 		return r;
 	pid = fork();
 	if (pid == 0) {
 		/* Raw syscalls only: the parent may have other threads. */
-		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+		if (prctl(PR_SET_NAME, b.comm, 0, 0, 0) < 0 ||
+		    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
 		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
 			_exit(1);
 		(void)syscall(SYS_getppid);
@@ -448,15 +458,16 @@ PL_EXPORT int pl_audit_barrier(pid_t *ret_pid, struct pl_diag *d)
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return pl_error(d, -EIO, NULL, NULL,
 				"audit barrier: the child could not load its filter");
-	*ret_pid = pid;
+	*ret = b;
 	return 0;
 }
 
-PL_EXPORT bool pl_audit_is_barrier(const struct pl_audit_record *rec, pid_t pid)
+PL_EXPORT bool pl_audit_is_barrier(const struct pl_audit_record *rec,
+				   const struct pl_audit_barrier *b)
 {
 	struct pl_event ev;
 
-	return pid > 0 && rec->type == PL_AUDIT_SECCOMP &&
-	       pl_event_parse(rec->type, rec->text, &ev) > 0 && ev.pid == pid &&
+	return b->comm[0] && rec->type == PL_AUDIT_SECCOMP &&
+	       pl_event_parse(rec->type, rec->text, &ev) > 0 && !strcmp(ev.comm, b->comm) &&
 	       ev.action == PL_EVENT_AUDIT && !strcmp(ev.syscall, "getppid");
 }
