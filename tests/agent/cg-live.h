@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+
 #include "enforcer.h"
 
 /* Detach and remove whatever is pinned in `dir` (any layout). */
@@ -41,4 +43,21 @@ static inline int join_cgroup(const char *cg)
 		r = -errno;
 	close(fd);
 	return r;
+}
+
+/* The record of table slot `slot` (root, trie and range runs) in the maps
+ * pinned in `pin`; zeros when unreadable. */
+static inline struct pl_cg_table pinned_slot(const char *pin, uint32_t slot)
+{
+	struct pl_cg_table tab = { 0 };
+	char path[300];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/maps/tables", pin);
+	fd = bpf_obj_get(path);
+	if (fd >= 0) {
+		bpf_map_lookup_elem(fd, &slot, &tab);
+		close(fd);
+	}
+	return tab;
 }

@@ -652,17 +652,7 @@ out:
 /* The trie runs of a policy's table slot, read from the pinned maps. */
 static struct pl_cg_table slot_of(uint32_t slot)
 {
-	struct pl_cg_table tab = { 0 };
-	char path[300];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/maps/tables", pin);
-	fd = bpf_obj_get(path);
-	if (fd >= 0) {
-		bpf_map_lookup_elem(fd, &slot, &tab);
-		close(fd);
-	}
-	return tab;
+	return pinned_slot(pin, slot);
 }
 
 static bool runs_overlap(const struct pl_cg_table *a, const struct pl_cg_table *b)

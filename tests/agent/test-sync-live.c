@@ -225,17 +225,7 @@ static size_t nodes_of(const struct pl_bpf_tables *t)
 
 static struct pl_cg_table slot_of(uint32_t slot)
 {
-	struct pl_cg_table tab = { 0 };
-	char path[300];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/maps/tables", pin);
-	fd = bpf_obj_get(path);
-	if (fd >= 0) {
-		bpf_map_lookup_elem(fd, &slot, &tab);
-		close(fd);
-	}
-	return tab;
+	return pinned_slot(pin, slot);
 }
 
 /*
