@@ -674,23 +674,31 @@ static int check_policy(uint32_t policy, struct pl_diag *d)
 
 static void close_fds(int *fd, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		if (fd[i] >= 0)
 			close(fd[i]);
+		fd[i] = -1;
+	}
 }
 
-/* Load the programs of `policy` (pl_policy = policy, every map shared) and
- * pin them under <pin_dir>/progs/<policy>/; fds into `fd`. */
-static int load_progs_new(struct pl_cg_enforcer *e, uint32_t policy, int *fd, struct pl_diag *d)
+/* Load this build's programs for `policy` (pl_policy = policy, every map
+ * shared), unpinned: the per-policy ones into `fd`, and with `dev` also the
+ * device program. */
+static int load_instance(struct pl_cg_enforcer *e, uint32_t policy, int *fd, int *dev,
+			 struct pl_diag *d)
 {
 	struct pl_cgroup *skel = pl_cgroup__open();
-	char p[PATH_MAX];
 	int r = 0;
 
+	for (size_t i = 0; i < N_PROGS; i++)
+		fd[i] = -1;
+	if (dev)
+		*dev = -1;
 	if (!skel)
 		return sys_error(d, errno, "open the cgroup-BPF object");
 	skel->rodata->pl_policy = policy;
-	bpf_program__set_autoload(skel->progs.pl_dev, false); /* one instance, at the root */
+	/* one device program instance, at the root */
+	bpf_program__set_autoload(skel->progs.pl_dev, dev != NULL);
 	for (int i = 0; i < M__MAX && r == 0; i++) {
 		struct bpf_map *m = bpf_object__find_map_by_name(skel->obj, map_desc[i].name);
 
@@ -703,29 +711,53 @@ static int load_progs_new(struct pl_cg_enforcer *e, uint32_t policy, int *fd, st
 		if (r < 0)
 			r = sys_error(d, r, "load the cgroup-BPF programs of policy %u", policy);
 	}
-	snprintf(p, sizeof(p), "%s/progs/%u", e->pin_dir, policy);
-	if (r == 0 && mkdir(p, 0700) < 0 && errno != EEXIST)
-		r = sys_error(d, errno, "mkdir %s", p);
 	for (size_t i = 0; i < N_PROGS && r == 0; i++) {
 		struct bpf_program *prog =
 		    bpf_object__find_program_by_name(skel->obj, progs[i].name);
 
-		snprintf(p, sizeof(p), "%s/progs/%u/%s", e->pin_dir, policy, progs[i].name);
-		unlink(p); /* a partial set left by an interrupted load */
-		if (!prog) {
+		if (!prog)
 			r = pl_error(d, -ENOENT, NULL, NULL, "program %s missing from the object",
 				     progs[i].name);
-			break;
-		}
-		if (bpf_program__pin(prog, p) < 0) {
-			r = sys_error(d, errno, "pin %s", p);
-			break;
-		}
-		fd[i] = fcntl(bpf_program__fd(prog), F_DUPFD_CLOEXEC, 3);
-		if (fd[i] < 0)
+		else if ((fd[i] = fcntl(bpf_program__fd(prog), F_DUPFD_CLOEXEC, 3)) < 0)
 			r = sys_error(d, errno, "dup a program fd");
 	}
+	if (r == 0 && dev &&
+	    (*dev = fcntl(bpf_program__fd(skel->progs.pl_dev), F_DUPFD_CLOEXEC, 3)) < 0)
+		r = sys_error(d, errno, "dup a program fd");
 	pl_cgroup__destroy(skel);
+	if (r < 0) {
+		close_fds(fd, N_PROGS);
+		if (dev)
+			close_fds(dev, 1);
+	}
+	return r;
+}
+
+/* Pin program `fd` at `path`, replacing what is pinned there. */
+static int repin(int fd, const char *path, struct pl_diag *d)
+{
+	if (unlink(path) < 0 && errno != ENOENT)
+		return sys_error(d, errno, "unpin %s", path);
+	if (bpf_obj_pin(fd, path) < 0)
+		return sys_error(d, errno, "pin %s", path);
+	return 0;
+}
+
+/* Load the programs of `policy` and pin them under
+ * <pin_dir>/progs/<policy>/; fds into `fd`. */
+static int load_progs_new(struct pl_cg_enforcer *e, uint32_t policy, int *fd, struct pl_diag *d)
+{
+	char p[PATH_MAX];
+	int r = load_instance(e, policy, fd, NULL, d);
+
+	snprintf(p, sizeof(p), "%s/progs/%u", e->pin_dir, policy);
+	if (r == 0 && mkdir(p, 0700) < 0 && errno != EEXIST)
+		r = sys_error(d, errno, "mkdir %s", p);
+	for (size_t i = 0; i < N_PROGS && r == 0; i++) {
+		/* repin: a partial set left by an interrupted load goes */
+		snprintf(p, sizeof(p), "%s/progs/%u/%s", e->pin_dir, policy, progs[i].name);
+		r = repin(fd[i], p, d);
+	}
 	return r;
 }
 
@@ -766,6 +798,169 @@ static const int *load_progs(struct pl_cg_enforcer *e, uint32_t policy, struct p
 	close_fds(s.fd, N_PROGS);
 	*err = r;
 	return NULL;
+}
+
+/* ---- upgrade: programs pinned by another build --------------------------- */
+
+static bool same_tag(int fd, const uint8_t *want)
+{
+	struct bpf_prog_info info = {};
+	uint32_t len = sizeof(info);
+
+	return fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
+	       !memcmp(info.tag, want, BPF_TAG_SIZE);
+}
+
+static int tag_of(int fd, uint8_t *tag)
+{
+	struct bpf_prog_info info = {};
+	uint32_t len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0)
+		return -errno;
+	memcpy(tag, info.tag, BPF_TAG_SIZE);
+	return 0;
+}
+
+/* Move the links pinned at `links` (paths) onto program `fd`: atomic per
+ * link, so the hook never runs without a program. */
+static int relink(const char *path, int fd, struct pl_diag *d)
+{
+	int lfd = bpf_obj_get(path), r = 0;
+
+	if (lfd < 0)
+		return errno == ENOENT ? 0 : sys_error(d, errno, "open %s", path);
+	if (bpf_link_update(lfd, fd, NULL) < 0)
+		r = sys_error(d, errno, "switch %s to the new program", path);
+	close(lfd);
+	return r;
+}
+
+/* Replace the program set of `policy` by `fd` on every registered cgroup's
+ * links, then in its pins and the cache. */
+static int upgrade_set(struct pl_cg_enforcer *e, uint32_t policy, const int *fd, struct pl_diag *d)
+{
+	struct pl_cg_container c;
+	uint64_t cur, next;
+	char p[PATH_MAX];
+	int r = 0;
+
+	for (void *prev = NULL;
+	     r == 0 && bpf_map_get_next_key(e->map_fd[M_CONTAINERS], prev, &next) == 0;
+	     prev = &cur) {
+		cur = next;
+		if (bpf_map_lookup_elem(e->map_fd[M_CONTAINERS], &cur, &c) < 0 ||
+		    c.policy != policy)
+			continue;
+		for (size_t i = 0; i < N_PROGS && r == 0; i++) {
+			link_path(p, sizeof(p), e->pin_dir, cur, i);
+			r = relink(p, fd[i], d);
+		}
+	}
+	/* Pins last: a crash before this point leaves the old pins, and the
+	 * next upgrade does it all again. */
+	for (size_t i = 0; i < N_PROGS && r == 0; i++) {
+		snprintf(p, sizeof(p), "%s/progs/%u/%s", e->pin_dir, policy, progs[i].name);
+		r = repin(fd[i], p, d);
+	}
+	for (size_t i = 0; i < e->n_sets && r == 0; i++) {
+		if (e->sets[i].policy != policy)
+			continue;
+		for (size_t k = 0; k < N_PROGS && r == 0; k++) {
+			int nfd = fcntl(fd[k], F_DUPFD_CLOEXEC, 3);
+			if (nfd < 0) {
+				r = sys_error(d, errno, "dup a program fd");
+				break;
+			}
+			close(e->sets[i].fd[k]);
+			e->sets[i].fd[k] = nfd;
+		}
+	}
+	return r;
+}
+
+int pl_enforcer_upgrade(struct pl_cg_enforcer *e, int *replaced, struct pl_diag *d)
+{
+	uint8_t want[N_PROGS][BPF_TAG_SIZE], want_dev[BPF_TAG_SIZE];
+	int ref[N_PROGS], ref_dev = -1, r, n = 0;
+	char p[PATH_MAX];
+	DIR *dir = NULL;
+	struct dirent *de;
+
+	*replaced = 0;
+	lock(e);
+	/* This build's programs, once, for their tags (a tag hashes the
+	 * instructions with map references blanked: the same for every
+	 * policy id, which lives in a read-only map). */
+	r = load_instance(e, 0, ref, &ref_dev, d);
+	for (size_t i = 0; i < N_PROGS && r == 0; i++)
+		r = tag_of(ref[i], want[i]);
+	if (r == 0)
+		r = tag_of(ref_dev, want_dev);
+	close_fds(ref, N_PROGS);
+	if (r < 0)
+		goto out;
+
+	/* The device program at the root. */
+	snprintf(p, sizeof(p), "%s/progs/dev", e->pin_dir);
+	{
+		int fd = bpf_obj_get(p);
+		bool same = same_tag(fd, want_dev);
+
+		if (fd >= 0)
+			close(fd);
+		if (!same) {
+			snprintf(p, sizeof(p), "%s/links/dev", e->pin_dir);
+			r = relink(p, ref_dev, d);
+			snprintf(p, sizeof(p), "%s/progs/dev", e->pin_dir);
+			if (r == 0)
+				r = repin(ref_dev, p, d);
+			if (r < 0)
+				goto out;
+			n++;
+		}
+	}
+
+	/* Every policy's set. */
+	snprintf(p, sizeof(p), "%s/progs", e->pin_dir);
+	dir = opendir(p);
+	if (!dir) {
+		r = sys_error(d, errno, "open %s", p);
+		goto out;
+	}
+	while (r == 0 && (de = readdir(dir))) {
+		char *end;
+		unsigned long id = strtoul(de->d_name, &end, 10);
+		int fd[N_PROGS];
+		bool same = true;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9' || *end || id >= PL_CG_MAX_POLICIES)
+			continue;
+		for (size_t i = 0; i < N_PROGS && same; i++) {
+			int pfd;
+
+			snprintf(p, sizeof(p), "%s/progs/%lu/%s", e->pin_dir, id, progs[i].name);
+			pfd = bpf_obj_get(p);
+			same = same_tag(pfd, want[i]);
+			if (pfd >= 0)
+				close(pfd);
+		}
+		if (same)
+			continue;
+		r = load_instance(e, (uint32_t)id, fd, NULL, d);
+		if (r == 0)
+			r = upgrade_set(e, (uint32_t)id, fd, d);
+		close_fds(fd, N_PROGS);
+		if (r == 0)
+			n++;
+	}
+out:
+	if (dir)
+		closedir(dir);
+	close_fds(&ref_dev, 1);
+	unlock(e);
+	*replaced = n;
+	return r;
 }
 
 /* ---- registered cgroup levels (for the device program) ------------------ */

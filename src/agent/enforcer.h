@@ -97,6 +97,15 @@ int pl_enforcer_attached(struct pl_cg_enforcer *e, uint64_t cgroup_id, uint32_t 
 int pl_enforcer_set_policy(struct pl_cg_enforcer *e, uint32_t policy, const struct pl_bpf_tables *t,
 			   struct pl_diag *d);
 int pl_enforcer_remove_policy(struct pl_cg_enforcer *e, uint32_t policy, struct pl_diag *d);
+/*
+ * Programs pinned by another build (an older plastrond) are replaced by
+ * this build's: each pinned program whose tag differs from this build's is
+ * swapped on every link that runs it (BPF_LINK_UPDATE, no gap), then in
+ * its pin. Loads this build's programs once to learn their tags (about
+ * 45 ms). `*replaced` counts the program sets replaced (the device program
+ * counts as one). The maps stay: their layout is checked by open.
+ */
+int pl_enforcer_upgrade(struct pl_cg_enforcer *e, int *replaced, struct pl_diag *d);
 /* Release the rule sets that set_policy replaced: after one grace period
  * (pl_enforcer_sync) for all of them, their slots and trie runs are free.
  * Call it after a batch of updates; close calls it, and so does an update

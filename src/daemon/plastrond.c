@@ -1904,9 +1904,16 @@ static int setup_enforcer(void)
 	int r = pl_enforcer_open(&o, &A.e, &d);
 
 	if (r == 0) {
+		int n = 0;
+
 		A.readopted = true;
 		say("re-adopted the enforcer pinned in %s (%d links)", A.pin_dir,
 		    pl_enforcer_links(A.e, NULL));
+		/* Programs of an older build keep running until replaced. */
+		r = pl_enforcer_upgrade(A.e, &n, &d);
+		if (r == 0 && n)
+			say("replaced %d program set%s pinned by another build, on every link", n,
+			    n == 1 ? "" : "s");
 	} else if (r == -ENOENT) {
 		pl_diag_clear(&d);
 		r = pl_enforcer_install(&o, &A.e, &d);

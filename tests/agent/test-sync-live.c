@@ -94,9 +94,22 @@ static int round_once(struct spin_bpf *skel, int (*prep)(void *), int (*wait)(vo
 
 	if (prep && (r = prep(arg)) < 0)
 		return r;
-	usleep(1000 + rand() % 2000); /* a random point of a (2 ms) run */
-	if (bpf_map_lookup_elem(next, &zero, &n0) < 0)
-		return -errno;
+	/* Call while a run is going (the child may be slow to get a CPU on
+	 * a loaded machine): its start is seen, its end not yet. */
+	for (int tries = 0;; tries++) {
+		struct spin_run run = { 0 };
+		uint32_t slot;
+
+		if (tries == 30000)
+			return -ETIMEDOUT; /* 3 s without a run seen going */
+		if (bpf_map_lookup_elem(next, &zero, &n0) < 0)
+			return -errno;
+		slot = (uint32_t)((n0 - 1) % SPIN_RUNS);
+		if (n0 && bpf_map_lookup_elem(runs, &slot, &run) == 0 && run.seq == n0 - 1 &&
+		    run.start && !run.end)
+			break;
+		usleep(100);
+	}
 	called = mono_ns();
 	r = wait(arg);
 	returned = mono_ns();
@@ -337,7 +350,6 @@ int main(void)
 	atexit(cleanup);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
-	srand((unsigned)getpid());
 	snprintf(pin, sizeof(pin), "/sys/fs/bpf/plastron-synctest-%d", (int)getpid());
 	snprintf(cg, sizeof(cg), "%s/plastron-synctest-%d", cg2, (int)getpid());
 	if (!TAP_OK(mkdir(cg, 0755) == 0, "test cgroup %s", cg))
@@ -389,6 +401,8 @@ int main(void)
 
 	for (int i = 0; i < ROUNDS && r == 0; i++)
 		r = round_once(skel, NULL, do_sync, e, &ts);
+	if (r < 0)
+		tap_diag("a round failed: %s", strerror(-r));
 	TAP_OK(r == 0 && ts.late == 0,
 	       "pl_enforcer_sync: every run begun before the call ended before it returned "
 	       "(%d late, %d rounds)",
@@ -418,6 +432,8 @@ int main(void)
 			r = pl_enforcer_set_policy(e, 5, small, &d);
 		for (int i = 0; i < FOREIGN_ROUNDS && r == 0 && small; i++)
 			r = round_once(skel, foreign_prepare, do_foreign_update, &f, &tf);
+		if (r < 0)
+			tap_diag("a round failed: %s", strerror(-r));
 		TAP_OK(r == 0 && small && tf.late == 0 && f.done == FOREIGN_ROUNDS &&
 			   tf.in_flight >= FOREIGN_ROUNDS / 4,
 		       "a second writer re-using a slot the first replaced and did not release "
@@ -437,6 +453,8 @@ int main(void)
 	plain = bpf_map_create(BPF_MAP_TYPE_ARRAY, "pl_plain", 4, 4, 1, NULL);
 	for (int i = 0; i < ROUNDS && r == 0 && plain >= 0; i++)
 		r = round_once(skel, NULL, do_plain_update, &plain, &tp);
+	if (r < 0)
+		tap_diag("a round failed: %s", strerror(-r));
 	TAP_OK(r == 0 && plain >= 0 && tp.late >= ROUNDS / 4,
 	       "control: a plain map update returns with runs still going (%d late of %d "
 	       "rounds), so the check above can fail",
