@@ -822,15 +822,27 @@ static int tag_of(int fd, uint8_t *tag)
 	return 0;
 }
 
-/* Move the links pinned at `links` (paths) onto program `fd`: atomic per
- * link, so the hook never runs without a program. */
-static int relink(const char *path, int fd, struct pl_diag *d)
+/* Whether link `lfd` was detached with its cgroup (removed while nobody
+ * unregistered it: its pin stays, the kernel auto-detached it). */
+static bool link_detached(int lfd)
+{
+	struct bpf_link_info info = {};
+	uint32_t len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(lfd, &info, &len) == 0 && info.cgroup.cgroup_id == 0;
+}
+
+/* Move the link pinned at `path` onto program `fd`: atomic, so the hook
+ * never runs without a program. A missing pin is an error only when
+ * `required`; a link detached with its cgroup is left alone. */
+static int relink(const char *path, int fd, bool required, struct pl_diag *d)
 {
 	int lfd = bpf_obj_get(path), r = 0;
 
 	if (lfd < 0)
-		return errno == ENOENT ? 0 : sys_error(d, errno, "open %s", path);
-	if (bpf_link_update(lfd, fd, NULL) < 0)
+		return errno == ENOENT && !required ? 0 : sys_error(d, errno, "open %s", path);
+	/* ENOLINK (EINVAL before 6.x): its cgroup is gone */
+	if (bpf_link_update(lfd, fd, NULL) < 0 && !(errno == ENOLINK || link_detached(lfd)))
 		r = sys_error(d, errno, "switch %s to the new program", path);
 	close(lfd);
 	return r;
@@ -854,7 +866,7 @@ static int upgrade_set(struct pl_cg_enforcer *e, uint32_t policy, const int *fd,
 			continue;
 		for (size_t i = 0; i < N_PROGS && r == 0; i++) {
 			link_path(p, sizeof(p), e->pin_dir, cur, i);
-			r = relink(p, fd[i], d);
+			r = relink(p, fd[i], false, d);
 		}
 	}
 	/* Pins last: a crash before this point leaves the old pins, and the
@@ -889,17 +901,21 @@ int pl_enforcer_upgrade(struct pl_cg_enforcer *e, int *replaced, struct pl_diag 
 
 	*replaced = 0;
 	lock(e);
-	/* This build's programs, once, for their tags (a tag hashes the
+	/* This build's programs, once, for their tags. A tag hashes the
 	 * instructions with map references blanked: the same for every
-	 * policy id, which lives in a read-only map). */
+	 * policy id, which lives in a read-only map, but blind to what the
+	 * maps hold, so cgroup.bpf.c keeps its .rodata to pl_policy alone. */
 	r = load_instance(e, 0, ref, &ref_dev, d);
 	for (size_t i = 0; i < N_PROGS && r == 0; i++)
 		r = tag_of(ref[i], want[i]);
 	if (r == 0)
 		r = tag_of(ref_dev, want_dev);
 	close_fds(ref, N_PROGS);
-	if (r < 0)
+	if (r < 0) {
+		if (!d || !d->n_errors)
+			r = sys_error(d, r, "read the tags of this build's programs");
 		goto out;
+	}
 
 	/* The device program at the root. */
 	snprintf(p, sizeof(p), "%s/progs/dev", e->pin_dir);
@@ -911,7 +927,7 @@ int pl_enforcer_upgrade(struct pl_cg_enforcer *e, int *replaced, struct pl_diag 
 			close(fd);
 		if (!same) {
 			snprintf(p, sizeof(p), "%s/links/dev", e->pin_dir);
-			r = relink(p, ref_dev, d);
+			r = relink(p, ref_dev, true, d);
 			snprintf(p, sizeof(p), "%s/progs/dev", e->pin_dir);
 			if (r == 0)
 				r = repin(ref_dev, p, d);

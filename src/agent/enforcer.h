@@ -99,11 +99,14 @@ int pl_enforcer_set_policy(struct pl_cg_enforcer *e, uint32_t policy, const stru
 int pl_enforcer_remove_policy(struct pl_cg_enforcer *e, uint32_t policy, struct pl_diag *d);
 /*
  * Programs pinned by another build (an older plastrond) are replaced by
- * this build's: each pinned program whose tag differs from this build's is
- * swapped on every link that runs it (BPF_LINK_UPDATE, no gap), then in
- * its pin. Loads this build's programs once to learn their tags (about
- * 45 ms). `*replaced` counts the program sets replaced (the device program
- * counts as one). The maps stay: their layout is checked by open.
+ * this build's: a policy's pinned set whose tags differ from this build's
+ * is swapped on the links of every cgroup registered with that policy
+ * (BPF_LINK_UPDATE, no gap; links detached with a removed cgroup are
+ * skipped), then in its pins and this handle's cache; the device program
+ * likewise on its link at the root. Loads this build's programs once to
+ * learn their tags (about 45 ms). `*replaced` counts the program sets
+ * replaced (the device program counts as one). The maps stay: their layout
+ * is checked by open. Another open handle keeps its cached programs.
  */
 int pl_enforcer_upgrade(struct pl_cg_enforcer *e, int *replaced, struct pl_diag *d);
 /* Release the rule sets that set_policy replaced: after one grace period

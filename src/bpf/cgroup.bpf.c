@@ -137,7 +137,10 @@ struct {
 } global SEC(".maps");
 
 /* The policy these programs were loaded for (set by the loader before
- * loading; read-only, so the verifier treats it as a constant). */
+ * loading; read-only, so the verifier treats it as a constant). Keep it
+ * the only read-only data: pl_enforcer_upgrade tells builds apart by
+ * program tags, which hash the instructions but not .rodata, so a constant
+ * table here could change between builds unnoticed. */
 const volatile __u32 pl_policy = 0;
 
 struct caller {
