@@ -802,15 +802,6 @@ static const int *load_progs(struct pl_cg_enforcer *e, uint32_t policy, struct p
 
 /* ---- upgrade: programs pinned by another build --------------------------- */
 
-static bool same_tag(int fd, const uint8_t *want)
-{
-	struct bpf_prog_info info = {};
-	uint32_t len = sizeof(info);
-
-	return fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
-	       !memcmp(info.tag, want, BPF_TAG_SIZE);
-}
-
 static int tag_of(int fd, uint8_t *tag)
 {
 	struct bpf_prog_info info = {};
@@ -820,6 +811,13 @@ static int tag_of(int fd, uint8_t *tag)
 		return -errno;
 	memcpy(tag, info.tag, BPF_TAG_SIZE);
 	return 0;
+}
+
+static bool same_tag(int fd, const uint8_t *want)
+{
+	uint8_t tag[BPF_TAG_SIZE];
+
+	return fd >= 0 && tag_of(fd, tag) == 0 && !memcmp(tag, want, BPF_TAG_SIZE);
 }
 
 /* Whether link `lfd` was detached with its cgroup (removed while nobody

@@ -70,14 +70,15 @@ static int write_core_pattern(void)
 	return WEXITSTATUS(status);
 }
 
-static int pinned_tag(const char *path, uint8_t *tag)
+/* The tag of program `fd` (closed here). */
+static int tag_of_fd(int fd, uint8_t *tag)
 {
 	struct bpf_prog_info info = {};
 	uint32_t len = sizeof(info);
-	int fd = bpf_obj_get(path), r = 0;
+	int r = 0;
 
 	if (fd < 0)
-		return -errno;
+		return -1;
 	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0)
 		r = -errno;
 	else
@@ -86,26 +87,23 @@ static int pinned_tag(const char *path, uint8_t *tag)
 	return r;
 }
 
+static int pinned_tag(const char *path, uint8_t *tag)
+{
+	return tag_of_fd(bpf_obj_get(path), tag);
+}
+
 /* The tag of the program that the link pinned at `path` runs. */
 static int link_prog_tag(const char *path, uint8_t *tag)
 {
 	struct bpf_link_info li = {};
-	struct bpf_prog_info pi = {};
 	uint32_t len = sizeof(li);
-	int lfd = bpf_obj_get(path), pfd = -1, r = -1;
+	int lfd = bpf_obj_get(path), pfd = -1;
 
 	if (lfd >= 0 && bpf_obj_get_info_by_fd(lfd, &li, &len) == 0)
 		pfd = bpf_prog_get_fd_by_id(li.prog_id);
-	len = sizeof(pi);
-	if (pfd >= 0 && bpf_obj_get_info_by_fd(pfd, &pi, &len) == 0) {
-		memcpy(tag, pi.tag, BPF_TAG_SIZE);
-		r = 0;
-	}
-	if (pfd >= 0)
-		close(pfd);
 	if (lfd >= 0)
 		close(lfd);
-	return r;
+	return tag_of_fd(pfd, tag);
 }
 
 /* One rule: writes to kernel/core_pattern denied. */
