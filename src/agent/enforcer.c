@@ -780,9 +780,7 @@ static const int *load_progs(struct pl_cg_enforcer *e, uint32_t policy, struct p
 			r = -errno;
 	}
 	if (r < 0) {
-		close_fds(s.fd, N_PROGS);
-		for (size_t i = 0; i < N_PROGS; i++)
-			s.fd[i] = -1;
+		close_fds(s.fd, N_PROGS); /* resets them to -1 */
 		r = load_progs_new(e, policy, s.fd, d);
 	}
 	if (r == 0) {
