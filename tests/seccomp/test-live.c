@@ -54,6 +54,23 @@ static long int80(long nr, long a, long b, long c)
 	return ret;
 }
 
+/* Whether int $0x80 reaches the ia32 syscall table: probed in a child,
+ * since a kernel built without ia32 emulation (or booted with
+ * ia32_emulation=false) answers it with SIGSEGV. */
+static bool ia32_works(void)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0)
+		_exit(int80(20 /* getpid */, 0, 0, 0) == getpid() ? 0 : 1);
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		return false;
+	if (WIFSIGNALED(st))
+		tap_diag("int $0x80 killed the probe with signal %d", WTERMSIG(st));
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
 static long sys(long r)
 {
 	return r < 0 ? -errno : r;
@@ -965,7 +982,7 @@ int main(void)
 		return tap_done();
 	}
 	snprintf(low, 256, "%s", file);
-	have_ia32 = int80(20 /* getpid */, 0, 0, 0) == getpid();
+	have_ia32 = ia32_works();
 	tap_diag("ia32 emulation: %s", have_ia32 ? "yes" : "no");
 
 	/* The kernel truncates: with upper bits set, each call does what the
