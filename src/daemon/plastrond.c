@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <linux/sock_diag.h>
 #include <libgen.h>
 #include <limits.h>
 #include <netinet/in.h>
@@ -38,6 +39,7 @@
 #include "config.h"
 #include "cg-event-json.h"
 #include "enforcer.h"
+#include "io.h"
 #include "plastron/bpf.h"
 #include "plastron/events.h"
 #include "plastron/gen.h"
@@ -45,7 +47,6 @@
 #include "shared/macro.h"
 
 #define SWEEP_INTERVAL_MS 2000
-#define MAX_CLIENTS 64
 
 /* Take the pointer P out of the array ARR of N pointers (N decremented), keeping the order. */
 #define PTR_REMOVE(arr, n, p)                                           \
@@ -94,11 +95,6 @@ struct metric {
 	uint64_t n;
 };
 
-struct client {
-	int fd;
-	struct pld_linebuf b;
-};
-
 struct domain {
 	uint64_t domain;
 	uint64_t cgid;
@@ -119,7 +115,6 @@ static struct {
 	size_t n_ctrs;
 	struct metric *metrics_v;
 	size_t n_metrics;
-	struct client *clients[MAX_CLIENTS];
 	struct domain domains[256];
 	size_t n_domains;
 	json_t *saved_ids; /* name -> {id, observe} from the state file */
@@ -686,9 +681,152 @@ static void log_audit_event(struct pl_event *evp, struct container *c)
 	log_event(o, c, ev.time_ms);
 }
 
+/*
+ * Audit-path losses (docs/agent.md, "Lost events"). The audit socket's drop
+ * count (SO_MEMINFO: records the kernel could not queue to us while we did
+ * not read, exact), the kernel's own lost counter (AUDIT_GET: backlog
+ * overflow, rate limit, memory; kernel-wide), and the audit serials never
+ * seen across agent downtime (the last serial read is kept in
+ * <state>.audit; the first record after a restart shows how many serials
+ * were issued meanwhile: records of any audit user, an upper bound). A lost
+ * record may be seccomp or Landlock: which one cannot be known.
+ */
+static struct {
+	uint64_t records;     /* records read by this run */
+	uint64_t overflows;   /* ENOBUFS reports */
+	uint64_t serial_last; /* last serial read (this run or saved) */
+	bool serial_seen;     /* a record was read by this run */
+	uint32_t kernel_lost0, kernel_lost_now;
+	bool kernel_known;
+	/* cumulative over runs, from <state>.audit */
+	uint64_t prev_socket, prev_kernel, downtime;
+	int marks_fd;
+} L = { .marks_fd = -1 };
+
+static uint64_t audit_socket_drops(void)
+{
+	uint32_t mem[SK_MEMINFO_VARS] = { 0 };
+	socklen_t len = sizeof(mem);
+
+	if (!A.audit || getsockopt(pl_audit_fd(A.audit), SOL_SOCKET, SO_MEMINFO, mem, &len) < 0 ||
+	    len <= SK_MEMINFO_DROPS * sizeof(uint32_t))
+		return 0;
+	return mem[SK_MEMINFO_DROPS];
+}
+
+static void kernel_lost_read(void)
+{
+	struct pl_audit_status st;
+	struct pl_diag d = { 0 };
+
+	if (A.audit && pl_audit_get_status(&st, &d) == 0) {
+		if (!L.kernel_known)
+			L.kernel_lost0 = st.lost;
+		L.kernel_lost_now = st.lost;
+		L.kernel_known = true;
+	}
+	pl_diag_clear(&d);
+}
+
+struct lost {
+	uint64_t socket, kernel, downtime, total;
+};
+
+static struct lost audit_losses(void)
+{
+	struct lost l;
+
+	l.socket = L.prev_socket + audit_socket_drops();
+	l.kernel =
+	    L.prev_kernel + (L.kernel_known ? (uint32_t)(L.kernel_lost_now - L.kernel_lost0) : 0);
+	l.downtime = L.downtime;
+	l.total = l.socket + l.kernel + l.downtime;
+	return l;
+}
+
+/* <state>.audit: "SERIAL SOCKET KERNEL DOWNTIME KERNEL_LOST_NOW\n", fixed
+ * width, rewritten in place after each batch of records. */
+static void marks_write(void)
+{
+	char line[128];
+	struct lost l = audit_losses();
+	int n = snprintf(line, sizeof(line), "%020llu %020llu %020llu %020llu %010u\n",
+			 (unsigned long long)L.serial_last, (unsigned long long)l.socket,
+			 (unsigned long long)l.kernel, (unsigned long long)l.downtime,
+			 L.kernel_known ? L.kernel_lost_now : 0);
+
+	if (L.marks_fd >= 0 && pwrite(L.marks_fd, line, (size_t)n, 0) != n)
+		say("cannot write %s.audit: %s", A.state, strerror(errno));
+}
+
+static void marks_open(void)
+{
+	char path[PATH_MAX + 8], line[128] = "";
+	unsigned long long serial = 0, sock = 0, kern = 0, down = 0;
+	unsigned kernel_then = 0;
+
+	snprintf(path, sizeof(path), "%s.audit", A.state);
+	L.marks_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (L.marks_fd < 0) {
+		say("cannot open %s: %s (losses across restarts are not counted)", path,
+		    strerror(errno));
+		return;
+	}
+	if (pread(L.marks_fd, line, sizeof(line) - 1, 0) > 0 &&
+	    sscanf(line, "%llu %llu %llu %llu %u", &serial, &sock, &kern, &down, &kernel_then) ==
+		5) {
+		L.serial_last = serial;
+		L.prev_socket = sock;
+		L.prev_kernel = kern;
+		L.downtime = down;
+		/* Kernel losses while the agent was down (same boot: the counter
+		 * only grows). */
+		kernel_lost_read();
+		if (L.kernel_known && kernel_then && L.kernel_lost0 >= kernel_then)
+			L.prev_kernel += L.kernel_lost0 - kernel_then;
+	}
+}
+
+/* "audit(1795462351.197:42): ..." -> 42 */
+static bool record_serial(const char *text, uint64_t *ret)
+{
+	const char *p = strchr(text, ':');
+	char *end;
+
+	if (strncmp(text, "audit(", 6) || !p)
+		return false;
+	*ret = strtoull(p + 1, &end, 10);
+	return end != p + 1 && *end == ')';
+}
+
+static void record_seen(const struct pl_audit_record *rec)
+{
+	uint64_t serial;
+
+	L.records++;
+	if (!record_serial(rec->text, &serial))
+		return;
+	if (!L.serial_seen) {
+		/* Serials issued between the last record the previous run read
+		 * and this one were never read (downtime, or the old socket's
+		 * queue when it died). */
+		if (L.serial_last && serial > L.serial_last + 1) {
+			uint64_t gap = serial - L.serial_last - 1;
+			L.downtime += gap;
+			say("%llu audit records (seccomp, Landlock or other) were issued while the "
+			    "agent was not reading; counted as lost",
+			    (unsigned long long)gap);
+		}
+		L.serial_seen = true;
+	}
+	if (serial > L.serial_last || serial + (1u << 20) < L.serial_last)
+		L.serial_last = serial;
+}
+
 static void drain_audit(void)
 {
 	struct pl_audit_record rec;
+	uint64_t before = L.records;
 	int r;
 
 	if (!A.audit)
@@ -696,19 +834,23 @@ static void drain_audit(void)
 	for (int i = 0; i < 4096; i++) {
 		r = pl_audit_read(A.audit, &rec, 0);
 		if (r == 0)
-			return;
+			break;
 		if (r == -ENOBUFS) {
-			A.audit_lost++;
-			say("audit records lost (socket buffer overflow); counted in "
-			    "plastron_audit_lost_total");
+			/* How many: the socket's drop counter (audit_socket_drops). */
+			if (A.audit_lost++ % 100 == 0)
+				say("audit records lost (the socket's queue overflowed); counted "
+				    "in plastron_events_lost_total");
 			continue;
 		}
 		if (r < 0) {
 			A.audit_errors++;
-			return;
+			break;
 		}
+		record_seen(&rec);
 		on_audit_record(&rec);
 	}
+	if (L.records != before)
+		marks_write();
 }
 
 /* ---- policies ----------------------------------------------------------- */
@@ -1279,6 +1421,31 @@ static const char *policy_mode(struct policy *pol)
 	return pl_bpf_mode_name(m);
 }
 
+/* status "lost" (by enforcer and cause) and "control"; returns the audit-path total. */
+static uint64_t audit_lost_json(json_t *o, uint64_t ringbuf_drops)
+{
+	struct ctl_counters cc;
+	struct lost l;
+
+	kernel_lost_read();
+	l = audit_losses();
+	ctl_counters(&cc);
+	json_object_set_new(o, "lost",
+			    json_pack("{s:{s:I},s:{s:I,s:I,s:I}}", "cgroup-bpf", "ringbuf_full",
+				      (json_int_t)ringbuf_drops, "seccomp|landlock",
+				      "audit_socket_overflow", (json_int_t)l.socket, "audit_kernel",
+				      (json_int_t)l.kernel, "agent_down", (json_int_t)l.downtime));
+	json_object_set_new(o, "audit_records", json_integer((json_int_t)L.records));
+	json_object_set_new(
+	    o, "control",
+	    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "active", (json_int_t)cc.active, "accepted",
+		      (json_int_t)cc.accepted, "refused_uid", (json_int_t)cc.refused_uid, "evicted",
+		      (json_int_t)cc.evicted, "idle_closed", (json_int_t)cc.idle_closed,
+		      "stalled_closed", (json_int_t)cc.stalled_closed, "oversize_closed",
+		      (json_int_t)cc.oversize_closed));
+	return l.total;
+}
+
 static json_t *req_status(void)
 {
 	json_t *o = json_pack("{s:b}", "ok", 1), *pols = json_array(), *ctrs = json_array(),
@@ -1327,41 +1494,36 @@ static json_t *req_status(void)
 	    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "matched", (json_int_t)cnt.matched, "denied",
 		      (json_int_t)cnt.denied, "events", (json_int_t)cnt.events, "drops",
 		      (json_int_t)cnt.drops, "events_logged", (json_int_t)A.events_logged,
-		      "audit_lost", (json_int_t)A.audit_lost));
+		      "audit_lost", (json_int_t)audit_lost_json(o, cnt.drops)));
 	return o;
 }
 
-/* cgroup from {"cgroup": path} or {"pid": n}: relative path and id. */
+/* cgroup from {"cgroup": path} or {"pid": n}: its canonical path relative
+ * to the cgroup2 mount, and its id. Every spelling is resolved
+ * (pld_cgroup_resolve): no path reaches the root cgroup or leaves the mount. */
 static json_t *resolve_cgroup(json_t *req, char *rel, size_t rellen, uint64_t *id)
 {
-	char mnt[256], abs_path[PATH_MAX];
+	char path[PATH_MAX], err[PATH_MAX + 128];
 	json_t *pid = json_object_get(req, "pid");
-	const char *cg = json_string_value(json_object_get(req, "cgroup"));
+	json_t *cgj = json_object_get(req, "cgroup");
+	const char *cg = json_string_value(cgj);
 	int r;
 
-	if (pl_cgroup2_mount(mnt, sizeof(mnt)) < 0)
-		return fail("no cgroup v2 mount");
 	if (json_is_integer(pid)) {
-		r = pld_pid_cgroup((pid_t)json_integer_value(pid), rel, rellen);
+		r = pld_pid_cgroup((pid_t)json_integer_value(pid), path, sizeof(path));
 		if (r < 0)
 			return fail("cgroup of pid %lld: %s", (long long)json_integer_value(pid),
 				    strerror(-r));
 	} else if (cg) {
-		r = pld_cgroup_abs(cg, abs_path, sizeof(abs_path));
-		if (r < 0)
-			return fail("cgroup %s: %s", cg, strerror(-r));
-		snprintf(rel, rellen, "%s", abs_path + strlen(mnt));
-		if (!rel[0])
-			snprintf(rel, rellen, "/");
+		snprintf(path, sizeof(path), "%s", cg);
+	} else if (cgj) {
+		return fail("\"cgroup\" must be a string");
 	} else {
 		return fail("give \"cgroup\" or \"pid\"");
 	}
-	if (!strcmp(rel, "/"))
-		return fail("refusing the root cgroup: it holds the whole host");
-	snprintf(abs_path, sizeof(abs_path), "%s%s", mnt, rel);
-	r = pld_cgroup_id(abs_path, id);
+	r = pld_cgroup_resolve(path, rel, rellen, id, err, sizeof(err));
 	if (r < 0)
-		return fail("cgroup %s: %s", abs_path, strerror(-r));
+		return fail("%s", err);
 	return NULL;
 }
 
@@ -1638,79 +1800,7 @@ static json_t *handle(const char *line)
 }
 
 /* ---- sockets ------------------------------------------------------------ */
-static void client_close(struct client *c)
-{
-	epoll_ctl(A.epfd, EPOLL_CTL_DEL, c->fd, NULL);
-	close(c->fd);
-	pld_linebuf_free(&c->b);
-	for (size_t i = 0; i < MAX_CLIENTS; i++)
-		if (A.clients[i] == c)
-			A.clients[i] = NULL;
-	free(c);
-}
-
-static void reply(int fd, json_t *ans)
-{
-	char *s = json_dumps(ans, JSON_COMPACT);
-	json_decref(ans);
-	if (s) {
-		/* Replies are small; a blocking write with a short timeout is fine. */
-		int fl = fcntl(fd, F_GETFL);
-		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-		pld_write_line(fd, s);
-		fcntl(fd, F_SETFL, fl);
-		free(s);
-	}
-}
-
-static void on_accept(void)
-{
-	int fd = accept4(A.listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	struct ucred cr;
-	socklen_t len = sizeof(cr);
-	size_t slot;
-
-	if (fd < 0)
-		return;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 || cr.uid != 0) {
-		reply(fd, fail("permission denied: only uid 0 may talk to plastrond"));
-		close(fd);
-		return;
-	}
-	for (slot = 0; slot < MAX_CLIENTS && A.clients[slot]; slot++)
-		;
-	if (slot == MAX_CLIENTS) {
-		reply(fd, fail("too many clients"));
-		close(fd);
-		return;
-	}
-	struct client *c = calloc(1, sizeof(*c));
-	if (!c) {
-		close(fd);
-		return;
-	}
-	c->fd = fd;
-	A.clients[slot] = c;
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
-	epoll_ctl(A.epfd, EPOLL_CTL_ADD, fd, &ev);
-}
-
-static void on_client(struct client *c)
-{
-	for (;;) {
-		char *line = NULL;
-		int r = pld_read_line(c->fd, &c->b, &line, 0);
-		if (r == -ETIMEDOUT)
-			return; /* nothing more for now */
-		if (r <= 0) {
-			client_close(c);
-			return;
-		}
-		reply(c->fd, handle(line));
-		free(line);
-	}
-}
-
+/* The servers are in control.c (control socket) and metrics.c (HTTP). */
 static int listen_unix(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -1734,37 +1824,6 @@ static int listen_unix(const char *path)
 	return fd;
 }
 
-static int listen_metrics(const char *spec)
-{
-	char host[64];
-	const char *colon = strrchr(spec, ':');
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	int fd, one = 1;
-	long port;
-
-	if (!colon || (size_t)(colon - spec) >= sizeof(host))
-		return -EINVAL;
-	memcpy(host, spec, (size_t)(colon - spec));
-	host[colon - spec] = 0;
-	if (strcmp(host, "127.0.0.1") && strcmp(host, "localhost"))
-		return -EADDRNOTAVAIL; /* 127.0.0.1 only */
-	port = strtol(colon + 1, NULL, 10);
-	if (port <= 0 || port > 65535)
-		return -EINVAL;
-	sa.sin_port = htons((uint16_t)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0) {
-		int r = -errno;
-		close(fd);
-		return r;
-	}
-	return fd;
-}
-
 static void prom_escape(FILE *f, const char *s)
 {
 	for (; *s; s++) {
@@ -1778,30 +1837,21 @@ static void prom_escape(FILE *f, const char *s)
 	}
 }
 
-static void on_metrics(void)
+/* The Prometheus text (served by metrics.c). */
+static char *metrics_render(size_t *ret_len)
 {
-	int fd = accept4(A.metrics_fd, NULL, NULL, SOCK_CLOEXEC);
-	char req[2048];
 	char *body = NULL;
 	size_t len = 0;
 	struct pl_enforcer_counters cnt = { 0 };
+	struct lost l;
 	FILE *f;
 
-	if (fd < 0)
-		return;
-	struct timeval tv = { .tv_sec = 1 };
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (read(fd, req, sizeof(req) - 1) < 0) {
-		close(fd);
-		return;
-	}
 	pl_enforcer_counters(A.e, &cnt);
+	kernel_lost_read();
+	l = audit_losses();
 	f = open_memstream(&body, &len);
-	if (!f) {
-		close(fd);
-		return;
-	}
+	if (!f)
+		return NULL;
 	fprintf(f, "# HELP plastron_events_total Violation events written to the log.\n"
 		   "# TYPE plastron_events_total counter\n");
 	for (size_t i = 0; i < A.n_metrics; i++) {
@@ -1814,10 +1864,24 @@ static void on_metrics(void)
 		fprintf(f, "\"} %llu\n", (unsigned long long)A.metrics_v[i].n);
 	}
 	fprintf(f,
+		"# HELP plastron_events_lost_total Events lost before the agent read them, by "
+		"enforcer and cause (seccomp|landlock: an audit record, of either).\n"
+		"# TYPE plastron_events_lost_total counter\n"
+		"plastron_events_lost_total{enforcer=\"cgroup-bpf\",cause=\"ringbuf_full\"} %llu\n"
+		"plastron_events_lost_total{enforcer=\"seccomp|landlock\","
+		"cause=\"audit_socket_overflow\"} %llu\n"
+		"plastron_events_lost_total{enforcer=\"seccomp|landlock\",cause=\"audit_kernel\"} "
+		"%llu\n"
+		"plastron_events_lost_total{enforcer=\"seccomp|landlock\",cause=\"agent_down\"} "
+		"%llu\n",
+		(unsigned long long)cnt.drops, (unsigned long long)l.socket,
+		(unsigned long long)l.kernel, (unsigned long long)l.downtime);
+	fprintf(f,
 		"# HELP plastron_ringbuf_drops_total cgroup-BPF events lost because the ring "
 		"buffer was full.\n# TYPE plastron_ringbuf_drops_total counter\n"
 		"plastron_ringbuf_drops_total %llu\n"
-		"# HELP plastron_audit_lost_total Audit records lost (socket overflow).\n"
+		"# HELP plastron_audit_lost_total Audit records lost (socket overflow, kernel, "
+		"agent down).\n"
 		"# TYPE plastron_audit_lost_total counter\nplastron_audit_lost_total %llu\n"
 		"# HELP plastron_bpf_matched_total cgroup-BPF rule matches.\n"
 		"# TYPE plastron_bpf_matched_total counter\nplastron_bpf_matched_total %llu\n"
@@ -1827,18 +1891,15 @@ static void on_metrics(void)
 		"# TYPE plastron_containers_confined gauge\nplastron_containers_confined %zu\n"
 		"# HELP plastron_policies_loaded Policies loaded.\n"
 		"# TYPE plastron_policies_loaded gauge\nplastron_policies_loaded %zu\n",
-		(unsigned long long)cnt.drops, (unsigned long long)A.audit_lost,
+		(unsigned long long)cnt.drops, (unsigned long long)l.total,
 		(unsigned long long)cnt.matched, (unsigned long long)cnt.denied, A.n_ctrs,
 		A.n_pols);
-	fclose(f);
-	dprintf(fd,
-		"HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\n"
-		"Content-Length: %zu\r\nConnection: close\r\n\r\n",
-		len);
-	if (write(fd, body, len) < 0)
-		say("metrics: write: %s", strerror(errno));
-	free(body);
-	close(fd);
+	if (fclose(f) != 0) {
+		free(body);
+		return NULL;
+	}
+	*ret_len = len;
+	return body;
 }
 
 /* ---- main --------------------------------------------------------------- */
@@ -1893,6 +1954,11 @@ static int uninstall(void)
 	if (r < 0)
 		return 3;
 	unlink(A.state);
+	{
+		char marks[PATH_MAX + 8];
+		snprintf(marks, sizeof(marks), "%s.audit", A.state);
+		unlink(marks);
+	}
 	fprintf(stderr, "plastrond: enforcer in %s removed\n", A.pin_dir);
 	return 0;
 }
@@ -2046,7 +2112,7 @@ int main(int argc, char **argv)
 
 	if (A.metrics) {
 		/* Before anything is installed: a bad address changes nothing. */
-		A.metrics_fd = listen_metrics(A.metrics);
+		A.metrics_fd = mx_listen(A.metrics);
 		if (A.metrics_fd < 0) {
 			say("metrics on %s: %s (only 127.0.0.1:PORT)", A.metrics,
 			    strerror(-A.metrics_fd));
@@ -2086,6 +2152,7 @@ int main(int argc, char **argv)
 		say("audit enabled (with a task,never rule) so that Landlock denials are reported");
 	}
 	pl_diag_clear(&d);
+	marks_open();
 
 	A.epfd = epoll_create1(EPOLL_CLOEXEC);
 	A.listen_fd = listen_unix(A.socket);
@@ -2094,6 +2161,7 @@ int main(int argc, char **argv)
 		return 3;
 	}
 	epoll_add(A.listen_fd, &tag_listen);
+	ctl_init(A.epfd, A.listen_fd, handle, say);
 	A.ino_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	if (A.ino_fd >= 0 &&
 	    inotify_add_watch(A.ino_fd, A.policy_dir,
@@ -2109,8 +2177,10 @@ int main(int argc, char **argv)
 		epoll_add(ev_fd, &tag_events);
 	else
 		say("no ring-buffer fd (%s): polling every 200 ms", strerror(-ev_fd));
-	if (A.metrics_fd >= 0)
+	if (A.metrics_fd >= 0) {
 		epoll_add(A.metrics_fd, &tag_metrics);
+		mx_init(A.epfd, A.metrics_fd, metrics_render);
+	}
 	sigset_t mask;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -2140,17 +2210,17 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &last_sweep);
 	while (!A.stop) {
 		struct epoll_event evs[16];
-		int n = epoll_wait(A.epfd, evs, 16, 200);
+		int n = epoll_wait(A.epfd, evs, 16, ctl_busy() ? 0 : 200);
 		for (int i = 0; i < n; i++) {
 			void *tag = evs[i].data.ptr;
 			if (tag == &tag_listen)
-				on_accept();
+				ctl_on_listen();
 			else if (tag == &tag_ino)
 				on_inotify();
 			else if (tag == &tag_audit)
 				drain_audit();
 			else if (tag == &tag_metrics)
-				on_metrics();
+				mx_on_listen();
 			else if (tag == &tag_events)
 				; /* drained below */
 			else if (tag == &tag_sig) {
@@ -2165,14 +2235,18 @@ int main(int argc, char **argv)
 						A.stop = true;
 					}
 				}
-			} else
-				on_client(tag);
+			} else {
+				struct pld_io *io = tag;
+				io->on(io, evs[i].events);
+			}
 		}
 		int r = pl_enforcer_poll(A.e, on_cg_event, NULL, 0);
 		if (A.logf)
 			fflush(A.logf);
 		if (r < 0 && r != -EINTR)
 			say("ring buffer: %s", strerror(-r));
+		ctl_tick(pld_now_ms());
+		mx_tick(pld_now_ms());
 		struct timespec now;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if ((now.tv_sec - last_sweep.tv_sec) * 1000 +
@@ -2186,9 +2260,9 @@ int main(int argc, char **argv)
 	drain_audit();
 	pl_enforcer_poll(A.e, on_cg_event, NULL, 0);
 	unlink(A.socket);
-	for (size_t i = 0; i < MAX_CLIENTS; i++)
-		if (A.clients[i])
-			client_close(A.clients[i]);
+	ctl_shutdown();
+	mx_shutdown();
+	marks_write();
 	pl_audit_close(A.audit);
 	pl_enforcer_close(A.e);
 	if (A.logf)
