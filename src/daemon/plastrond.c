@@ -698,6 +698,10 @@ static struct {
 	bool serial_seen;     /* a record was read by this run */
 	uint32_t kernel_lost0, kernel_lost_now;
 	bool kernel_known;
+	/* socket drops whose serials lie below serial_last (a later record
+	 * was read); the others are in the next gap */
+	uint64_t accounted_drops;
+	uint64_t pending_saved; /* the previous run's unaccounted drops */
 	/* cumulative over runs, from <state>.audit */
 	uint64_t prev_socket, prev_kernel, downtime;
 	int marks_fd;
@@ -744,16 +748,20 @@ static struct lost audit_losses(void)
 	return l;
 }
 
-/* <state>.audit: "SERIAL SOCKET KERNEL DOWNTIME KERNEL_LOST_NOW\n", fixed
- * width, rewritten in place after each batch of records. */
+/* <state>.audit: "SERIAL SOCKET KERNEL DOWNTIME KERNEL_LOST_NOW PENDING\n",
+ * fixed width, rewritten in place after each batch of records. PENDING:
+ * socket drops counted already whose serials come after SERIAL (not to be
+ * counted again in the gap seen after a restart). */
 static void marks_write(void)
 {
 	char line[128];
 	struct lost l = audit_losses();
-	int n = snprintf(line, sizeof(line), "%020llu %020llu %020llu %020llu %010u\n",
+	uint64_t drops = audit_socket_drops();
+	uint64_t unacc = L.serial_seen ? drops - L.accounted_drops : L.pending_saved + drops;
+	int n = snprintf(line, sizeof(line), "%020llu %020llu %020llu %020llu %010u %020llu\n",
 			 (unsigned long long)L.serial_last, (unsigned long long)l.socket,
 			 (unsigned long long)l.kernel, (unsigned long long)l.downtime,
-			 L.kernel_known ? L.kernel_lost_now : 0);
+			 L.kernel_known ? L.kernel_lost_now : 0, (unsigned long long)unacc);
 
 	if (L.marks_fd >= 0 && pwrite(L.marks_fd, line, (size_t)n, 0) != n)
 		say("cannot write %s.audit: %s", A.state, strerror(errno));
@@ -762,7 +770,7 @@ static void marks_write(void)
 static void marks_open(void)
 {
 	char path[PATH_MAX + 8], line[128] = "";
-	unsigned long long serial = 0, sock = 0, kern = 0, down = 0;
+	unsigned long long serial = 0, sock = 0, kern = 0, down = 0, unacc = 0;
 	unsigned kernel_then = 0;
 
 	snprintf(path, sizeof(path), "%s.audit", A.state);
@@ -773,9 +781,10 @@ static void marks_open(void)
 		return;
 	}
 	if (pread(L.marks_fd, line, sizeof(line) - 1, 0) > 0 &&
-	    sscanf(line, "%llu %llu %llu %llu %u", &serial, &sock, &kern, &down, &kernel_then) ==
-		5) {
+	    sscanf(line, "%llu %llu %llu %llu %u %llu", &serial, &sock, &kern, &down, &kernel_then,
+		   &unacc) == 6) {
 		L.serial_last = serial;
+		L.pending_saved = unacc;
 		L.prev_socket = sock;
 		L.prev_kernel = kern;
 		L.downtime = down;
@@ -812,12 +821,20 @@ static void record_seen(const struct pl_audit_record *rec)
 		 * queue when it died). */
 		if (L.serial_last && serial > L.serial_last + 1) {
 			uint64_t gap = serial - L.serial_last - 1;
+			/* less the old socket's drops, counted already */
+			gap = gap > L.pending_saved ? gap - L.pending_saved : 0;
 			L.downtime += gap;
-			say("%llu audit records (seccomp, Landlock or other) were issued while the "
-			    "agent was not reading; counted as lost",
-			    (unsigned long long)gap);
+			if (gap)
+				say("%llu audit records (seccomp, Landlock or other) were issued "
+				    "while the agent was not reading; counted as lost",
+				    (unsigned long long)gap);
 		}
 		L.serial_seen = true;
+	} else if (serial > L.serial_last + 1) {
+		/* Serials skipped: records dropped at the socket before this one. */
+		uint64_t gap = serial - L.serial_last - 1,
+			 d = audit_socket_drops() - L.accounted_drops;
+		L.accounted_drops += gap < d ? gap : d;
 	}
 	if (serial > L.serial_last || serial + (1u << 20) < L.serial_last)
 		L.serial_last = serial;
