@@ -5,8 +5,9 @@
  * to the agent's handler and queues the answer, written without blocking.
  *
  * Limits (docs/agent.md, "Control protocol"):
- * - A request line longer than PLD_REQUEST_MAX is answered with an error
- *   and the connection closed.
+ * - A request line longer than PLD_REQUEST_MAX is read to its end but not
+ *   kept, and answered with an error (partial lines are not activity: the
+ *   idle timeout bounds how long a client may send one).
  * - Answers are sent in order, one at a time: while an answer is pending
  *   the client's next requests are not read, so the queue of one client
  *   never holds more than one answer (at most PLD_LINE_MAX bytes). A client
@@ -41,6 +42,7 @@ struct ctl_client {
 	int64_t last_active; /* accept, a complete request, write progress */
 	bool eof;            /* the peer shut its side: answer, then close */
 	bool want_out;       /* EPOLLOUT registered */
+	bool discard;        /* in a line longer than PLD_REQUEST_MAX */
 	bool dead;           /* closed; freed by ctl_tick (an event may still name it) */
 	struct ctl_client *next_dead;
 };
@@ -164,6 +166,20 @@ static int serve(struct ctl_client *c)
 		if (c->out_len > c->out_off)
 			return 0; /* one answer at a time: the rest waits */
 		char *nl = c->in_len ? memchr(c->in, '\n', c->in_len) : NULL;
+		if (nl && c->discard) {
+			char msg[160];
+			size_t used = (size_t)(nl - c->in) + 1;
+			snprintf(msg, sizeof(msg), "request longer than %u bytes",
+				 (unsigned)PLD_REQUEST_MAX);
+			memmove(c->in, c->in + used, c->in_len - used);
+			c->in_len -= used;
+			c->discard = false;
+			queue_answer(c, json_pack("{s:b,s:s}", "ok", 0, "error", msg));
+			handled++;
+			if (flush(c) < 0)
+				return -1;
+			continue;
+		}
 		if (nl) {
 			if (handled >= CTL_BATCH)
 				return 0; /* fairness: ctl_tick serves the rest */
@@ -181,14 +197,12 @@ static int serve(struct ctl_client *c)
 		if (c->eof)
 			return 0;
 		if (c->in_len >= PLD_REQUEST_MAX) {
-			char msg[160];
-			C.n.oversize_closed++;
-			snprintf(msg, sizeof(msg), "request longer than %u bytes",
-				 (unsigned)PLD_REQUEST_MAX);
-			queue_answer(c, json_pack("{s:b,s:s}", "ok", 0, "error", msg));
-			c->eof = true; /* answer, then close */
+			/* Dropped up to its newline (still read, so that the client
+			 * sees the answer), then answered with an error. */
+			if (!c->discard)
+				C.n.oversize++;
+			c->discard = true;
 			c->in_len = 0;
-			return flush(c);
 		}
 		if (c->in_cap - c->in_len < 4096) {
 			size_t cap = c->in_cap ? c->in_cap * 2 : 8192;

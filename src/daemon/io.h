@@ -34,7 +34,7 @@ int64_t pld_now_ms(void);
 #define CTL_BATCH 16
 
 struct ctl_counters {
-	uint64_t accepted, refused_uid, evicted, idle_closed, stalled_closed, oversize_closed;
+	uint64_t accepted, refused_uid, evicted, idle_closed, stalled_closed, oversize;
 	size_t active;
 };
 

@@ -1458,8 +1458,8 @@ static uint64_t audit_lost_json(json_t *o, uint64_t ringbuf_drops)
 	    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "active", (json_int_t)cc.active, "accepted",
 		      (json_int_t)cc.accepted, "refused_uid", (json_int_t)cc.refused_uid, "evicted",
 		      (json_int_t)cc.evicted, "idle_closed", (json_int_t)cc.idle_closed,
-		      "stalled_closed", (json_int_t)cc.stalled_closed, "oversize_closed",
-		      (json_int_t)cc.oversize_closed));
+		      "stalled_closed", (json_int_t)cc.stalled_closed, "oversize",
+		      (json_int_t)cc.oversize));
 	return l.total;
 }
 

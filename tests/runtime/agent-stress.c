@@ -5,6 +5,13 @@
  *
  *   agent-stress request SOCK JSON        one request through pld_request (the
  *                                         shim's reader): the answer on stdout
+ *   agent-stress request SOCK -           the same, the JSON from stdin
+ *   agent-stress lines SOCK               stdin as it is to the socket, then
+ *                                         the answers until the agent closes
+ *   agent-stress idle SOCK|PORT N SECONDS N idle connections (unix socket, or TCP
+ *                                         to 127.0.0.1:PORT) held up to
+ *                                         SECONDS; prints how many the agent
+ *                                         closed and when the last was closed
  *   agent-stress unread SOCK SECONDS      send status requests, never read;
  *                                         exit 0 when the agent closed us
  *                                         within SECONDS (prints after how long)
@@ -99,7 +106,8 @@ static void stuff(int fd)
 static int cmd_request(const char *sock, const char *json)
 {
 	json_error_t je;
-	json_t *req = json_loads(json, 0, &je), *ans = NULL;
+	json_t *req = strcmp(json, "-") ? json_loads(json, 0, &je) : json_loadf(stdin, 0, &je);
+	json_t *ans = NULL;
 	char err[512];
 	int r;
 
@@ -141,6 +149,62 @@ static int cmd_unread(const char *sock, int seconds)
 	return 1;
 }
 
+static int cmd_lines(const char *sock)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	char buf[65536];
+	ssize_t n;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		perror("connect");
+		return 2;
+	}
+	while ((n = read(0, buf, sizeof(buf))) > 0)
+		if (write(fd, buf, (size_t)n) != n) {
+			perror("write");
+			return 1;
+		}
+	shutdown(fd, SHUT_WR);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n)
+			return 1;
+	return n < 0 ? 1 : 0;
+}
+
+static int cmd_idle(const char *where, int n, int seconds)
+{
+	bool tcp = strspn(where, "0123456789") == strlen(where);
+	int fds[1024], closed = 0;
+	int64_t t0 = now_ms(), last = 0;
+
+	if (n > 1024)
+		n = 1024;
+	for (int i = 0; i < n; i++) {
+		fds[i] = tcp ? tcp_connect(atoi(where)) : unix_connect(where);
+		if (fds[i] < 0) {
+			perror("connect");
+			return 2;
+		}
+	}
+	printf("%d connections open\n", n);
+	fflush(stdout);
+	while (closed < n && now_ms() - t0 < seconds * 1000) {
+		for (int i = 0; i < n; i++)
+			if (fds[i] >= 0 && peer_closed(fds[i])) {
+				close(fds[i]);
+				fds[i] = -1;
+				closed++;
+				last = now_ms() - t0;
+			}
+		usleep(20000);
+	}
+	printf("%d of %d closed by the agent, the last after %lld ms\n", closed, n,
+	       (long long)last);
+	return closed == n ? 0 : 1;
+}
+
 static volatile sig_atomic_t stop;
 static void on_term(int sig)
 {
@@ -149,8 +213,9 @@ static void on_term(int sig)
 }
 
 enum kind { UNREAD, IDLE, TCP, GARBAGE, SLOW, N_KINDS };
-static const int count[N_KINDS] = { [UNREAD] = 4, [IDLE] = 64, [TCP] = 30, [GARBAGE] = 2,
-				    [SLOW] = 2 };
+static const int count[N_KINDS] = {
+	[UNREAD] = 4, [IDLE] = 64, [TCP] = 30, [GARBAGE] = 2, [SLOW] = 2
+};
 static const char *kind_name[N_KINDS] = { "never-reading", "idle", "idle-tcp", "garbage",
 					  "partial-line" };
 
@@ -245,13 +310,19 @@ int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "request"))
 		return cmd_request(argv[2], argv[3]);
+	if (argc == 3 && !strcmp(argv[1], "lines"))
+		return cmd_lines(argv[2]);
+	if (argc == 5 && !strcmp(argv[1], "idle"))
+		return cmd_idle(argv[2], atoi(argv[3]), atoi(argv[4]));
 	if (argc == 4 && !strcmp(argv[1], "unread"))
 		return cmd_unread(argv[2], atoi(argv[3]));
 	if (argc == 5 && !strcmp(argv[1], "flood"))
 		return cmd_flood(argv[2], atoi(argv[3]), atoi(argv[4]));
 	if (argc == 3 && !strcmp(argv[1], "auditlog"))
 		return cmd_auditlog(atol(argv[2]));
-	fprintf(stderr, "usage: agent-stress request SOCK JSON | unread SOCK SECONDS | flood SOCK "
-			"PORT SECONDS | auditlog N\n");
+	fprintf(stderr,
+		"usage: agent-stress request SOCK JSON|- | lines SOCK | idle SOCK|PORT N SECONDS | "
+		"unread SOCK SECONDS | flood SOCK "
+		"PORT SECONDS | auditlog N\n");
 	return 2;
 }
