@@ -76,17 +76,17 @@ check "metrics: the cgroup-bpf ring-buffer losses are listed too" \
 	grep -q '^plastron_events_lost_total{enforcer="cgroup-bpf",cause="ringbuf_full"} [0-9]' "$tmp/metrics.txt"
 
 # ---- downtime -------------------------------------------------------------
-down0=$(jq -r '.lost."seccomp|landlock".agent_down' "$tmp/s1.json")
+down0=$(jq -r '.lost."seccomp|landlock".agent_down // 0' "$tmp/s1.json")
 agent_stop KILL
 "$AGENT_STRESS" auditlog "$DOWN" || not_ok "agent-stress auditlog $DOWN"
 agent_start || bail "plastrond restarts"
 "$AGENT_STRESS" auditlog 1 # a record after the restart shows the serials skipped
 for i in $(seq 100); do
 	status >"$tmp/s2.json"
-	(($(jq -r '.lost."seccomp|landlock".agent_down' "$tmp/s2.json") - down0 >= DOWN)) && break
+	(($(jq -r '.lost."seccomp|landlock".agent_down // 0' "$tmp/s2.json") - down0 >= DOWN)) && break
 	sleep 0.05
 done
-down1=$(jq -r '.lost."seccomp|landlock".agent_down' "$tmp/s2.json")
+down1=$(jq -r '.lost."seccomp|landlock".agent_down // 0' "$tmp/s2.json")
 note "downtime: $DOWN records written while the agent was down; agent_down $down0 -> $down1"
 if ((down1 - down0 >= DOWN)); then ok "records written while the agent was down are counted ($((down1 - down0)) >= $DOWN)"; else
 	not_ok "records written while the agent was down are counted ($((down1 - down0)) < $DOWN)"
