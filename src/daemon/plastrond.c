@@ -16,7 +16,6 @@
 #include <pthread.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <linux/sock_diag.h>
 #include <libgen.h>
 #include <limits.h>
 #include <netinet/in.h>
@@ -39,6 +38,7 @@
 #include "config.h"
 #include "cg-event-json.h"
 #include "enforcer.h"
+#include "audit-loss.h"
 #include "io.h"
 #include "plastron/bpf.h"
 #include "plastron/events.h"
@@ -681,169 +681,10 @@ static void log_audit_event(struct pl_event *evp, struct container *c)
 	log_event(o, c, ev.time_ms);
 }
 
-/*
- * Audit-path losses (docs/agent.md, "Lost events"). The audit socket's drop
- * count (SO_MEMINFO: records the kernel could not queue to us while we did
- * not read, exact), the kernel's own lost counter (AUDIT_GET: backlog
- * overflow, rate limit, memory; kernel-wide), and the audit serials never
- * seen across agent downtime (the last serial read is kept in
- * <state>.audit; the first record after a restart shows how many serials
- * were issued meanwhile: records of any audit user, an upper bound). A lost
- * record may be seccomp or Landlock: which one cannot be known.
- */
-static struct {
-	uint64_t records;     /* records read by this run */
-	uint64_t overflows;   /* ENOBUFS reports */
-	uint64_t serial_last; /* last serial read (this run or saved) */
-	bool serial_seen;     /* a record was read by this run */
-	uint32_t kernel_lost0, kernel_lost_now;
-	bool kernel_known;
-	/* socket drops whose serials lie below serial_last (a later record
-	 * was read); the others are in the next gap */
-	uint64_t accounted_drops;
-	uint64_t pending_saved; /* the previous run's unaccounted drops */
-	/* cumulative over runs, from <state>.audit */
-	uint64_t prev_socket, prev_kernel, downtime;
-	int marks_fd;
-} L = { .marks_fd = -1 };
-
-static uint64_t audit_socket_drops(void)
-{
-	uint32_t mem[SK_MEMINFO_VARS] = { 0 };
-	socklen_t len = sizeof(mem);
-
-	if (!A.audit || getsockopt(pl_audit_fd(A.audit), SOL_SOCKET, SO_MEMINFO, mem, &len) < 0 ||
-	    len <= SK_MEMINFO_DROPS * sizeof(uint32_t))
-		return 0;
-	return mem[SK_MEMINFO_DROPS];
-}
-
-static void kernel_lost_read(void)
-{
-	struct pl_audit_status st;
-	struct pl_diag d = { 0 };
-
-	if (A.audit && pl_audit_get_status(&st, &d) == 0) {
-		if (!L.kernel_known)
-			L.kernel_lost0 = st.lost;
-		L.kernel_lost_now = st.lost;
-		L.kernel_known = true;
-	}
-	pl_diag_clear(&d);
-}
-
-struct lost {
-	uint64_t socket, kernel, downtime, total;
-};
-
-static struct lost audit_losses(void)
-{
-	struct lost l;
-
-	l.socket = L.prev_socket + audit_socket_drops();
-	l.kernel =
-	    L.prev_kernel + (L.kernel_known ? (uint32_t)(L.kernel_lost_now - L.kernel_lost0) : 0);
-	l.downtime = L.downtime;
-	l.total = l.socket + l.kernel + l.downtime;
-	return l;
-}
-
-/* <state>.audit: "SERIAL SOCKET KERNEL DOWNTIME KERNEL_LOST_NOW PENDING\n",
- * fixed width, rewritten in place after each batch of records. PENDING:
- * socket drops counted already whose serials come after SERIAL (not to be
- * counted again in the gap seen after a restart). */
-static void marks_write(void)
-{
-	char line[128];
-	struct lost l = audit_losses();
-	uint64_t drops = audit_socket_drops();
-	uint64_t unacc = L.serial_seen ? drops - L.accounted_drops : L.pending_saved + drops;
-	int n = snprintf(line, sizeof(line), "%020llu %020llu %020llu %020llu %010u %020llu\n",
-			 (unsigned long long)L.serial_last, (unsigned long long)l.socket,
-			 (unsigned long long)l.kernel, (unsigned long long)l.downtime,
-			 L.kernel_known ? L.kernel_lost_now : 0, (unsigned long long)unacc);
-
-	if (L.marks_fd >= 0 && pwrite(L.marks_fd, line, (size_t)n, 0) != n)
-		say("cannot write %s.audit: %s", A.state, strerror(errno));
-}
-
-static void marks_open(void)
-{
-	char path[PATH_MAX + 8], line[128] = "";
-	unsigned long long serial = 0, sock = 0, kern = 0, down = 0, unacc = 0;
-	unsigned kernel_then = 0;
-
-	snprintf(path, sizeof(path), "%s.audit", A.state);
-	L.marks_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (L.marks_fd < 0) {
-		say("cannot open %s: %s (losses across restarts are not counted)", path,
-		    strerror(errno));
-		return;
-	}
-	if (pread(L.marks_fd, line, sizeof(line) - 1, 0) > 0 &&
-	    sscanf(line, "%llu %llu %llu %llu %u %llu", &serial, &sock, &kern, &down, &kernel_then,
-		   &unacc) == 6) {
-		L.serial_last = serial;
-		L.pending_saved = unacc;
-		L.prev_socket = sock;
-		L.prev_kernel = kern;
-		L.downtime = down;
-		/* Kernel losses while the agent was down (same boot: the counter
-		 * only grows). */
-		kernel_lost_read();
-		if (L.kernel_known && kernel_then && L.kernel_lost0 >= kernel_then)
-			L.prev_kernel += L.kernel_lost0 - kernel_then;
-	}
-}
-
-/* "audit(1795462351.197:42): ..." -> 42 */
-static bool record_serial(const char *text, uint64_t *ret)
-{
-	const char *p = strchr(text, ':');
-	char *end;
-
-	if (strncmp(text, "audit(", 6) || !p)
-		return false;
-	*ret = strtoull(p + 1, &end, 10);
-	return end != p + 1 && *end == ')';
-}
-
-static void record_seen(const struct pl_audit_record *rec)
-{
-	uint64_t serial;
-
-	L.records++;
-	if (!record_serial(rec->text, &serial))
-		return;
-	if (!L.serial_seen) {
-		/* Serials issued between the last record the previous run read
-		 * and this one were never read (downtime, or the old socket's
-		 * queue when it died). */
-		if (L.serial_last && serial > L.serial_last + 1) {
-			uint64_t gap = serial - L.serial_last - 1;
-			/* less the old socket's drops, counted already */
-			gap = gap > L.pending_saved ? gap - L.pending_saved : 0;
-			L.downtime += gap;
-			if (gap)
-				say("%llu audit records (seccomp, Landlock or other) were issued "
-				    "while the agent was not reading; counted as lost",
-				    (unsigned long long)gap);
-		}
-		L.serial_seen = true;
-	} else if (serial > L.serial_last + 1) {
-		/* Serials skipped: records dropped at the socket before this one. */
-		uint64_t gap = serial - L.serial_last - 1,
-			 d = audit_socket_drops() - L.accounted_drops;
-		L.accounted_drops += gap < d ? gap : d;
-	}
-	if (serial > L.serial_last || serial + (1u << 20) < L.serial_last)
-		L.serial_last = serial;
-}
-
 static void drain_audit(void)
 {
 	struct pl_audit_record rec;
-	uint64_t before = L.records;
+	uint64_t before = al_records();
 	int r;
 
 	if (!A.audit)
@@ -863,11 +704,11 @@ static void drain_audit(void)
 			A.audit_errors++;
 			break;
 		}
-		record_seen(&rec);
+		al_record(&rec);
 		on_audit_record(&rec);
 	}
-	if (L.records != before)
-		marks_write();
+	if (al_records() != before)
+		al_save();
 }
 
 /* ---- policies ----------------------------------------------------------- */
@@ -1442,17 +1283,17 @@ static const char *policy_mode(struct policy *pol)
 static uint64_t audit_lost_json(json_t *o, uint64_t ringbuf_drops)
 {
 	struct ctl_counters cc;
-	struct lost l;
+	struct al_lost l;
 
-	kernel_lost_read();
-	l = audit_losses();
+	al_kernel_read();
+	l = al_losses();
 	ctl_counters(&cc);
 	json_object_set_new(o, "lost",
 			    json_pack("{s:{s:I},s:{s:I,s:I,s:I}}", "cgroup-bpf", "ringbuf_full",
 				      (json_int_t)ringbuf_drops, "seccomp|landlock",
 				      "audit_socket_overflow", (json_int_t)l.socket, "audit_kernel",
 				      (json_int_t)l.kernel, "agent_down", (json_int_t)l.downtime));
-	json_object_set_new(o, "audit_records", json_integer((json_int_t)L.records));
+	json_object_set_new(o, "audit_records", json_integer((json_int_t)al_records()));
 	json_object_set_new(
 	    o, "control",
 	    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "active", (json_int_t)cc.active, "accepted",
@@ -1860,12 +1701,12 @@ static char *metrics_render(size_t *ret_len)
 	char *body = NULL;
 	size_t len = 0;
 	struct pl_enforcer_counters cnt = { 0 };
-	struct lost l;
+	struct al_lost l;
 	FILE *f;
 
 	pl_enforcer_counters(A.e, &cnt);
-	kernel_lost_read();
-	l = audit_losses();
+	al_kernel_read();
+	l = al_losses();
 	f = open_memstream(&body, &len);
 	if (!f)
 		return NULL;
@@ -2169,7 +2010,7 @@ int main(int argc, char **argv)
 		say("audit enabled (with a task,never rule) so that Landlock denials are reported");
 	}
 	pl_diag_clear(&d);
-	marks_open();
+	al_open(A.state, A.audit, say);
 
 	A.epfd = epoll_create1(EPOLL_CLOEXEC);
 	A.listen_fd = listen_unix(A.socket);
@@ -2279,7 +2120,7 @@ int main(int argc, char **argv)
 	unlink(A.socket);
 	ctl_shutdown();
 	mx_shutdown();
-	marks_write();
+	al_save();
 	pl_audit_close(A.audit);
 	pl_enforcer_close(A.e);
 	if (A.logf)
