@@ -2,6 +2,7 @@
 /* Control-socket client, cgroup v2 helpers and the host checks of `plastron doctor`. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/audit.h>
 #include <linux/bpf.h>
 #include <linux/magic.h>
@@ -24,6 +25,7 @@
 #endif
 
 #include "client.h"
+#include "lib/policy/tree.h"
 #include "plastron/enforce.h"
 #include "plastron/events.h"
 #include "plastron/gen.h"
@@ -35,6 +37,9 @@
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #endif
+
+_Static_assert(PLD_POLICY_MAX == PL_TREE_MAX_INPUT,
+	       "the agent must be able to serve the largest policy the parser accepts");
 
 static int64_t now_ms(void)
 {
@@ -232,6 +237,73 @@ int pld_cgroup_id(const char *abs_path, uint64_t *ret)
 	if (stat(abs_path, &st) < 0)
 		return -errno;
 	*ret = st.st_ino;
+	return 0;
+}
+
+int pld_cgroup_resolve(const char *path, char *rel, size_t rellen, uint64_t *id, char *err,
+		       size_t errlen)
+{
+	char mnt[256], mnt_real[PATH_MAX], abs_path[PATH_MAX], real[PATH_MAX];
+	struct stat st_root, st;
+	size_t n;
+	int r;
+
+	r = pl_cgroup2_mount(mnt, sizeof(mnt));
+	if (r < 0) {
+		snprintf(err, errlen, "no cgroup v2 mount");
+		return r;
+	}
+	if (!realpath(mnt, mnt_real) || stat(mnt_real, &st_root) < 0) {
+		r = -errno;
+		snprintf(err, errlen, "cgroup v2 mount %s: %s", mnt, strerror(-r));
+		return r;
+	}
+	r = pld_cgroup_abs(path, abs_path, sizeof(abs_path));
+	if (r < 0) {
+		snprintf(err, errlen, "cgroup %s: %s", path, strerror(-r));
+		return r;
+	}
+	if (!realpath(abs_path, real)) {
+		r = -errno;
+		snprintf(err, errlen, "cgroup %s: %s", path, strerror(-r));
+		return r;
+	}
+	n = strlen(mnt_real);
+	if (!strcmp(real, mnt_real)) {
+		snprintf(err, errlen,
+			 "refusing the root cgroup (%s is %s): it holds the whole host",
+			 path[0] ? path : "\"\"", real);
+		return -EPERM;
+	}
+	if (strncmp(real, mnt_real, n) || real[n] != '/') {
+		snprintf(err, errlen, "cgroup %s resolves to %s, outside the cgroup v2 mount %s",
+			 path, real, mnt_real);
+		return -EPERM;
+	}
+	r = pld_cgroup_id(real, id);
+	if (r < 0) {
+		snprintf(err, errlen, "cgroup %s: %s", real, strerror(-r));
+		return r;
+	}
+	if (stat(real, &st) < 0) {
+		r = -errno;
+		snprintf(err, errlen, "cgroup %s: %s", real, strerror(-r));
+		return r;
+	}
+	if (!S_ISDIR(st.st_mode) || st.st_dev != st_root.st_dev) {
+		snprintf(err, errlen, "cgroup %s is not a directory of the cgroup v2 mount %s",
+			 real, mnt_real);
+		return -ENOTDIR;
+	}
+	if (st.st_ino == st_root.st_ino || *id == 1) {
+		snprintf(err, errlen, "refusing the root cgroup (%s): it holds the whole host",
+			 real);
+		return -EPERM;
+	}
+	if ((size_t)snprintf(rel, rellen, "%s", real + n) >= rellen) {
+		snprintf(err, errlen, "cgroup %s: path too long", real);
+		return -ENAMETOOLONG;
+	}
 	return 0;
 }
 

@@ -22,7 +22,22 @@
 #define PLD_SOCKET "/run/plastron/plastrond.sock"
 #define PLD_POLICY_DIR "/etc/plastron/policies.d"
 #define PLD_LOG "/var/log/plastron/violations.log"
-#define PLD_LINE_MAX (1u << 20) /* longest protocol line */
+/*
+ * One size limit for what the agent accepts and what it can serve.
+ * PLD_POLICY_MAX is the largest policy file the agent loads (the parser's
+ * PL_TREE_MAX_INPUT; client.c asserts they agree). An answer carries at most
+ * one policy's source, JSON-escaped (each byte of valid YAML/JSON text is
+ * at most 2 bytes escaped: libyaml and JSON refuse the control characters
+ * that jansson writes as \u00XX), plus its compiled seccomp program in hex
+ * (the kernel's limit is 4096 instructions, 32 KiB, 64 KiB in hex) and small
+ * fields: PLD_LINE_MAX, the longest line a client reads, covers that with
+ * 1 MiB to spare. The agent refuses to send a longer answer (an error
+ * answer instead, never a line the client cannot read). Requests are small
+ * (annotations); the agent reads at most PLD_REQUEST_MAX per line.
+ */
+#define PLD_POLICY_MAX (4u << 20)
+#define PLD_LINE_MAX (2 * PLD_POLICY_MAX + (1u << 20)) /* longest answer line */
+#define PLD_REQUEST_MAX (1u << 20)                     /* longest request line */
 
 /* Send `req` (not consumed) to the agent at `socket_path` and wait up to
  * `timeout_ms` for the answer. Returns 0 with *ret (the answer object, ok or
@@ -49,6 +64,18 @@ int pld_cgroup_id(const char *abs_path, uint64_t *ret);
 /* Absolute path of a cgroup given either absolute, or relative to the
  * cgroup2 mount. */
 int pld_cgroup_abs(const char *path, char *buf, size_t len);
+/*
+ * The canonical cgroup of `path` (absolute, or relative to the cgroup2
+ * mount; any spelling: "//", "/a/..", "./x/", symlinks): resolved with
+ * realpath(3), it must be a directory strictly below the cgroup2 mount,
+ * on cgroup2, and its inode must not be the root cgroup's. On success
+ * `rel` is the path relative to the mount ("/docker/abc", no trailing or
+ * double slash) and *id the cgroup id. Returns 0, -EPERM for the root
+ * cgroup or a path outside the mount, or another negative errno; `err`
+ * says why.
+ */
+int pld_cgroup_resolve(const char *path, char *rel, size_t rellen, uint64_t *id, char *err,
+		       size_t errlen);
 
 /* ---- doctor ------------------------------------------------------------- */
 enum pld_check_state { PLD_CHECK_OK, PLD_CHECK_INFO, PLD_CHECK_WARN, PLD_CHECK_FAIL };

@@ -38,6 +38,8 @@
 #include "config.h"
 #include "cg-event-json.h"
 #include "enforcer.h"
+#include "audit-loss.h"
+#include "io.h"
 #include "plastron/bpf.h"
 #include "plastron/events.h"
 #include "plastron/gen.h"
@@ -45,7 +47,6 @@
 #include "shared/macro.h"
 
 #define SWEEP_INTERVAL_MS 2000
-#define MAX_CLIENTS 64
 
 /* Take the pointer P out of the array ARR of N pointers (N decremented), keeping the order. */
 #define PTR_REMOVE(arr, n, p)                                           \
@@ -94,11 +95,6 @@ struct metric {
 	uint64_t n;
 };
 
-struct client {
-	int fd;
-	struct pld_linebuf b;
-};
-
 struct domain {
 	uint64_t domain;
 	uint64_t cgid;
@@ -119,7 +115,6 @@ static struct {
 	size_t n_ctrs;
 	struct metric *metrics_v;
 	size_t n_metrics;
-	struct client *clients[MAX_CLIENTS];
 	struct domain domains[256];
 	size_t n_domains;
 	json_t *saved_ids; /* name -> {id, observe} from the state file */
@@ -689,6 +684,7 @@ static void log_audit_event(struct pl_event *evp, struct container *c)
 static void drain_audit(void)
 {
 	struct pl_audit_record rec;
+	uint64_t before = al_records();
 	int r;
 
 	if (!A.audit)
@@ -696,19 +692,23 @@ static void drain_audit(void)
 	for (int i = 0; i < 4096; i++) {
 		r = pl_audit_read(A.audit, &rec, 0);
 		if (r == 0)
-			return;
+			break;
 		if (r == -ENOBUFS) {
-			A.audit_lost++;
-			say("audit records lost (socket buffer overflow); counted in "
-			    "plastron_audit_lost_total");
+			/* How many: the socket's drop counter (audit_socket_drops). */
+			if (A.audit_lost++ % 100 == 0)
+				say("audit records lost (the socket's queue overflowed); counted "
+				    "in plastron_events_lost_total");
 			continue;
 		}
 		if (r < 0) {
 			A.audit_errors++;
-			return;
+			break;
 		}
+		al_record(&rec);
 		on_audit_record(&rec);
 	}
+	if (al_records() != before)
+		al_save();
 }
 
 /* ---- policies ----------------------------------------------------------- */
@@ -1279,6 +1279,31 @@ static const char *policy_mode(struct policy *pol)
 	return pl_bpf_mode_name(m);
 }
 
+/* status "lost" (by enforcer and cause) and "control"; returns the audit-path total. */
+static uint64_t audit_lost_json(json_t *o, uint64_t ringbuf_drops)
+{
+	struct ctl_counters cc;
+	struct al_lost l;
+
+	al_kernel_read();
+	l = al_losses();
+	ctl_counters(&cc);
+	json_object_set_new(o, "lost",
+			    json_pack("{s:{s:I},s:{s:I,s:I,s:I}}", "cgroup-bpf", "ringbuf_full",
+				      (json_int_t)ringbuf_drops, "seccomp|landlock",
+				      "audit_socket_overflow", (json_int_t)l.socket, "audit_kernel",
+				      (json_int_t)l.kernel, "agent_down", (json_int_t)l.downtime));
+	json_object_set_new(o, "audit_records", json_integer((json_int_t)al_records()));
+	json_object_set_new(
+	    o, "control",
+	    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "active", (json_int_t)cc.active, "accepted",
+		      (json_int_t)cc.accepted, "refused_uid", (json_int_t)cc.refused_uid, "evicted",
+		      (json_int_t)cc.evicted, "idle_closed", (json_int_t)cc.idle_closed,
+		      "stalled_closed", (json_int_t)cc.stalled_closed, "oversize",
+		      (json_int_t)cc.oversize));
+	return l.total;
+}
+
 static json_t *req_status(void)
 {
 	json_t *o = json_pack("{s:b}", "ok", 1), *pols = json_array(), *ctrs = json_array(),
@@ -1327,41 +1352,36 @@ static json_t *req_status(void)
 	    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "matched", (json_int_t)cnt.matched, "denied",
 		      (json_int_t)cnt.denied, "events", (json_int_t)cnt.events, "drops",
 		      (json_int_t)cnt.drops, "events_logged", (json_int_t)A.events_logged,
-		      "audit_lost", (json_int_t)A.audit_lost));
+		      "audit_lost", (json_int_t)audit_lost_json(o, cnt.drops)));
 	return o;
 }
 
-/* cgroup from {"cgroup": path} or {"pid": n}: relative path and id. */
+/* cgroup from {"cgroup": path} or {"pid": n}: its canonical path relative
+ * to the cgroup2 mount, and its id. Every spelling is resolved
+ * (pld_cgroup_resolve): no path reaches the root cgroup or leaves the mount. */
 static json_t *resolve_cgroup(json_t *req, char *rel, size_t rellen, uint64_t *id)
 {
-	char mnt[256], abs_path[PATH_MAX];
+	char path[PATH_MAX], err[PATH_MAX + 128];
 	json_t *pid = json_object_get(req, "pid");
-	const char *cg = json_string_value(json_object_get(req, "cgroup"));
+	json_t *cgj = json_object_get(req, "cgroup");
+	const char *cg = json_string_value(cgj);
 	int r;
 
-	if (pl_cgroup2_mount(mnt, sizeof(mnt)) < 0)
-		return fail("no cgroup v2 mount");
 	if (json_is_integer(pid)) {
-		r = pld_pid_cgroup((pid_t)json_integer_value(pid), rel, rellen);
+		r = pld_pid_cgroup((pid_t)json_integer_value(pid), path, sizeof(path));
 		if (r < 0)
 			return fail("cgroup of pid %lld: %s", (long long)json_integer_value(pid),
 				    strerror(-r));
 	} else if (cg) {
-		r = pld_cgroup_abs(cg, abs_path, sizeof(abs_path));
-		if (r < 0)
-			return fail("cgroup %s: %s", cg, strerror(-r));
-		snprintf(rel, rellen, "%s", abs_path + strlen(mnt));
-		if (!rel[0])
-			snprintf(rel, rellen, "/");
+		snprintf(path, sizeof(path), "%s", cg);
+	} else if (cgj) {
+		return fail("\"cgroup\" must be a string");
 	} else {
 		return fail("give \"cgroup\" or \"pid\"");
 	}
-	if (!strcmp(rel, "/"))
-		return fail("refusing the root cgroup: it holds the whole host");
-	snprintf(abs_path, sizeof(abs_path), "%s%s", mnt, rel);
-	r = pld_cgroup_id(abs_path, id);
+	r = pld_cgroup_resolve(path, rel, rellen, id, err, sizeof(err));
 	if (r < 0)
-		return fail("cgroup %s: %s", abs_path, strerror(-r));
+		return fail("%s", err);
 	return NULL;
 }
 
@@ -1638,79 +1658,7 @@ static json_t *handle(const char *line)
 }
 
 /* ---- sockets ------------------------------------------------------------ */
-static void client_close(struct client *c)
-{
-	epoll_ctl(A.epfd, EPOLL_CTL_DEL, c->fd, NULL);
-	close(c->fd);
-	pld_linebuf_free(&c->b);
-	for (size_t i = 0; i < MAX_CLIENTS; i++)
-		if (A.clients[i] == c)
-			A.clients[i] = NULL;
-	free(c);
-}
-
-static void reply(int fd, json_t *ans)
-{
-	char *s = json_dumps(ans, JSON_COMPACT);
-	json_decref(ans);
-	if (s) {
-		/* Replies are small; a blocking write with a short timeout is fine. */
-		int fl = fcntl(fd, F_GETFL);
-		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-		pld_write_line(fd, s);
-		fcntl(fd, F_SETFL, fl);
-		free(s);
-	}
-}
-
-static void on_accept(void)
-{
-	int fd = accept4(A.listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	struct ucred cr;
-	socklen_t len = sizeof(cr);
-	size_t slot;
-
-	if (fd < 0)
-		return;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 || cr.uid != 0) {
-		reply(fd, fail("permission denied: only uid 0 may talk to plastrond"));
-		close(fd);
-		return;
-	}
-	for (slot = 0; slot < MAX_CLIENTS && A.clients[slot]; slot++)
-		;
-	if (slot == MAX_CLIENTS) {
-		reply(fd, fail("too many clients"));
-		close(fd);
-		return;
-	}
-	struct client *c = calloc(1, sizeof(*c));
-	if (!c) {
-		close(fd);
-		return;
-	}
-	c->fd = fd;
-	A.clients[slot] = c;
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
-	epoll_ctl(A.epfd, EPOLL_CTL_ADD, fd, &ev);
-}
-
-static void on_client(struct client *c)
-{
-	for (;;) {
-		char *line = NULL;
-		int r = pld_read_line(c->fd, &c->b, &line, 0);
-		if (r == -ETIMEDOUT)
-			return; /* nothing more for now */
-		if (r <= 0) {
-			client_close(c);
-			return;
-		}
-		reply(c->fd, handle(line));
-		free(line);
-	}
-}
-
+/* The servers are in control.c (control socket) and metrics.c (HTTP). */
 static int listen_unix(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -1734,37 +1682,6 @@ static int listen_unix(const char *path)
 	return fd;
 }
 
-static int listen_metrics(const char *spec)
-{
-	char host[64];
-	const char *colon = strrchr(spec, ':');
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	int fd, one = 1;
-	long port;
-
-	if (!colon || (size_t)(colon - spec) >= sizeof(host))
-		return -EINVAL;
-	memcpy(host, spec, (size_t)(colon - spec));
-	host[colon - spec] = 0;
-	if (strcmp(host, "127.0.0.1") && strcmp(host, "localhost"))
-		return -EADDRNOTAVAIL; /* 127.0.0.1 only */
-	port = strtol(colon + 1, NULL, 10);
-	if (port <= 0 || port > 65535)
-		return -EINVAL;
-	sa.sin_port = htons((uint16_t)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0) {
-		int r = -errno;
-		close(fd);
-		return r;
-	}
-	return fd;
-}
-
 static void prom_escape(FILE *f, const char *s)
 {
 	for (; *s; s++) {
@@ -1778,30 +1695,21 @@ static void prom_escape(FILE *f, const char *s)
 	}
 }
 
-static void on_metrics(void)
+/* The Prometheus text (served by metrics.c). */
+static char *metrics_render(size_t *ret_len)
 {
-	int fd = accept4(A.metrics_fd, NULL, NULL, SOCK_CLOEXEC);
-	char req[2048];
 	char *body = NULL;
 	size_t len = 0;
 	struct pl_enforcer_counters cnt = { 0 };
+	struct al_lost l;
 	FILE *f;
 
-	if (fd < 0)
-		return;
-	struct timeval tv = { .tv_sec = 1 };
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (read(fd, req, sizeof(req) - 1) < 0) {
-		close(fd);
-		return;
-	}
 	pl_enforcer_counters(A.e, &cnt);
+	al_kernel_read();
+	l = al_losses();
 	f = open_memstream(&body, &len);
-	if (!f) {
-		close(fd);
-		return;
-	}
+	if (!f)
+		return NULL;
 	fprintf(f, "# HELP plastron_events_total Violation events written to the log.\n"
 		   "# TYPE plastron_events_total counter\n");
 	for (size_t i = 0; i < A.n_metrics; i++) {
@@ -1814,10 +1722,24 @@ static void on_metrics(void)
 		fprintf(f, "\"} %llu\n", (unsigned long long)A.metrics_v[i].n);
 	}
 	fprintf(f,
+		"# HELP plastron_events_lost_total Events lost before the agent read them, by "
+		"enforcer and cause (seccomp|landlock: an audit record, of either).\n"
+		"# TYPE plastron_events_lost_total counter\n"
+		"plastron_events_lost_total{enforcer=\"cgroup-bpf\",cause=\"ringbuf_full\"} %llu\n"
+		"plastron_events_lost_total{enforcer=\"seccomp|landlock\","
+		"cause=\"audit_socket_overflow\"} %llu\n"
+		"plastron_events_lost_total{enforcer=\"seccomp|landlock\",cause=\"audit_kernel\"} "
+		"%llu\n"
+		"plastron_events_lost_total{enforcer=\"seccomp|landlock\",cause=\"agent_down\"} "
+		"%llu\n",
+		(unsigned long long)cnt.drops, (unsigned long long)l.socket,
+		(unsigned long long)l.kernel, (unsigned long long)l.downtime);
+	fprintf(f,
 		"# HELP plastron_ringbuf_drops_total cgroup-BPF events lost because the ring "
 		"buffer was full.\n# TYPE plastron_ringbuf_drops_total counter\n"
 		"plastron_ringbuf_drops_total %llu\n"
-		"# HELP plastron_audit_lost_total Audit records lost (socket overflow).\n"
+		"# HELP plastron_audit_lost_total Audit records lost (socket overflow, kernel, "
+		"agent down).\n"
 		"# TYPE plastron_audit_lost_total counter\nplastron_audit_lost_total %llu\n"
 		"# HELP plastron_bpf_matched_total cgroup-BPF rule matches.\n"
 		"# TYPE plastron_bpf_matched_total counter\nplastron_bpf_matched_total %llu\n"
@@ -1827,18 +1749,15 @@ static void on_metrics(void)
 		"# TYPE plastron_containers_confined gauge\nplastron_containers_confined %zu\n"
 		"# HELP plastron_policies_loaded Policies loaded.\n"
 		"# TYPE plastron_policies_loaded gauge\nplastron_policies_loaded %zu\n",
-		(unsigned long long)cnt.drops, (unsigned long long)A.audit_lost,
+		(unsigned long long)cnt.drops, (unsigned long long)l.total,
 		(unsigned long long)cnt.matched, (unsigned long long)cnt.denied, A.n_ctrs,
 		A.n_pols);
-	fclose(f);
-	dprintf(fd,
-		"HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\n"
-		"Content-Length: %zu\r\nConnection: close\r\n\r\n",
-		len);
-	if (write(fd, body, len) < 0)
-		say("metrics: write: %s", strerror(errno));
-	free(body);
-	close(fd);
+	if (fclose(f) != 0) {
+		free(body);
+		return NULL;
+	}
+	*ret_len = len;
+	return body;
 }
 
 /* ---- main --------------------------------------------------------------- */
@@ -1893,6 +1812,11 @@ static int uninstall(void)
 	if (r < 0)
 		return 3;
 	unlink(A.state);
+	{
+		char marks[PATH_MAX + 8];
+		snprintf(marks, sizeof(marks), "%s.audit", A.state);
+		unlink(marks);
+	}
 	fprintf(stderr, "plastrond: enforcer in %s removed\n", A.pin_dir);
 	return 0;
 }
@@ -2046,7 +1970,7 @@ int main(int argc, char **argv)
 
 	if (A.metrics) {
 		/* Before anything is installed: a bad address changes nothing. */
-		A.metrics_fd = listen_metrics(A.metrics);
+		A.metrics_fd = mx_listen(A.metrics);
 		if (A.metrics_fd < 0) {
 			say("metrics on %s: %s (only 127.0.0.1:PORT)", A.metrics,
 			    strerror(-A.metrics_fd));
@@ -2086,6 +2010,7 @@ int main(int argc, char **argv)
 		say("audit enabled (with a task,never rule) so that Landlock denials are reported");
 	}
 	pl_diag_clear(&d);
+	al_open(A.state, A.audit, say);
 
 	A.epfd = epoll_create1(EPOLL_CLOEXEC);
 	A.listen_fd = listen_unix(A.socket);
@@ -2094,6 +2019,7 @@ int main(int argc, char **argv)
 		return 3;
 	}
 	epoll_add(A.listen_fd, &tag_listen);
+	ctl_init(A.epfd, A.listen_fd, handle, say);
 	A.ino_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	if (A.ino_fd >= 0 &&
 	    inotify_add_watch(A.ino_fd, A.policy_dir,
@@ -2109,8 +2035,10 @@ int main(int argc, char **argv)
 		epoll_add(ev_fd, &tag_events);
 	else
 		say("no ring-buffer fd (%s): polling every 200 ms", strerror(-ev_fd));
-	if (A.metrics_fd >= 0)
+	if (A.metrics_fd >= 0) {
 		epoll_add(A.metrics_fd, &tag_metrics);
+		mx_init(A.epfd, A.metrics_fd, metrics_render);
+	}
 	sigset_t mask;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -2140,17 +2068,17 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &last_sweep);
 	while (!A.stop) {
 		struct epoll_event evs[16];
-		int n = epoll_wait(A.epfd, evs, 16, 200);
+		int n = epoll_wait(A.epfd, evs, 16, ctl_busy() ? 0 : 200);
 		for (int i = 0; i < n; i++) {
 			void *tag = evs[i].data.ptr;
 			if (tag == &tag_listen)
-				on_accept();
+				ctl_on_listen();
 			else if (tag == &tag_ino)
 				on_inotify();
 			else if (tag == &tag_audit)
 				drain_audit();
 			else if (tag == &tag_metrics)
-				on_metrics();
+				mx_on_listen();
 			else if (tag == &tag_events)
 				; /* drained below */
 			else if (tag == &tag_sig) {
@@ -2165,14 +2093,18 @@ int main(int argc, char **argv)
 						A.stop = true;
 					}
 				}
-			} else
-				on_client(tag);
+			} else {
+				struct pld_io *io = tag;
+				io->on(io, evs[i].events);
+			}
 		}
 		int r = pl_enforcer_poll(A.e, on_cg_event, NULL, 0);
 		if (A.logf)
 			fflush(A.logf);
 		if (r < 0 && r != -EINTR)
 			say("ring buffer: %s", strerror(-r));
+		ctl_tick(pld_now_ms());
+		mx_tick(pld_now_ms());
 		struct timespec now;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if ((now.tv_sec - last_sweep.tv_sec) * 1000 +
@@ -2186,9 +2118,9 @@ int main(int argc, char **argv)
 	drain_audit();
 	pl_enforcer_poll(A.e, on_cg_event, NULL, 0);
 	unlink(A.socket);
-	for (size_t i = 0; i < MAX_CLIENTS; i++)
-		if (A.clients[i])
-			client_close(A.clients[i]);
+	ctl_shutdown();
+	mx_shutdown();
+	al_save();
 	pl_audit_close(A.audit);
 	pl_enforcer_close(A.e);
 	if (A.logf)
