@@ -462,6 +462,8 @@ static void log_line(const char *line, size_t n)
 	A.events_logged++;
 }
 
+static const char *ann(json_t *a, const char *key);
+
 /* Write one event: `o` gets the container fields and is consumed. */
 static void log_event(json_t *o, struct container *c, int64_t time_ms)
 {
@@ -481,6 +483,10 @@ static void log_event(json_t *o, struct container *c, int64_t time_ms)
 		json_object_set_new(o, "cgroup", json_string(c->cgroup));
 		if (!json_object_get(o, "policy"))
 			json_object_set_new(o, "policy", json_string(c->policy));
+		/* The bundle the container started with (the shim's annotation). */
+		const char *bh = ann(c->annotations, "plastron.io/bundle-hash");
+		if (bh && !json_object_get(o, "policy_hash"))
+			json_object_set_new(o, "policy_hash", json_string(bh));
 	}
 	metric_count(json_string_value(json_object_get(o, "rule")) ?: "",
 		     json_string_value(json_object_get(o, "action")) ?: "",
@@ -1299,6 +1305,11 @@ static json_t *req_status(void)
 				    p->p ? p->p->namespace_ : NULL, "id", (json_int_t)p->id, "file",
 				    p->file ? p->file->path : "", "mode", policy_mode(p),
 				    "cgroup_bpf_entries", (json_int_t)p->n_bpf_entries));
+		if (p->bundle) /* compiled once a container started under this version */
+			json_object_update_missing_new(
+			    json_array_get(pols, json_array_size(pols) - 1),
+			    json_pack("{s:s,s:s}", "version", p->bundle->version, "hash",
+				      p->bundle->hash));
 	}
 	for (size_t i = 0; i < A.n_files; i++)
 		if (A.files[i]->error)
@@ -1312,6 +1323,10 @@ static json_t *req_status(void)
 						(json_int_t)c->cgid, "cgroup", c->cgroup, "policy",
 						c->policy, "id", c->id, "name", c->name, "pod",
 						c->pod, "namespace", c->ns));
+		const char *bh = ann(c->annotations, "plastron.io/bundle-hash");
+		if (bh)
+			json_object_set_new(json_array_get(ctrs, json_array_size(ctrs) - 1),
+					    "policy_hash", json_string(bh));
 	}
 	pl_enforcer_counters(A.e, &cnt);
 	json_object_set_new(o, "pid", json_integer(getpid()));

@@ -9,8 +9,9 @@
  * alg (socket(AF_ALG)), unix,
  * write-shm (create a file in /dev/shm), cap-sys-module ("ok" when
  * CAP_SYS_MODULE is in the bounding set, "absent" when not), cap-eff-sys-module
- * (the same for the effective set), seccomp (prints "seccomp: modeN", N the
- * Seccomp field of /proc/self/status), write-ll-only (create a file in
+ * (the same for the effective set), seccomp (prints "seccomp: modeN" and
+ * "seccomp-filters: nK", the Seccomp and Seccomp_filters fields of
+ * /proc/self/status), write-ll-only (create a file in
  * /plastron-ll-only).
  */
 #include <arpa/inet.h>
@@ -110,18 +111,19 @@ static int cap_eff_sys_module(void)
 	return v & (1ull << 16) ? 0 : -3;
 }
 
-static int seccomp_mode(void)
+/* The Seccomp and Seccomp_filters fields of /proc/self/status. */
+static void seccomp_status(int *mode, int *filters)
 {
 	char line[256];
-	int mode = -1;
 	FILE *f = fopen("/proc/self/status", "re");
+	*mode = *filters = -1;
 	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Seccomp: %d", &mode) == 1)
-			break;
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		sscanf(line, "Seccomp: %d", mode);
+		sscanf(line, "Seccomp_filters: %d", filters);
+	}
 	fclose(f);
-	return mode;
 }
 
 static int act(const char *a)
@@ -169,7 +171,9 @@ int main(int argc, char **argv)
 		for (int i = first; i < argc; i++) {
 			errno = 0;
 			if (!strcmp(argv[i], "seccomp")) {
-				printf("seccomp: mode%d\n", seccomp_mode());
+				int mode, filters;
+				seccomp_status(&mode, &filters);
+				printf("seccomp: mode%d\nseccomp-filters: n%d\n", mode, filters);
 				continue;
 			}
 			int r = act(argv[i]);
