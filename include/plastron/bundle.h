@@ -13,7 +13,9 @@
  *    "hash": "sha256:" + sha256 of the canonical serialization (sorted keys,
  *            compact) of every other member,
  *    "seccomp": {"bpf": hex of libseccomp's export (x86_64, x32, ia32),
- *                "flags": [SECCOMP_FILTER_FLAG_* names], "oci": OCI profile} | null,
+ *                "flags": [SECCOMP_FILTER_FLAG_* names],
+ *                "oci": the OCI profile's JSON text, as a string (plastron-init
+ *                       never needs it: one string is cheap to parse)} | null,
  *    "caps": {"drop": ["CAP_..."]},
  *    "landlock": {"abi", "fs", "net", "scoped" (hex strings),
  *                 "rules": [{"access": hex, "path"}], "bind": [port],

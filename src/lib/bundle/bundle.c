@@ -211,8 +211,7 @@ PL_EXPORT int pl_bundle_build(const struct pl_policy *p, const struct pl_sc_prof
 	r = pl_sc_profile_to_json(prof, &oci, d);
 	if (r < 0)
 		goto fail;
-	json_error_t je;
-	json_t *oci_json = json_loads(oci, 0, &je), *flags = json_array();
+	json_t *flags = json_array();
 	for (size_t k = 0; k < prof->n_flags; k++) {
 		bool known = false;
 		for (size_t j = 0; j < PL_ARRAY_SIZE(sc_flags); j++)
@@ -221,7 +220,6 @@ PL_EXPORT int pl_bundle_build(const struct pl_policy *p, const struct pl_sc_prof
 				known = true;
 			}
 		if (!known) {
-			json_decref(oci_json);
 			json_decref(flags);
 			r = pl_error(d, -EOPNOTSUPP, NULL, NULL,
 				     "seccomp flag '%s' is not supported", prof->flags[k]);
@@ -230,7 +228,7 @@ PL_EXPORT int pl_bundle_build(const struct pl_policy *p, const struct pl_sc_prof
 		json_array_append_new(flags, json_string(prof->flags[k]));
 	}
 	sc = json_pack("{s:o,s:o,s:o}", "bpf", hex_string(b->sc_bpf, b->sc_bpf_len), "flags", flags,
-		       "oci", oci_json ? oci_json : json_null());
+		       "oci", json_string(oci));
 	drop = json_array();
 	for (int c = 0; c < 64; c++)
 		if (b->cap_drop & (1ull << c))
@@ -390,24 +388,23 @@ PL_EXPORT int pl_bundle_parse(const char *text, size_t len, struct pl_bundle **r
 	memcpy(b->text, text, len);
 	b->text[len] = 0;
 	b->text_len = len;
-	/* The hash covers every other member. */
-	json_t *body = json_deep_copy(o);
-	json_object_del(body, "version");
-	json_object_del(body, "hash");
-	canon = body ? json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	json_decref(body);
+	/* The hash covers every other member (taken out of `o`, after their
+	 * values were copied). */
+	snprintf(b->hash, sizeof(b->hash), "%s", hash);
+	snprintf(b->version, sizeof(b->version), "%s", version);
+	json_object_del(o, "version");
+	json_object_del(o, "hash");
+	canon = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	if (!canon) {
 		r = pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
 		goto fail;
 	}
 	pl_sha256_hex(canon, strlen(canon), hex);
-	if (strncmp(hash, "sha256:", 7) || strcmp(hash + 7, hex) || strlen(version) != 16 ||
-	    strncmp(version, hex, 16)) {
+	if (strncmp(b->hash, "sha256:", 7) || strcmp(b->hash + 7, hex) ||
+	    strlen(b->version) != 16 || strncmp(b->version, hex, 16)) {
 		r = bad(d, "hash", "does not match the content (damaged or altered)");
 		goto fail;
 	}
-	snprintf(b->hash, sizeof(b->hash), "%s", hash);
-	snprintf(b->version, sizeof(b->version), "%s", version);
 
 	sc = json_object_get(o, "seccomp");
 	if (json_is_object(sc)) {
