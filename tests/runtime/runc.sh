@@ -374,6 +374,12 @@ check "observe mode logs AUDIT events" log_has \
 "$PLASTRON" status --socket "$sock" --json >"$tmp/status-observe.json" 2>&1
 check "status shows mode observe" jq_true \
 	'.policies[] | select(.name == "rt-demo" and .mode == "observe")' "$tmp/status-observe.json"
+hash=$(jq -r .hash "$tmp/b-$id/plastron-init.json")
+check "status names the bundle version and hash of rt-demo, and the container's" jq_true \
+	"(.policies[] | select(.name == \"rt-demo\") | .hash == \"$hash\" and .version == \"${hash:7:16}\")
+	and (.containers[] | select(.id == \"$id\") | .policy_hash == \"$hash\")" "$tmp/status-observe.json"
+check "events name the bundle hash the container runs" log_has \
+	".container_id == \"$id\" and .policy_hash == \"$hash\""
 lines=$(wc -l <"$tmp/loop.out")
 "$PLASTRON" mode --socket "$sock" rt-demo enforce >"$tmp/mode.out" 2>&1
 if wait_result "$tmp/loop.out" metadata EPERM "$lines" >/dev/null; then
