@@ -14,13 +14,18 @@
  *            compact) of every other member,
  *    "seccomp": {"bpf": hex of libseccomp's export (x86_64, x32, ia32),
  *                "flags": [SECCOMP_FILTER_FLAG_* names],
- *                "oci": the OCI profile's JSON text, as a string (plastron-init
- *                       never needs it: one string is cheap to parse)} | null,
+ *                "oci_sha256": sha256 of the OCI profile's JSON text} | null,
  *    "caps": {"drop": ["CAP_..."]},
  *    "landlock": {"abi", "fs", "net", "scoped" (hex strings),
  *                 "rules": [{"access": hex, "path"}], "bind": [port],
  *                 "connect": [port]} | null,
- *    "rules": {"seccomp": {SYSCALL: [rule id, ...]}}  (naming rules in events)}
+ *    "rules": {"seccomp": {SYSCALL: [rule id, ...]}}  (naming rules in events),
+ *    optionally "oci": the OCI profile's JSON text (checked against
+ *                      seccomp.oci_sha256, not part of the hash input)}
+ *
+ * The OCI profile (tens of KB of JSON) is pinned by its digest: the copy
+ * placed in a container leaves it out, so that plastron-init, which never
+ * needs it, parses only what it applies; the agent keeps it (oci_json).
  *
  * Landlock paths are not checked when the bundle is built: they name paths
  * of the container's root filesystem, opened by pl_bundle_apply() inside the
@@ -51,6 +56,7 @@ struct pl_bundle {
 	uint64_t cap_drop;              /* bit per CAP_* */
 	struct pl_ll_ruleset *landlock; /* NULL: no Landlock */
 	char *text;                     /* the serialization (pl_bundle_build, pl_bundle_parse) */
+	char *oci_json; /* the OCI profile (built; parsed only when the text has "oci") */
 	size_t text_len;
 };
 

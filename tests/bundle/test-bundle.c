@@ -3,7 +3,8 @@
  * The confinement bundle (src/lib/bundle): built from a policy, serialized,
  * parsed back identical; deterministic (same text, same version); a damaged
  * or altered serialization (one hex digit of the filter, a capability
- * removed, truncation, another format) is refused; Landlock paths are not
+ * removed, truncation, another format, an OCI profile that is not the one
+ * its digest pins) is refused; Landlock paths are not
  * looked up when building (they are the container's) and a missing one
  * fails the apply, naming it; applying in a forked child gives seccomp mode
  * 2, the dropped capability out of the bounding and effective sets, and
@@ -18,6 +19,8 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "plastron/bundle.h"
 #include "plastron/policy.h"
@@ -177,6 +180,30 @@ int main(void)
 		TAP_OK(false, "the serialization names CAP_SYS_MODULE");
 	}
 	free(t);
+	/* The OCI profile travels beside the hashed part, pinned by digest. */
+	json_error_t je;
+	json_t *o = json_loadb(b->text, b->text_len, 0, &je);
+	TAP_OK(b->oci_json && strstr(b->oci_json, "defaultAction") && o &&
+		   !json_object_get(o, "oci"),
+	       "the OCI profile is kept by the builder, not in the placed text");
+	json_object_set_new(o, "oci", json_string(b->oci_json));
+	char *with = json_dumps(o, JSON_COMPACT);
+	struct pl_bundle *w = NULL;
+	TAP_OK(with && pl_bundle_parse(with, strlen(with), &w, &d) == 0 && w->oci_json &&
+		   !strcmp(w->oci_json, b->oci_json) && !strcmp(w->hash, b->hash),
+	       "with the OCI profile beside it: parses, same hash, profile kept");
+	pl_diag_clear(&d);
+	pl_bundle_free(w);
+	free(with);
+	char *bad_oci = strdup(b->oci_json);
+	bad_oci[strlen(bad_oci) / 2] ^= 1;
+	json_object_set_new(o, "oci", json_string(bad_oci));
+	with = json_dumps(o, JSON_COMPACT);
+	TAP_OK(with && parse_fails(with, strlen(with), "oci_sha256"),
+	       "an OCI profile its digest does not pin: refused");
+	free(with);
+	free(bad_oci);
+	json_decref(o);
 	TAP_OK(parse_fails(b->text, b->text_len / 2, NULL), "truncated at half: refused");
 	TAP_OK(parse_fails(b->text, b->text_len - 1, NULL), "last byte missing: refused");
 	const char *other = "{\"format\":\"plastron-bundle/0\"}";

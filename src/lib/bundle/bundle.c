@@ -38,6 +38,7 @@ PL_EXPORT void pl_bundle_free(struct pl_bundle *b)
 	free(b->sc_bpf);
 	pl_ll_ruleset_free(b->landlock);
 	free(b->text);
+	free(b->oci_json);
 	free(b);
 }
 
@@ -227,8 +228,10 @@ PL_EXPORT int pl_bundle_build(const struct pl_policy *p, const struct pl_sc_prof
 		}
 		json_array_append_new(flags, json_string(prof->flags[k]));
 	}
-	sc = json_pack("{s:o,s:o,s:o}", "bpf", hex_string(b->sc_bpf, b->sc_bpf_len), "flags", flags,
-		       "oci", json_string(oci));
+	char oci_hex[65];
+	pl_sha256_hex(oci, strlen(oci), oci_hex);
+	sc = json_pack("{s:o,s:o,s:s}", "bpf", hex_string(b->sc_bpf, b->sc_bpf_len), "flags", flags,
+		       "oci_sha256", oci_hex);
 	drop = json_array();
 	for (int c = 0; c < 64; c++)
 		if (b->cap_drop & (1ull << c))
@@ -246,7 +249,7 @@ PL_EXPORT int pl_bundle_build(const struct pl_policy *p, const struct pl_sc_prof
 	if (r < 0)
 		goto fail;
 	json_decref(body);
-	free(oci);
+	b->oci_json = PL_TAKE_PTR(oci);
 	pl_sc_profile_free(own);
 	*ret = b;
 	return 0;
@@ -394,6 +397,27 @@ PL_EXPORT int pl_bundle_parse(const char *text, size_t len, struct pl_bundle **r
 	snprintf(b->version, sizeof(b->version), "%s", version);
 	json_object_del(o, "version");
 	json_object_del(o, "hash");
+	/* The OCI profile, when the text carries it, is pinned by its digest. */
+	json_t *oci = json_object_get(o, "oci");
+	if (oci) {
+		const char *want =
+		    json_string_value(json_object_get(json_object_get(o, "seccomp"), "oci_sha256"));
+		if (!json_is_string(oci) || !want) {
+			r = bad(d, "oci", "is not a string with a digest in seccomp.oci_sha256");
+			goto fail;
+		}
+		pl_sha256_hex(json_string_value(oci), json_string_length(oci), hex);
+		if (strcmp(hex, want)) {
+			r = bad(d, "oci", "does not match seccomp.oci_sha256 (damaged or altered)");
+			goto fail;
+		}
+		b->oci_json = strdup(json_string_value(oci));
+		if (!b->oci_json) {
+			r = pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
+			goto fail;
+		}
+		json_object_del(o, "oci");
+	}
 	canon = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	if (!canon) {
 		r = pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
