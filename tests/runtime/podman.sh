@@ -154,6 +154,8 @@ if pod "${shim[@]}" run -d --cidfile "$tmp/runcx.cid" "${common[@]}" \
 	cidx=$(cat "$tmp/runcx.cid")
 	pod "${shim[@]}" exec "$cidx" /ctest seccomp icmp-raw >"$tmp/runcx.out" 2>&1
 	expect "podman exec (plastron-runtime in front of runc)" "$tmp/runcx.out" seccomp mode2
+	# podman's default profile is a filter already: plastron's is the second
+	expect "podman exec (plastron-runtime in front of runc)" "$tmp/runcx.out" seccomp-filters n2
 	expect "podman exec (plastron-runtime in front of runc)" "$tmp/runcx.out" icmp-raw EPERM
 	pod "${shim[@]}" rm -f -t 0 "$cidx" >/dev/null 2>&1
 else
@@ -197,6 +199,8 @@ expect "podman + plastron-runtime (crun)" "$tmp/crun.out" metadata EPERM
 logged "podman + plastron-runtime (crun)" "$tmp/crun.cid"
 pod "${crun_shim[@]}" exec "$cid" /ctest seccomp icmp-raw >"$tmp/crunx.out" 2>&1
 expect "podman exec (plastron-runtime in front of crun)" "$tmp/crunx.out" seccomp mode2
+# podman's default profile is a filter already: plastron's is the second
+expect "podman exec (plastron-runtime in front of crun)" "$tmp/crunx.out" seccomp-filters n2
 expect "podman exec (plastron-runtime in front of crun)" "$tmp/crunx.out" icmp-raw EPERM
 pod "${crun_shim[@]}" rm -f -t 0 "$cid" >/dev/null 2>"$tmp/crun.rm.err"
 gone=0
