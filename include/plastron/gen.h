@@ -107,6 +107,12 @@ int pl_landlock_abi(void);
  * `d` naming each of them (never silently). */
 int pl_gen_landlock(const struct pl_policy *p, int abi, struct pl_ll_ruleset **ret,
 		    struct pl_diag *d);
+/* The same without looking at the paths (they belong to a container's root
+ * filesystem): rules keep every listed right; pl_ll_ruleset_create_fd()
+ * masks directory-only rights by the type of what it opens, and a missing
+ * path fails there. */
+int pl_gen_landlock_deferred(const struct pl_policy *p, int abi, struct pl_ll_ruleset **ret,
+			     struct pl_diag *d);
 void pl_ll_ruleset_free(struct pl_ll_ruleset *rs);
 int pl_ll_ruleset_dump(const struct pl_ll_ruleset *rs, FILE *out);
 /* Create the ruleset and restrict the calling thread (no_new_privs must be

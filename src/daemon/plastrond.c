@@ -41,6 +41,7 @@
 #include "audit-loss.h"
 #include "io.h"
 #include "plastron/bpf.h"
+#include "plastron/bundle.h"
 #include "plastron/events.h"
 #include "plastron/gen.h"
 #include "plastron/policy.h"
@@ -79,6 +80,10 @@ struct policy {
 	size_t n_bpf_entries;
 	bool observe; /* mode set as "observe" (cgroup-bpf: audit) */
 	bool loaded;  /* present in the enforcer */
+	/* The confinement bundle of this version, compiled on the first
+	 * container start that asks for it (policy_bundle); freed whenever the
+	 * version changes. */
+	struct pl_bundle *bundle;
 };
 
 struct container {
@@ -452,6 +457,8 @@ static void log_line(const char *line, size_t n)
 	A.events_logged++;
 }
 
+static const char *ann(json_t *a, const char *key);
+
 /* Write one event: `o` gets the container fields and is consumed. */
 static void log_event(json_t *o, struct container *c, int64_t time_ms)
 {
@@ -471,6 +478,10 @@ static void log_event(json_t *o, struct container *c, int64_t time_ms)
 		json_object_set_new(o, "cgroup", json_string(c->cgroup));
 		if (!json_object_get(o, "policy"))
 			json_object_set_new(o, "policy", json_string(c->policy));
+		/* The bundle the container started with (the shim's annotation). */
+		const char *bh = ann(c->annotations, "plastron.io/bundle-hash");
+		if (bh && !json_object_get(o, "policy_hash"))
+			json_object_set_new(o, "policy_hash", json_string(bh));
 	}
 	metric_count(json_string_value(json_object_get(o, "rule")) ?: "",
 		     json_string_value(json_object_get(o, "action")) ?: "",
@@ -816,6 +827,7 @@ static void policy_drop(struct policy *pol)
 		say_diag("remove policy", &d);
 	pl_diag_clear(&d);
 	PTR_REMOVE(A.pols, A.n_pols, pol);
+	pl_bundle_free(pol->bundle);
 	pl_sc_profile_free(pol->prof);
 	free(pol->sc_bpf_hex);
 	free(pol->name);
@@ -917,6 +929,7 @@ static int pfile_load(const char *path, bool watched, char **err)
 		    b[i].t->n_sock + b[i].t->n_egress + b[i].t->n_sysctl + b[i].t->n_dev;
 		pl_sc_profile_free(pol->prof);
 		pol->prof = PL_TAKE_PTR(b[i].prof);
+		pl_bundle_free(PL_TAKE_PTR(pol->bundle)); /* a new version: compiled again */
 		free(pol->sc_bpf_hex);
 		pol->sc_bpf_hex = PL_TAKE_PTR(b[i].sc_bpf_hex);
 		pl_bpf_tables_free(b[i].t);
@@ -1317,6 +1330,11 @@ static json_t *req_status(void)
 				    p->p ? p->p->namespace_ : NULL, "id", (json_int_t)p->id, "file",
 				    p->file ? p->file->path : "", "mode", policy_mode(p),
 				    "cgroup_bpf_entries", (json_int_t)p->n_bpf_entries));
+		if (p->bundle) /* compiled once a container started under this version */
+			json_object_update_missing_new(
+			    json_array_get(pols, json_array_size(pols) - 1),
+			    json_pack("{s:s,s:s}", "version", p->bundle->version, "hash",
+				      p->bundle->hash));
 	}
 	for (size_t i = 0; i < A.n_files; i++)
 		if (A.files[i]->error)
@@ -1330,6 +1348,10 @@ static json_t *req_status(void)
 						(json_int_t)c->cgid, "cgroup", c->cgroup, "policy",
 						c->policy, "id", c->id, "name", c->name, "pod",
 						c->pod, "namespace", c->ns));
+		const char *bh = ann(c->annotations, "plastron.io/bundle-hash");
+		if (bh)
+			json_object_set_new(json_array_get(ctrs, json_array_size(ctrs) - 1),
+					    "policy_hash", json_string(bh));
 	}
 	pl_enforcer_counters(A.e, &cnt);
 	json_object_set_new(o, "pid", json_integer(getpid()));
@@ -1538,23 +1560,90 @@ static const char *ann2(json_t *a, const char *k1, const char *k2)
 	return v ? v : ann(a, k2);
 }
 
+/* Namespaces whose pods may request a policy by annotation
+ * (--annotation-namespaces NS[,NS]; "*" for all). Default: none. */
+static const char *annotation_namespaces;
+
+static bool namespace_may_request(const char *ns)
+{
+	const char *p = annotation_namespaces;
+	size_t n = ns ? strlen(ns) : 0;
+
+	if (!p || !ns || !n)
+		return false;
+	while (*p) {
+		size_t k = strcspn(p, ",");
+		if ((k == 1 && *p == '*') || (k == n && !strncmp(p, ns, n)))
+			return true;
+		p += k + (p[k] == ',');
+	}
+	return false;
+}
+
+/* Set by the Kubernetes runtimes (containerd's CRI, CRI-O) on every
+ * container of a pod; a pod author cannot remove them. */
+static bool from_kubernetes(json_t *a)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(a, k, v)
+	{
+		if (!strncmp(k, "io.kubernetes.cri.", 18) ||
+		    !strncmp(k, "io.kubernetes.pod.", 18) ||
+		    !strncmp(k, "io.kubernetes.container.", 24))
+			return true;
+	}
+	return false;
+}
+
+static void note(json_t *notes, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(json_t *notes, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	say("%s", buf);
+	json_array_append_new(notes, json_string(buf));
+}
+
 /*
- * Which policy confines a container, from its OCI annotations:
- * plastron.io/policy (a name or namespace/name; "none" opts out), else the
- * CRI annotations matched against each policy's target (by name; label
- * selectors need the API server and are not matched here), else the
- * runtime's default policy. Returns 1 with *ret, 0 for none, <0 on error.
+ * Which policy confines a container. The node decides, never the workload:
+ *
+ *  - Kubernetes containers (CRI annotations present): the policies' targets
+ *    matched against the pod (by name; label selectors need the API server
+ *    and are not matched here) first; then plastron.io/policy, honoured only
+ *    for pods of a namespace --annotation-namespaces allows, and only for a
+ *    cluster policy or a policy of the pod's own namespace; then the
+ *    runtime's default. Sandbox (pause) containers pass through.
+ *  - Other callers (docker, ctr, podman, runc: root on the node, who could
+ *    run the plain runtime anyway): plastron.io/policy names a policy, else
+ *    the runtime's default.
+ *
+ * "none" never opts out: it requests nothing, so the default (if any)
+ * applies. An annotation that is not honoured is a note for the shim and
+ * the log. Returns 1 with *ret, 0 for none, <0 on error (err).
  */
-static int select_policy(json_t *a, const char *deflt, struct policy **ret, char *err,
-			 size_t errlen)
+static int select_policy(json_t *a, const char *deflt, struct policy **ret, json_t *notes,
+			 char *err, size_t errlen)
 {
 	const char *explicit_ = ann(a, "plastron.io/policy");
 	const char *pod, *ns, *cname;
+	bool k8s = from_kubernetes(a);
 
 	*ret = NULL;
-	if (explicit_) {
-		if (!strcmp(explicit_, "none"))
-			return 0;
+	if (explicit_ && !strcmp(explicit_, "none")) {
+		if (deflt && *deflt)
+			note(notes,
+			     "plastron.io/policy: none does not opt out: the runtime's default "
+			     "policy '%s' applies",
+			     deflt);
+		explicit_ = NULL;
+	}
+	if (!k8s && explicit_) {
 		*ret = policy_by_name(explicit_);
 		if (!*ret) {
 			snprintf(err, errlen,
@@ -1583,9 +1672,40 @@ static int select_policy(json_t *a, const char *deflt, struct policy **ret, char
 				in |= !strcmp(p->target.containers.v[j], cname);
 			if (in) {
 				*ret = A.pols[i];
+				if (explicit_ && strcmp(explicit_, A.pols[i]->name))
+					note(
+					    notes,
+					    "annotation plastron.io/policy=%s ignored: policy '%s' "
+					    "targets pod %s/%s",
+					    explicit_, A.pols[i]->name, ns, pod);
 				return 1;
 			}
 		}
+	}
+	if (explicit_ && !namespace_may_request(ns)) {
+		note(notes,
+		     "annotation plastron.io/policy=%s ignored: pods of namespace '%s' may not "
+		     "request a policy (plastrond --annotation-namespaces)",
+		     explicit_, ns ? ns : "?");
+	} else if (explicit_) {
+		*ret = policy_by_name(explicit_);
+		if (!*ret) {
+			snprintf(err, errlen,
+				 "annotation plastron.io/policy names unknown policy '%s'",
+				 explicit_);
+			return -ENOENT;
+		}
+		const struct pl_policy *p = (*ret)->p;
+		if (p && p->kind == PL_KIND_VARMOR_POLICY &&
+		    (!p->namespace_ || strcmp(p->namespace_, ns))) {
+			snprintf(err, errlen,
+				 "annotation plastron.io/policy names policy '%s' of namespace "
+				 "'%s', not of the pod's namespace '%s'",
+				 explicit_, p->namespace_ ? p->namespace_ : "?", ns);
+			*ret = NULL;
+			return -EPERM;
+		}
+		return 1;
 	}
 	if (deflt && *deflt) {
 		*ret = policy_by_name(deflt);
@@ -1598,25 +1718,58 @@ static int select_policy(json_t *a, const char *deflt, struct policy **ret, char
 	return 0;
 }
 
-/* For plastron-runtime: the selected policy and the source text in force. */
+/* The policy version's confinement bundle, compiled once. */
+static struct pl_bundle *policy_bundle(struct policy *pol, char *err, size_t errlen)
+{
+	struct pl_diag d = { 0 };
+
+	if (pol->bundle)
+		return pol->bundle;
+	if (!pol->p) {
+		snprintf(err, errlen, "policy '%s' has no version in force", pol->name);
+		return NULL;
+	}
+	if (pl_bundle_build(pol->p, pol->prof, &pol->bundle, &d) < 0) {
+		char *first = diag_first(&d);
+		snprintf(err, errlen, "policy '%s' does not compile into a confinement bundle: %s",
+			 pol->name, first ? first : "unknown error");
+		free(first);
+		say_diag(pol->name, &d);
+		pl_diag_clear(&d);
+		return NULL;
+	}
+	say_diag(pol->name, &d); /* Landlock features this kernel lacks */
+	pl_diag_clear(&d);
+	say("policy %s: confinement bundle version %s (%s, %zu bytes)", pol->name,
+	    pol->bundle->version, pol->bundle->hash, pol->bundle->text_len);
+	return pol->bundle;
+}
+
+/* For plastron-runtime: the selected policy and its version's bundle. */
 static json_t *req_profile(json_t *req)
 {
 	struct policy *pol;
+	struct pl_bundle *b;
 	char err[512];
+	json_t *notes = json_array();
 	int r = select_policy(json_object_get(req, "annotations"),
-			      json_string_value(json_object_get(req, "default")), &pol, err,
+			      json_string_value(json_object_get(req, "default")), &pol, notes, err,
 			      sizeof(err));
 
-	if (r < 0)
+	if (r < 0) {
+		json_decref(notes);
 		return fail("%s", err);
+	}
 	if (r == 0)
-		return json_pack("{s:b,s:n}", "ok", 1, "policy");
-	if (!pol->file || !pol->file->source)
-		return fail("policy '%s' has no source in force", pol->name);
-	return json_pack("{s:b,s:s,s:s,s:s%,s:s,s:b,s:s?}", "ok", 1, "policy", pol->name, "file",
-			 pol->file->path, "source", pol->file->source, pol->file->source_len,
-			 "mode", policy_mode(pol), "cgroup_bpf", pol->n_bpf_entries > 0,
-			 "seccomp_bpf", pol->sc_bpf_hex);
+		return json_pack("{s:b,s:n,s:o}", "ok", 1, "policy", "notes", notes);
+	b = policy_bundle(pol, err, sizeof(err));
+	if (!b) {
+		json_decref(notes);
+		return fail("%s", err);
+	}
+	return json_pack("{s:b,s:s,s:s,s:b,s:s%,s:s,s:s,s:o}", "ok", 1, "policy", pol->name, "mode",
+			 policy_mode(pol), "cgroup_bpf", pol->n_bpf_entries > 0, "bundle", b->text,
+			 b->text_len, "version", b->version, "hash", b->hash, "notes", notes);
 }
 
 static json_t *handle(const char *line)
@@ -1777,6 +1930,9 @@ static int usage(FILE *f, int status)
 		"  --log-max-bytes N    rotate the log at N bytes (default 10485760; 0: never)\n"
 		"  --log-backups N      rotated logs kept (default 3)\n"
 		"  --metrics 127.0.0.1:PORT  Prometheus text on a local HTTP endpoint\n"
+		"  --annotation-namespaces NS[,NS]  Kubernetes namespaces whose pods may request\n"
+		"                       a policy by annotation plastron.io/policy (\"*\": all;\n"
+		"                       default: none)\n"
 		"  --uninstall          remove every pinned object and the state, then exit\n"
 		"  --foreground         do not detach\n\n"
 		"Examples:\n"
@@ -1871,6 +2027,7 @@ int main(int argc, char **argv)
 		{ "log-max-bytes", required_argument, NULL, 'M' },
 		{ "log-backups", required_argument, NULL, 'B' },
 		{ "metrics", required_argument, NULL, 'm' },
+		{ "annotation-namespaces", required_argument, NULL, 'N' },
 		{ "uninstall", no_argument, NULL, 'u' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
@@ -1912,6 +2069,9 @@ int main(int argc, char **argv)
 			break;
 		case 'm':
 			A.metrics = optarg;
+			break;
+		case 'N':
+			annotation_namespaces = optarg;
 			break;
 		case 'u':
 			do_uninstall = true;

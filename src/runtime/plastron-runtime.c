@@ -6,25 +6,31 @@
  *
  * Every argument except the --plastron-* ones goes unchanged to the real
  * runtime (PLASTRON_RUNTIME, --plastron-runtime, or /usr/bin/runc). On
- * `create` and `run` the bundle's config.json is rewritten first, when the
- * container's annotations select a policy (asked from plastrond, which holds
- * the version in force):
+ * `create` and `run` plastrond is always asked which policy confines the
+ * container (the node decides: see select_policy in plastrond; nothing in
+ * the spec is trusted, an earlier rewrite found in it is undone first), and
+ * the bundle's config.json is rewritten when one does:
  *
  *   - process.capabilities: the policy's dropped capabilities removed
  *   - hooks.createRuntime += this binary in hook mode: it registers the
  *     container's cgroup with plastrond and waits for the acknowledgement
  *     (the map update) before runc lets the process start; when the agent
  *     cannot be reached the hook fails and the container does not start
- *   - plastron-init (static) bind-mounted read-only at /.plastron-init, with
- *     its configuration (the policy's seccomp profile and Landlock ruleset)
- *     at /.plastron-init.json, becomes process.args[0]: it applies Landlock
- *     and the seccomp filter (runc 1.1 refuses SECCOMP_FILTER_FLAG_LOG, which
- *     logged denials need), then execs the original process. A seccomp
- *     profile the runtime already had (Docker's default) stays and stacks.
+ *   - the confinement bundle plastrond compiled for the policy version
+ *     (include/plastron/bundle.h) is written to <bundle>/plastron-init.json
+ *     and bind-mounted read-only at /.plastron-init.json, with plastron-init
+ *     (static) at /.plastron-init, which becomes process.args[0]: it applies
+ *     the bundle, then execs the original process. A seccomp profile the
+ *     runtime already had (Docker's default) stays and stacks. The shim
+ *     parses no policy; it only places the bundle.
  *
- * No policy selected: the bundle is not touched. The agent unreachable at
- * create time: the create fails (fail closed) with the reason on stderr and
- * in the runtime's --log.
+ * On `exec` (shim-exec.c) a process joining a confined container is wrapped
+ * through plastron-init with the same bundle.
+ *
+ * No policy selected: the bundle is not touched (except to undo an earlier
+ * rewrite the spec carried). The agent unreachable at create time: the
+ * create fails (fail closed) with the reason on stderr and in the runtime's
+ * --log.
  *
  *   plastron-runtime hook --socket PATH --policy NAME
  *     (OCI hook: state JSON on stdin)
@@ -42,26 +48,14 @@
 
 #include "client.h"
 #include "config.h"
+#include "plastron/bundle.h"
 #include "plastron/catalog.h"
-#include "plastron/gen.h"
-#include "plastron/policy.h"
 #include "shared/macro.h"
+#include "shim.h"
 
-#define INIT_DEST "/.plastron-init"
-#define INIT_CONFIG_DEST "/.plastron-init.json"
-#define INIT_BPF_DEST "/.plastron-init.bpf"
-#define CONFINED_ANNOTATION "plastron.io/confined"
-#define REQUEST_TIMEOUT_MS 10000
+struct shim_settings S;
 
-static struct {
-	const char *runtime, *socket, *init, *default_policy;
-	const char *log, *log_format; /* the runtime's --log / --log-format */
-} S;
-
-/* An error for the user: stderr, and the runtime's log file so that
- * containerd/Docker show it. */
-static void report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void report(const char *fmt, ...)
+void report(const char *fmt, ...)
 {
 	char msg[2048];
 	va_list ap;
@@ -106,9 +100,10 @@ static void print_diag(struct pl_diag *d)
 }
 
 /* ---- config.json rewrite ------------------------------------------------ */
-static void drop_caps(json_t *config, uint64_t drop)
+/* Remove the dropped capabilities from every set of a process object. */
+void shim_drop_caps(json_t *process, uint64_t drop)
 {
-	json_t *caps = json_object_get(json_object_get(config, "process"), "capabilities");
+	json_t *caps = json_object_get(process, "capabilities");
 	const char *set;
 	json_t *list;
 
@@ -130,64 +125,23 @@ static void drop_caps(json_t *config, uint64_t drop)
 	}
 }
 
-static json_t *landlock_json(const struct pl_ll_ruleset *rs)
+/* process.args = [INIT, BUNDLE, "--", original...]. */
+int shim_wrap_args(json_t *process)
 {
-	char buf[32];
-	json_t *o = json_object(), *rules = json_array(), *bind = json_array(),
-	       *conn = json_array();
+	json_t *args = json_object_get(process, "args");
+	json_t *nargs;
+	size_t ai;
+	json_t *av;
 
-	json_object_set_new(o, "abi", json_integer(rs->abi));
-#define HEX(k, v)                                                            \
-	do {                                                                 \
-		snprintf(buf, sizeof(buf), "%llx", (unsigned long long)(v)); \
-		json_object_set_new(o, k, json_string(buf));                 \
-	} while (0)
-	HEX("fs", rs->handled_fs);
-	HEX("net", rs->handled_net);
-	HEX("scoped", rs->scoped);
-#undef HEX
-	for (size_t k = 0; k < rs->n_rules; k++) {
-		snprintf(buf, sizeof(buf), "%llx", (unsigned long long)rs->rules[k].access);
-		json_array_append_new(
-		    rules, json_pack("{s:s,s:s}", "access", buf, "path", rs->rules[k].path));
-	}
-	for (size_t k = 0; k < rs->n_bind_tcp; k++)
-		json_array_append_new(bind, json_integer(rs->bind_tcp[k]));
-	for (size_t k = 0; k < rs->n_connect_tcp; k++)
-		json_array_append_new(conn, json_integer(rs->connect_tcp[k]));
-	json_object_set_new(o, "rules", rules);
-	json_object_set_new(o, "bind", bind);
-	json_object_set_new(o, "connect", conn);
-	return o;
+	if (!json_is_array(args) || json_array_size(args) == 0)
+		return -EINVAL;
+	nargs = json_pack("[s,s,s]", INIT_DEST, INIT_CONFIG_DEST, "--");
+	json_array_foreach(args, ai, av) json_array_append(nargs, av);
+	json_object_set_new(process, "args", nargs);
+	return 0;
 }
 
-static int write_hex(const char *path, const char *hex)
-{
-	size_t n = strlen(hex) / 2;
-	unsigned char *buf = malloc(n ? n : 1);
-	FILE *f;
-	int r = 0;
-
-	if (!buf || strlen(hex) % 2)
-		r = -EINVAL;
-	for (size_t i = 0; r == 0 && i < n; i++) {
-		unsigned v;
-		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
-			r = -EINVAL;
-		buf[i] = (unsigned char)v;
-	}
-	if (r == 0) {
-		f = fopen(path, "we");
-		if (!f || fwrite(buf, 1, n, f) != n)
-			r = -EIO;
-		if (f && fclose(f) != 0)
-			r = -EIO;
-	}
-	free(buf);
-	return r;
-}
-
-static int self_exe(char *buf, size_t len)
+int shim_self_exe(char *buf, size_t len)
 {
 	ssize_t k = readlink("/proc/self/exe", buf, len - 1);
 	if (k < 0)
@@ -196,42 +150,135 @@ static int self_exe(char *buf, size_t len)
 	return 0;
 }
 
+static bool is_ours(const char *dest)
+{
+	return dest && (!strcmp(dest, INIT_DEST) || !strcmp(dest, INIT_CONFIG_DEST) ||
+			!strcmp(dest, INIT_BPF_DEST));
+}
+
+/*
+ * Undo whatever looks like an earlier rewrite: it is never trusted (a spec
+ * can carry any annotation, mount or argument), the policy is always asked
+ * again and the rewrite done afresh, so rewriting twice gives the same
+ * config. Returns true when something was removed.
+ */
+static bool strip_plastron(json_t *config)
+{
+	json_t *annotations = json_object_get(config, "annotations");
+	json_t *process = json_object_get(config, "process");
+	json_t *args = json_object_get(process, "args");
+	json_t *mounts = json_object_get(config, "mounts");
+	json_t *cr = json_object_get(json_object_get(config, "hooks"), "createRuntime");
+	bool changed = false;
+
+	if (json_object_get(annotations, CONFINED_ANNOTATION)) {
+		json_object_del(annotations, CONFINED_ANNOTATION);
+		changed = true;
+	}
+	if (json_object_get(annotations, VERSION_ANNOTATION)) {
+		json_object_del(annotations, VERSION_ANNOTATION);
+		changed = true;
+	}
+	while (json_is_array(args) && json_array_size(args) >= 3 &&
+	       json_is_string(json_array_get(args, 0)) &&
+	       !strcmp(json_string_value(json_array_get(args, 0)), INIT_DEST) &&
+	       !strcmp(json_string_value(json_array_get(args, 2)) ?: "", "--")) {
+		for (int k = 0; k < 3; k++)
+			json_array_remove(args, 0);
+		changed = true;
+	}
+	for (size_t i = 0; json_is_array(mounts) && i < json_array_size(mounts);) {
+		if (is_ours(json_string_value(
+			json_object_get(json_array_get(mounts, i), "destination")))) {
+			json_array_remove(mounts, i);
+			changed = true;
+			continue;
+		}
+		i++;
+	}
+	for (size_t i = 0; json_is_array(cr) && i < json_array_size(cr);) {
+		json_t *hargs = json_object_get(json_array_get(cr, i), "args");
+		if (!strcmp(json_string_value(json_array_get(hargs, 0)) ?: "",
+			    "plastron-runtime") &&
+		    !strcmp(json_string_value(json_array_get(hargs, 1)) ?: "", "hook")) {
+			json_array_remove(cr, i);
+			changed = true;
+			continue;
+		}
+		i++;
+	}
+	return changed;
+}
+
+static int write_atomic(const char *path, const char *data, size_t len, mode_t mode)
+{
+	char tmp[PATH_MAX + 16];
+	int fd, r = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s.plastron", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return -errno;
+	for (size_t off = 0; off < len && r == 0;) {
+		ssize_t k = write(fd, data + off, len - off);
+		if (k < 0)
+			r = -errno;
+		else
+			off += (size_t)k;
+	}
+	if (r == 0 && fchmod(fd, mode) < 0)
+		r = -errno;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		unlink(tmp);
+	return r;
+}
+
+int shim_write_json(const char *path, json_t *o)
+{
+	char *s = json_dumps(o, JSON_COMPACT);
+	int r;
+
+	if (!s)
+		return -ENOMEM;
+	r = write_atomic(path, s, strlen(s), 0644);
+	free(s);
+	return r;
+}
+
 /*
  * Rewrite <bundle>/config.json (or crun's --config file) for the policy
- * plastrond selects. Returns 0
+ * plastrond selects, and place the policy version's confinement bundle at
+ * <bundle>/plastron-init.json (also the record `exec` reads). Returns 0
  * (rewritten or untouched) or -1 after reporting why the container must not
  * start.
  */
 static int rewrite_bundle(const char *bundle, const char *config_name, const char *id)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 16], err[512], self[PATH_MAX], initpath[PATH_MAX];
-	char bpfpath[PATH_MAX];
+	char path[PATH_MAX + 32], err[512], self[PATH_MAX], initpath[PATH_MAX + 32];
 	json_error_t je;
-	json_t *config, *annotations, *req, *ans = NULL;
+	json_t *config, *annotations, *req = NULL, *ans = NULL;
 	struct pl_diag d = { 0 };
-	struct pl_policy_set *set = NULL;
-	const struct pl_policy *p = NULL;
-	struct pl_sc_profile *prof = NULL;
-	struct pl_ll_ruleset *ll = NULL;
-	char *sc_json = NULL;
-	uint64_t drop = 0;
-	int r = -1;
+	struct pl_bundle *b = NULL;
+	bool stripped;
+	int r = -1, k;
 
 	/* crun's --config FILE: relative to the working directory, like crun */
 	if (config_name)
 		snprintf(path, sizeof(path), "%s", config_name);
 	else
 		snprintf(path, sizeof(path), "%s/config.json", bundle);
+	snprintf(initpath, sizeof(initpath), "%s/" BUNDLE_FILE, bundle);
 	config = json_load_file(path, 0, &je);
 	if (!config) {
 		report("%s: %s", path, je.text);
 		return -1;
 	}
+	stripped = strip_plastron(config);
 	annotations = json_object_get(config, "annotations");
-	if (json_object_get(annotations, CONFINED_ANNOTATION)) {
-		json_decref(config);
-		return 0; /* already rewritten */
-	}
 	req = json_pack("{s:s,s:O?,s:s?}", "op", "profile", "annotations", annotations, "default",
 			S.default_policy);
 	if (pld_request(S.socket, req, &ans, REQUEST_TIMEOUT_MS, err, sizeof(err)) < 0) {
@@ -245,45 +292,38 @@ static int rewrite_bundle(const char *bundle, const char *config_name, const cha
 		       json_string_value(json_object_get(ans, "error")) ?: "plastrond refused");
 		goto out;
 	}
+	for (size_t i = 0; i < json_array_size(json_object_get(ans, "notes")); i++)
+		report("container %s: %s", id,
+		       json_string_value(json_array_get(json_object_get(ans, "notes"), i)) ?: "");
 	const char *pname = json_string_value(json_object_get(ans, "policy"));
 	if (!pname) {
-		r = 0; /* no policy: pass through untouched */
+		/* No policy: no stale record of an earlier confinement stays. */
+		if (unlink(initpath) < 0 && errno != ENOENT) {
+			report("container %s not created: cannot remove %s: %s", id, initpath,
+			       strerror(errno));
+			goto out;
+		}
+		if (stripped && (k = shim_write_json(path, config)) < 0) {
+			report("container %s not created: cannot write %s: %s", id, path,
+			       strerror(-k));
+			goto out;
+		}
+		r = 0;
 		goto out;
 	}
-	const char *file = json_string_value(json_object_get(ans, "file")) ?: "policy";
-	const char *src = json_string_value(json_object_get(ans, "source"));
-	if (!src ||
-	    pl_policy_set_load_buffer(file, src, json_string_length(json_object_get(ans, "source")),
-				      &set, &d) < 0) {
+	json_t *btext = json_object_get(ans, "bundle");
+	if (!json_is_string(btext) ||
+	    pl_bundle_parse(json_string_value(btext), json_string_length(btext), &b, &d) < 0) {
 		print_diag(&d);
-		report("container %s not created: policy %s does not load", id, pname);
+		report("container %s not created: plastrond sent no usable confinement bundle for "
+		       "policy %s",
+		       id, pname);
 		goto out;
 	}
-	for (size_t i = 0; i < set->n && !p; i++)
-		if (!strcmp(set->policies[i]->name, pname))
-			p = set->policies[i];
-	if (!p) {
-		report("container %s not created: policy %s not in %s", id, pname, file);
-		goto out;
-	}
-	if (pl_gen_seccomp(p, NULL, &prof, &d) < 0 ||
-	    pl_sc_profile_to_json(prof, &sc_json, &d) < 0 || pl_gen_caps(p, NULL, &drop, &d) < 0 ||
-	    pl_gen_landlock(p, pl_landlock_abi(), &ll, &d) < 0) {
-		print_diag(&d);
-		report("container %s not created: policy %s cannot be generated", id, pname);
-		goto out;
-	}
-	/* Landlock features this kernel lacks are reported (never silently dropped). */
-	print_diag(&d);
+	json_t *process = json_object_get(config, "process");
+	shim_drop_caps(process, b->cap_drop);
 
-	json_t *sc = json_loads(sc_json, 0, &je);
-	if (!sc) {
-		report("container %s not created: generated seccomp JSON: %s", id, je.text);
-		goto out;
-	}
-	drop_caps(config, drop);
-
-	if (self_exe(self, sizeof(self)) < 0) {
+	if (shim_self_exe(self, sizeof(self)) < 0) {
 		report("container %s not created: cannot find my own path", id);
 		goto out;
 	}
@@ -302,52 +342,20 @@ static int rewrite_bundle(const char *bundle, const char *config_name, const cha
 					"plastron-runtime", "hook", "--socket", S.socket,
 					"--policy", pname, "timeout", 30));
 
-	/* plastron-init applies Landlock and the seccomp filter, then execs the
-	 * original process. */
+	/* plastron-init applies the bundle, then execs the original process. */
 	struct stat st;
 	if (stat(S.init, &st) < 0) {
-		json_decref(sc);
 		report("container %s not created: %s is missing (%s)", id, S.init, strerror(errno));
 		goto out;
 	}
-	json_t *initcfg = json_pack("{s:o,s:o?}", "seccomp", sc, "landlock",
-				    ll && !ll->empty ? landlock_json(ll) : NULL);
-	/* The filter plastrond compiled once for this policy version (same
-	 * source, same generator): plastron-init only loads it. */
-	const char *hex = json_string_value(json_object_get(ans, "seccomp_bpf"));
-	bool have_bpf = false;
-	if (hex) {
-		snprintf(bpfpath, sizeof(bpfpath), "%s/plastron-init.bpf", bundle);
-		if (write_hex(bpfpath, hex) < 0) {
-			json_decref(initcfg);
-			report("container %s not created: cannot write %s", id, bpfpath);
-			goto out;
-		}
-		json_object_set_new(initcfg, "seccomp_bpf", json_string(INIT_BPF_DEST));
-		json_t *flags = json_array();
-		for (size_t k = 0; k < prof->n_flags; k++)
-			json_array_append_new(flags, json_string(prof->flags[k]));
-		json_object_set_new(initcfg, "seccomp_flags", flags);
-		have_bpf = true;
-	}
-	snprintf(initpath, sizeof(initpath), "%s/plastron-init.json", bundle);
-	if (json_dump_file(initcfg, initpath, JSON_COMPACT) < 0) {
-		json_decref(initcfg);
-		report("container %s not created: cannot write %s", id, initpath);
+	if ((k = write_atomic(initpath, b->text, b->text_len, 0644)) < 0) {
+		report("container %s not created: cannot write %s: %s", id, initpath, strerror(-k));
 		goto out;
 	}
-	json_decref(initcfg);
-	json_t *process = json_object_get(config, "process");
-	json_t *args = json_object_get(process, "args");
-	if (!json_is_array(args) || json_array_size(args) == 0) {
+	if (shim_wrap_args(process) < 0) {
 		report("container %s not created: process.args is empty", id);
 		goto out;
 	}
-	json_t *nargs = json_pack("[s,s,s]", INIT_DEST, INIT_CONFIG_DEST, "--");
-	size_t ai;
-	json_t *av;
-	json_array_foreach(args, ai, av) json_array_append(nargs, av);
-	json_object_set_new(process, "args", nargs);
 	json_t *mounts = json_object_get(config, "mounts");
 	if (!json_is_array(mounts)) {
 		mounts = json_array();
@@ -360,30 +368,22 @@ static int rewrite_bundle(const char *bundle, const char *config_name, const cha
 			      json_pack("{s:s,s:s,s:s,s:[s,s,s,s,s]}", "destination",
 					INIT_CONFIG_DEST, "type", "bind", "source", initpath,
 					"options", "bind", "ro", "nosuid", "nodev", "noexec"));
-	if (have_bpf)
-		json_array_append_new(mounts, json_pack("{s:s,s:s,s:s,s:[s,s,s,s,s]}",
-							"destination", INIT_BPF_DEST, "type",
-							"bind", "source", bpfpath, "options",
-							"bind", "ro", "nosuid", "nodev", "noexec"));
 	if (!json_is_object(annotations)) {
 		annotations = json_object();
 		json_object_set_new(config, "annotations", annotations);
 	}
 	json_object_set_new(annotations, CONFINED_ANNOTATION, json_string(pname));
+	json_object_set_new(annotations, VERSION_ANNOTATION, json_string(b->hash));
 
-	snprintf(tmp, sizeof(tmp), "%s.plastron", path);
-	if (json_dump_file(config, tmp, JSON_COMPACT) < 0 || rename(tmp, path) < 0) {
-		report("container %s not created: cannot write %s: %s", id, path, strerror(errno));
-		unlink(tmp);
+	if ((k = shim_write_json(path, config)) < 0) {
+		report("container %s not created: cannot write %s: %s", id, path, strerror(-k));
+		unlink(initpath);
 		goto out;
 	}
 	r = 0;
 out:
 	pl_diag_clear(&d);
-	free(sc_json);
-	pl_sc_profile_free(prof);
-	pl_ll_ruleset_free(ll);
-	pl_policy_set_free(set);
+	pl_bundle_free(b);
 	json_decref(ans);
 	json_decref(req);
 	json_decref(config);
@@ -456,8 +456,10 @@ static int usage(void)
 	    "  --plastron-policy NAME    policy for containers without annotations\n"
 	    "                            (PLASTRON_POLICY)\n"
 	    "  --plastron-init PATH      the Landlock init (PLASTRON_INIT; next to this binary)\n\n"
-	    "Selection: annotation plastron.io/policy=NAME (\"none\" opts out), or the CRI\n"
-	    "annotations matched against each policy's target, or --plastron-policy.\n\n"
+	    "Selection (by plastrond): each policy's target matched against the CRI\n"
+	    "annotations, the annotation plastron.io/policy=NAME (Kubernetes pods only in\n"
+	    "namespaces plastrond --annotation-namespaces allows), or --plastron-policy.\n"
+	    "Nothing opts out of the default. Processes started by exec are confined too.\n\n"
 	    "Examples:\n"
 	    "  dockerd --add-runtime plastron=/usr/bin/plastron-runtime\n"
 	    "  ctr run --runtime io.containerd.runc.v2 --runc-binary /usr/bin/plastron-runtime "
@@ -476,8 +478,8 @@ static const char *env_or(const char *name, const char *def)
 
 int main(int argc, char **argv)
 {
-	char **out, init_buf[PATH_MAX + 32];
-	int n = 0;
+	char **out, init_buf[PATH_MAX + 32], bundle_abs[PATH_MAX];
+	int n = 0, cmd_i = -1;
 	const char *cmd = NULL, *bundle = ".", *config = NULL, *id = NULL;
 
 	if (argc >= 2 && !strcmp(argv[1], "hook"))
@@ -586,15 +588,19 @@ int main(int argc, char **argv)
 		}
 		if (!cmd) {
 			for (size_t k = 0; commands[k] && !cmd; k++)
-				if (!strcmp(a, commands[k]))
+				if (!strcmp(a, commands[k])) {
 					cmd = a;
+					cmd_i = i;
+				}
+		} else if (!strcmp(cmd, "exec")) {
+			break; /* shim-exec.c parses exec's own arguments */
 		} else {
 			id = a;
 		}
 	}
 	if (!S.init) {
 		char self[PATH_MAX];
-		if (self_exe(self, sizeof(self)) == 0) {
+		if (shim_self_exe(self, sizeof(self)) == 0) {
 			char *slash = strrchr(self, '/');
 			if (slash)
 				*slash = 0;
@@ -604,9 +610,22 @@ int main(int argc, char **argv)
 			S.init = "/usr/libexec/plastron/plastron-init";
 		}
 	}
-	if (cmd && (!strcmp(cmd, "create") || !strcmp(cmd, "run")))
-		if (rewrite_bundle(bundle, config, id ? id : "?") < 0)
+	if (cmd && (!strcmp(cmd, "create") || !strcmp(cmd, "run"))) {
+		/* The runtime resolves a relative bundle against its cwd; the
+		 * rewrite's mount sources must be absolute. */
+		if (!realpath(bundle, bundle_abs)) {
+			report("container %s not created: bundle %s: %s", id ? id : "?", bundle,
+			       strerror(errno));
 			return 1;
+		}
+		if (rewrite_bundle(bundle_abs, config, id ? id : "?") < 0)
+			return 1;
+	}
+	if (cmd && !strcmp(cmd, "exec")) {
+		out[0] = (char *)S.runtime;
+		if (shim_exec(&out, &n, cmd_i) < 0)
+			return 1;
+	}
 	out[0] = (char *)S.runtime;
 	execv(S.runtime, out);
 	report("cannot run %s: %s", S.runtime, strerror(errno));

@@ -7,7 +7,7 @@
 # that succeeds. The same container under plain crun is not denied. The real
 # runtime is chosen once with --plastron-runtime and once with
 # PLASTRON_RUNTIME. crun-specific commands (state, which adds "root") pass
-# through the shim. Private pin dir, socket, netns and crun root, all removed
+# through the shim. crun exec through the shim is confined. Private pin dir, socket, netns and crun root, all removed
 # at the end, even on failure. crun 1.8 needs hugetlb off cgroup v2 on this
 # machine: see crun_cgroups_ready in lib.sh.
 # Usage: crun.sh CTEST POLICY   (env PLASTRON, PLASTROND, PLASTRON_RUNTIME_SHIM)
@@ -170,6 +170,24 @@ else
 	diag "$tmp/argv.out"
 	diag "$tmp/argv.err"
 fi
+
+# crun exec through the shim: the new process is confined like the first
+# (args form and --process FILE, podman/conmon's form).
+id=$(cid exec)
+ids+=("$id")
+bundle "$tmp/b-$id" rt-demo /bin/sleep 600
+xshim() { timeout 60 "$SHIM" --plastron-socket "$sock" --plastron-runtime "$crun" --root "$state" "$@" </dev/null; }
+xshim run -d --bundle "$tmp/b-$id" "$id" >/dev/null 2>"$tmp/exec-run.err" || diag "$tmp/exec-run.err"
+"$crun" --root "$state" exec "$id" /ctest seccomp >"$tmp/exec-plain.out" 2>&1
+expect "crun exec without the shim (for comparison)" "$tmp/exec-plain.out" seccomp mode0
+xshim exec "$id" /ctest seccomp icmp-raw >"$tmp/exec.out" 2>"$tmp/exec.out.err"
+expect "plastron-runtime exec ID CMD (crun)" "$tmp/exec.out" seccomp mode2
+expect "plastron-runtime exec ID CMD (crun)" "$tmp/exec.out" icmp-raw EPERM
+jq -c '.process | .args = ["/ctest", "seccomp", "icmp-raw"]' "$template" >"$tmp/proc.json"
+xshim exec --process "$tmp/proc.json" "$id" >"$tmp/exec-proc.out" 2>"$tmp/exec-proc.out.err"
+expect "plastron-runtime exec --process FILE (crun)" "$tmp/exec-proc.out" seccomp mode2
+expect "plastron-runtime exec --process FILE (crun)" "$tmp/exec-proc.out" icmp-raw EPERM
+"$crun" --root "$state" delete -f "$id" >/dev/null 2>&1
 
 # Fail closed in front of crun too.
 agent_stop TERM

@@ -8,7 +8,11 @@
  * 169.254.169.254:80 sent from a raw socket: the cgroup_skb egress path),
  * alg (socket(AF_ALG)), unix,
  * write-shm (create a file in /dev/shm), cap-sys-module ("ok" when
- * CAP_SYS_MODULE is in the bounding set, "absent" when not).
+ * CAP_SYS_MODULE is in the bounding set, "absent" when not), cap-eff-sys-module
+ * (the same for the effective set), seccomp (prints "seccomp: modeN" and
+ * "seccomp-filters: nK", the Seccomp and Seccomp_filters fields of
+ * /proc/self/status), write-ll-only (create a file in
+ * /plastron-ll-only).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -92,6 +96,36 @@ static int metadata_raw(void)
 	return r < 0 ? -1 : 0;
 }
 
+/* CAP_SYS_MODULE (16) in the CapEff line of /proc/self/status. */
+static int cap_eff_sys_module(void)
+{
+	char line[256];
+	unsigned long long v = 0;
+	FILE *f = fopen("/proc/self/status", "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &v) == 1)
+			break;
+	fclose(f);
+	return v & (1ull << 16) ? 0 : -3;
+}
+
+/* The Seccomp and Seccomp_filters fields of /proc/self/status. */
+static void seccomp_status(int *mode, int *filters)
+{
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "re");
+	*mode = *filters = -1;
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		sscanf(line, "Seccomp: %d", mode);
+		sscanf(line, "Seccomp_filters: %d", filters);
+	}
+	fclose(f);
+}
+
 static int act(const char *a)
 {
 	if (!strcmp(a, "getpid"))
@@ -112,6 +146,12 @@ static int act(const char *a)
 		int fd = open("/dev/shm/plastron-ctest", O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		return fd < 0 ? -1 : close(fd);
 	}
+	if (!strcmp(a, "write-ll-only")) {
+		int fd = open("/plastron-ll-only/ctest", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		return fd < 0 ? -1 : close(fd);
+	}
+	if (!strcmp(a, "cap-eff-sys-module"))
+		return cap_eff_sys_module();
 	if (!strcmp(a, "cap-sys-module"))
 		return prctl(PR_CAPBSET_READ, 16 /* CAP_SYS_MODULE */, 0, 0, 0) == 1 ? 0 : -3;
 	errno = EINVAL;
@@ -130,6 +170,12 @@ int main(int argc, char **argv)
 	for (long k = 0; loops == 0 || k < loops; k++) {
 		for (int i = first; i < argc; i++) {
 			errno = 0;
+			if (!strcmp(argv[i], "seccomp")) {
+				int mode, filters;
+				seccomp_status(&mode, &filters);
+				printf("seccomp: mode%d\nseccomp-filters: n%d\n", mode, filters);
+				continue;
+			}
 			int r = act(argv[i]);
 			if (r == -3) {
 				printf("%s: absent\n", argv[i]);

@@ -5,8 +5,10 @@
 # dir, no bridge, no iptables, cgroupfs), a private plastrond; one container
 # run with --runtime plastron must have its metadata-service connection
 # denied, logged with Docker's container id, while the same image under
-# runc is not denied; then ctr (same containerd) with --runc-binary and an
-# OCI annotation. Everything is stopped by pid and removed at the end.
+# runc is not denied; docker exec into a confined container is confined;
+# then ctr (same containerd) with --runc-binary and an OCI annotation, ctr
+# task exec, and a forged plastron.io/confined annotation that must not
+# skip the default policy. Everything is stopped by pid and removed at the end.
 # Usage: docker.sh CTEST POLICY   (env PLASTRON, PLASTROND, PLASTRON_RUNTIME_SHIM)
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -79,6 +81,26 @@ else
 fi
 d rm -f "plastron-rt-$$" >/dev/null 2>&1
 
+# docker exec (containerd's shim runs `runtime exec --process FILE`): the new
+# process gets plastron's filter on top of Docker's default one (two
+# filters; a plain docker exec has one), and the policy's denials.
+d run -d --name "plastron-rtx-$$" --network none "$image" /bin/sleep 600 >/dev/null 2>&1
+d exec "plastron-rtx-$$" /ctest seccomp >"$tmp/execbase.out" 2>&1
+expect "docker exec (runc, for comparison)" "$tmp/execbase.out" seccomp-filters n1
+d rm -f "plastron-rtx-$$" >/dev/null 2>&1
+if d run -d --name "plastron-rtx-$$" --runtime plastron --network none "$image" /bin/sleep 600 \
+	>/dev/null 2>"$tmp/execrun.err"; then
+	d exec "plastron-rtx-$$" /ctest seccomp icmp-raw metadata >"$tmp/exec.out" 2>&1
+	expect "docker exec (--runtime plastron)" "$tmp/exec.out" seccomp mode2
+	expect "docker exec (--runtime plastron)" "$tmp/exec.out" seccomp-filters n2
+	expect "docker exec (--runtime plastron)" "$tmp/exec.out" icmp-raw EPERM
+	expect "docker exec (--runtime plastron)" "$tmp/exec.out" metadata EPERM
+else
+	not_ok "docker run -d --runtime plastron for docker exec"
+	diag "$tmp/execrun.err"
+fi
+d rm -f "plastron-rtx-$$" >/dev/null 2>&1
+
 # containerd's ctr on the same containerd: --runc-binary + an OCI annotation.
 if [[ -x /usr/bin/ctr ]]; then
 	cat >"$tmp/plastron-runc" <<SH
@@ -97,6 +119,31 @@ SH
 	expect "ctr --annotation plastron.io/policy=rt-demo" "$tmp/ctr.out" getpid ok
 	check "log: DENIED for the ctr container" log_has \
 		".container_id == \"ctr-conf-$$\" and .rule == \"block-access-to-metadata-service\""
+	# ctr exec into a running confined container.
+	if c run -d --runc-binary "$tmp/plastron-runc" --annotation plastron.io/policy=rt-demo \
+		--rootfs "$tmp/rootfs" "ctr-x-$$" /bin/sleep 600 >/dev/null 2>"$tmp/ctrx.err"; then
+		c task exec --exec-id "e$$" "ctr-x-$$" /ctest seccomp icmp-raw >"$tmp/ctrx.out" 2>&1
+		expect "ctr task exec" "$tmp/ctrx.out" seccomp mode2
+		expect "ctr task exec" "$tmp/ctrx.out" icmp-raw EPERM
+	else
+		not_ok "ctr run -d under rt-demo for ctr task exec"
+		diag "$tmp/ctrx.err"
+	fi
+	c task kill -s KILL "ctr-x-$$" >/dev/null 2>&1
+	for i in $(seq 50); do c task rm "ctr-x-$$" >/dev/null 2>&1 && break; sleep 0.1; done
+	c container rm "ctr-x-$$" >/dev/null 2>&1
+	# A forged plastron.io/confined annotation (the runtime's default policy
+	# applies all the same).
+	cat >"$tmp/plastron-runc-default" <<SH
+#!/bin/sh
+exec "$SHIM" --plastron-socket "$sock" --plastron-policy rt-demo "\$@"
+SH
+	chmod +x "$tmp/plastron-runc-default"
+	c run --rm --runc-binary "$tmp/plastron-runc-default" --annotation plastron.io/confined=x \
+		--rootfs "$tmp/rootfs" "ctr-forged-$$" /ctest seccomp metadata \
+		>"$tmp/ctrf.out" 2>"$tmp/ctrf.out.err"
+	expect "ctr --annotation plastron.io/confined=x (default policy rt-demo)" "$tmp/ctrf.out" seccomp mode2
+	expect "ctr --annotation plastron.io/confined=x (default policy rt-demo)" "$tmp/ctrf.out" metadata EPERM
 else
 	skip "ctr --runc-binary plastron-runtime" "/usr/bin/ctr is not installed"
 fi

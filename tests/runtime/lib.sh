@@ -35,7 +35,8 @@ make_template() {
 			+ [{type: "network", path: $ns}])' "$out" >"$out.new" && mv "$out.new" "$out"
 }
 
-# bundle DIR POLICY|"" ARGS...: a bundle from the template.
+# bundle DIR POLICY|"" ARGS...: a bundle from the template (then the jq
+# filter in $bundle_jq, when set).
 bundle() {
 	local dir=$1 pol=$2
 	shift 2
@@ -43,8 +44,8 @@ bundle() {
 	args=$(printf '%s\n' "$@" | jq -R . | jq -s -c .) || return 1
 	mkdir -p "$dir" && jq --arg p "$pol" --argjson a "$args" '
 		.process.args = $a
-		| if $p != "" then .annotations = {"plastron.io/policy": $p} else . end' \
-		<"$template" >"$dir/config.json"
+		| if $p != "" then .annotations = {"plastron.io/policy": $p} else . end
+		| '"${bundle_jq:-.}" <"$template" >"$dir/config.json"
 }
 
 # agent_env TAG OFFSET: the private agent's places, set in the caller: tmp (a
@@ -75,9 +76,11 @@ agent_remove() {
 	rm -rf "$pin" 2>/dev/null
 }
 
+# agent_start: the private agent (extra options in the array agent_args).
 agent_start() {
 	"$PLASTROND" --foreground --pin-dir "$pin" --policy-dir "$tmp/pol" --socket "$sock" \
-		--log "$log" --metrics "127.0.0.1:$metrics_port" >>"$tmp/agent.log" 2>&1 &
+		--log "$log" --metrics "127.0.0.1:$metrics_port" ${agent_args[@]+"${agent_args[@]}"} \
+		>>"$tmp/agent.log" 2>&1 &
 	agent_pid=$!
 	local i
 	for i in $(seq 100); do

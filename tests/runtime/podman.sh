@@ -6,7 +6,8 @@
 # container and logged with the rule id and podman's container id, while the
 # same image without plastron is not denied; a benign command succeeds; no
 # annotation leaves the container untouched; an unknown policy fails the run
-# with the reason shown by podman. Once in front of runc (the shim's
+# with the reason shown by podman; `podman exec` processes are confined
+# like the first. Once in front of runc (the shim's
 # default; its socket given with podman's --runtime-flag, since podman's
 # environment does not reach the create that conmon runs) and once in front
 # of crun through a wrapper script, with podman's own runtime flags (--log,
@@ -145,6 +146,23 @@ expect "podman + plastron-runtime (runc)" "$tmp/runc.out" icmp-raw EPERM
 expect "podman + plastron-runtime (runc)" "$tmp/runc.out" metadata EPERM
 logged "podman + plastron-runtime (runc)" "$tmp/runc.cid"
 
+# podman exec (conmon runs `runtime exec --process FILE`): the new process
+# is confined like the first.
+if pod "${shim[@]}" run -d --cidfile "$tmp/runcx.cid" "${common[@]}" \
+	--annotation plastron.io/policy=rt-demo "$image" /bin/sleep 600 \
+	>/dev/null 2>"$tmp/runcx.err"; then
+	cidx=$(cat "$tmp/runcx.cid")
+	pod "${shim[@]}" exec "$cidx" /ctest seccomp icmp-raw >"$tmp/runcx.out" 2>&1
+	expect "podman exec (plastron-runtime in front of runc)" "$tmp/runcx.out" seccomp mode2
+	# podman's default profile is a filter already: plastron's is the second
+	expect "podman exec (plastron-runtime in front of runc)" "$tmp/runcx.out" seccomp-filters n2
+	expect "podman exec (plastron-runtime in front of runc)" "$tmp/runcx.out" icmp-raw EPERM
+	pod "${shim[@]}" rm -f -t 0 "$cidx" >/dev/null 2>&1
+else
+	not_ok "podman run -d under rt-demo for podman exec"
+	diag "$tmp/runcx.err"
+fi
+
 # In front of crun: a wrapper script as --runtime, since podman gives its
 # --runtime-flag values to create/start/kill/delete but not to the delete
 # that `podman container cleanup` (conmon's exit command) runs. podman's
@@ -179,6 +197,11 @@ expect "podman + plastron-runtime (crun)" "$tmp/crun.out" getpid ok
 expect "podman + plastron-runtime (crun)" "$tmp/crun.out" icmp-raw EPERM
 expect "podman + plastron-runtime (crun)" "$tmp/crun.out" metadata EPERM
 logged "podman + plastron-runtime (crun)" "$tmp/crun.cid"
+pod "${crun_shim[@]}" exec "$cid" /ctest seccomp icmp-raw >"$tmp/crunx.out" 2>&1
+expect "podman exec (plastron-runtime in front of crun)" "$tmp/crunx.out" seccomp mode2
+# podman's default profile is a filter already: plastron's is the second
+expect "podman exec (plastron-runtime in front of crun)" "$tmp/crunx.out" seccomp-filters n2
+expect "podman exec (plastron-runtime in front of crun)" "$tmp/crunx.out" icmp-raw EPERM
 pod "${crun_shim[@]}" rm -f -t 0 "$cid" >/dev/null 2>"$tmp/crun.rm.err"
 gone=0
 for i in $(seq 50); do

@@ -6,7 +6,11 @@
 # pass-through without a policy, fail-closed without the agent, agent death
 # (SIGKILL) and re-adoption, the live mode switch, a broken policy reload,
 # N container starts denied before the first instruction (each start
-# classified: denied, attack not denied, container did not run). The start
+# classified: denied, attack not denied, container did not run); exec
+# processes confined like the first one (args and --process forms, caps,
+# Landlock, a container that replaced plastron-init); selection by the node
+# (forged plastron.io/confined, "none", --annotation-namespaces); Landlock
+# paths that exist only in the container; a relative --bundle. The start
 # overhead is a benchmark: bench/runtime/run.sh. Everything runs in a private pin dir / socket /
 # netns / runc root and is removed at the end, even on failure.
 # Usage: runc.sh CTEST POLICY LANDLOCK_POLICY
@@ -35,9 +39,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# rt-team: the Landlock policy again, as a VarmorPolicy of namespace team-a
+# (whose pods may request a policy by annotation: agent_args).
 mkdir -p "$tmp/pol" && cp "$policy_src" "$tmp/pol/rt-demo.yaml" &&
-	cp "$landlock_src" "$tmp/pol/rt-landlock.yaml" || bail "policy dir"
-make_rootfs "$tmp/rootfs" "$ctest" || bail "busybox root filesystem"
+	cp "$landlock_src" "$tmp/pol/rt-landlock.yaml" &&
+	sed -e 's/rt-landlock/rt-team/' -e 's/namespace: default/namespace: team-a/' \
+		"$landlock_src" >"$tmp/pol/rt-team.yaml" || bail "policy dir"
+agent_args=(--annotation-namespaces team-a)
+make_rootfs "$tmp/rootfs" "$ctest" && mkdir "$tmp/rootfs/plastron-ll-only" ||
+	bail "busybox root filesystem"
+# /plastron-ll-only: a tmpfs in the container, a path the host does not have.
+ll_mount='.mounts += [{destination: "/plastron-ll-only", type: "tmpfs", source: "tmpfs",
+	options: ["nosuid", "nodev", "mode=1777"]}]'
+[[ ! -e /plastron-ll-only ]] || bail "the host has no /plastron-ll-only"
 ip netns add "$netns" && ip -n "$netns" link set lo up &&
 	ip -n "$netns" addr add 169.254.169.254/32 dev lo ||
 	bail "network namespace with 169.254.169.254 on its loopback"
@@ -165,14 +179,20 @@ else
 fi
 
 # ---- selection by CRI annotations (rewrite only: the real runtime is true) -
-# selected ANNOTATIONS_JSON: the policy the shim confined the bundle with, or "".
+# selected ANNOTATIONS_JSON [SHIM OPTIONS]: the policy the shim confined the
+# bundle with (the bundle it placed names it), or "".
 selected() {
 	local dir=$tmp/b-sel
+	rm -rf "$dir"
 	mkdir -p "$dir" && jq --argjson a "$1" '.annotations = $a | .process.args = ["/ctest"]' \
 		<"$template" >"$dir/config.json" || return 1
-	PLASTRON_RUNTIME=/bin/true "$SHIM" --plastron-socket "$sock" create --bundle "$dir" sel \
+	shift
+	PLASTRON_RUNTIME=/bin/true "$SHIM" --plastron-socket "$sock" "$@" create --bundle "$dir" sel \
 		>/dev/null 2>&1 || { echo "FAILED"; return 0; }
-	jq -r '.annotations["plastron.io/confined"] // ""' "$dir/config.json"
+	local p
+	p=$(jq -r '.policy // empty' "$dir/plastron-init.json" 2>/dev/null)
+	[[ -n $p ]] || p=$(jq -r '.annotations["plastron.io/confined"] // ""' "$dir/config.json")
+	echo "$p"
 }
 cri='"io.kubernetes.cri.container-type": "container", "io.kubernetes.cri.container-name": "app"'
 got=$(selected "{$cri, \"io.kubernetes.cri.sandbox-name\": \"rt-demo-5d8f7b9c4-x2x7q\", \"io.kubernetes.cri.sandbox-namespace\": \"default\"}")
@@ -190,15 +210,65 @@ got=$(selected '{"io.kubernetes.cri.container-type": "sandbox", "io.kubernetes.c
 got=$(selected '{"plastron.io/policy": "no-such-policy"}')
 [[ $got == FAILED ]] && ok "an annotation naming an unknown policy fails the create" ||
 	not_ok "an annotation naming an unknown policy fails the create (got '$got')"
+# Changed on purpose (issue 8 item 1): "none" used to opt out; a pod author
+# must not be able to, so the pod keeps the policy that targets it.
 got=$(selected '{"plastron.io/policy": "none", "io.kubernetes.pod.name": "rt-landlock", "io.kubernetes.pod.namespace": "default"}')
-[[ $got == "" ]] && ok "plastron.io/policy: none opts out" || not_ok "plastron.io/policy: none opts out (got '$got')"
+[[ $got == rt-landlock ]] && ok "plastron.io/policy: none does not opt a targeted pod out" ||
+	not_ok "plastron.io/policy: none does not opt a targeted pod out (got '$got')"
+got=$(selected '{"plastron.io/policy": "none"}' --plastron-policy rt-demo)
+[[ $got == rt-demo ]] && ok "plastron.io/policy: none does not opt out of the runtime's default" ||
+	not_ok "plastron.io/policy: none does not opt out of the runtime's default (got '$got')"
+got=$(selected '{"plastron.io/confined": "x"}' --plastron-policy rt-demo)
+[[ $got == rt-demo ]] && ok "a forged plastron.io/confined annotation does not skip confinement" ||
+	not_ok "a forged plastron.io/confined annotation does not skip confinement (got '$got')"
+got=$(selected '{"plastron.io/confined": "x", "plastron.io/policy": "rt-demo"}')
+[[ $got == rt-demo ]] && ok "a forged plastron.io/confined annotation: the requested policy applies" ||
+	not_ok "a forged plastron.io/confined annotation: the requested policy applies (got '$got')"
+pod='"io.kubernetes.cri.container-type": "container", "io.kubernetes.cri.container-name": "app", "io.kubernetes.cri.sandbox-name": "web-1"'
+got=$(selected "{$pod, \"io.kubernetes.cri.sandbox-namespace\": \"default\", \"plastron.io/policy\": \"rt-demo\"}")
+[[ $got == "" ]] && ok "a pod of a namespace not in --annotation-namespaces cannot request a policy" ||
+	not_ok "a pod of a namespace not in --annotation-namespaces cannot request a policy (got '$got')"
+got=$(selected "{$pod, \"io.kubernetes.cri.sandbox-namespace\": \"team-a\", \"plastron.io/policy\": \"rt-team\"}")
+[[ $got == rt-team ]] && ok "a pod of namespace team-a (--annotation-namespaces) requests its namespace's policy" ||
+	not_ok "a pod of namespace team-a (--annotation-namespaces) requests its namespace's policy (got '$got')"
+got=$(selected "{$pod, \"io.kubernetes.cri.sandbox-namespace\": \"team-a\", \"plastron.io/policy\": \"rt-demo\"}")
+[[ $got == FAILED ]] && ok "a pod cannot request another namespace's policy" ||
+	not_ok "a pod cannot request another namespace's policy (got '$got')"
+got=$(selected "{$pod, \"io.kubernetes.cri.sandbox-namespace\": \"team-a\", \"plastron.io/policy\": \"none\"}" --plastron-policy rt-demo)
+[[ $got == rt-demo ]] && ok "a pod of an allowed namespace cannot opt out of the default either" ||
+	not_ok "a pod of an allowed namespace cannot opt out of the default either (got '$got')"
+
+# A forged marker, for real: the container is confined all the same.
+id=$(cid forged)
+bundle_jq='.annotations["plastron.io/confined"] = "x"' run_shim "$id" "$tmp/forged.out" rt-demo \
+	/ctest seccomp icmp-raw
+expect "annotation plastron.io/confined=x forged in the spec" "$tmp/forged.out" seccomp mode2
+expect "annotation plastron.io/confined=x forged in the spec" "$tmp/forged.out" icmp-raw EPERM
+if jq_true '.annotations["plastron.io/bundle-hash"] | startswith("sha256:")' "$tmp/b-$id/config.json" &&
+	[[ $(jq -r '.annotations["plastron.io/bundle-hash"]' "$tmp/b-$id/config.json") == \
+	$(jq -r .hash "$tmp/b-$id/plastron-init.json") ]] &&
+	grep -q "policy rt-demo: confinement bundle version $(jq -r .version "$tmp/b-$id/plastron-init.json")" "$tmp/agent.log"; then
+	ok "the placed bundle names its version and hash, as the agent logged them"
+else
+	not_ok "the placed bundle names its version and hash, as the agent logged them"
+	diag "$tmp/agent.log"
+fi
+
+# A relative --bundle (resolved against the working directory, like runc).
+id=$(cid rel)
+ids+=("$id")
+bundle "$tmp/b-$id" rt-demo /ctest icmp-raw
+(cd "$tmp" && timeout 60 "$SHIM" --plastron-socket "$sock" --root "$state" run --bundle "b-$id" "$id") \
+	>"$tmp/rel.out" 2>"$tmp/rel.out.err" </dev/null
+expect "plastron-runtime run --bundle RELATIVE" "$tmp/rel.out" icmp-raw EPERM
 
 # ---- Landlock and capabilities ----------------------------------------------
 run_plain "$(cid llbase)" "$tmp/llbase.out" /ctest write-shm cap-sys-module
 expect "baseline" "$tmp/llbase.out" write-shm ok
 expect "baseline" "$tmp/llbase.out" cap-sys-module ok
 id=$(cid ll)
-if run_shim "$id" "$tmp/ll.out" rt-landlock /ctest getpid write-shm cap-sys-module; then
+if bundle_jq=$ll_mount run_shim "$id" "$tmp/ll.out" rt-landlock /ctest getpid write-shm \
+	cap-sys-module write-ll-only; then
 	ok "plastron-runtime runs ctest under rt-landlock (plastron-init applies Landlock)"
 else
 	not_ok "plastron-runtime runs ctest under rt-landlock (plastron-init applies Landlock)"
@@ -207,6 +277,7 @@ fi
 expect "rt-landlock" "$tmp/ll.out" getpid ok
 expect "rt-landlock" "$tmp/ll.out" write-shm EACCES
 expect "rt-landlock (caps dropped from config.json)" "$tmp/ll.out" cap-sys-module absent
+expect "rt-landlock (a path only the container has)" "$tmp/ll.out" write-ll-only ok
 check "log: DENIED landlock for container $id" log_has \
 	".container_id == \"$id\" and .enforcer == \"landlock\" and .action == \"DENIED\" and .policy == \"rt-landlock\""
 
@@ -227,6 +298,69 @@ fi
 runc --root "$state" exec "$id" /ctest metadata >"$tmp/exec.out" 2>&1
 expect "runc exec into the confined container" "$tmp/exec.out" metadata EPERM
 
+# ---- exec: every process of a confined container is confined ----------------
+shim_exec() { timeout 60 "$SHIM" --plastron-socket "$sock" --root "$state" exec "$@" </dev/null; }
+# proc_json ARGS...: a --process file (the template's process: every capability).
+proc_json() { jq -c --argjson a "$(printf '%s\n' "$@" | jq -R . | jq -s -c .)" \
+	'.process | .args = $a' "$template"; }
+# (icmp-raw and alg are denied by the cgroup-BPF socket hook as well, which
+# covers every process of the cgroup; Seccomp, Landlock and caps tell.)
+runc --root "$state" exec "$id" /ctest seccomp >"$tmp/exec-plain.out" 2>&1
+expect "runc exec without the shim (for comparison)" "$tmp/exec-plain.out" seccomp mode0
+shim_exec "$id" /ctest seccomp icmp-raw alg >"$tmp/exec-shim.out" 2>"$tmp/exec-shim.out.err"
+expect "plastron-runtime exec ID CMD" "$tmp/exec-shim.out" seccomp mode2
+expect "plastron-runtime exec ID CMD" "$tmp/exec-shim.out" icmp-raw EPERM
+expect "plastron-runtime exec ID CMD" "$tmp/exec-shim.out" alg EPERM
+proc_json /ctest seccomp icmp-raw >"$tmp/proc.json"
+shim_exec --process "$tmp/proc.json" "$id" >"$tmp/exec-proc.out" 2>"$tmp/exec-proc.out.err"
+expect "plastron-runtime exec --process FILE" "$tmp/exec-proc.out" seccomp mode2
+expect "plastron-runtime exec --process FILE" "$tmp/exec-proc.out" icmp-raw EPERM
+"$SHIM" --plastron-socket "$sock" --root "$tmp/no-such-root" exec "$id" /ctest getpid \
+	>"$tmp/exec-unknown.out" 2>&1 </dev/null
+if (($? != 0)) && grep -q 'fails closed' "$tmp/exec-unknown.out" &&
+	[[ $(result "$tmp/exec-unknown.out" getpid) == "" ]]; then
+	ok "exec refused when the container's state cannot be read (fails closed)"
+else
+	not_ok "exec refused when the container's state cannot be read (fails closed)"
+	diag "$tmp/exec-unknown.out"
+fi
+# Capabilities and Landlock for exec: rt-landlock drops CAP_SYS_MODULE.
+llid=$(cid llexec)
+ids+=("$llid")
+bundle_jq=$ll_mount bundle "$tmp/b-$llid" rt-landlock /bin/sleep 600
+"$SHIM" --plastron-socket "$sock" --root "$state" run -d --bundle "$tmp/b-$llid" "$llid" \
+	>/dev/null 2>"$tmp/llexec.err" </dev/null || diag "$tmp/llexec.err"
+proc_json /ctest seccomp cap-sys-module cap-eff-sys-module write-shm write-ll-only >"$tmp/proc-ll.json"
+shim_exec --process "$tmp/proc-ll.json" "$llid" >"$tmp/exec-ll.out" 2>"$tmp/exec-ll.out.err"
+expect "exec --process (every capability asked) under rt-landlock" "$tmp/exec-ll.out" seccomp mode2
+expect "exec --process (every capability asked) under rt-landlock" "$tmp/exec-ll.out" cap-sys-module absent
+expect "exec --process (every capability asked) under rt-landlock" "$tmp/exec-ll.out" cap-eff-sys-module absent
+expect "exec --process under rt-landlock" "$tmp/exec-ll.out" write-shm EACCES
+expect "exec --process under rt-landlock" "$tmp/exec-ll.out" write-ll-only ok
+shim_exec --cap CAP_SYS_MODULE "$llid" /ctest cap-sys-module cap-eff-sys-module \
+	>"$tmp/exec-cap.out" 2>"$tmp/exec-cap.out.err"
+expect "exec --cap CAP_SYS_MODULE under rt-landlock" "$tmp/exec-cap.out" cap-sys-module absent
+expect "exec --cap CAP_SYS_MODULE under rt-landlock" "$tmp/exec-cap.out" cap-eff-sys-module absent
+# A container (root with every capability) that unmounts the bundle plastron
+# mounted, to have its exec processes run unconfined: refused.
+tid=$(cid tamper)
+ids+=("$tid")
+bundle "$tmp/b-$tid" rt-demo /bin/sleep 600
+"$SHIM" --plastron-socket "$sock" --root "$state" run -d --bundle "$tmp/b-$tid" "$tid" \
+	>/dev/null 2>&1 </dev/null
+runc --root "$state" exec "$tid" /bin/busybox umount /.plastron-init.json >"$tmp/umount.out" 2>&1
+shim_exec "$tid" /ctest seccomp icmp-raw >"$tmp/exec-tamper.out" 2>&1
+if grep -q 'no longer the file plastron mounted' "$tmp/exec-tamper.out" &&
+	[[ $(result "$tmp/exec-tamper.out" icmp-raw) == "" ]]; then
+	ok "exec refused into a container that unmounted its bundle"
+else
+	not_ok "exec refused into a container that unmounted its bundle"
+	diag "$tmp/umount.out"
+	diag "$tmp/exec-tamper.out"
+fi
+runc --root "$state" delete -f "$tid" >/dev/null 2>&1
+runc --root "$state" delete -f "$llid" >/dev/null 2>&1
+
 lines=$(wc -l <"$tmp/loop.out")
 "$PLASTRON" mode --socket "$sock" rt-demo observe >"$tmp/mode.out" 2>&1
 if wait_result "$tmp/loop.out" metadata ECONNREFUSED "$lines" >/dev/null; then
@@ -240,6 +374,12 @@ check "observe mode logs AUDIT events" log_has \
 "$PLASTRON" status --socket "$sock" --json >"$tmp/status-observe.json" 2>&1
 check "status shows mode observe" jq_true \
 	'.policies[] | select(.name == "rt-demo" and .mode == "observe")' "$tmp/status-observe.json"
+hash=$(jq -r .hash "$tmp/b-$id/plastron-init.json")
+check "status names the bundle version and hash of rt-demo, and the container's" jq_true \
+	"(.policies[] | select(.name == \"rt-demo\") | .hash == \"$hash\" and .version == \"${hash:7:16}\")
+	and (.containers[] | select(.id == \"$id\") | .policy_hash == \"$hash\")" "$tmp/status-observe.json"
+check "events name the bundle hash the container runs" log_has \
+	".container_id == \"$id\" and .policy_hash == \"$hash\""
 lines=$(wc -l <"$tmp/loop.out")
 "$PLASTRON" mode --socket "$sock" rt-demo enforce >"$tmp/mode.out" 2>&1
 if wait_result "$tmp/loop.out" metadata EPERM "$lines" >/dev/null; then
@@ -374,6 +514,19 @@ else
 	else
 		not_ok "plastrond stopped: a container under an enforcing policy does not start"
 		diag "$tmp/closed.out.err"
+	fi
+fi
+# The agent down and a forged marker in the spec: still no start.
+id=$(cid closedforged)
+if bundle_jq='.annotations["plastron.io/confined"] = "x"' run_shim "$id" "$tmp/closedf.out" \
+	rt-demo /ctest getpid; then
+	not_ok "plastrond stopped: a forged plastron.io/confined does not let a container start"
+else
+	if [[ $(result "$tmp/closedf.out" getpid) == "" ]] && grep -q 'fails closed' "$tmp/closedf.out.err"; then
+		ok "plastrond stopped: a forged plastron.io/confined does not let a container start"
+	else
+		not_ok "plastrond stopped: a forged plastron.io/confined does not let a container start"
+		diag "$tmp/closedf.out.err"
 	fi
 fi
 echo '{"ociVersion":"1.0.2","id":"x","pid":1,"status":"creating"}' |

@@ -7,7 +7,10 @@
  *    only make sense on directories are masked out for a path that is a
  *    file (the kernel would reject the rule). A path that does not exist is
  *    an error: an allow-list entry that matches nothing is almost always a
- *    typo, and the kernel cannot add a rule for it anyway.
+ *    typo, and the kernel cannot add a rule for it anyway. The deferred
+ *    variant (for containers) checks nothing here: the paths are the
+ *    container's, opened (and masked by type) when the ruleset is created
+ *    inside it.
  *  - network (ABI >= 4): when a network list is given, bind and connect on
  *    TCP are both handled; only the listed ports are allowed.
  *  - scopes (ABI >= 6): abstract unix sockets and signals.
@@ -151,8 +154,12 @@ static int copy_ports(uint16_t **dst, size_t *n_dst, const uint16_t *src, size_t
 	return 0;
 }
 
-PL_EXPORT int pl_gen_landlock(const struct pl_policy *p, int abi, struct pl_ll_ruleset **ret,
-			      struct pl_diag *d)
+/* check_paths: stat each path here (plastron run: the paths are this
+ * process's); otherwise the rule keeps every right of the list and
+ * pl_ll_ruleset_create_fd() masks directory-only rights when it opens the
+ * path (inside a container, its own root filesystem). */
+static int gen_landlock(const struct pl_policy *p, int abi, bool check_paths,
+			struct pl_ll_ruleset **ret, struct pl_diag *d)
 {
 	const struct pl_landlock *ll;
 	struct pl_ll_ruleset *rs;
@@ -191,10 +198,10 @@ PL_EXPORT int pl_gen_landlock(const struct pl_policy *p, int abi, struct pl_ll_r
 	for (size_t i = 0; abi >= 1 && i < ll->n_paths; i++) {
 		const struct pl_ll_path *lp = &ll->paths[i];
 		uint64_t want = lp->access, lost, masked;
-		struct stat st;
+		struct stat st = { .st_mode = S_IFDIR };
 		bool dir;
 
-		if (stat(lp->path, &st) < 0) {
+		if (check_paths && stat(lp->path, &st) < 0) {
 			r = pl_error(d, -errno, &lp->pos, "spec.plastron.landlock.filesystem.path",
 				     "cannot use '%s' in a Landlock rule: %s", lp->path,
 				     strerror(errno));
@@ -211,7 +218,7 @@ PL_EXPORT int pl_gen_landlock(const struct pl_policy *p, int abi, struct pl_ll_r
 				abi, text, lp->path);
 		}
 		masked = want & fs_rights_for_abi(abi, true) & ~fs_rights_for_abi(abi, dir);
-		if (masked) {
+		if (masked && check_paths) {
 			rights_text(masked, text, sizeof(text));
 			pl_note(d, &lp->pos, "spec.plastron.landlock.filesystem.access",
 				"'%s' is not a directory: %s dropped (directory-only rights)",
@@ -289,6 +296,18 @@ fail:
 	return r;
 }
 
+PL_EXPORT int pl_gen_landlock(const struct pl_policy *p, int abi, struct pl_ll_ruleset **ret,
+			      struct pl_diag *d)
+{
+	return gen_landlock(p, abi, true, ret, d);
+}
+
+PL_EXPORT int pl_gen_landlock_deferred(const struct pl_policy *p, int abi,
+				       struct pl_ll_ruleset **ret, struct pl_diag *d)
+{
+	return gen_landlock(p, abi, false, ret, d);
+}
+
 PL_EXPORT int pl_ll_ruleset_dump(const struct pl_ll_ruleset *rs, FILE *out)
 {
 	char text[512];
@@ -360,6 +379,11 @@ PL_EXPORT int pl_ll_ruleset_create_fd(const struct pl_ll_ruleset *rs, struct pl_
 			return r;
 		}
 		pb.parent_fd = pfd;
+		/* Directory-only rights on a file (a deferred ruleset names paths
+		 * only seen here): the kernel would reject the rule. */
+		struct stat st;
+		if (fstat(pfd, &st) == 0 && !S_ISDIR(st.st_mode))
+			pb.allowed_access &= fs_rights_for_abi(rs->abi, false);
 		if (!pb.allowed_access)
 			continue; /* nothing granted: the path is simply denied */
 		if (syscall(SYS_landlock_add_rule, fd, LANDLOCK_RULE_PATH_BENEATH, &pb, 0) < 0) {

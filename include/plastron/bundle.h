@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The confinement bundle: one policy version compiled once (by plastrond),
+ * serialized, placed by plastron-runtime in the container's bundle
+ * directory and applied by plastron-init inside the container. This header
+ * (and src/lib/bundle/bundle.c) owns the format: build, serialize, parse,
+ * apply. Nothing else reads or writes it.
+ *
+ * Format "plastron-bundle/1", one JSON object:
+ *   {"format": "plastron-bundle/1", "policy": NAME,
+ *    "version": first 16 hex digits of the hash (a version is named by its
+ *               content: the same policy text compiles to the same version),
+ *    "hash": "sha256:" + sha256 of the canonical serialization (sorted keys,
+ *            compact) of every other member,
+ *    "seccomp": {"bpf": hex of libseccomp's export (x86_64, x32, ia32),
+ *                "flags": [SECCOMP_FILTER_FLAG_* names],
+ *                "oci_sha256": sha256 of the OCI profile's JSON text} | null,
+ *    "caps": {"drop": ["CAP_..."]},
+ *    "landlock": {"abi", "fs", "net", "scoped" (hex strings),
+ *                 "rules": [{"access": hex, "path"}], "bind": [port],
+ *                 "connect": [port]} | null,
+ *    "rules": {"seccomp": {SYSCALL: [rule id, ...]}}  (naming rules in events),
+ *    optionally "oci": the OCI profile's JSON text (checked against
+ *                      seccomp.oci_sha256, not part of the hash input)}
+ *
+ * The OCI profile (tens of KB of JSON) is pinned by its digest: the copy
+ * placed in a container leaves it out, so that plastron-init, which never
+ * needs it, parses only what it applies; the agent keeps it (oci_json).
+ *
+ * Landlock paths are not checked when the bundle is built: they name paths
+ * of the container's root filesystem, opened by pl_bundle_apply() inside the
+ * container (a missing path fails the start there, naming it).
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "plastron/error.h"
+#include "plastron/gen.h"
+#include "plastron/policy.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PL_BUNDLE_FORMAT "plastron-bundle/1"
+
+struct pl_bundle {
+	char *policy;
+	char version[17];               /* 16 hex digits */
+	char hash[7 + 64 + 1];          /* "sha256:" + 64 hex digits */
+	unsigned char *sc_bpf;          /* NULL: no seccomp filter */
+	size_t sc_bpf_len;              /* bytes (a multiple of 8) */
+	unsigned sc_flags;              /* SECCOMP_FILTER_FLAG_* bits */
+	uint64_t cap_drop;              /* bit per CAP_* */
+	struct pl_ll_ruleset *landlock; /* NULL: no Landlock */
+	char *text;                     /* the serialization (pl_bundle_build, pl_bundle_parse) */
+	char *oci_json; /* the OCI profile (built; parsed only when the text has "oci") */
+	size_t text_len;
+};
+
+/* Compile `p` (its seccomp profile `prof` when the caller already built it,
+ * else NULL) into a bundle for this kernel's Landlock ABI; b->text holds the
+ * serialization. Landlock features the ABI lacks are warnings in `d`. */
+int pl_bundle_build(const struct pl_policy *p, const struct pl_sc_profile *prof,
+		    struct pl_bundle **ret, struct pl_diag *d);
+/* Parse and check a serialization (format, hash, every field). */
+int pl_bundle_parse(const char *text, size_t len, struct pl_bundle **ret, struct pl_diag *d);
+void pl_bundle_free(struct pl_bundle *b);
+
+/*
+ * Confine the calling (single-threaded) process: no_new_privs; the dropped
+ * capabilities out of the bounding, effective, permitted, inheritable and
+ * ambient sets; Landlock; the seccomp filter last. On failure returns a
+ * negative errno with a one-line reason in `err`; part of the confinement
+ * may be in place and the caller must not exec.
+ */
+int pl_bundle_apply(const struct pl_bundle *b, char *err, size_t errlen);
+
+/* SHA-256 of `len` bytes as 64 lowercase hex digits and a NUL. */
+void pl_sha256_hex(const void *data, size_t len, char out[65]);
+
+#ifdef __cplusplus
+}
+#endif
