@@ -132,7 +132,32 @@ struct pl_cg_enforcer {
 	pl_enforcer_event_fn cb;
 	void *userdata;
 	int stop;
+	struct pl_enforcer_txn *txn; /* open transaction (its staged slots are in use) */
 };
+
+/* A policy's rules written into its inactive slot, not in force yet. */
+struct staged {
+	uint32_t policy, table;
+	struct pl_cg_policy next, old;
+};
+
+struct pl_enforcer_txn {
+	struct pl_cg_enforcer *e;
+	struct staged *v;
+	size_t n, cap;
+};
+
+#ifdef PL_ENFORCER_FAULT_INJECTION
+int (*pl_enforcer_fault_hook)(const char *step);
+#define FAULT(what, id)                                                  \
+	({                                                               \
+		char step_[48];                                          \
+		snprintf(step_, sizeof(step_), "%s %u", (what), (id));   \
+		pl_enforcer_fault_hook ? pl_enforcer_fault_hook(step_) : 0; \
+	})
+#else
+#define FAULT(what, id) 0
+#endif
 
 /* Writers (set_policy, remove_policy, register, unregister) of one pin
  * directory exclude each other, also across processes. */
@@ -1315,6 +1340,23 @@ static int runs_load(struct pl_cg_enforcer *e)
 			}
 		}
 	}
+	/* Slots staged by the open transaction (those of policies not present
+	 * yet are not counted above). */
+	for (size_t i = 0; r == 0 && e->txn && i < e->txn->n; i++) {
+		uint32_t slot = e->txn->v[i].table;
+		struct pl_cg_table t;
+		bool have = false;
+
+		for (size_t j = 0; j < e->n_runs && !have; j++)
+			have = e->run_table[j] == slot;
+		if (have)
+			continue;
+		if (bpf_map_lookup_elem(e->map_fd[M_TABLES], &slot, &t) < 0)
+			r = -errno;
+		else if (t.node_count || t.range_count)
+			r = runs_add(e, slot, (struct run){ t.node_first, t.node_count },
+				     (struct run){ t.range_first, t.range_count });
+	}
 out:
 	free(pol);
 	free(keys);
@@ -1745,6 +1787,165 @@ int pl_enforcer_set_policy(struct pl_cg_enforcer *e, uint32_t policy, const stru
 	r = set_policy(e, policy, t, d);
 	unlock(e);
 	return r;
+}
+
+/* ---- transactions ------------------------------------------------------- */
+
+int pl_enforcer_txn_begin(struct pl_cg_enforcer *e, struct pl_enforcer_txn **ret,
+			  struct pl_diag *d)
+{
+	struct pl_enforcer_txn *t;
+
+	if (e->txn)
+		return pl_error(d, -EBUSY, NULL, NULL, "a transaction is already open");
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
+	t->e = e;
+	lock(e);
+	e->txn = t;
+	*ret = t;
+	return 0;
+}
+
+/* Room for `n` more retired slots, so that retiring at commit cannot fail. */
+static int retired_reserve(struct pl_cg_enforcer *e, size_t n)
+{
+	if (e->n_retired + n <= e->cap_retired)
+		return 0;
+	size_t cap = e->cap_retired ? e->cap_retired : 16;
+	while (cap < e->n_retired + n)
+		cap *= 2;
+	uint32_t *v = realloc(e->retired, cap * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	e->retired = v;
+	e->cap_retired = cap;
+	return 0;
+}
+
+int pl_enforcer_txn_stage(struct pl_enforcer_txn *t, uint32_t policy,
+			  const struct pl_bpf_tables *tables, struct pl_diag *d)
+{
+	struct pl_cg_enforcer *e = t->e;
+	struct pl_cg_policy cur;
+	struct pl_diag first = { 0 };
+	struct staged s = { .policy = policy };
+	int r = check_policy(policy, d);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < t->n; i++)
+		if (t->v[i].policy == policy)
+			return pl_error(d, -EEXIST, NULL, NULL, "policy %u is staged twice",
+					policy);
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 16;
+		struct staged *v = realloc(t->v, cap * sizeof(*v));
+		if (!v)
+			return pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
+		t->v = v;
+		t->cap = cap;
+	}
+	if (retired_reserve(e, t->n + 1) < 0)
+		return pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
+	if (!load_progs(e, policy, d, &r))
+		return r;
+	r = read_policy(e, policy, &cur);
+	if (r < 0)
+		return sys_error(d, r, "read policy %u", policy);
+	s.table = 2 * policy;
+	if (cur.present && cur.table == 2 * policy)
+		s.table = 2 * policy + 1;
+	if (is_retired(e, s.table)) {
+		r = release_retired(e, d);
+		if (r < 0)
+			return r;
+	}
+	r = fill_table(e, s.table, tables, &s.next.hooks, &first);
+	if ((r == -ENOSPC || r == -E2BIG) && e->n_retired) {
+		pl_diag_clear(&first);
+		r = release_retired(e, d);
+		if (r == 0)
+			r = fill_table(e, s.table, tables, &s.next.hooks, &first);
+	}
+	diag_splice(d, &first);
+	if (r < 0)
+		return r;
+	r = FAULT("stage", policy);
+	if (r < 0) {
+		purge_all(e, s.table, false); /* never in force */
+		return sys_error(d, r, "stage policy %u (injected)", policy);
+	}
+	s.next.table = s.table;
+	s.next.present = 1;
+	t->v[t->n++] = s;
+	return 0;
+}
+
+static void txn_end(struct pl_enforcer_txn *t)
+{
+	t->e->txn = NULL;
+	unlock(t->e);
+	free(t->v);
+	free(t);
+}
+
+void pl_enforcer_txn_abort(struct pl_enforcer_txn *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->n; i++)
+		(void)purge_all(t->e, t->v[i].table, false); /* never in force */
+	txn_end(t);
+}
+
+int pl_enforcer_txn_commit(struct pl_enforcer_txn *t, struct pl_diag *d)
+{
+	struct pl_cg_enforcer *e = t->e;
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < t->n && r == 0; i++) {
+		struct staged *s = &t->v[i];
+
+		r = FAULT("switch", s->policy);
+		if (r == 0)
+			r = read_policy(e, s->policy, &s->old);
+		if (r < 0)
+			break;
+		s->next.mode = s->old.present ? s->old.mode : PL_CG_MODE_AS_WRITTEN;
+		if (bpf_map_update_elem(e->map_fd[M_POLICIES], &s->policy, &s->next, BPF_ANY) < 0)
+			r = -errno;
+	}
+	if (r < 0) {
+		struct staged *s = &t->v[i];
+		struct pl_diag x = { 0 };
+
+		sys_error(d, r, "activate policy %u", s->policy);
+		/* Back to the previous slots, intact until released. */
+		while (i-- > 0) {
+			struct pl_cg_policy none = { 0 };
+			s = &t->v[i];
+			if (bpf_map_update_elem(e->map_fd[M_POLICIES], &s->policy,
+						s->old.present ? &s->old : &none, BPF_ANY) < 0)
+				sys_error(d, errno, "policy %u stays on its new rules: switching back",
+					  s->policy);
+		}
+		/* A program run may have read a staged slot meanwhile. */
+		for (i = 0; i < t->n; i++)
+			if (purge_all(e, t->v[i].table, true) < 0)
+				pl_warning(&x, NULL, NULL, "clearing staged rule set %u",
+					   t->v[i].table);
+		diag_splice(d, &x);
+		txn_end(t);
+		return r;
+	}
+	for (i = 0; i < t->n; i++)
+		if (t->v[i].old.present && t->v[i].old.table != t->v[i].table)
+			(void)retire(e, t->v[i].old.table); /* room reserved at stage */
+	txn_end(t);
+	return 0;
 }
 
 int pl_enforcer_remove_policy(struct pl_cg_enforcer *e, uint32_t policy, struct pl_diag *d)
