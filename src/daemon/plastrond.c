@@ -39,6 +39,8 @@
 #include "cg-event-json.h"
 #include "enforcer.h"
 #include "plastron/bpf.h"
+#include "plastron/catalog.h"
+#include "plastron/enforce.h"
 #include "plastron/events.h"
 #include "plastron/gen.h"
 #include "plastron/policy.h"
@@ -83,6 +85,7 @@ struct policy {
 	bool loaded;  /* present in the enforcer */
 	size_t n_rules; /* rule_weight of the version in force */
 	bool mark;
+	json_t *unenforced; /* rules accepted unenforced (allowUnenforced), or NULL */
 };
 
 struct container {
@@ -724,6 +727,7 @@ struct built {
 	struct pl_bpf_tables *t;
 	struct pl_sc_profile *prof;
 	char *sc_bpf_hex;
+	json_t *unenforced;
 };
 
 /*
@@ -854,6 +858,7 @@ static void policy_drop(struct policy *pol)
 		say_diag("remove policy", &d);
 	pl_diag_clear(&d);
 	PTR_REMOVE(A.pols, A.n_pols, pol);
+	json_decref(pol->unenforced);
 	pl_sc_profile_free(pol->prof);
 	free(pol->sc_bpf_hex);
 	free(pol->name);
@@ -1001,9 +1006,116 @@ static void built_free(struct change *c)
 		pl_bpf_tables_free(c->b[i].t);
 		pl_sc_profile_free(c->b[i].prof);
 		free(c->b[i].sc_bpf_hex);
+		json_decref(c->b[i].unenforced);
 	}
 	free(c->b);
 	c->b = NULL;
+}
+
+/* The mechanisms of a container confined through the agent: seccomp,
+ * capabilities and Landlock (plastron-runtime, plastron-init), cgroup-BPF. */
+#define PLD_MECHS (PL_RUN_MECHS | (1u << PL_MECH_CGROUP_BPF))
+
+static void unenforced_one(struct pl_diag *d, bool allowed, json_t *list,
+			   const struct pl_pos *pos, const char *field, const char *what,
+			   const char *needs)
+{
+	/* plastron run's wording, with the agent's mechanisms */
+	if (allowed)
+		pl_warning(d, pos, field,
+			   "%s is not enforced by seccomp, capabilities, Landlock or cgroup-BPF "
+			   "(needs %s); accepted: spec.plastron.allowUnenforced",
+			   what, needs);
+	else
+		pl_error(d, -EOPNOTSUPP, pos, field,
+			 "%s is not enforced by seccomp, capabilities, Landlock or cgroup-BPF "
+			 "(needs %s); set spec.plastron.allowUnenforced: true to load it anyway",
+			 what, needs);
+	json_array_append_new(list, json_string(what));
+}
+
+/*
+ * Rules of `p` that no mechanism of an agent-confined container carries
+ * (the planning of `plastron run`, pl_plan_build, with the agent's
+ * mechanisms; raw rules that only AppArmor or BPF-LSM could carry): an
+ * error each, unless the policy opts in with spec.plastron.allowUnenforced,
+ * then a warning each and their list in *ret (for status).
+ */
+static int unenforced_rules(const struct pl_policy *p, json_t **ret, struct pl_diag *d)
+{
+	const struct pl_enhance *e = &p->enhance;
+	const struct pl_bpf_raw *b = &e->bpf;
+	struct pl_plan *plan = NULL;
+	bool ok = p->allow_unenforced;
+	json_t *list = json_array();
+	char what[200];
+	size_t errors = d->n_errors;
+	int r;
+
+	*ret = NULL;
+	if (!list)
+		return pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
+	r = pl_plan_build(p, PLD_MECHS, &plan, d);
+	if (r < 0) {
+		json_decref(list);
+		return r;
+	}
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct pl_plan_item *it = &plan->items[i];
+		const struct pl_rule *rule = it->use->rule;
+		char needs[120] = "";
+		if (it->enforced)
+			continue;
+		for (size_t k = 0; rule && k < rule->n_tr; k++) {
+			const char *m = rule->tr[k].mech == PL_MECH_APPARMOR  ? "AppArmor"
+					: rule->tr[k].mech == PL_MECH_BPF_LSM ? "BPF-LSM"
+									      : NULL;
+			if (m && !strstr(needs, m))
+				snprintf(needs + strlen(needs), sizeof(needs) - strlen(needs),
+					 "%s%s", needs[0] ? ", " : "", m);
+		}
+		snprintf(what, sizeof(what), "rule '%s'", rule ? rule->id : it->use->written);
+		unenforced_one(d, ok, list, &it->use->pos, "spec.policy.enhanceProtect", what,
+			       needs[0] ? needs : "no mechanism yet");
+	}
+	pl_plan_free(plan);
+	for (size_t i = 0; i < e->n_apparmor_raw; i++)
+		unenforced_one(d, ok, list, &e->apparmor_raw[i].pos,
+			       "spec.policy.enhanceProtect.appArmorRawRules", "appArmorRawRules entry",
+			       "AppArmor");
+	for (size_t i = 0; i < b->n_files; i++) {
+		snprintf(what, sizeof(what), "bpfRawRules %s rule '%s'",
+			 b->files[i].from_processes ? "processes" : "files", b->files[i].pattern);
+		unenforced_one(d, ok, list, &b->files[i].pos,
+			       "spec.policy.enhanceProtect.bpfRawRules", what, "BPF-LSM");
+	}
+	if (b->ptrace.present)
+		unenforced_one(d, ok, list, &b->ptrace.pos,
+			       "spec.policy.enhanceProtect.bpfRawRules.ptrace",
+			       "bpfRawRules ptrace rule", "BPF-LSM or AppArmor");
+	for (size_t i = 0; i < b->n_mounts; i++)
+		unenforced_one(d, ok, list, &b->mounts[i].pos,
+			       "spec.policy.enhanceProtect.bpfRawRules.mounts",
+			       "bpfRawRules mount rule", "BPF-LSM");
+	if (e->has_network_proxy_raw)
+		unenforced_one(d, ok, list, &p->pos, "spec.policy.enhanceProtect.networkProxyRawRules",
+			       "networkProxyRawRules", "a network proxy (not part of plastron)");
+	if (p->mode == PL_MODE_DEFENSE_IN_DEPTH && p->dind.present &&
+	    (p->dind.apparmor_type != PL_PROFILE_NONE || p->dind.n_apparmor_raw))
+		unenforced_one(d, ok, list, &p->pos, "spec.policy.defenseInDepth.appArmor",
+			       "defenseInDepth AppArmor profile", "AppArmor");
+	if (p->mode == PL_MODE_DEFENSE_IN_DEPTH && p->dind.present && p->dind.has_network_proxy)
+		unenforced_one(d, ok, list, &p->pos, "spec.policy.defenseInDepth.networkProxy",
+			       "defenseInDepth networkProxy", "a network proxy (not part of plastron)");
+	if (d->n_errors > errors) {
+		json_decref(list);
+		return -EOPNOTSUPP;
+	}
+	if (json_array_size(list))
+		*ret = list;
+	else
+		json_decref(list);
+	return 0;
 }
 
 /* Read, validate and compile one file of the batch. */
@@ -1039,7 +1151,9 @@ static void change_build(struct change *c)
 						p->name);
 				return;
 			}
-		r = pl_gen_cgroup_bpf(p, NULL, NULL, &c->b[i].t, &c->d);
+		r = unenforced_rules(p, &c->b[i].unenforced, &c->d);
+		if (r == 0)
+			r = pl_gen_cgroup_bpf(p, NULL, NULL, &c->b[i].t, &c->d);
 		if (r == 0)
 			r = pl_gen_seccomp(p, NULL, &c->b[i].prof, &c->d);
 		if (r == 0)
@@ -1303,6 +1417,8 @@ static void change_commit(struct change *c)
 		pol->prof = PL_TAKE_PTR(b->prof);
 		free(pol->sc_bpf_hex);
 		pol->sc_bpf_hex = PL_TAKE_PTR(b->sc_bpf_hex);
+		json_decref(pol->unenforced);
+		pol->unenforced = PL_TAKE_PTR(b->unenforced);
 		pol->p = b->p;
 		pol->file = pf;
 		pol->mark = true;
@@ -1597,6 +1713,59 @@ static void load_policy_dir(void)
 		free(cv[i].path);
 	free(cv);
 	release_replaced();
+}
+
+/*
+ * At start-up: policies of the state file that no file defines any more
+ * (deleted while the agent was down) but that registered containers use
+ * and the kernel still holds: kept as orphans (rules in force, no source),
+ * dropped when their containers go.
+ */
+static void adopt_orphans(void)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(A.saved_ids, k, v)
+	{
+		uint32_t id = (uint32_t)json_integer_value(json_object_get(v, "id"));
+		const char *file = json_string_value(json_object_get(v, "file"));
+		struct policy tmp = { .name = (char *)k }, *pol;
+		struct pfile *home;
+		enum pl_bpf_mode m;
+
+		if (policy_by_name(k) || policy_by_id(id) || !policy_users(&tmp) ||
+		    pl_enforcer_get_mode(A.e, id, &m) < 0)
+			continue;
+		pol = calloc(1, sizeof(*pol));
+		home = calloc(1, sizeof(*home));
+		struct policy **pv = realloc(A.pols, (A.n_pols + 1) * sizeof(*pv));
+		if (pv)
+			A.pols = pv;
+		struct pfile **fv = realloc(A.files, (A.n_files + 1) * sizeof(*fv));
+		if (fv)
+			A.files = fv;
+		if (!pol || !home || !pv || !fv || !(pol->name = strdup(k)) ||
+		    !(home->path = strdup(file ? file : "?"))) {
+			say("policy %s (id %u): out of memory; its rules stay in the kernel", k, id);
+			if (pol)
+				free(pol->name);
+			free(pol);
+			pfile_free(home);
+			continue;
+		}
+		home->gone = true;
+		pol->id = id;
+		pol->loaded = true;
+		pol->observe = json_is_true(json_object_get(v, "observe"));
+		pol->file = home;
+		A.files[A.n_files++] = home;
+		A.pols[A.n_pols++] = pol;
+		A.n_orphans++;
+		say("policy %s (id %u) orphaned: %s is gone; kept in force (as the kernel holds it) "
+		    "for %zu container(s) until they stop or are re-pointed",
+		    k, id, home->path, policy_users(pol));
+	}
 }
 
 /* Watch the policy directory, and its parent for the directory coming
@@ -1899,6 +2068,9 @@ static json_t *req_status(void)
 			json_object_set_new(x, "orphaned", json_true());
 			json_object_set_new(x, "containers", json_integer((json_int_t)policy_users(p)));
 		}
+		/* accepted with spec.plastron.allowUnenforced */
+		if (p->unenforced)
+			json_object_set(x, "unenforced", p->unenforced);
 		json_array_append_new(pols, x);
 	}
 	for (size_t i = 0; i < A.n_files; i++)
@@ -2673,6 +2845,7 @@ int main(int argc, char **argv)
 	 * re-assert the others (the map survived; this only repairs). */
 	sweep();
 	load_policy_dir();
+	adopt_orphans();
 	for (size_t i = 0; i < A.n_ctrs; i++) {
 		struct policy *pol = policy_by_name(A.ctrs[i]->policy);
 		struct pl_diag d = { 0 };

@@ -36,20 +36,25 @@ cleanup() {
 trap cleanup EXIT
 mkdir -p "$pol" "$cg" || bail "policy dir, test cgroup"
 
-# doc NAME RULE...: one policy (RULE: core, icmp, meta).
+# doc NAME RULE...: one policy (RULE: core, icmp, meta; shadow: a file rule
+# no mechanism here carries; +allow: spec.plastron.allowUnenforced).
 doc() {
-	local name=$1 r hard=() att=()
+	local name=$1 r hard=() att=() allow=
 	shift
 	for r in "$@"; do
 		case $r in
 		core) hard+=(disallow-write-core-pattern) ;;
 		icmp) att+=(disable-icmp) ;;
 		meta) att+=(block-access-to-metadata-service) ;;
+		shadow) att+=(disable-access-shadow) ;;
+		+allow) allow=1 ;;
 		esac
 	done
 	printf -- '---\napiVersion: crd.varmor.org/v1beta1\nkind: VarmorPolicy\n'
 	printf 'metadata: {name: %s, namespace: default}\n' "$name"
-	printf 'spec:\n  target: {kind: Deployment, name: %s}\n  policy:\n' "$name"
+	printf 'spec:\n  target: {kind: Deployment, name: %s}\n' "$name"
+	[[ -n $allow ]] && printf '  plastron: {allowUnenforced: true}\n'
+	printf '  policy:\n'
 	printf '    enforcer: BPFSeccomp\n    mode: EnhanceProtect\n    enhanceProtect:\n'
 	printf '      auditViolations: true\n'
 	printf '      hardeningRules: [%s]\n' "$(IFS=,; echo "${hard[*]}")"
@@ -66,6 +71,17 @@ wait_reloads() {
 		sleep 0.05
 	done
 	return 1
+}
+# settle: until no reload batch finished for 0.3 s (after changes that may
+# take several batches)
+settle() {
+	local a b i
+	for i in $(seq 50); do
+		a=$(reloads)
+		sleep 0.3
+		b=$(reloads)
+		((a == b)) && return 0
+	done
 }
 status() { "$PLASTRON" status --socket "$sock" --json 2>/dev/null; }
 # krules ID: rule names of the policy's active table slot, "absent" if none
@@ -236,6 +252,7 @@ check "after a restart: a-dup.yaml refused again" jq_true \
 	'[.refused[] | select(.file | endswith("a-dup.yaml"))] | length == 1' <(status)
 check "after a restart: pb from multi.yaml in force (kernel)" kernel_is "pb=icmp"
 rm -f "$pol/a-dup.yaml"
+settle
 
 # ---- 5. written in place and shrank: refused until renamed in ----------------
 n=$(reloads)
@@ -271,13 +288,38 @@ done
 check "after the directory was moved away and recreated, a new file is loaded" jq_true \
 	'[.policies[] | select(.name == "pe")] | length == 1' <(status)
 check "pa (container) kept across it" kernel_is "pa=core+icmp"
+settle
 n=$(reloads)
 doc pe core | put e.yaml
 wait_reloads $((n + 1))
 ids
 check "live reload works in the recreated directory" kernel_is "pe=core"
 
-# ---- 7. events_logged survives a restart ------------------------------------
+# ---- 7. rules no mechanism here carries: refused loudly, or listed ----------
+n=$(reloads)
+doc pf core shadow | put f.yaml
+wait_reloads $((n + 1))
+msg="rule 'disable-access-shadow' is not enforced by seccomp, capabilities, Landlock or cgroup-BPF (needs AppArmor, BPF-LSM)"
+check "a policy with a rule no active mechanism carries is refused (status names the rule)" jq_true \
+	'[.refused[] | select((.file | endswith("f.yaml")) and (.error | contains($m)))] | length == 1
+	 and ([.policies[] | select(.name == "pf")] | length == 0)' --arg m "$msg" <(status)
+grep -qF "$msg" "$tmp/agent.log" && ok "... and the log says so" || not_ok "... and the log says so"
+ids
+check "... nothing of it is in the kernel" kernel_is "pf=absent"
+doc pf core shadow >"$tmp/f-run.yaml"
+"$PLASTRON" run --policy "$tmp/f-run.yaml" -- true >/dev/null 2>"$tmp/run.err"
+grep -qF "rule 'disable-access-shadow' is not enforced by seccomp, capabilities or Landlock (needs AppArmor, BPF-LSM)" "$tmp/run.err" &&
+	ok "plastron run refuses the same rule in the same words" ||
+	{ not_ok "plastron run refuses the same rule in the same words"; diag "$tmp/run.err"; }
+n=$(reloads)
+doc pf core shadow +allow | put f.yaml
+wait_reloads $((n + 1))
+check "with spec.plastron.allowUnenforced it loads and status lists the unenforced rule" jq_true \
+	'[.policies[] | select(.name == "pf" and .unenforced == ["rule '"'disable-access-shadow'"'"])] | length == 1' <(status)
+ids
+check "... its enforceable rules are in the kernel" kernel_is "pf=core"
+
+# ---- 8. events_logged survives a restart ------------------------------------
 core_denied
 for i in $(seq 100); do
 	e1=$(status | jq '.counters.events_logged')
@@ -291,4 +333,15 @@ if ((e1 > 0 && e2 >= e1)); then ok "events_logged survives a restart ($e1 -> $e2
 	not_ok "events_logged survives a restart ($e1 -> $e2)"
 fi
 check "the state file is still 0600" test "$(stat -c %a "$tmp/plastrond.state.json")" = 600
+# pa's file went with the old directory: after a restart it is still kept
+check "after a restart, the orphan pa is still listed (1 container)" jq_true \
+	'[.policies[] | select(.name == "pa" and .orphaned == true and .containers == 1)] | length == 1' <(status)
+check "... and still in force" kernel_is "pa=core+icmp"
+check "... and still denies" core_denied
+"$PLASTRON" attach --socket "$sock" --detach --cgroup "$cg" >/dev/null 2>&1
+for i in $(seq 100); do
+	status | jq -e '[.policies[] | select(.name == "pa")] | length == 0' >/dev/null && break
+	sleep 0.05
+done
+check "... and dropped once its container is gone" kernel_is "pa=absent"
 tap_done
