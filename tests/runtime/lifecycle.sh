@@ -301,7 +301,7 @@ doc pf core shadow | put f.yaml
 wait_reloads $((n + 1))
 msg="rule 'disable-access-shadow' is not enforced by seccomp, capabilities, Landlock or cgroup-BPF (needs AppArmor, BPF-LSM)"
 check "a policy with a rule no active mechanism carries is refused (status names the rule)" jq_true \
-	'[.refused[] | select((.file | endswith("f.yaml")) and (.error | contains($m)))] | length == 1
+	'([.refused[] | select((.file | endswith("f.yaml")) and (.error | contains($m)))] | length == 1)
 	 and ([.policies[] | select(.name == "pf")] | length == 0)' --arg m "$msg" <(status)
 grep -qF "$msg" "$tmp/agent.log" && ok "... and the log says so" || not_ok "... and the log says so"
 ids
