@@ -149,10 +149,10 @@ struct pl_enforcer_txn {
 
 #ifdef PL_ENFORCER_FAULT_INJECTION
 int (*pl_enforcer_fault_hook)(const char *step);
-#define FAULT(what, id)                                                  \
-	({                                                               \
-		char step_[48];                                          \
-		snprintf(step_, sizeof(step_), "%s %u", (what), (id));   \
+#define FAULT(what, id)                                                     \
+	({                                                                  \
+		char step_[48];                                             \
+		snprintf(step_, sizeof(step_), "%s %u", (what), (id));      \
 		pl_enforcer_fault_hook ? pl_enforcer_fault_hook(step_) : 0; \
 	})
 #else
@@ -1791,8 +1791,7 @@ int pl_enforcer_set_policy(struct pl_cg_enforcer *e, uint32_t policy, const stru
 
 /* ---- transactions ------------------------------------------------------- */
 
-int pl_enforcer_txn_begin(struct pl_cg_enforcer *e, struct pl_enforcer_txn **ret,
-			  struct pl_diag *d)
+int pl_enforcer_txn_begin(struct pl_cg_enforcer *e, struct pl_enforcer_txn **ret, struct pl_diag *d)
 {
 	struct pl_enforcer_txn *t;
 
@@ -1929,7 +1928,8 @@ int pl_enforcer_txn_commit(struct pl_enforcer_txn *t, struct pl_diag *d)
 			s = &t->v[i];
 			if (bpf_map_update_elem(e->map_fd[M_POLICIES], &s->policy,
 						s->old.present ? &s->old : &none, BPF_ANY) < 0)
-				sys_error(d, errno, "policy %u stays on its new rules: switching back",
+				sys_error(d, errno,
+					  "policy %u stays on its new rules: switching back",
 					  s->policy);
 		}
 		/* A program run may have read a staged slot meanwhile. */

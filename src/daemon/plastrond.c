@@ -81,8 +81,8 @@ struct policy {
 	struct pl_sc_profile *prof; /* for naming seccomp rules in events */
 	char *sc_bpf_hex;           /* the filter compiled once by libseccomp, hex */
 	size_t n_bpf_entries;
-	bool observe; /* mode set as "observe" (cgroup-bpf: audit) */
-	bool loaded;  /* present in the enforcer */
+	bool observe;   /* mode set as "observe" (cgroup-bpf: audit) */
+	bool loaded;    /* present in the enforcer */
 	size_t n_rules; /* rule_weight of the version in force */
 	bool mark;
 	json_t *unenforced; /* rules accepted unenforced (allowUnenforced), or NULL */
@@ -140,8 +140,13 @@ static struct {
 	int dir_wd, parent_wd; /* inotify: the policy directory, its parent */
 	size_t n_orphans;      /* policies kept for containers after their file went */
 	uint64_t events_saved; /* events_logged as last written to the state file */
-} A = { .listen_fd = -1, .ino_fd = -1, .sig_fd = -1, .metrics_fd = -1, .epfd = -1,
-	.dir_wd = -1, .parent_wd = -1 };
+} A = { .listen_fd = -1,
+	.ino_fd = -1,
+	.sig_fd = -1,
+	.metrics_fd = -1,
+	.epfd = -1,
+	.dir_wd = -1,
+	.parent_wd = -1 };
 
 /* ---- agent log (stderr) ------------------------------------------------- */
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -309,12 +314,11 @@ static void state_save(void)
 	/* "file": the owner of the name (duplicates resolve the same way after
 	 * a restart); "orphaned": kept for containers after the file went. */
 	for (size_t i = 0; i < A.n_pols; i++)
-		json_object_set_new(
-		    pols, A.pols[i]->name,
-		    json_pack("{s:I,s:b,s:s?,s:b}", "id", (json_int_t)A.pols[i]->id, "observe",
-			      A.pols[i]->observe, "file",
-			      A.pols[i]->file ? A.pols[i]->file->path : NULL, "orphaned",
-			      policy_orphaned(A.pols[i])));
+		json_object_set_new(pols, A.pols[i]->name,
+				    json_pack("{s:I,s:b,s:s?,s:b}", "id", (json_int_t)A.pols[i]->id,
+					      "observe", A.pols[i]->observe, "file",
+					      A.pols[i]->file ? A.pols[i]->file->path : NULL,
+					      "orphaned", policy_orphaned(A.pols[i])));
 	/* Ids of policies that went away stay reserved while a container uses them. */
 	const char *k;
 	json_t *v;
@@ -1056,9 +1060,8 @@ static int seccomp_bpf_cached(const struct pl_sc_profile *prof, char **ret, stru
  * capabilities and Landlock (plastron-runtime, plastron-init), cgroup-BPF. */
 #define PLD_MECHS (PL_RUN_MECHS | (1u << PL_MECH_CGROUP_BPF))
 
-static void unenforced_one(struct pl_diag *d, bool allowed, json_t *list,
-			   const struct pl_pos *pos, const char *field, const char *what,
-			   const char *needs)
+static void unenforced_one(struct pl_diag *d, bool allowed, json_t *list, const struct pl_pos *pos,
+			   const char *field, const char *what, const char *needs)
 {
 	/* plastron run's wording, with the agent's mechanisms */
 	if (allowed)
@@ -1121,8 +1124,8 @@ static int unenforced_rules(const struct pl_policy *p, json_t **ret, struct pl_d
 	pl_plan_free(plan);
 	for (size_t i = 0; i < e->n_apparmor_raw; i++)
 		unenforced_one(d, ok, list, &e->apparmor_raw[i].pos,
-			       "spec.policy.enhanceProtect.appArmorRawRules", "appArmorRawRules entry",
-			       "AppArmor");
+			       "spec.policy.enhanceProtect.appArmorRawRules",
+			       "appArmorRawRules entry", "AppArmor");
 	for (size_t i = 0; i < b->n_files; i++) {
 		snprintf(what, sizeof(what), "bpfRawRules %s rule '%s'",
 			 b->files[i].from_processes ? "processes" : "files", b->files[i].pattern);
@@ -1138,7 +1141,8 @@ static int unenforced_rules(const struct pl_policy *p, json_t **ret, struct pl_d
 			       "spec.policy.enhanceProtect.bpfRawRules.mounts",
 			       "bpfRawRules mount rule", "BPF-LSM");
 	if (e->has_network_proxy_raw)
-		unenforced_one(d, ok, list, &p->pos, "spec.policy.enhanceProtect.networkProxyRawRules",
+		unenforced_one(d, ok, list, &p->pos,
+			       "spec.policy.enhanceProtect.networkProxyRawRules",
 			       "networkProxyRawRules", "a network proxy (not part of plastron)");
 	if (p->mode == PL_MODE_DEFENSE_IN_DEPTH && p->dind.present &&
 	    (p->dind.apparmor_type != PL_PROFILE_NONE || p->dind.n_apparmor_raw))
@@ -1146,7 +1150,8 @@ static int unenforced_rules(const struct pl_policy *p, json_t **ret, struct pl_d
 			       "defenseInDepth AppArmor profile", "AppArmor");
 	if (p->mode == PL_MODE_DEFENSE_IN_DEPTH && p->dind.present && p->dind.has_network_proxy)
 		unenforced_one(d, ok, list, &p->pos, "spec.policy.defenseInDepth.networkProxy",
-			       "defenseInDepth networkProxy", "a network proxy (not part of plastron)");
+			       "defenseInDepth networkProxy",
+			       "a network proxy (not part of plastron)");
 	if (d->n_errors > errors) {
 		json_decref(list);
 		return -EOPNOTSUPP;
@@ -1200,9 +1205,9 @@ static void change_build(struct change *c)
 		c->b[i].p = p;
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(c->set->policies[j]->name, p->name)) {
-				c->r = pl_error(&c->d, -EEXIST, &p->pos, "metadata.name",
-						"policy '%s' is defined twice in this file",
-						p->name);
+				c->r =
+				    pl_error(&c->d, -EEXIST, &p->pos, "metadata.name",
+					     "policy '%s' is defined twice in this file", p->name);
 				return;
 			}
 		t0 = now_us();
@@ -1270,11 +1275,11 @@ static void batch_claims(struct change **v, size_t n)
 						if (!strcmp(v[j]->set->policies[x]->name, name))
 							holder = v[j]->path;
 			if (holder) {
-				c->r = pl_error(&c->d, -EEXIST, &c->set->policies[i]->pos,
-						"metadata.name",
-						"policy '%s' is already defined in %s (the file that "
-						"holds a name keeps it)",
-						name, holder);
+				c->r = pl_error(
+				    &c->d, -EEXIST, &c->set->policies[i]->pos, "metadata.name",
+				    "policy '%s' is already defined in %s (the file that "
+				    "holds a name keeps it)",
+				    name, holder);
 				c->dup = true;
 			}
 		}
@@ -1296,20 +1301,22 @@ static void check_shrink(struct change *c)
 			if (!strcmp(c->set->policies[j]->name, pol->name))
 				break;
 		if (j == c->set->n) {
-			change_refuse(c, -EAGAIN,
-				      "%s was written in place and no longer defines policy '%s': "
-				      "not taken (a cut-short write?); rename a complete file in to "
-				      "replace it",
-				      c->path, pol->name);
+			change_refuse(
+			    c, -EAGAIN,
+			    "%s was written in place and no longer defines policy '%s': "
+			    "not taken (a cut-short write?); rename a complete file in to "
+			    "replace it",
+			    c->path, pol->name);
 			break;
 		}
 		size_t w = rule_weight(c->b[j].p, c->b[j].t, c->b[j].prof);
 		if (w < pol->n_rules)
-			change_refuse(c, -EAGAIN,
-				      "%s was written in place and policy '%s' shrank (%zu rules and "
-				      "entries, %zu in force): not taken (a cut-short write?); rename "
-				      "a complete file in to replace it",
-				      c->path, pol->name, w, pol->n_rules);
+			change_refuse(
+			    c, -EAGAIN,
+			    "%s was written in place and policy '%s' shrank (%zu rules and "
+			    "entries, %zu in force): not taken (a cut-short write?); rename "
+			    "a complete file in to replace it",
+			    c->path, pol->name, w, pol->n_rules);
 	}
 }
 
@@ -1369,8 +1376,8 @@ static int batch_prepare(struct change **v, size_t n, size_t *n_new_pols, size_t
 			}
 			c->fresh[i] = pol;
 			pol->observe = saved && json_is_true(json_object_get(saved, "observe"));
-			uint32_t id = saved ? (uint32_t)json_integer_value(json_object_get(saved, "id"))
-					    : 0;
+			uint32_t id =
+			    saved ? (uint32_t)json_integer_value(json_object_get(saved, "id")) : 0;
 			if (!id || policy_by_id(id) || id_taken_fresh(id, v, n)) {
 				for (id = next; id < PL_CG_MAX_POLICIES && id_taken(id, v, n); id++)
 					;
@@ -1617,24 +1624,26 @@ static size_t reload_batch(struct change *cv, size_t n)
 			if (c->r != 0 || c->removed)
 				continue;
 			for (size_t i = 0; i < c->set->n && r == 0; i++) {
-				struct policy *pol = c->fresh[i] ? c->fresh[i]
-								 : policy_by_name(c->b[i].p->name);
+				struct policy *pol =
+				    c->fresh[i] ? c->fresh[i] : policy_by_name(c->b[i].p->name);
 				r = pl_enforcer_txn_stage(txn, pol->id, c->b[i].t, &d);
 			}
 		}
 		T.stage = now_us() - t0;
 		t0 = now_us();
 		if (txn)
-			r = r < 0 ? (pl_enforcer_txn_abort(txn), r) : pl_enforcer_txn_commit(txn, &d);
+			r = r < 0 ? (pl_enforcer_txn_abort(txn), r)
+				  : pl_enforcer_txn_commit(txn, &d);
 		T.commit = now_us() - t0;
 		if (r < 0) {
 			char *s = diag_first(&d);
 			for (size_t x = 0; x < n; x++)
 				if (v[x]->r == 0) {
-					change_refuse(v[x], r,
-						      "not applied: %s (every file of this reload keeps "
-						      "its previous version)",
-						      s ? s : strerror(-r));
+					change_refuse(
+					    v[x], r,
+					    "not applied: %s (every file of this reload keeps "
+					    "its previous version)",
+					    s ? s : strerror(-r));
 					change_undo(v[x]);
 				}
 			free(s);
@@ -1777,7 +1786,8 @@ static void load_policy_dir(void)
 		if (!v)
 			break;
 		cv = v;
-		cv[n] = (struct change){ .path = strdup(pf->path), .watched = true, .removed = true };
+		cv[n] =
+		    (struct change){ .path = strdup(pf->path), .watched = true, .removed = true };
 		if (cv[n].path)
 			n++;
 	}
@@ -1828,7 +1838,8 @@ static void adopt_orphans(void)
 			A.files = fv;
 		if (!pol || !home || !pv || !fv || !(pol->name = strdup(k)) ||
 		    !(home->path = strdup(file ? file : "?"))) {
-			say("policy %s (id %u): out of memory; its rules stay in the kernel", k, id);
+			say("policy %s (id %u): out of memory; its rules stay in the kernel", k,
+			    id);
 			if (pol)
 				free(pol->name);
 			free(pol);
@@ -1843,7 +1854,8 @@ static void adopt_orphans(void)
 		A.files[A.n_files++] = home;
 		A.pols[A.n_pols++] = pol;
 		A.n_orphans++;
-		say("policy %s (id %u) orphaned: %s is gone; kept in force (as the kernel holds it) "
+		say("policy %s (id %u) orphaned: %s is gone; kept in force (as the kernel holds "
+		    "it) "
 		    "for %zu container(s) until they stop or are re-pointed",
 		    k, id, home->path, policy_users(pol));
 	}
@@ -1871,8 +1883,8 @@ static void watch_policy_dir(bool rescan)
 	}
 	if (A.parent_wd < 0) {
 		snprintf(parent, sizeof(parent), "%s", A.policy_dir);
-		A.parent_wd =
-		    inotify_add_watch(A.ino_fd, dirname(parent), IN_CREATE | IN_MOVED_TO | IN_ONLYDIR);
+		A.parent_wd = inotify_add_watch(A.ino_fd, dirname(parent),
+						IN_CREATE | IN_MOVED_TO | IN_ONLYDIR);
 	}
 }
 
@@ -1903,7 +1915,8 @@ static void on_inotify(void)
 				continue;
 			}
 			if (!ev->len || !policy_file_name(ev->name) ||
-			    !(ev->mask & (IN_DELETE | IN_MOVED_FROM | IN_CLOSE_WRITE | IN_MOVED_TO)))
+			    !(ev->mask &
+			      (IN_DELETE | IN_MOVED_FROM | IN_CLOSE_WRITE | IN_MOVED_TO)))
 				continue;
 			char path[PATH_MAX];
 			snprintf(path, sizeof(path), "%s/%s", A.policy_dir, ev->name);
@@ -1925,7 +1938,7 @@ static void on_inotify(void)
 			cv[i].removed = ev->mask & (IN_DELETE | IN_MOVED_FROM);
 			cv[i].in_place = ev->mask & IN_CLOSE_WRITE;
 			say("%s %s", path,
-			    cv[i].removed ? "removed"
+			    cv[i].removed    ? "removed"
 			    : cv[i].in_place ? "written in place: reloading"
 					     : "renamed in: reloading");
 		}
@@ -2139,15 +2152,15 @@ static json_t *req_status(void)
 
 	for (size_t i = 0; i < A.n_pols; i++) {
 		struct policy *p = A.pols[i];
-		json_t *x =
-		    json_pack("{s:s,s:s?,s:I,s:s,s:s,s:I}", "name", p->name, "namespace",
-			      p->p ? p->p->namespace_ : NULL, "id", (json_int_t)p->id, "file",
-			      p->file ? p->file->path : "", "mode", policy_mode(p),
-			      "cgroup_bpf_entries", (json_int_t)p->n_bpf_entries);
+		json_t *x = json_pack("{s:s,s:s?,s:I,s:s,s:s,s:I}", "name", p->name, "namespace",
+				      p->p ? p->p->namespace_ : NULL, "id", (json_int_t)p->id,
+				      "file", p->file ? p->file->path : "", "mode", policy_mode(p),
+				      "cgroup_bpf_entries", (json_int_t)p->n_bpf_entries);
 		/* kept at its last version for containers after its file went */
 		if (policy_orphaned(p)) {
 			json_object_set_new(x, "orphaned", json_true());
-			json_object_set_new(x, "containers", json_integer((json_int_t)policy_users(p)));
+			json_object_set_new(x, "containers",
+					    json_integer((json_int_t)policy_users(p)));
 		}
 		/* accepted with spec.plastron.allowUnenforced */
 		if (p->unenforced)
