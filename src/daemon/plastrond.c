@@ -1652,12 +1652,19 @@ static size_t reload_batch(struct change *cv, size_t n)
 		pl_diag_clear(&d);
 	}
 	bool released = false;
+	/* Removals last: a file of the batch may take a removed file's names
+	 * over (its policies then move, instead of being dropped first). */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t x = 0; x < n; x++) {
+			struct change *c = v[x];
+			if (c->r == 0 && c->removed == (pass == 1)) {
+				change_commit(c);
+				released |= c->pf != NULL; /* names may have moved */
+			}
+		}
 	for (size_t x = 0; x < n; x++) {
 		struct change *c = v[x];
-		if (c->r == 0) {
-			change_commit(c);
-			released |= c->pf != NULL; /* names may have moved */
-		} else if (c->r < 0) {
+		if (c->r < 0) {
 			change_refused(c);
 			n_refused++;
 		}

@@ -274,6 +274,24 @@ n=$(reloads)
 wait_reloads $((n + 1))
 check "an in-place write that grows is taken" kernel_is "pa=core+icmp pb=icmp"
 
+# a file renamed within the directory (one batch: removal and arrival):
+# its policies move to the new name, in force throughout, same ids
+ids
+ida=${ID[pa]} idb=${ID[pb]}
+n=$(reloads)
+kill -STOP "$agent_pid"
+mv "$pol/multi.yaml" "$pol/zmoved.yaml"
+kill -CONT "$agent_pid"
+wait_reloads $((n + 1))
+ids
+check "a file renamed in the directory: its policies move to it, same ids, in force" \
+	bash -c "[[ '${ID[pa]}' == '$ida' && '${ID[pb]}' == '$idb' ]] && $(declare -f status) &&
+		PLASTRON='$PLASTRON' sock='$sock' status | jq -e '[.policies[] | select((.name == \"pa\" or .name == \"pb\")
+		 and (.file | endswith(\"zmoved.yaml\")))] | length == 2'"
+check "... kernel unchanged" kernel_is "pa=core+icmp pb=icmp"
+mv "$pol/zmoved.yaml" "$pol/multi.yaml"
+settle
+
 # ---- 6. the directory removed and recreated ---------------------------------
 n=$(reloads)
 mv "$pol" "$tmp/pol.old"
