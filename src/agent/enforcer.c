@@ -141,10 +141,24 @@ struct staged {
 	struct pl_cg_policy next, old;
 };
 
+/* Keys of map `m` (one of the rule hash maps) that belong to table slot
+ * `table`. */
+struct keyset {
+	uint8_t *v;
+	size_t n, cap;
+};
+
 struct pl_enforcer_txn {
 	struct pl_cg_enforcer *e;
 	struct staged *v;
 	size_t n, cap;
+	/* Every key of the rule maps, read once per transaction: emptying each
+	 * staged slot then needs no scan of the maps (a scan per policy made a
+	 * reload of 1,000 policies quadratic in syscalls). Valid for the slots
+	 * not written in this transaction (a key deleted since is ENOENT,
+	 * ignored), which are the slots a stage empties; see table_keys. */
+	struct keyset snap[M__MAX];
+	bool have_snap, use_snap;
 };
 
 #ifdef PL_ENFORCER_FAULT_INJECTION
@@ -1219,14 +1233,22 @@ int pl_enforcer_attached(struct pl_cg_enforcer *e, uint64_t cgroup_id, uint32_t 
 
 /* ---- rule tables -------------------------------------------------------- */
 
-/* Keys of map `m` (one of the rule hash maps) that belong to table slot
- * `table`. */
-struct keyset {
-	uint8_t *v;
-	size_t n, cap;
-};
+static int keyset_add(struct keyset *k, const uint8_t *key, uint32_t ks)
+{
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? 2 * k->cap : 64;
+		uint8_t *v = realloc(k->v, cap * ks);
+		if (!v)
+			return -ENOMEM;
+		k->v = v;
+		k->cap = cap;
+	}
+	memcpy(k->v + k->n++ * ks, key, ks);
+	return 0;
+}
 
-static int table_keys(struct pl_cg_enforcer *e, int m, uint32_t table, struct keyset *k)
+/* Keys of map `m` of table slot `table` (every key with `all`). */
+static int scan_keys(struct pl_cg_enforcer *e, int m, bool all, uint32_t table, struct keyset *k)
 {
 	uint32_t ks = map_desc[m].key, off = map_desc[m].table_off;
 	uint32_t want = map_desc[m].table_be ? htonl(table) : table;
@@ -1242,17 +1264,38 @@ static int table_keys(struct pl_cg_enforcer *e, int m, uint32_t table, struct ke
 
 		memcpy(cur, next, ks);
 		memcpy(&t, cur + off, sizeof(t));
-		if (t != want)
+		if (!all && t != want)
 			continue;
-		if (k->n == k->cap) {
-			size_t cap = k->cap ? 2 * k->cap : 64;
-			uint8_t *v = realloc(k->v, cap * ks);
-			if (!v)
-				return -ENOMEM;
-			k->v = v;
-			k->cap = cap;
+		if (keyset_add(k, cur, ks) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int table_keys(struct pl_cg_enforcer *e, int m, uint32_t table, struct keyset *k)
+{
+	struct pl_enforcer_txn *x = e->txn;
+	uint32_t ks = map_desc[m].key, off = map_desc[m].table_off;
+	uint32_t want = map_desc[m].table_be ? htonl(table) : table;
+
+	if (!x || !x->use_snap)
+		return scan_keys(e, m, false, table, k);
+	if (!x->have_snap) {
+		static const int rule_maps[] = { M_SOCK, M_SYSCTL, M_DEV, M_NAMES };
+		for (size_t i = 0; i < PL_ARRAY_SIZE(rule_maps); i++) {
+			int r = scan_keys(e, rule_maps[i], true, 0, &x->snap[rule_maps[i]]);
+			if (r < 0)
+				return r;
 		}
-		memcpy(k->v + k->n++ * ks, cur, ks);
+		x->have_snap = true;
+	}
+	for (size_t i = 0; i < x->snap[m].n; i++) {
+		const uint8_t *key = x->snap[m].v + i * ks;
+		uint32_t t;
+
+		memcpy(&t, key + off, sizeof(t));
+		if (t == want && keyset_add(k, key, ks) < 0)
+			return -ENOMEM;
 	}
 	return 0;
 }
@@ -1704,7 +1747,11 @@ static int fill_table(struct pl_cg_enforcer *e, uint32_t table, const struct pl_
 	/* Empty when this process released it. Otherwise it may hold a rule
 	 * set that another process replaced and has not released yet, or
 	 * leftovers of an interrupted update: emptied after a grace period. */
+	if (e->txn)
+		e->txn->use_snap = true; /* `table` is not written in this transaction yet */
 	r = purge_all(e, table, true);
+	if (e->txn)
+		e->txn->use_snap = false;
 	if (r < 0)
 		return sys_error(d, r, "clear table %u", table);
 	r = write_table(e, table, t, hooks, d);
@@ -1864,6 +1911,10 @@ int pl_enforcer_txn_stage(struct pl_enforcer_txn *t, uint32_t policy,
 	r = fill_table(e, s.table, tables, &s.next.hooks, &first);
 	if ((r == -ENOSPC || r == -E2BIG) && e->n_retired) {
 		pl_diag_clear(&first);
+		/* the maps changed under the snapshot: read it again */
+		for (size_t i = 0; i < M__MAX; i++)
+			t->snap[i].n = 0;
+		t->have_snap = false;
 		r = release_retired(e, d);
 		if (r == 0)
 			r = fill_table(e, s.table, tables, &s.next.hooks, &first);
@@ -1886,6 +1937,8 @@ static void txn_end(struct pl_enforcer_txn *t)
 {
 	t->e->txn = NULL;
 	unlock(t->e);
+	for (size_t i = 0; i < M__MAX; i++)
+		free(t->snap[i].v);
 	free(t->v);
 	free(t);
 }

@@ -101,6 +101,7 @@ krules() {
 # ids: name=id for every policy in status (also orphans)
 declare -A ID
 ids() {
+	ID=()
 	local n i
 	while read -r n i; do ID[$n]=$i; done < <(status | jq -r '.policies[] | "\(.name) \(.id)"')
 }
