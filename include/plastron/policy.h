@@ -290,6 +290,9 @@ struct pl_policy {
 	struct pl_landlock landlock;
 	/* Policy-wide default action for built-in rules (from the two flags). */
 	enum pl_action default_action;
+	/* spec.plastron.allowUnenforced: plastrond loads the policy even when
+	 * some rules have no active mechanism (status lists them). */
+	bool allow_unenforced;
 };
 
 struct pl_policy_set {

@@ -132,7 +132,46 @@ struct pl_cg_enforcer {
 	pl_enforcer_event_fn cb;
 	void *userdata;
 	int stop;
+	struct pl_enforcer_txn *txn; /* open transaction (its staged slots are in use) */
 };
+
+/* A policy's rules written into its inactive slot, not in force yet. */
+struct staged {
+	uint32_t policy, table;
+	struct pl_cg_policy next, old;
+};
+
+/* Keys of map `m` (one of the rule hash maps) that belong to table slot
+ * `table`. */
+struct keyset {
+	uint8_t *v;
+	size_t n, cap;
+};
+
+struct pl_enforcer_txn {
+	struct pl_cg_enforcer *e;
+	struct staged *v;
+	size_t n, cap;
+	/* Every key of the rule maps, read once per transaction: emptying each
+	 * staged slot then needs no scan of the maps (a scan per policy made a
+	 * reload of 1,000 policies quadratic in syscalls). Valid for the slots
+	 * not written in this transaction (a key deleted since is ENOENT,
+	 * ignored), which are the slots a stage empties; see table_keys. */
+	struct keyset snap[M__MAX];
+	bool have_snap, use_snap;
+};
+
+#ifdef PL_ENFORCER_FAULT_INJECTION
+int (*pl_enforcer_fault_hook)(const char *step);
+#define FAULT(what, id)                                                     \
+	({                                                                  \
+		char step_[48];                                             \
+		snprintf(step_, sizeof(step_), "%s %u", (what), (id));      \
+		pl_enforcer_fault_hook ? pl_enforcer_fault_hook(step_) : 0; \
+	})
+#else
+#define FAULT(what, id) 0
+#endif
 
 /* Writers (set_policy, remove_policy, register, unregister) of one pin
  * directory exclude each other, also across processes. */
@@ -1194,14 +1233,22 @@ int pl_enforcer_attached(struct pl_cg_enforcer *e, uint64_t cgroup_id, uint32_t 
 
 /* ---- rule tables -------------------------------------------------------- */
 
-/* Keys of map `m` (one of the rule hash maps) that belong to table slot
- * `table`. */
-struct keyset {
-	uint8_t *v;
-	size_t n, cap;
-};
+static int keyset_add(struct keyset *k, const uint8_t *key, uint32_t ks)
+{
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? 2 * k->cap : 64;
+		uint8_t *v = realloc(k->v, cap * ks);
+		if (!v)
+			return -ENOMEM;
+		k->v = v;
+		k->cap = cap;
+	}
+	memcpy(k->v + k->n++ * ks, key, ks);
+	return 0;
+}
 
-static int table_keys(struct pl_cg_enforcer *e, int m, uint32_t table, struct keyset *k)
+/* Keys of map `m` of table slot `table` (every key with `all`). */
+static int scan_keys(struct pl_cg_enforcer *e, int m, bool all, uint32_t table, struct keyset *k)
 {
 	uint32_t ks = map_desc[m].key, off = map_desc[m].table_off;
 	uint32_t want = map_desc[m].table_be ? htonl(table) : table;
@@ -1217,17 +1264,38 @@ static int table_keys(struct pl_cg_enforcer *e, int m, uint32_t table, struct ke
 
 		memcpy(cur, next, ks);
 		memcpy(&t, cur + off, sizeof(t));
-		if (t != want)
+		if (!all && t != want)
 			continue;
-		if (k->n == k->cap) {
-			size_t cap = k->cap ? 2 * k->cap : 64;
-			uint8_t *v = realloc(k->v, cap * ks);
-			if (!v)
-				return -ENOMEM;
-			k->v = v;
-			k->cap = cap;
+		if (keyset_add(k, cur, ks) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int table_keys(struct pl_cg_enforcer *e, int m, uint32_t table, struct keyset *k)
+{
+	struct pl_enforcer_txn *x = e->txn;
+	uint32_t ks = map_desc[m].key, off = map_desc[m].table_off;
+	uint32_t want = map_desc[m].table_be ? htonl(table) : table;
+
+	if (!x || !x->use_snap)
+		return scan_keys(e, m, false, table, k);
+	if (!x->have_snap) {
+		static const int rule_maps[] = { M_SOCK, M_SYSCTL, M_DEV, M_NAMES };
+		for (size_t i = 0; i < PL_ARRAY_SIZE(rule_maps); i++) {
+			int r = scan_keys(e, rule_maps[i], true, 0, &x->snap[rule_maps[i]]);
+			if (r < 0)
+				return r;
 		}
-		memcpy(k->v + k->n++ * ks, cur, ks);
+		x->have_snap = true;
+	}
+	for (size_t i = 0; i < x->snap[m].n; i++) {
+		const uint8_t *key = x->snap[m].v + i * ks;
+		uint32_t t;
+
+		memcpy(&t, key + off, sizeof(t));
+		if (t == want && keyset_add(k, key, ks) < 0)
+			return -ENOMEM;
 	}
 	return 0;
 }
@@ -1314,6 +1382,23 @@ static int runs_load(struct pl_cg_enforcer *e)
 						     (struct run){ t.range_first, t.range_count });
 			}
 		}
+	}
+	/* Slots staged by the open transaction (those of policies not present
+	 * yet are not counted above). */
+	for (size_t i = 0; r == 0 && e->txn && i < e->txn->n; i++) {
+		uint32_t slot = e->txn->v[i].table;
+		struct pl_cg_table t;
+		bool have = false;
+
+		for (size_t j = 0; j < e->n_runs && !have; j++)
+			have = e->run_table[j] == slot;
+		if (have)
+			continue;
+		if (bpf_map_lookup_elem(e->map_fd[M_TABLES], &slot, &t) < 0)
+			r = -errno;
+		else if (t.node_count || t.range_count)
+			r = runs_add(e, slot, (struct run){ t.node_first, t.node_count },
+				     (struct run){ t.range_first, t.range_count });
 	}
 out:
 	free(pol);
@@ -1662,7 +1747,11 @@ static int fill_table(struct pl_cg_enforcer *e, uint32_t table, const struct pl_
 	/* Empty when this process released it. Otherwise it may hold a rule
 	 * set that another process replaced and has not released yet, or
 	 * leftovers of an interrupted update: emptied after a grace period. */
+	if (e->txn)
+		e->txn->use_snap = true; /* `table` is not written in this transaction yet */
 	r = purge_all(e, table, true);
+	if (e->txn)
+		e->txn->use_snap = false;
 	if (r < 0)
 		return sys_error(d, r, "clear table %u", table);
 	r = write_table(e, table, t, hooks, d);
@@ -1745,6 +1834,171 @@ int pl_enforcer_set_policy(struct pl_cg_enforcer *e, uint32_t policy, const stru
 	r = set_policy(e, policy, t, d);
 	unlock(e);
 	return r;
+}
+
+/* ---- transactions ------------------------------------------------------- */
+
+int pl_enforcer_txn_begin(struct pl_cg_enforcer *e, struct pl_enforcer_txn **ret, struct pl_diag *d)
+{
+	struct pl_enforcer_txn *t;
+
+	if (e->txn)
+		return pl_error(d, -EBUSY, NULL, NULL, "a transaction is already open");
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
+	t->e = e;
+	lock(e);
+	e->txn = t;
+	*ret = t;
+	return 0;
+}
+
+/* Room for `n` more retired slots, so that retiring at commit cannot fail. */
+static int retired_reserve(struct pl_cg_enforcer *e, size_t n)
+{
+	if (e->n_retired + n <= e->cap_retired)
+		return 0;
+	size_t cap = e->cap_retired ? e->cap_retired : 16;
+	while (cap < e->n_retired + n)
+		cap *= 2;
+	uint32_t *v = realloc(e->retired, cap * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	e->retired = v;
+	e->cap_retired = cap;
+	return 0;
+}
+
+int pl_enforcer_txn_stage(struct pl_enforcer_txn *t, uint32_t policy,
+			  const struct pl_bpf_tables *tables, struct pl_diag *d)
+{
+	struct pl_cg_enforcer *e = t->e;
+	struct pl_cg_policy cur;
+	struct pl_diag first = { 0 };
+	struct staged s = { .policy = policy };
+	int r = check_policy(policy, d);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < t->n; i++)
+		if (t->v[i].policy == policy)
+			return pl_error(d, -EEXIST, NULL, NULL, "policy %u is staged twice",
+					policy);
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 16;
+		struct staged *v = realloc(t->v, cap * sizeof(*v));
+		if (!v)
+			return pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
+		t->v = v;
+		t->cap = cap;
+	}
+	if (retired_reserve(e, t->n + 1) < 0)
+		return pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
+	if (!load_progs(e, policy, d, &r))
+		return r;
+	r = read_policy(e, policy, &cur);
+	if (r < 0)
+		return sys_error(d, r, "read policy %u", policy);
+	s.table = 2 * policy;
+	if (cur.present && cur.table == 2 * policy)
+		s.table = 2 * policy + 1;
+	if (is_retired(e, s.table)) {
+		r = release_retired(e, d);
+		if (r < 0)
+			return r;
+	}
+	r = fill_table(e, s.table, tables, &s.next.hooks, &first);
+	if ((r == -ENOSPC || r == -E2BIG) && e->n_retired) {
+		pl_diag_clear(&first);
+		/* the maps changed under the snapshot: read it again */
+		for (size_t i = 0; i < M__MAX; i++)
+			t->snap[i].n = 0;
+		t->have_snap = false;
+		r = release_retired(e, d);
+		if (r == 0)
+			r = fill_table(e, s.table, tables, &s.next.hooks, &first);
+	}
+	diag_splice(d, &first);
+	if (r < 0)
+		return r;
+	r = FAULT("stage", policy);
+	if (r < 0) {
+		purge_all(e, s.table, false); /* never in force */
+		return sys_error(d, r, "stage policy %u (injected)", policy);
+	}
+	s.next.table = s.table;
+	s.next.present = 1;
+	t->v[t->n++] = s;
+	return 0;
+}
+
+static void txn_end(struct pl_enforcer_txn *t)
+{
+	t->e->txn = NULL;
+	unlock(t->e);
+	for (size_t i = 0; i < M__MAX; i++)
+		free(t->snap[i].v);
+	free(t->v);
+	free(t);
+}
+
+void pl_enforcer_txn_abort(struct pl_enforcer_txn *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->n; i++)
+		(void)purge_all(t->e, t->v[i].table, false); /* never in force */
+	txn_end(t);
+}
+
+int pl_enforcer_txn_commit(struct pl_enforcer_txn *t, struct pl_diag *d)
+{
+	struct pl_cg_enforcer *e = t->e;
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < t->n && r == 0; i++) {
+		struct staged *s = &t->v[i];
+
+		r = FAULT("switch", s->policy);
+		if (r == 0)
+			r = read_policy(e, s->policy, &s->old);
+		if (r < 0)
+			break;
+		s->next.mode = s->old.present ? s->old.mode : PL_CG_MODE_AS_WRITTEN;
+		if (bpf_map_update_elem(e->map_fd[M_POLICIES], &s->policy, &s->next, BPF_ANY) < 0)
+			r = -errno;
+	}
+	if (r < 0) {
+		struct staged *s = &t->v[i];
+		struct pl_diag x = { 0 };
+
+		sys_error(d, r, "activate policy %u", s->policy);
+		/* Back to the previous slots, intact until released. */
+		while (i-- > 0) {
+			struct pl_cg_policy none = { 0 };
+			s = &t->v[i];
+			if (bpf_map_update_elem(e->map_fd[M_POLICIES], &s->policy,
+						s->old.present ? &s->old : &none, BPF_ANY) < 0)
+				sys_error(d, errno,
+					  "policy %u stays on its new rules: switching back",
+					  s->policy);
+		}
+		/* A program run may have read a staged slot meanwhile. */
+		for (i = 0; i < t->n; i++)
+			if (purge_all(e, t->v[i].table, true) < 0)
+				pl_warning(&x, NULL, NULL, "clearing staged rule set %u",
+					   t->v[i].table);
+		diag_splice(d, &x);
+		txn_end(t);
+		return r;
+	}
+	for (i = 0; i < t->n; i++)
+		if (t->v[i].old.present && t->v[i].old.table != t->v[i].table)
+			(void)retire(e, t->v[i].old.table); /* room reserved at stage */
+	txn_end(t);
+	return 0;
 }
 
 int pl_enforcer_remove_policy(struct pl_cg_enforcer *e, uint32_t policy, struct pl_diag *d)

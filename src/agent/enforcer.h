@@ -97,6 +97,34 @@ int pl_enforcer_attached(struct pl_cg_enforcer *e, uint64_t cgroup_id, uint32_t 
 int pl_enforcer_set_policy(struct pl_cg_enforcer *e, uint32_t policy, const struct pl_bpf_tables *t,
 			   struct pl_diag *d);
 int pl_enforcer_remove_policy(struct pl_cg_enforcer *e, uint32_t policy, struct pl_diag *d);
+
+/*
+ * Transactions: several policies move to new rule sets together, or none
+ * does. begin takes the writers' lock (held until commit or abort: no
+ * other writer of this pin directory runs in between, and this handle must
+ * not call the other writers meanwhile). stage writes a policy's new rules
+ * into its inactive table slot (loading its programs the first time); no
+ * program reads that slot yet, so a failed stage changes nothing in force.
+ * commit switches every staged policy, one array-map update each (an update
+ * of an existing index of an array map allocates nothing); should one fail,
+ * the policies switched before it are switched back to their previous slots,
+ * which are intact until pl_enforcer_release. abort (also after a failed
+ * stage) empties the staged slots. Both end the transaction and free `t`.
+ * A policy staged for the first time is absent until commit.
+ */
+struct pl_enforcer_txn;
+int pl_enforcer_txn_begin(struct pl_cg_enforcer *e, struct pl_enforcer_txn **ret,
+			  struct pl_diag *d);
+int pl_enforcer_txn_stage(struct pl_enforcer_txn *t, uint32_t policy,
+			  const struct pl_bpf_tables *tables, struct pl_diag *d);
+int pl_enforcer_txn_commit(struct pl_enforcer_txn *t, struct pl_diag *d);
+void pl_enforcer_txn_abort(struct pl_enforcer_txn *t);
+#ifdef PL_ENFORCER_FAULT_INJECTION
+/* Test builds only (-DPL_ENFORCER_FAULT_INJECTION; never in an installed
+ * binary): called at each transaction step ("stage <id>", "switch <id>");
+ * a negative return fails that step with it. */
+extern int (*pl_enforcer_fault_hook)(const char *step);
+#endif
 /*
  * Programs pinned by another build (an older plastrond) are replaced by
  * this build's: a policy's pinned set whose tags differ from this build's

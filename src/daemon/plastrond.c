@@ -42,6 +42,8 @@
 #include "io.h"
 #include "plastron/bpf.h"
 #include "plastron/bundle.h"
+#include "plastron/catalog.h"
+#include "plastron/enforce.h"
 #include "plastron/events.h"
 #include "plastron/gen.h"
 #include "plastron/policy.h"
@@ -68,6 +70,9 @@ struct pfile {
 	char *source; /* text of the version in force (handed to plastron-runtime) */
 	size_t source_len;
 	char *error; /* last refused version's first error, NULL when none */
+	bool gone;   /* a ghost: the last version of a file that went, kept for orphans */
+	bool dup;    /* refused because a policy name belongs to another file */
+	unsigned dup_gen;
 };
 
 struct policy {
@@ -78,8 +83,11 @@ struct policy {
 	struct pl_sc_profile *prof; /* for naming seccomp rules in events */
 	char *sc_bpf_hex;           /* the filter compiled once by libseccomp, hex */
 	size_t n_bpf_entries;
-	bool observe; /* mode set as "observe" (cgroup-bpf: audit) */
-	bool loaded;  /* present in the enforcer */
+	bool observe;   /* mode set as "observe" (cgroup-bpf: audit) */
+	bool loaded;    /* present in the enforcer */
+	size_t n_rules; /* rule_weight of the version in force */
+	bool mark;
+	json_t *unenforced; /* rules accepted unenforced (allowUnenforced), or NULL */
 	/* The confinement bundle of this version, compiled on the first
 	 * container start that asks for it (policy_bundle); freed whenever the
 	 * version changes. */
@@ -129,7 +137,16 @@ static struct {
 	time_t started;
 	bool readopted;
 	volatile bool stop;
-} A = { .listen_fd = -1, .ino_fd = -1, .sig_fd = -1, .metrics_fd = -1, .epfd = -1 };
+	int dir_wd, parent_wd; /* inotify: the policy directory, its parent */
+	size_t n_orphans;      /* policies kept for containers after their file went */
+	uint64_t events_saved; /* events_logged as last written to the state file */
+} A = { .listen_fd = -1,
+	.ino_fd = -1,
+	.sig_fd = -1,
+	.metrics_fd = -1,
+	.epfd = -1,
+	.dir_wd = -1,
+	.parent_wd = -1 };
 
 /* ---- agent log (stderr) ------------------------------------------------- */
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -286,34 +303,22 @@ static struct container *container_by_pid(int pid)
 	return NULL;
 }
 
-static uint32_t policy_next_id(void)
-{
-	for (uint32_t id = 1; id < PL_CG_MAX_POLICIES; id++) {
-		bool used = policy_by_id(id) != NULL;
-		const char *k;
-		json_t *v;
-		json_object_foreach(A.saved_ids, k, v)
-		{
-			if (json_integer_value(json_object_get(v, "id")) == id &&
-			    !policy_by_name(k))
-				used = true;
-		}
-		if (!used)
-			return id;
-	}
-	return 0;
-}
-
 /* ---- state file --------------------------------------------------------- */
+static bool policy_orphaned(const struct policy *pol);
+
 static void state_save(void)
 {
 	json_t *root = json_object(), *pols = json_object(), *ctrs = json_array();
 	char tmp[PATH_MAX];
 
+	/* "file": the owner of the name (duplicates resolve the same way after
+	 * a restart); "orphaned": kept for containers after the file went. */
 	for (size_t i = 0; i < A.n_pols; i++)
 		json_object_set_new(pols, A.pols[i]->name,
-				    json_pack("{s:I,s:b}", "id", (json_int_t)A.pols[i]->id,
-					      "observe", A.pols[i]->observe));
+				    json_pack("{s:I,s:b,s:s?,s:b}", "id", (json_int_t)A.pols[i]->id,
+					      "observe", A.pols[i]->observe, "file",
+					      A.pols[i]->file ? A.pols[i]->file->path : NULL,
+					      "orphaned", policy_orphaned(A.pols[i])));
 	/* Ids of policies that went away stay reserved while a container uses them. */
 	const char *k;
 	json_t *v;
@@ -331,9 +336,18 @@ static void state_save(void)
 	}
 	json_object_set_new(root, "policies", pols);
 	json_object_set_new(root, "containers", ctrs);
+	json_object_set_new(root, "events_logged", json_integer((json_int_t)A.events_logged));
 	snprintf(tmp, sizeof(tmp), "%s.tmp", A.state);
-	if (json_dump_file(root, tmp, JSON_INDENT(1)) < 0 || rename(tmp, A.state) < 0)
+	/* Mode 0600 (it holds container ids and annotations), also when a
+	 * file with another mode was there. */
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || fchmod(fd, 0600) < 0 || json_dumpfd(root, fd, JSON_INDENT(1)) < 0 ||
+	    close(PL_TAKE_FD(fd)) < 0 || rename(tmp, A.state) < 0)
 		say("cannot write state %s: %s", A.state, strerror(errno));
+	else
+		A.events_saved = A.events_logged;
+	if (fd >= 0)
+		close(fd);
 	json_decref(root);
 }
 
@@ -728,6 +742,7 @@ struct built {
 	struct pl_bpf_tables *t;
 	struct pl_sc_profile *prof;
 	char *sc_bpf_hex;
+	json_t *unenforced;
 };
 
 /*
@@ -812,12 +827,43 @@ static const char *intern(const char *s)
 	return v[n] ? v[n++] : s;
 }
 
+static void release_replaced(void);
+static void retry_duplicates(void);
+static unsigned batch_gen;
+
+/* The record of a file in force (or refused); ghosts (the last version of a
+ * deleted file, kept for the orphans that still use it) are not found. */
 static struct pfile *pfile_find(const char *path)
 {
 	for (size_t i = 0; i < A.n_files; i++)
-		if (!strcmp(A.files[i]->path, path))
+		if (!A.files[i]->gone && !strcmp(A.files[i]->path, path))
 			return A.files[i];
 	return NULL;
+}
+
+static void pfile_free(struct pfile *pf)
+{
+	if (!pf)
+		return;
+	pl_policy_set_free(pf->set);
+	free(pf->error);
+	free(pf->path);
+	free(pf->source);
+	free(pf);
+}
+
+/* Containers registered with policy `pol`. */
+static size_t policy_users(const struct policy *pol)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < A.n_ctrs; i++)
+		n += !strcmp(A.ctrs[i]->policy, pol->name);
+	return n;
+}
+
+static bool policy_orphaned(const struct policy *pol)
+{
+	return !pol->file || pol->file->gone;
 }
 
 static void policy_drop(struct policy *pol)
@@ -828,216 +874,887 @@ static void policy_drop(struct policy *pol)
 	pl_diag_clear(&d);
 	PTR_REMOVE(A.pols, A.n_pols, pol);
 	pl_bundle_free(pol->bundle);
+	json_decref(pol->unenforced);
 	pl_sc_profile_free(pol->prof);
 	free(pol->sc_bpf_hex);
 	free(pol->name);
 	free(pol);
 }
 
-/*
- * Load (or reload) one policy file. Everything is built first; only when
- * every policy of the file validates and generates are the enforcer's
- * tables replaced. On failure the previous version stays in force and the
- * error is kept for `status`. Returns 0 or a negative errno with `err`.
- */
-static int pfile_load(const char *path, bool watched, char **err)
+/* Ghost files no policy points to any more go. */
+static void ghosts_free(void)
 {
-	struct pl_diag d = { 0 };
-	struct pl_policy_set *set = NULL;
-	struct built *b = NULL;
-	struct pfile *pf = pfile_find(path);
-	_cleanup_free_ char *source = NULL;
-	size_t source_len = 0;
-	int r;
-
-	*err = NULL;
-	source = read_file(path, &source_len);
-	if (!source) {
-		r = pl_error(&d, -errno, NULL, NULL, "cannot read %s: %s", path, strerror(errno));
-		goto fail;
-	}
-	/* Positions in the set borrow the name: it must live as long as the set. */
-	r = pl_policy_set_load_buffer(intern(path), source, source_len, &set, &d);
-	if (r < 0)
-		goto fail;
-	b = calloc(set->n ? set->n : 1, sizeof(*b));
-	if (!b) {
-		r = pl_error(&d, -ENOMEM, NULL, NULL, "out of memory");
-		goto fail;
-	}
-	for (size_t i = 0; i < set->n; i++) {
-		const struct pl_policy *p = set->policies[i];
-		struct policy *other = policy_by_name(p->name);
-		b[i].p = p;
-		if (other && other->file != pf) {
-			r = pl_error(&d, -EEXIST, &p->pos, "metadata.name",
-				     "policy '%s' is already defined in %s", p->name,
-				     other->file->path);
-			goto fail;
-		}
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(set->policies[j]->name, p->name)) {
-				r = pl_error(&d, -EEXIST, &p->pos, "metadata.name",
-					     "policy '%s' is defined twice in this file", p->name);
-				goto fail;
-			}
-		r = pl_gen_cgroup_bpf(p, NULL, NULL, &b[i].t, &d);
-		if (r < 0)
-			goto fail;
-		r = pl_gen_seccomp(p, NULL, &b[i].prof, &d);
-		if (r < 0)
-			goto fail;
-		r = seccomp_bpf_hex(b[i].prof, &b[i].sc_bpf_hex, &d);
-		if (r < 0)
-			goto fail;
-	}
-	/* Assign ids and push the tables. */
-	for (size_t i = 0; i < set->n; i++) {
-		struct policy *pol = policy_by_name(b[i].p->name);
-		bool fresh = false;
-		if (!pol) {
-			json_t *saved = json_object_get(A.saved_ids, b[i].p->name);
-			pol = calloc(1, sizeof(*pol));
-			struct policy **v = realloc(A.pols, (A.n_pols + 1) * sizeof(*v));
-			if (!pol || !v) {
-				free(pol);
-				r = pl_error(&d, -ENOMEM, NULL, NULL, "out of memory");
-				goto fail;
-			}
-			A.pols = v;
-			pol->name = strdup(b[i].p->name);
-			pol->id = saved ? (uint32_t)json_integer_value(json_object_get(saved, "id"))
-					: policy_next_id();
-			pol->observe = saved && json_is_true(json_object_get(saved, "observe"));
-			if (!pol->id || policy_by_id(pol->id)) {
-				free(pol->name);
-				free(pol);
-				r = pl_error(&d, -ENOSPC, NULL, NULL, "no free policy id");
-				goto fail;
-			}
-			A.pols[A.n_pols++] = pol;
-			fresh = true;
-		}
-		r = pl_enforcer_set_policy(A.e, pol->id, b[i].t, &d);
-		if (r < 0) {
-			if (fresh)
-				policy_drop(pol);
-			goto fail;
-		}
-		pol->loaded = true;
-		pol->n_bpf_entries =
-		    b[i].t->n_sock + b[i].t->n_egress + b[i].t->n_sysctl + b[i].t->n_dev;
-		pl_sc_profile_free(pol->prof);
-		pol->prof = PL_TAKE_PTR(b[i].prof);
-		pl_bundle_free(PL_TAKE_PTR(pol->bundle)); /* a new version: compiled again */
-		free(pol->sc_bpf_hex);
-		pol->sc_bpf_hex = PL_TAKE_PTR(b[i].sc_bpf_hex);
-		pl_bpf_tables_free(b[i].t);
-		b[i].t = NULL;
-		say("policy %s (id %u) loaded from %s: %zu cgroup-bpf entries, mode %s", pol->name,
-		    pol->id, path, pol->n_bpf_entries, pol->observe ? "observe" : "as loaded");
-	}
-	for (size_t i = 0; i < set->n; i++)
-		policy_by_name(b[i].p->name)->p = b[i].p;
-	if (!pf) {
-		pf = calloc(1, sizeof(*pf));
-		struct pfile **v = realloc(A.files, (A.n_files + 1) * sizeof(*v));
-		if (!pf || !v) {
-			free(pf);
-			r = -ENOMEM;
-			goto fail;
-		}
-		A.files = v;
-		pf->path = strdup(path);
-		A.files[A.n_files++] = pf;
-	}
-	/* Policies the new version no longer defines go away. */
-	for (size_t i = 0; i < A.n_pols;) {
-		struct policy *pol = A.pols[i];
-		bool keep = true;
-		if (pol->file == pf) {
-			keep = false;
-			for (size_t j = 0; j < set->n; j++)
-				keep |= !strcmp(set->policies[j]->name, pol->name);
-		}
-		if (!keep) {
-			say("policy %s removed (no longer in %s)", pol->name, path);
-			policy_drop(pol);
+	for (size_t i = 0; i < A.n_files;) {
+		struct pfile *pf = A.files[i];
+		bool used = false;
+		for (size_t j = 0; pf->gone && j < A.n_pols && !used; j++)
+			used = A.pols[j]->file == pf;
+		if (pf->gone && !used) {
+			PTR_REMOVE(A.files, A.n_files, pf);
+			pfile_free(pf);
 			continue;
 		}
 		i++;
 	}
-	for (size_t j = 0; j < set->n; j++)
-		policy_by_name(set->policies[j]->name)->file = pf;
-	pl_policy_set_free(pf->set);
-	pf->set = set;
-	free(pf->source);
-	pf->source_len = source_len;
-	pf->source = PL_TAKE_PTR(source);
-	pf->watched = watched;
+}
+
+/* Orphaned policies that no container uses any more are dropped. */
+static void orphans_reap(void)
+{
+	bool changed = false;
+
+	if (!A.n_orphans)
+		return;
+	A.n_orphans = 0;
+	for (size_t i = 0; i < A.n_pols;) {
+		struct policy *pol = A.pols[i];
+		if (!policy_orphaned(pol)) {
+			i++;
+			continue;
+		}
+		size_t n = policy_users(pol);
+		if (n) {
+			A.n_orphans++;
+			i++;
+			continue;
+		}
+		say("policy %s (id %u) dropped: its file is gone and no container uses it any more",
+		    pol->name, pol->id);
+		policy_drop(pol);
+		changed = true;
+	}
+	if (changed) {
+		ghosts_free();
+		release_replaced();
+		state_save();
+	}
+}
+
+/* A rough size of a policy version, to see a file written in place shrink:
+ * its built-in rules, raw seccomp and cgroup-BPF entries, Landlock paths. */
+static size_t rule_weight(const struct pl_policy *p, const struct pl_bpf_tables *t,
+			  const struct pl_sc_profile *prof)
+{
+	return p->enhance.n_rules + p->landlock.n_paths + (prof ? prof->n_syscalls : 0) +
+	       (t ? t->n_sock + t->n_egress + t->n_sysctl + t->n_dev : 0);
+}
+
+/* ---- reload batches ------------------------------------------------------ */
+/*
+ * A reload is a batch of files (one `plastron attach --policy FILE`, the
+ * start-up scan, SIGHUP, or one read of inotify events). Each file is
+ * validated and compiled on its own: a file that does not is refused and
+ * its previous version keeps enforcing. The files that pass are applied as
+ * one transaction: staged in the enforcer (pl_enforcer_txn_*), every
+ * allocation of plastrond's own tables done before the switch, then
+ * switched; a failure anywhere leaves every policy of every file of the
+ * batch on its previous version, and those files are refused with that
+ * error. See docs/agent.md, "Policy lifecycle".
+ */
+struct change {
+	char *path;
+	bool watched;
+	bool removed;  /* deleted or moved away */
+	bool in_place; /* written in place (IN_CLOSE_WRITE): must not shrink */
+	char *source;
+	size_t source_len;
+	struct pl_policy_set *set;
+	struct built *b;
+	size_t nb; /* entries of b */
+	struct pl_diag d;
+	char *err; /* refused: the first error */
+	int r;
+	bool dup; /* refused because a name belongs to another file */
+	struct pfile *pf, *new_pf, *ghost;
+	struct policy **fresh; /* new policies, one per set entry (or NULL) */
+};
+
+#ifdef PLD_FAULT_INJECTION
+/* Test builds only (plastrond-fault, never installed): $PLD_FAULT_FILE
+ * holds k; step k of each reload batch fails (steps: "prepare FILE", then
+ * the enforcer's "stage ID" and "switch ID"), each step logged. */
+static int fault_k, fault_n;
+
+static int fault_step(const char *what)
+{
+	fault_n++;
+	say("fault injection: step %d: %s%s", fault_n, what, fault_n == fault_k ? " (fails)" : "");
+	return fault_n == fault_k ? -EIO : 0;
+}
+
+static void fault_arm(void)
+{
+	const char *f = getenv("PLD_FAULT_FILE");
+	FILE *fp = f ? fopen(f, "re") : NULL;
+
+	fault_k = 0;
+	fault_n = 0;
+	if (fp) {
+		if (fscanf(fp, "%d", &fault_k) != 1)
+			fault_k = 0;
+		fclose(fp);
+	}
+	pl_enforcer_fault_hook = fault_step;
+}
+#define FAULT(what) fault_step(what)
+#else
+#define fault_arm() ((void)0)
+#define FAULT(what) 0
+#endif
+
+static void change_refuse(struct change *c, int r, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void change_refuse(struct change *c, int r, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	pl_error(&c->d, r, NULL, NULL, "%s", buf);
+	c->r = r;
+}
+
+static void built_free(struct change *c)
+{
+	for (size_t i = 0; c->b && i < c->nb; i++) {
+		pl_bpf_tables_free(c->b[i].t);
+		pl_sc_profile_free(c->b[i].prof);
+		free(c->b[i].sc_bpf_hex);
+		json_decref(c->b[i].unenforced);
+	}
+	free(c->b);
+	c->b = NULL;
+}
+
+/*
+ * Compiling a filter (libseccomp, three architectures) was ~80% of loading
+ * a file of 1,000 policies. Policies often share a profile: filters are
+ * kept by the profile's OCI JSON (which holds all of it), the last 64.
+ */
+static int seccomp_bpf_cached(const struct pl_sc_profile *prof, char **ret, struct pl_diag *d)
+{
+	static struct {
+		char *json, *hex;
+	} cache[64];
+	static unsigned next;
+	char *json = NULL;
+	int r;
+
+	if (pl_sc_profile_to_json(prof, &json, NULL) < 0)
+		return seccomp_bpf_hex(prof, ret, d);
+	for (size_t i = 0; i < PL_ARRAY_SIZE(cache); i++)
+		if (cache[i].json && !strcmp(cache[i].json, json)) {
+			free(json);
+			*ret = strdup(cache[i].hex);
+			return *ret ? 0 : pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
+		}
+	r = seccomp_bpf_hex(prof, ret, d);
+	if (r < 0) {
+		free(json);
+		return r;
+	}
+	char *hex = strdup(*ret);
+	if (!hex) {
+		free(json);
+		return 0;
+	}
+	unsigned k = next++ % PL_ARRAY_SIZE(cache);
+	free(cache[k].json);
+	free(cache[k].hex);
+	cache[k].json = json;
+	cache[k].hex = hex;
+	return 0;
+}
+
+/* The mechanisms of a container confined through the agent: seccomp,
+ * capabilities and Landlock (plastron-runtime, plastron-init), cgroup-BPF. */
+#define PLD_MECHS (PL_RUN_MECHS | (1u << PL_MECH_CGROUP_BPF))
+
+static void unenforced_one(struct pl_diag *d, bool allowed, json_t *list, const struct pl_pos *pos,
+			   const char *field, const char *what, const char *needs)
+{
+	/* plastron run's wording, with the agent's mechanisms */
+	if (allowed)
+		pl_warning(d, pos, field,
+			   "%s is not enforced by seccomp, capabilities, Landlock or cgroup-BPF "
+			   "(needs %s); accepted: spec.plastron.allowUnenforced",
+			   what, needs);
+	else
+		pl_error(d, -EOPNOTSUPP, pos, field,
+			 "%s is not enforced by seccomp, capabilities, Landlock or cgroup-BPF "
+			 "(needs %s); set spec.plastron.allowUnenforced: true to load it anyway",
+			 what, needs);
+	json_array_append_new(list, json_string(what));
+}
+
+/*
+ * Rules of `p` that no mechanism of an agent-confined container carries
+ * (the planning of `plastron run`, pl_plan_build, with the agent's
+ * mechanisms; raw rules that only AppArmor or BPF-LSM could carry): an
+ * error each, unless the policy opts in with spec.plastron.allowUnenforced,
+ * then a warning each and their list in *ret (for status).
+ */
+static int unenforced_rules(const struct pl_policy *p, json_t **ret, struct pl_diag *d)
+{
+	const struct pl_enhance *e = &p->enhance;
+	const struct pl_bpf_raw *b = &e->bpf;
+	struct pl_plan *plan = NULL;
+	bool ok = p->allow_unenforced;
+	json_t *list = json_array();
+	char what[200];
+	size_t errors = d->n_errors;
+	int r;
+
+	*ret = NULL;
+	if (!list)
+		return pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
+	r = pl_plan_build(p, PLD_MECHS, &plan, d);
+	if (r < 0) {
+		json_decref(list);
+		return r;
+	}
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct pl_plan_item *it = &plan->items[i];
+		const struct pl_rule *rule = it->use->rule;
+		char needs[120] = "";
+		if (it->enforced)
+			continue;
+		for (size_t k = 0; rule && k < rule->n_tr; k++) {
+			const char *m = rule->tr[k].mech == PL_MECH_APPARMOR  ? "AppArmor"
+					: rule->tr[k].mech == PL_MECH_BPF_LSM ? "BPF-LSM"
+									      : NULL;
+			if (m && !strstr(needs, m))
+				snprintf(needs + strlen(needs), sizeof(needs) - strlen(needs),
+					 "%s%s", needs[0] ? ", " : "", m);
+		}
+		snprintf(what, sizeof(what), "rule '%s'", rule ? rule->id : it->use->written);
+		unenforced_one(d, ok, list, &it->use->pos, "spec.policy.enhanceProtect", what,
+			       needs[0] ? needs : "no mechanism yet");
+	}
+	pl_plan_free(plan);
+	for (size_t i = 0; i < e->n_apparmor_raw; i++)
+		unenforced_one(d, ok, list, &e->apparmor_raw[i].pos,
+			       "spec.policy.enhanceProtect.appArmorRawRules",
+			       "appArmorRawRules entry", "AppArmor");
+	for (size_t i = 0; i < b->n_files; i++) {
+		snprintf(what, sizeof(what), "bpfRawRules %s rule '%s'",
+			 b->files[i].from_processes ? "processes" : "files", b->files[i].pattern);
+		unenforced_one(d, ok, list, &b->files[i].pos,
+			       "spec.policy.enhanceProtect.bpfRawRules", what, "BPF-LSM");
+	}
+	if (b->ptrace.present)
+		unenforced_one(d, ok, list, &b->ptrace.pos,
+			       "spec.policy.enhanceProtect.bpfRawRules.ptrace",
+			       "bpfRawRules ptrace rule", "BPF-LSM or AppArmor");
+	for (size_t i = 0; i < b->n_mounts; i++)
+		unenforced_one(d, ok, list, &b->mounts[i].pos,
+			       "spec.policy.enhanceProtect.bpfRawRules.mounts",
+			       "bpfRawRules mount rule", "BPF-LSM");
+	if (e->has_network_proxy_raw)
+		unenforced_one(d, ok, list, &p->pos,
+			       "spec.policy.enhanceProtect.networkProxyRawRules",
+			       "networkProxyRawRules", "a network proxy (not part of plastron)");
+	if (p->mode == PL_MODE_DEFENSE_IN_DEPTH && p->dind.present &&
+	    (p->dind.apparmor_type != PL_PROFILE_NONE || p->dind.n_apparmor_raw))
+		unenforced_one(d, ok, list, &p->pos, "spec.policy.defenseInDepth.appArmor",
+			       "defenseInDepth AppArmor profile", "AppArmor");
+	if (p->mode == PL_MODE_DEFENSE_IN_DEPTH && p->dind.present && p->dind.has_network_proxy)
+		unenforced_one(d, ok, list, &p->pos, "spec.policy.defenseInDepth.networkProxy",
+			       "defenseInDepth networkProxy",
+			       "a network proxy (not part of plastron)");
+	if (d->n_errors > errors) {
+		json_decref(list);
+		return -EOPNOTSUPP;
+	}
+	if (json_array_size(list))
+		*ret = list;
+	else
+		json_decref(list);
+	return 0;
+}
+
+static int64_t now_us(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
+/* Where the time of a batch goes (logged with "reload done"). */
+static struct {
+	int64_t parse, gen, seccomp, stage, commit;
+} T;
+
+/* Read, validate and compile one file of the batch. */
+static void change_build(struct change *c)
+{
+	int r;
+
+	c->source = read_file(c->path, &c->source_len);
+	if (!c->source) {
+		change_refuse(c, -errno, "cannot read %s: %s", c->path, strerror(errno));
+		return;
+	}
+	/* Positions in the set borrow the name: it must live as long as the set. */
+	int64_t t0 = now_us();
+	r = pl_policy_set_load_buffer(intern(c->path), c->source, c->source_len, &c->set, &c->d);
+	T.parse += now_us() - t0;
+	if (r < 0) {
+		c->r = r;
+		return;
+	}
+	c->b = calloc(c->set->n ? c->set->n : 1, sizeof(*c->b));
+	c->fresh = calloc(c->set->n ? c->set->n : 1, sizeof(*c->fresh));
+	if (!c->b || !c->fresh) {
+		change_refuse(c, -ENOMEM, "out of memory");
+		return;
+	}
+	c->nb = c->set->n;
+	for (size_t i = 0; i < c->set->n; i++) {
+		const struct pl_policy *p = c->set->policies[i];
+		c->b[i].p = p;
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(c->set->policies[j]->name, p->name)) {
+				c->r =
+				    pl_error(&c->d, -EEXIST, &p->pos, "metadata.name",
+					     "policy '%s' is defined twice in this file", p->name);
+				return;
+			}
+		t0 = now_us();
+		r = unenforced_rules(p, &c->b[i].unenforced, &c->d);
+		if (r == 0)
+			r = pl_gen_cgroup_bpf(p, NULL, NULL, &c->b[i].t, &c->d);
+		if (r == 0)
+			r = pl_gen_seccomp(p, NULL, &c->b[i].prof, &c->d);
+		int64_t t1 = now_us();
+		T.gen += t1 - t0;
+		if (r == 0)
+			r = seccomp_bpf_cached(c->b[i].prof, &c->b[i].sc_bpf_hex, &c->d);
+		T.seccomp += now_us() - t1;
+		if (r < 0) {
+			c->r = r;
+			return;
+		}
+	}
+}
+
+/* The file recorded as the owner of policy `name` in the state file. */
+static const char *saved_owner(const char *name)
+{
+	return json_string_value(json_object_get(json_object_get(A.saved_ids, name), "file"));
+}
+
+static bool change_claims_saved(const struct change *c)
+{
+	for (size_t i = 0; c->set && i < c->set->n; i++) {
+		const char *o = saved_owner(c->set->policies[i]->name);
+		if (o && !strcmp(o, c->path))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Duplicate names: a name belongs to the file that has it in force; a name
+ * nobody has in force (new, or only kept for containers after its file went)
+ * to the file the state file records as its owner, then to the first file
+ * in name order. Files are taken in that order (recorded owners first), and
+ * a file that defines a name another file holds is refused as a whole.
+ */
+static void batch_claims(struct change **v, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		struct change *c = v[k];
+		if (c->r < 0 || c->removed)
+			continue;
+		for (size_t i = 0; i < c->set->n && c->r == 0; i++) {
+			const char *name = c->set->policies[i]->name;
+			struct policy *other = policy_by_name(name);
+			const char *holder = NULL;
+
+			if (other && !policy_orphaned(other) && other->file != c->pf) {
+				/* unless that file goes in this batch */
+				holder = other->file->path;
+				for (size_t j = 0; j < n; j++)
+					if (v[j]->pf == other->file && v[j]->removed)
+						holder = NULL;
+			}
+			for (size_t j = 0; j < k && !holder; j++)
+				if (v[j]->r == 0 && !v[j]->removed)
+					for (size_t x = 0; x < v[j]->set->n && !holder; x++)
+						if (!strcmp(v[j]->set->policies[x]->name, name))
+							holder = v[j]->path;
+			if (holder) {
+				c->r = pl_error(
+				    &c->d, -EEXIST, &c->set->policies[i]->pos, "metadata.name",
+				    "policy '%s' is already defined in %s (the file that "
+				    "holds a name keeps it)",
+				    name, holder);
+				c->dup = true;
+			}
+		}
+	}
+}
+
+/* A file written in place must not shrink what is in force: an in-place
+ * write may be cut short (ENOSPC, a killed writer) and still parse. */
+static void check_shrink(struct change *c)
+{
+	if (c->r < 0 || c->removed || !c->in_place || !c->pf)
+		return;
+	for (size_t i = 0; i < A.n_pols && c->r == 0; i++) {
+		struct policy *pol = A.pols[i];
+		size_t j;
+		if (pol->file != c->pf)
+			continue;
+		for (j = 0; j < c->set->n; j++)
+			if (!strcmp(c->set->policies[j]->name, pol->name))
+				break;
+		if (j == c->set->n) {
+			change_refuse(
+			    c, -EAGAIN,
+			    "%s was written in place and no longer defines policy '%s': "
+			    "not taken (a cut-short write?); rename a complete file in to "
+			    "replace it",
+			    c->path, pol->name);
+			break;
+		}
+		size_t w = rule_weight(c->b[j].p, c->b[j].t, c->b[j].prof);
+		if (w < pol->n_rules)
+			change_refuse(
+			    c, -EAGAIN,
+			    "%s was written in place and policy '%s' shrank (%zu rules and "
+			    "entries, %zu in force): not taken (a cut-short write?); rename "
+			    "a complete file in to replace it",
+			    c->path, pol->name, w, pol->n_rules);
+	}
+}
+
+static bool id_taken_fresh(uint32_t id, struct change **v, size_t n)
+{
+	for (size_t x = 0; x < n; x++)
+		for (size_t i = 0; v[x]->fresh && v[x]->set && i < v[x]->set->n; i++)
+			if (v[x]->fresh[i] && v[x]->fresh[i]->id == id)
+				return true;
+	return false;
+}
+
+static bool id_taken(uint32_t id, struct change **v, size_t n)
+{
+	if (policy_by_id(id))
+		return true;
+	const char *k;
+	json_t *s;
+	json_object_foreach(A.saved_ids, k, s)
+	{
+		if (json_integer_value(json_object_get(s, "id")) == id && !policy_by_name(k))
+			return true;
+	}
+	for (size_t x = 0; x < n; x++)
+		for (size_t i = 0; v[x]->fresh && v[x]->set && i < v[x]->set->n; i++)
+			if (v[x]->fresh[i] && v[x]->fresh[i]->id == id)
+				return true;
+	return false;
+}
+
+/* Everything the switch needs that can fail, before it: new records,
+ * ids, room in the arrays. */
+static int batch_prepare(struct change **v, size_t n, size_t *n_new_pols, size_t *n_new_files,
+			 struct pl_diag *d)
+{
+	uint32_t next = 1; /* ids below are taken (a cursor: a 1,000-policy file is not cubic) */
+
+	*n_new_pols = *n_new_files = 0;
+	for (size_t x = 0; x < n; x++) {
+		struct change *c = v[x];
+		bool drops = false;
+		if (c->r < 0)
+			continue;
+		if (FAULT(c->path) < 0)
+			return pl_error(d, -EIO, NULL, NULL, "prepare %s (injected)", c->path);
+		if (c->removed)
+			continue;
+		for (size_t i = 0; i < c->set->n; i++) {
+			const struct pl_policy *p = c->set->policies[i];
+			if (policy_by_name(p->name))
+				continue;
+			json_t *saved = json_object_get(A.saved_ids, p->name);
+			struct policy *pol = calloc(1, sizeof(*pol));
+			if (!pol || !(pol->name = strdup(p->name))) {
+				free(pol);
+				return pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
+			}
+			c->fresh[i] = pol;
+			pol->observe = saved && json_is_true(json_object_get(saved, "observe"));
+			uint32_t id =
+			    saved ? (uint32_t)json_integer_value(json_object_get(saved, "id")) : 0;
+			if (!id || policy_by_id(id) || id_taken_fresh(id, v, n)) {
+				for (id = next; id < PL_CG_MAX_POLICIES && id_taken(id, v, n); id++)
+					;
+				next = id + 1;
+			}
+			if (id >= PL_CG_MAX_POLICIES)
+				return pl_error(d, -ENOSPC, NULL, NULL, "no free policy id");
+			pol->id = id;
+			(*n_new_pols)++;
+		}
+		if (!c->pf) {
+			c->new_pf = calloc(1, sizeof(*c->new_pf));
+			if (!c->new_pf || !(c->new_pf->path = strdup(c->path)))
+				return pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
+			(*n_new_files)++;
+		}
+		for (size_t i = 0; c->pf && i < A.n_pols && !drops; i++)
+			drops = A.pols[i]->file == c->pf;
+		if (drops) {
+			/* the old version's home, should a policy it no longer
+			 * defines stay for its containers */
+			c->ghost = calloc(1, sizeof(*c->ghost));
+			if (!c->ghost || !(c->ghost->path = strdup(c->path)))
+				return pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
+			c->ghost->gone = true;
+			(*n_new_files)++;
+		}
+	}
+	struct policy **pv = realloc(A.pols, (A.n_pols + *n_new_pols + 1) * sizeof(*pv));
+	if (pv)
+		A.pols = pv;
+	struct pfile **fv = realloc(A.files, (A.n_files + *n_new_files + 1) * sizeof(*fv));
+	if (fv)
+		A.files = fv;
+	if (!pv || !fv)
+		return pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
+	return 0;
+}
+
+static void change_undo(struct change *c)
+{
+	for (size_t i = 0; c->fresh && c->set && i < c->set->n; i++) {
+		if (c->fresh[i])
+			free(c->fresh[i]->name);
+		free(c->fresh[i]);
+		c->fresh[i] = NULL;
+	}
+	pfile_free(c->new_pf);
+	pfile_free(c->ghost);
+	c->new_pf = c->ghost = NULL;
+}
+
+/* A policy that its file no longer defines: kept (its last version in
+ * force, in `home`) while containers use it, else dropped. */
+static void policy_release(struct policy *pol, struct pfile *home, const char *why)
+{
+	size_t n = policy_users(pol);
+
+	if (n) {
+		pol->file = home;
+		A.n_orphans++;
+		say("policy %s (id %u) orphaned (%s): kept in force at its last version for %zu "
+		    "container%s until they stop or are re-pointed",
+		    pol->name, pol->id, why, n, n == 1 ? "" : "s");
+	} else {
+		say("policy %s (id %u) removed (%s)", pol->name, pol->id, why);
+		policy_drop(pol);
+	}
+}
+
+/* After the switch: plastrond's tables follow. Nothing here can fail. */
+static void change_commit(struct change *c)
+{
+	char why[PATH_MAX + 32];
+
+	if (c->removed) {
+		struct pfile *pf = c->pf;
+		snprintf(why, sizeof(why), "%s deleted", c->path);
+		pf->gone = true; /* the file's record is the orphans' home */
+		free(pf->error);
+		pf->error = NULL;
+		for (size_t i = 0; i < A.n_pols;) {
+			struct policy *pol = A.pols[i];
+			if (pol->file == pf) {
+				size_t before = A.n_pols;
+				policy_release(pol, pf, why);
+				if (A.n_pols < before)
+					continue;
+			}
+			i++;
+		}
+		return;
+	}
+	struct pfile *pf = c->pf ? c->pf : c->new_pf;
+	if (!c->pf) {
+		A.files[A.n_files++] = pf;
+		c->new_pf = NULL;
+	}
+	for (size_t i = 0; i < c->set->n; i++) {
+		struct built *b = &c->b[i];
+		struct policy *pol = c->fresh[i];
+		if (pol) {
+			A.pols[A.n_pols++] = pol;
+			c->fresh[i] = NULL;
+		} else {
+			pol = policy_by_name(b->p->name);
+			if (policy_orphaned(pol))
+				say("policy %s (id %u) taken over by %s", pol->name, pol->id,
+				    c->path);
+		}
+		pol->loaded = true;
+		pol->n_bpf_entries = b->t->n_sock + b->t->n_egress + b->t->n_sysctl + b->t->n_dev;
+		pol->n_rules = rule_weight(b->p, b->t, b->prof);
+		pl_sc_profile_free(pol->prof);
+		pol->prof = PL_TAKE_PTR(b->prof);
+		pl_bundle_free(PL_TAKE_PTR(pol->bundle)); /* a new version: compiled again */
+		free(pol->sc_bpf_hex);
+		pol->sc_bpf_hex = PL_TAKE_PTR(b->sc_bpf_hex);
+		json_decref(pol->unenforced);
+		pol->unenforced = PL_TAKE_PTR(b->unenforced);
+		pol->p = b->p;
+		pol->file = pf;
+		pol->mark = true;
+		say("policy %s (id %u) loaded from %s: %zu cgroup-bpf entries, mode %s", pol->name,
+		    pol->id, c->path, pol->n_bpf_entries, pol->observe ? "observe" : "as loaded");
+	}
+	/* Policies the new version no longer defines. */
+	snprintf(why, sizeof(why), "no longer in %s", c->path);
+	bool ghost_used = false;
+	for (size_t i = 0; i < A.n_pols;) {
+		struct policy *pol = A.pols[i];
+		if (pol->file == pf && !pol->mark) {
+			size_t before = A.n_pols;
+			policy_release(pol, c->ghost, why);
+			if (A.n_pols < before)
+				continue;
+			ghost_used = true;
+		}
+		i++;
+	}
+	for (size_t i = 0; i < A.n_pols; i++)
+		A.pols[i]->mark = false;
+	if (ghost_used) {
+		c->ghost->set = pf->set;
+		c->ghost->source = pf->source;
+		c->ghost->source_len = pf->source_len;
+		A.files[A.n_files++] = c->ghost;
+		c->ghost = NULL;
+	} else {
+		pl_policy_set_free(pf->set);
+		free(pf->source);
+	}
+	pf->set = PL_TAKE_PTR(c->set);
+	pf->source = PL_TAKE_PTR(c->source);
+	pf->source_len = c->source_len;
+	pf->watched = c->watched;
 	free(pf->error);
 	pf->error = NULL;
-	free(b);
-	say_diag(path, &d); /* warnings */
-	pl_diag_clear(&d);
-	state_save();
-	return 0;
+	pf->dup = false;
+	pf->dup_gen = 0;
+	say_diag(c->path, &c->d); /* warnings */
+}
 
-fail:
-	*err = diag_first(&d);
-	say_diag(path, &d);
-	say("%s refused: %s", path,
+/* A refused file: its first error kept for status, the log told. */
+static void change_refused(struct change *c)
+{
+	struct pfile *pf = c->pf;
+
+	free(c->err);
+	c->err = diag_first(&c->d);
+	say_diag(c->path, &c->d);
+	say("%s refused: %s", c->path,
 	    pf ? "the previous version keeps enforcing" : "no policy from it is loaded");
-	if (b)
-		for (size_t i = 0; set && i < set->n; i++) {
-			pl_bpf_tables_free(b[i].t);
-			pl_sc_profile_free(b[i].prof);
-			free(b[i].sc_bpf_hex);
-		}
-	free(b);
-	/* No policy points into `set` yet (pointers move only after every push). */
-	pl_policy_set_free(set);
-	if (pf) {
-		free(pf->error);
-		pf->error = strdup(*err);
-	} else if (watched) {
+	if (!pf && c->watched && !c->removed) {
 		/* Remember the refusal for status. */
 		pf = calloc(1, sizeof(*pf));
 		struct pfile **v = realloc(A.files, (A.n_files + 1) * sizeof(*v));
-		if (pf && v) {
+		if (v)
 			A.files = v;
-			pf->path = strdup(path);
+		if (pf && v && (pf->path = strdup(c->path))) {
 			pf->watched = true;
-			pf->error = strdup(*err);
 			A.files[A.n_files++] = pf;
 		} else {
 			free(pf);
+			pf = NULL;
 		}
 	}
-	pl_diag_clear(&d);
-	return r < 0 ? r : -EINVAL;
+	if (pf) {
+		free(pf->error);
+		pf->error = c->err ? strdup(c->err) : NULL;
+		pf->dup = c->dup;
+		pf->dup_gen = batch_gen;
+	}
 }
 
-static void pfile_remove(const char *path)
+static int cmp_change(const void *a, const void *b)
 {
-	struct pfile *pf = pfile_find(path);
-	if (!pf)
-		return;
-	for (size_t i = 0; i < A.n_pols;) {
-		if (A.pols[i]->file == pf) {
-			say("policy %s removed (%s deleted)", A.pols[i]->name, path);
-			policy_drop(A.pols[i]);
-			continue;
-		}
-		i++;
+	const struct change *x = *(struct change *const *)a, *y = *(struct change *const *)b;
+	bool ox = change_claims_saved(x), oy = change_claims_saved(y);
+
+	if (ox != oy)
+		return ox ? -1 : 1;
+	return strcmp(x->path, y->path);
+}
+
+/*
+ * Apply a batch (see above). Returns how many files were refused. Files
+ * refused for a duplicate name are tried again when names were released.
+ */
+static size_t reload_batch(struct change *cv, size_t n)
+{
+	struct change **v = calloc(n ? n : 1, sizeof(*v));
+	struct pl_enforcer_txn *txn = NULL;
+	struct pl_diag d = { 0 };
+	size_t n_ok = 0, n_refused = 0, np, nf;
+	int r = 0;
+
+	if (!v)
+		return n;
+	fault_arm();
+	batch_gen++;
+	memset(&T, 0, sizeof(T));
+	int64_t t_start = now_us(), t0;
+	for (size_t i = 0; i < n; i++) {
+		v[i] = &cv[i];
+		v[i]->pf = pfile_find(v[i]->path);
+		if (v[i]->removed && !v[i]->pf)
+			v[i]->r = 1; /* nothing to do */
+		else if (!v[i]->removed)
+			change_build(v[i]);
 	}
-	PTR_REMOVE(A.files, A.n_files, pf);
-	pl_policy_set_free(pf->set);
-	free(pf->error);
-	free(pf->path);
-	free(pf->source);
-	free(pf);
+	qsort(v, n, sizeof(*v), cmp_change);
+	batch_claims(v, n);
+	for (size_t i = 0; i < n; i++)
+		check_shrink(v[i]);
+	for (size_t i = 0; i < n; i++)
+		n_ok += v[i]->r == 0;
+	if (n_ok) {
+		r = batch_prepare(v, n, &np, &nf, &d);
+		if (r == 0)
+			r = pl_enforcer_txn_begin(A.e, &txn, &d);
+		t0 = now_us();
+		for (size_t x = 0; x < n && r == 0; x++) {
+			struct change *c = v[x];
+			if (c->r != 0 || c->removed)
+				continue;
+			for (size_t i = 0; i < c->set->n && r == 0; i++) {
+				struct policy *pol =
+				    c->fresh[i] ? c->fresh[i] : policy_by_name(c->b[i].p->name);
+				r = pl_enforcer_txn_stage(txn, pol->id, c->b[i].t, &d);
+			}
+		}
+		T.stage = now_us() - t0;
+		t0 = now_us();
+		if (txn)
+			r = r < 0 ? (pl_enforcer_txn_abort(txn), r)
+				  : pl_enforcer_txn_commit(txn, &d);
+		T.commit = now_us() - t0;
+		if (r < 0) {
+			char *s = diag_first(&d);
+			for (size_t x = 0; x < n; x++)
+				if (v[x]->r == 0) {
+					change_refuse(
+					    v[x], r,
+					    "not applied: %s (every file of this reload keeps "
+					    "its previous version)",
+					    s ? s : strerror(-r));
+					change_undo(v[x]);
+				}
+			free(s);
+			say_diag("reload", &d);
+		}
+		pl_diag_clear(&d);
+	}
+	bool released = false;
+	/* Removals last: a file of the batch may take a removed file's names
+	 * over (its policies then move, instead of being dropped first). */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t x = 0; x < n; x++) {
+			struct change *c = v[x];
+			if (c->r == 0 && c->removed == (pass == 1)) {
+				change_commit(c);
+				released |= c->pf != NULL; /* names may have moved */
+			}
+		}
+	for (size_t x = 0; x < n; x++) {
+		struct change *c = v[x];
+		if (c->r < 0) {
+			change_refused(c);
+			n_refused++;
+		}
+	}
+	for (size_t x = 0; x < n; x++) {
+		struct change *c = v[x];
+		change_undo(c);
+		built_free(c);
+		pl_policy_set_free(c->set);
+		free(c->fresh);
+		free(c->source);
+		free(c->err);
+		pl_diag_clear(&c->d);
+	}
+	free(v);
+	ghosts_free();
 	state_save();
+	say("reload done: %zu file(s) applied, %zu refused (%lld ms: parse %lld, generate %lld, "
+	    "seccomp filters %lld, kernel stage %lld, switch %lld)",
+	    n_ok - (r < 0 ? n_ok : 0), n_refused, (long long)(now_us() - t_start) / 1000,
+	    (long long)T.parse / 1000, (long long)T.gen / 1000, (long long)T.seccomp / 1000,
+	    (long long)T.stage / 1000, (long long)T.commit / 1000);
+	if (released)
+		retry_duplicates();
+	return n_refused;
+}
+
+/* Files refused because a name was held elsewhere, tried again once names
+ * were released (the holder changed or went). */
+static void retry_duplicates(void)
+{
+	static int depth;
+	struct change *cv = NULL;
+	size_t n = 0;
+
+	if (depth)
+		return;
+	for (size_t i = 0; i < A.n_files; i++) {
+		struct pfile *pf = A.files[i];
+		/* not those refused by the batch that just ran */
+		if (pf->gone || !pf->dup || !pf->watched || pf->dup_gen == batch_gen)
+			continue;
+		struct change *v = realloc(cv, (n + 1) * sizeof(*v));
+		if (!v)
+			break;
+		cv = v;
+		cv[n] = (struct change){ .path = strdup(pf->path), .watched = true };
+		if (!cv[n].path)
+			break;
+		n++;
+	}
+	if (n) {
+		depth++;
+		say("trying again %zu file(s) refused for a duplicate name", n);
+		reload_batch(cv, n);
+		depth--;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(cv[i].path);
+	free(cv);
+}
+
+/*
+ * Load (or reload) one policy file, as a batch of one. Returns 0 or a
+ * negative errno with `err` (malloc'd).
+ */
+static int pfile_load(const char *path, bool watched, char **err)
+{
+	struct change c = { .path = (char *)path, .watched = watched };
+	struct pfile *pf;
+
+	*err = NULL;
+	if (reload_batch(&c, 1) == 0)
+		return 0;
+	pf = pfile_find(path);
+	*err = strdup(pf && pf->error ? pf->error : "refused");
+	return -EINVAL;
 }
 
 /* The rule sets that the loads just done replaced go, after one grace
@@ -1051,66 +1768,217 @@ static void release_replaced(void)
 	pl_diag_clear(&d);
 }
 
+/* Every file of the directory, and the removal of those gone from it, as
+ * one batch (start-up, SIGHUP, the directory recreated). */
 static void load_policy_dir(void)
 {
 	DIR *dir = opendir(A.policy_dir);
 	struct dirent *de;
-	char **names = NULL;
+	struct change *cv = NULL;
 	size_t n = 0;
 
-	if (!dir) {
+	if (!dir)
 		say("policy directory %s: %s", A.policy_dir, strerror(errno));
-		return;
-	}
-	while ((de = readdir(dir)))
+	while (dir && (de = readdir(dir)))
 		if (policy_file_name(de->d_name)) {
-			char **v = realloc(names, (n + 1) * sizeof(*v));
+			char path[PATH_MAX];
+			struct change *v = realloc(cv, (n + 1) * sizeof(*v));
 			if (!v)
 				break;
-			names = v;
-			names[n++] = strdup(de->d_name);
+			cv = v;
+			snprintf(path, sizeof(path), "%s/%s", A.policy_dir, de->d_name);
+			cv[n] = (struct change){ .path = strdup(path), .watched = true };
+			if (cv[n].path)
+				n++;
 		}
-	closedir(dir);
-	/* Deterministic order. */
-	for (size_t i = 1; i < n; i++)
-		for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
-			char *t = names[j];
-			names[j] = names[j - 1];
-			names[j - 1] = t;
-		}
-	for (size_t i = 0; i < n; i++) {
-		char path[PATH_MAX], *err = NULL;
-		snprintf(path, sizeof(path), "%s/%s", A.policy_dir, names[i]);
-		pfile_load(path, true, &err);
-		free(err);
-		free(names[i]);
+	if (dir)
+		closedir(dir);
+	for (size_t i = 0; i < A.n_files; i++) {
+		struct pfile *pf = A.files[i];
+		bool seen = false;
+		if (pf->gone || !pf->watched)
+			continue;
+		for (size_t j = 0; j < n && !seen; j++)
+			seen = !strcmp(cv[j].path, pf->path);
+		if (seen)
+			continue;
+		struct change *v = realloc(cv, (n + 1) * sizeof(*v));
+		if (!v)
+			break;
+		cv = v;
+		cv[n] =
+		    (struct change){ .path = strdup(pf->path), .watched = true, .removed = true };
+		if (cv[n].path)
+			n++;
 	}
-	free(names);
+	/* Deterministic order (reload_batch sorts again, owners first). */
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && strcmp(cv[j - 1].path, cv[j].path) > 0; j--) {
+			struct change t = cv[j];
+			cv[j] = cv[j - 1];
+			cv[j - 1] = t;
+		}
+	if (n)
+		reload_batch(cv, n);
+	for (size_t i = 0; i < n; i++)
+		free(cv[i].path);
+	free(cv);
 	release_replaced();
+}
+
+/*
+ * At start-up: policies of the state file that no file defines any more
+ * (deleted while the agent was down) but that registered containers use
+ * and the kernel still holds: kept as orphans (rules in force, no source),
+ * dropped when their containers go.
+ */
+static void adopt_orphans(void)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(A.saved_ids, k, v)
+	{
+		uint32_t id = (uint32_t)json_integer_value(json_object_get(v, "id"));
+		const char *file = json_string_value(json_object_get(v, "file"));
+		struct policy tmp = { .name = (char *)k }, *pol;
+		struct pfile *home;
+		enum pl_bpf_mode m;
+
+		if (policy_by_name(k) || policy_by_id(id) || !policy_users(&tmp) ||
+		    pl_enforcer_get_mode(A.e, id, &m) < 0)
+			continue;
+		pol = calloc(1, sizeof(*pol));
+		home = calloc(1, sizeof(*home));
+		struct policy **pv = realloc(A.pols, (A.n_pols + 1) * sizeof(*pv));
+		if (pv)
+			A.pols = pv;
+		struct pfile **fv = realloc(A.files, (A.n_files + 1) * sizeof(*fv));
+		if (fv)
+			A.files = fv;
+		if (!pol || !home || !pv || !fv || !(pol->name = strdup(k)) ||
+		    !(home->path = strdup(file ? file : "?"))) {
+			say("policy %s (id %u): out of memory; its rules stay in the kernel", k,
+			    id);
+			if (pol)
+				free(pol->name);
+			free(pol);
+			pfile_free(home);
+			continue;
+		}
+		home->gone = true;
+		pol->id = id;
+		pol->loaded = true;
+		pol->observe = json_is_true(json_object_get(v, "observe"));
+		pol->file = home;
+		A.files[A.n_files++] = home;
+		A.pols[A.n_pols++] = pol;
+		A.n_orphans++;
+		say("policy %s (id %u) orphaned: %s is gone; kept in force (as the kernel holds "
+		    "it) "
+		    "for %zu container(s) until they stop or are re-pointed",
+		    k, id, home->path, policy_users(pol));
+	}
+}
+
+/* Watch the policy directory, and its parent for the directory coming
+ * back after it was removed or moved away. */
+static void watch_policy_dir(bool rescan)
+{
+	char parent[PATH_MAX];
+
+	if (A.ino_fd < 0)
+		return;
+	if (A.dir_wd < 0) {
+		A.dir_wd = inotify_add_watch(A.ino_fd, A.policy_dir,
+					     IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM |
+						 IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF);
+		if (A.dir_wd < 0)
+			say("cannot watch %s: %s (waiting for it to appear)", A.policy_dir,
+			    strerror(errno));
+		else if (rescan) {
+			say("policy directory %s is back: loading it", A.policy_dir);
+			load_policy_dir();
+		}
+	}
+	if (A.parent_wd < 0) {
+		snprintf(parent, sizeof(parent), "%s", A.policy_dir);
+		A.parent_wd = inotify_add_watch(A.ino_fd, dirname(parent),
+						IN_CREATE | IN_MOVED_TO | IN_ONLYDIR);
+	}
 }
 
 static void on_inotify(void)
 {
 	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+	struct change *cv = NULL;
+	size_t n = 0;
+	bool dir_gone = false, dir_back = false;
 	ssize_t k;
+	char base[PATH_MAX];
 
+	snprintf(base, sizeof(base), "%s", A.policy_dir);
+	const char *dir_name = basename(base);
 	while ((k = read(A.ino_fd, buf, sizeof(buf))) > 0) {
 		for (char *p = buf; p < buf + k;) {
 			struct inotify_event *ev = (struct inotify_event *)p;
 			p += sizeof(*ev) + ev->len;
-			if (!ev->len || !policy_file_name(ev->name))
+			if (ev->wd == A.parent_wd) {
+				if (ev->len && !strcmp(ev->name, dir_name))
+					dir_back = true;
 				continue;
-			char path[PATH_MAX], *err = NULL;
-			snprintf(path, sizeof(path), "%s/%s", A.policy_dir, ev->name);
-			if (ev->mask & (IN_DELETE | IN_MOVED_FROM)) {
-				pfile_remove(path);
-			} else if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) {
-				say("%s changed: reloading", path);
-				pfile_load(path, true, &err);
-				free(err);
 			}
+			if (ev->wd != A.dir_wd)
+				continue; /* a watch removed before */
+			if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)) {
+				dir_gone = true;
+				continue;
+			}
+			if (!ev->len || !policy_file_name(ev->name) ||
+			    !(ev->mask &
+			      (IN_DELETE | IN_MOVED_FROM | IN_CLOSE_WRITE | IN_MOVED_TO)))
+				continue;
+			char path[PATH_MAX];
+			snprintf(path, sizeof(path), "%s/%s", A.policy_dir, ev->name);
+			size_t i;
+			for (i = 0; i < n; i++)
+				if (!strcmp(cv[i].path, path))
+					break;
+			if (i == n) {
+				struct change *v = realloc(cv, (n + 1) * sizeof(*v));
+				if (!v)
+					continue;
+				cv = v;
+				cv[n] = (struct change){ .path = strdup(path), .watched = true };
+				if (!cv[n].path)
+					continue;
+				n++;
+			}
+			/* the last event of a name decides */
+			cv[i].removed = ev->mask & (IN_DELETE | IN_MOVED_FROM);
+			cv[i].in_place = ev->mask & IN_CLOSE_WRITE;
+			say("%s %s", path,
+			    cv[i].removed    ? "removed"
+			    : cv[i].in_place ? "written in place: reloading"
+					     : "renamed in: reloading");
 		}
 	}
+	if (n)
+		reload_batch(cv, n);
+	for (size_t i = 0; i < n; i++)
+		free(cv[i].path);
+	free(cv);
+	if (dir_gone) {
+		say("policy directory %s removed: its policies stay for the containers using "
+		    "them; reloading resumes when it is back",
+		    A.policy_dir);
+		if (A.dir_wd >= 0)
+			inotify_rm_watch(A.ino_fd, A.dir_wd);
+		A.dir_wd = -1;
+		load_policy_dir(); /* what is not there any more goes (moved away) */
+	}
+	if (dir_gone || dir_back || A.dir_wd < 0)
+		watch_policy_dir(true);
 	release_replaced();
 }
 
@@ -1243,6 +2111,10 @@ static void state_load(void)
 	json_t *pols = json_object_get(root, "policies");
 	if (json_is_object(pols))
 		json_object_update(A.saved_ids, pols);
+	A.events_logged = A.events_saved =
+	    (uint64_t)json_integer_value(json_object_get(root, "events_logged"));
+	if (chmod(A.state, 0600) < 0)
+		say("state %s: chmod 0600: %s", A.state, strerror(errno));
 	ctrs = json_object_get(root, "containers");
 	json_array_foreach(ctrs, i, v)
 	{
@@ -1325,19 +2197,27 @@ static json_t *req_status(void)
 
 	for (size_t i = 0; i < A.n_pols; i++) {
 		struct policy *p = A.pols[i];
-		json_array_append_new(
-		    pols, json_pack("{s:s,s:s?,s:I,s:s,s:s,s:I}", "name", p->name, "namespace",
-				    p->p ? p->p->namespace_ : NULL, "id", (json_int_t)p->id, "file",
-				    p->file ? p->file->path : "", "mode", policy_mode(p),
-				    "cgroup_bpf_entries", (json_int_t)p->n_bpf_entries));
+		json_t *x = json_pack("{s:s,s:s?,s:I,s:s,s:s,s:I}", "name", p->name, "namespace",
+				      p->p ? p->p->namespace_ : NULL, "id", (json_int_t)p->id,
+				      "file", p->file ? p->file->path : "", "mode", policy_mode(p),
+				      "cgroup_bpf_entries", (json_int_t)p->n_bpf_entries);
+		/* kept at its last version for containers after its file went */
+		if (policy_orphaned(p)) {
+			json_object_set_new(x, "orphaned", json_true());
+			json_object_set_new(x, "containers",
+					    json_integer((json_int_t)policy_users(p)));
+		}
+		/* accepted with spec.plastron.allowUnenforced */
+		if (p->unenforced)
+			json_object_set(x, "unenforced", p->unenforced);
 		if (p->bundle) /* compiled once a container started under this version */
-			json_object_update_missing_new(
-			    json_array_get(pols, json_array_size(pols) - 1),
-			    json_pack("{s:s,s:s}", "version", p->bundle->version, "hash",
-				      p->bundle->hash));
+			json_object_update_missing_new(x, json_pack("{s:s,s:s}", "version",
+								    p->bundle->version, "hash",
+								    p->bundle->hash));
+		json_array_append_new(pols, x);
 	}
 	for (size_t i = 0; i < A.n_files; i++)
-		if (A.files[i]->error)
+		if (A.files[i]->error && !A.files[i]->gone)
 			json_array_append_new(refused,
 					      json_pack("{s:s,s:s}", "file", A.files[i]->path,
 							"error", A.files[i]->error));
@@ -2149,6 +3029,7 @@ int main(int argc, char **argv)
 	 * re-assert the others (the map survived; this only repairs). */
 	sweep();
 	load_policy_dir();
+	adopt_orphans();
 	for (size_t i = 0; i < A.n_ctrs; i++) {
 		struct policy *pol = policy_by_name(A.ctrs[i]->policy);
 		struct pl_diag d = { 0 };
@@ -2181,9 +3062,8 @@ int main(int argc, char **argv)
 	epoll_add(A.listen_fd, &tag_listen);
 	ctl_init(A.epfd, A.listen_fd, handle, say);
 	A.ino_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-	if (A.ino_fd >= 0 &&
-	    inotify_add_watch(A.ino_fd, A.policy_dir,
-			      IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE) >= 0)
+	watch_policy_dir(false);
+	if (A.ino_fd >= 0)
 		epoll_add(A.ino_fd, &tag_ino);
 	else
 		say("cannot watch %s: %s (policies are not reloaded on change)", A.policy_dir,
@@ -2272,8 +3152,12 @@ int main(int argc, char **argv)
 		    SWEEP_INTERVAL_MS) {
 			sweep();
 			last_sweep = now;
+			if (A.events_logged != A.events_saved)
+				state_save();
 		}
+		orphans_reap();
 	}
+	state_save(); /* events_logged */
 	say("stopping; enforcement stays in place (pinned in %s)", A.pin_dir);
 	drain_audit();
 	pl_enforcer_poll(A.e, on_cg_event, NULL, 0);

@@ -1872,7 +1872,7 @@ static void spec(struct ctx *c, const struct pl_node *n, const char *path)
 {
 	static const char *const keys[] = { "target", "policy", "updateExistingWorkloads",
 					    "plastron", NULL };
-	static const char *const pkeys[] = { "landlock", NULL };
+	static const char *const pkeys[] = { "landlock", "allowUnenforced", NULL };
 	char kp[PATH_LEN], vp[PATH_LEN];
 	if (!is_type(c, n, path, PL_NODE_MAP))
 		return;
@@ -1891,6 +1891,9 @@ static void spec(struct ctx *c, const struct pl_node *n, const char *path)
 		const struct pl_node *w = get(v, "landlock");
 		if (w)
 			landlock(c, w, pkey(vp, kp, "landlock"));
+		/* plastrond: accept rules no active mechanism carries (listed) */
+		if ((w = get(v, "allowUnenforced")))
+			get_bool(c, w, pkey(vp, kp, "allowUnenforced"), &c->p->allow_unenforced);
 	}
 }
 

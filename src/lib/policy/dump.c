@@ -473,5 +473,7 @@ PL_EXPORT int pl_policy_dump(const struct pl_policy *p, FILE *out)
 	}
 	if (p->landlock.present)
 		landlock(out, &p->landlock);
+	if (p->allow_unenforced)
+		fputs("plastron.allowUnenforced: true\n", out);
 	return ferror(out) ? -EIO : 0;
 }
