@@ -25,18 +25,21 @@
 /*
  * One size limit for what the agent accepts and what it can serve.
  * PLD_POLICY_MAX is the largest policy file the agent loads (the parser's
- * PL_TREE_MAX_INPUT; client.c asserts they agree). An answer carries at most
- * one policy's source, JSON-escaped (each byte of valid YAML/JSON text is
- * at most 2 bytes escaped: libyaml and JSON refuse the control characters
- * that jansson writes as \u00XX), plus its compiled seccomp program in hex
- * (the kernel's limit is 4096 instructions, 32 KiB, 64 KiB in hex) and small
- * fields: PLD_LINE_MAX, the longest line a client reads, covers that with
- * 1 MiB to spare. The agent refuses to send a longer answer (an error
- * answer instead, never a line the client cannot read). Requests are small
+ * PL_TREE_MAX_INPUT; client.c asserts they agree). The largest answer is
+ * op "profile": one policy version's confinement bundle, whose own JSON text
+ * travels as a JSON string. Text of the policy that reaches the bundle
+ * (Landlock paths, names) is escaped twice on the way, each byte to at most
+ * 4 bytes (a '"' becomes \" in the bundle, then \\\" in the answer; libyaml
+ * and JSON refuse the control characters that jansson writes as \u00XX),
+ * so 4 * PLD_POLICY_MAX bounds it, and the compiled seccomp program (the
+ * kernel's limit is 4096 instructions, 32 KiB, 64 KiB in hex) and the small
+ * fields fit in the 1 MiB to spare. PLD_LINE_MAX is the longest line a
+ * client reads; the agent refuses to send a longer answer (an error answer
+ * instead, never a line the client cannot read). Requests are small
  * (annotations); the agent reads at most PLD_REQUEST_MAX per line.
  */
 #define PLD_POLICY_MAX (4u << 20)
-#define PLD_LINE_MAX (2 * PLD_POLICY_MAX + (1u << 20)) /* longest answer line */
+#define PLD_LINE_MAX (4 * PLD_POLICY_MAX + (1u << 20)) /* longest answer line */
 #define PLD_REQUEST_MAX (1u << 20)                     /* longest request line */
 
 /* Send `req` (not consumed) to the agent at `socket_path` and wait up to

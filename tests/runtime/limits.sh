@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # One size limit (issue 8, item 9): a policy file just under the largest
-# size the agent accepts (PLD_POLICY_MAX, 4 MiB) is loaded and served whole
-# to the shim through op "profile" (read with pld_request, the shim's own
-# reader); a file just over it is refused, with the reason in status.
+# size the agent accepts (PLD_POLICY_MAX, 4 MiB) is loaded and its
+# confinement bundle served whole to the shim through op "profile" (read
+# with pld_request, the shim's own reader); a file just over it is refused,
+# with the reason in status. The big policy is the worst case for the
+# answer's size: Landlock paths made of '"' and '\', escaped once in the
+# bundle's JSON text and again in the answer that carries it.
 # Usage: limits.sh POLICY   (env PLASTRON, PLASTROND, AGENT_STRESS)
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -21,23 +24,45 @@ cleanup() {
 trap cleanup EXIT
 mkdir -p "$tmp/pol" || bail "policy dir"
 
-# padded NAME SIZE FILE: the test policy renamed NAME, padded with comment
-# lines (JSON-escaped in the answer: quotes and backslashes double) to
-# exactly SIZE bytes.
+# padded NAME SIZE FILE: a policy named NAME of exactly SIZE bytes whose
+# Landlock allow-list is N paths of '"' and '\' (plain YAML scalars, taken
+# literally), the last one cut to reach the size; N is printed.
 padded() {
-	local name=$1 size=$2 out=$3 have line
-	sed "s/^  name: rt-demo\$/  name: $name/" "$policy_src" >"$out" || return 1
-	line="# \"padding\" \\\\ $(printf 'x%.0s' $(seq 100))"
+	local name=$1 size=$2 out=$3 have seg line n last
+	cat >"$out" <<EOT || return 1
+apiVersion: crd.varmor.org/v1beta1
+kind: VarmorPolicy
+metadata:
+  name: $name
+  namespace: default
+spec:
+  target:
+    kind: Pod
+    name: $name
+  policy:
+    enforcer: Seccomp
+    mode: EnhanceProtect
+    enhanceProtect:
+      hardeningRules:
+        - disable-cap-sys-module
+  plastron:
+    landlock:
+      filesystem:
+EOT
+	seg=$(printf '"\\%.0s' $(seq 1000))
+	line="      - {path: /p0000$seg, access: [read]}"
 	have=$(stat -c %s "$out")
-	# whole lines, then one last line to the exact size
-	local n=$(((size - have) / (${#line} + 1) - 1))
-	yes "$line" | head -n "$n" >>"$out"
+	n=$(((size - have) / (${#line} + 1) - 1))
+	# the last path makes up the rest (at least a few bytes: keep n so)
+	for ((i = 0; i < n; i++)); do printf '      - {path: /p%04d%s, access: [read]}\n' "$i" "$seg"; done >>"$out"
 	have=$(stat -c %s "$out")
-	printf '#%*s\n' $((size - have - 2)) '' | tr ' ' 'y' >>"$out"
-	[[ $(stat -c %s "$out") == "$size" ]]
+	last=$((size - have - ${#line} + ${#seg} + 3))
+	printf '      - {path: /q%s, access: [read]}\n' "$(printf '"%.0s' $(seq "$last"))" >>"$out"
+	[[ $(stat -c %s "$out") == "$size" ]] || return 1
+	echo $((n + 1))
 }
-padded rt-big $((max - 64)) "$tmp/pol/rt-big.yaml" || bail "a policy of $((max - 64)) bytes"
-padded rt-over $((max + 1)) "$tmp/pol/rt-over.yaml" || bail "a policy of $((max + 1)) bytes"
+n_big=$(padded rt-big $((max - 64)) "$tmp/pol/rt-big.yaml") || bail "a policy of $((max - 64)) bytes"
+padded rt-over $((max + 1)) "$tmp/pol/rt-over.yaml" >/dev/null || bail "a policy of $((max + 1)) bytes"
 agent_up
 
 "$AGENT_STRESS" request "$sock" '{"op":"status"}' >"$tmp/status.json"
@@ -56,10 +81,11 @@ if jq_true .ok "$tmp/profile.json"; then
 else
 	not_ok "op profile for the largest policy is answered ok: $(cat "$tmp/profile.err" "$tmp/profile.json" | cut -c1-300)"
 fi
-export BIG_SIZE=$((max - 64))
-check "the answer carries the whole source" \
-	jq_true '.ok and .policy == "rt-big" and (.source | utf8bytelength) == (env.BIG_SIZE | tonumber)' \
-	"$tmp/profile.json"
-check "the served source is byte for byte the file" \
-	cmp <(jq -j .source "$tmp/profile.json") "$tmp/pol/rt-big.yaml"
+# The bundle's own text, parsed: every Landlock path is in it.
+jq -r .bundle "$tmp/profile.json" >"$tmp/bundle.json" 2>/dev/null
+export N_BIG=$n_big
+check "the answer carries the bundle with all $n_big Landlock paths" \
+	jq_true '.landlock.rules | length == (env.N_BIG | tonumber)' "$tmp/bundle.json"
+check "the answer is over twice the policy's size (the worst case is exercised)" \
+	test "$(stat -c %s "$tmp/profile.json")" -gt $((2 * max))
 tap_done
