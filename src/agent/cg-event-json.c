@@ -262,6 +262,10 @@ size_t pl_cg_event_json(const struct pl_cg_event *ev, struct pl_cg_event_json *x
 		put_key(&o, "policy");
 		put_cstr(&o, x->policy);
 	}
+	if (x->policy_hash) {
+		put_key(&o, "policy_hash");
+		put_cstr(&o, x->policy_hash);
+	}
 	PUT_LIT(&o, ",\"rule\":");
 	put_str(&o, ev->rule_name, strnlen(ev->rule_name, sizeof(ev->rule_name)));
 	if (detail_key && !strcmp(detail_key, "socket")) {

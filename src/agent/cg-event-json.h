@@ -19,9 +19,10 @@
 #include "bpf/cgroup.h"
 
 struct pl_cg_event_json {
-	const char *policy; /* NULL: no "policy" key */
-	const char *mode;   /* "audit", "observe", ... (NULL: pl_bpf_mode_name(ev->mode)) */
-	int64_t time_ms;    /* CLOCK_REALTIME of the event, ms */
+	const char *policy;      /* NULL: no "policy" key */
+	const char *policy_hash; /* the container's bundle hash (NULL: no key) */
+	const char *mode;        /* "audit", "observe", ... (NULL: pl_bpf_mode_name(ev->mode)) */
+	int64_t time_ms;         /* CLOCK_REALTIME of the event, ms */
 	/* Container fields, written when container_id is not NULL; pod, ns
 	 * and container may be NULL (key omitted). */
 	const char *container_id, *container_name, *pod, *ns, *container, *cgroup;

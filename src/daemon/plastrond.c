@@ -544,6 +544,7 @@ static int on_cg_event(void *userdata, const struct pl_cg_event *ev)
 	x.ns = c ? c->ns : NULL;
 	x.container = c ? c->cname : NULL;
 	x.cgroup = c ? c->cgroup : NULL;
+	x.policy_hash = c ? ann(c->annotations, "plastron.io/bundle-hash") : NULL;
 	n = pl_cg_event_json(ev, &x, buf, sizeof(buf));
 	if (n >= sizeof(buf)) {
 		line = malloc(n + 1);

@@ -45,6 +45,8 @@ static char *ref_line(const struct pl_cg_event *ev, const struct pl_cg_event_jso
 		     : json_stringn(ev->rule_name, strnlen(ev->rule_name, sizeof(ev->rule_name))));
 	if (x->policy)
 		json_object_set_new(o, "policy", json_string(x->policy));
+	if (x->policy_hash)
+		json_object_set_new(o, "policy_hash", json_string(x->policy_hash));
 	json_object_set_new(o, "syscall", json_string(pl_cg_hook_syscall(ev->hook)));
 	json_object_set_new(o, "pid", json_integer(ev->pid));
 	json_object_set_new(o, "comm", json_string(comm_fix ? comm_fix : comm));
@@ -173,6 +175,7 @@ int main(void)
 	memset(ev.rule_name, 0, sizeof(ev.rule_name));
 	strcpy(ev.rule_name, "rule \"x\"\r\037 </script>");
 	x.policy = "pol \"q\" \\ /";
+	x.policy_hash = "sha256:0123abcd";
 	x.mode = "observe";
 	x.container_id = "abc\n123";
 	x.container_name = "/name\twith\001ctl";
