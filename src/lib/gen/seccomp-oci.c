@@ -253,13 +253,13 @@ static void get_filter(struct imp *im, json_t *v, const char *path, struct pl_sc
 PL_EXPORT int pl_errno_from_name(const char *name)
 {
 	if (!name)
-		return -1;
+		return -EINVAL;
 	for (int e = 1; e < 4096; e++) {
 		const char *n = strerrorname_np(e);
 		if (n && !strcmp(n, name))
 			return e;
 	}
-	return -1;
+	return -ENOENT;
 }
 
 /* containers-common's "errno"/"defaultErrno" names: must be real errno
@@ -433,7 +433,8 @@ PL_EXPORT int pl_sc_profile_from_json(const char *name, const char *json, size_t
 	if (!root) {
 		pos.line = jerr.line > 0 ? (uint32_t)jerr.line : 0;
 		pos.col = jerr.column > 0 ? (uint32_t)jerr.column : 0;
-		return pl_error(d, -EINVAL, &pos, NULL, "invalid JSON: %s", jerr.text);
+		return pl_error(d, json_error_code(&jerr) == json_error_out_of_memory ? -ENOMEM : -EINVAL,
+				&pos, NULL, "invalid JSON: %s", jerr.text);
 	}
 	struct imp im = { .p = sc_profile_new(), .d = d, .name = name };
 	if (!im.p) {
