@@ -385,6 +385,15 @@ static void get_syscall(struct imp *im, json_t *v, const char *path, struct pl_s
 						suggest(im, json_string_value(f), sc_op_names);
 					}
 				}
+				if (arg->op == PL_SC_OP_MASKED_EQ &&
+				    (arg->value_two & ~arg->value))
+					ierr(im, ap,
+					     "SCMP_CMP_MASKED_EQ: valueTwo 0x%llx has bits outside "
+					     "the mask (value 0x%llx), so the comparison can never "
+					     "be true; libseccomp would drop it and apply the rule "
+					     "unconditionally",
+					     (unsigned long long)arg->value_two,
+					     (unsigned long long)arg->value);
 			}
 		}
 	}
