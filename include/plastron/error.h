@@ -67,7 +67,6 @@ void pl_diag_init(struct pl_diag *d);
 /* Free every entry; the struct itself stays usable. NULL-safe. */
 void pl_diag_clear(struct pl_diag *d);
 
-
 /*
  * Append an error. Returns `code` (which must be negative) so a caller can
  * write `return pl_error(d, -EINVAL, pos, "spec.policy.mode", "...")`.

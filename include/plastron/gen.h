@@ -64,7 +64,8 @@ static inline void pl_plan_freep(struct pl_plan **p) /* for _cleanup_ (shared/ma
 int pl_gen_seccomp(const struct pl_policy *p, const struct pl_gen_opts *o,
 		   struct pl_sc_profile **ret, struct pl_diag *d);
 void pl_sc_profile_free(struct pl_sc_profile *prof);
-static inline void pl_sc_profile_freep(struct pl_sc_profile **p) /* for _cleanup_ (shared/macro.h) */
+static inline void
+pl_sc_profile_freep(struct pl_sc_profile **p) /* for _cleanup_ (shared/macro.h) */
 {
 	pl_sc_profile_free(*p);
 	*p = NULL;
@@ -119,7 +120,8 @@ int pl_landlock_abi(void);
 int pl_gen_landlock(const struct pl_policy *p, int abi, struct pl_ll_ruleset **ret,
 		    struct pl_diag *d);
 void pl_ll_ruleset_free(struct pl_ll_ruleset *rs);
-static inline void pl_ll_ruleset_freep(struct pl_ll_ruleset **p) /* for _cleanup_ (shared/macro.h) */
+static inline void
+pl_ll_ruleset_freep(struct pl_ll_ruleset **p) /* for _cleanup_ (shared/macro.h) */
 {
 	pl_ll_ruleset_free(*p);
 	*p = NULL;

@@ -308,7 +308,8 @@ int pl_policy_set_load(const char *path, struct pl_policy_set **ret, struct pl_d
 int pl_policy_set_load_buffer(const char *name, const char *buf, size_t len,
 			      struct pl_policy_set **ret, struct pl_diag *diag);
 void pl_policy_set_free(struct pl_policy_set *s); /* NULL-safe */
-static inline void pl_policy_set_freep(struct pl_policy_set **p) /* for _cleanup_ (shared/macro.h) */
+static inline void
+pl_policy_set_freep(struct pl_policy_set **p) /* for _cleanup_ (shared/macro.h) */
 {
 	pl_policy_set_free(*p);
 	*p = NULL;

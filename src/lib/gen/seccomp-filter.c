@@ -432,12 +432,13 @@ static int arch_ctx(const struct pl_sc_profile *p, enum sc_arch arch, uint32_t d
 					if (sc->args[k].op == PL_SC_OP_MASKED_EQ &&
 					    (sc->args[k].value_two & ~sc->args[k].value)) {
 						seccomp_release(ctx);
-						return pl_error(d, -EINVAL, &sc->pos, field,
-								"args[%zu]: SCMP_CMP_MASKED_EQ with "
-								"bits outside the mask can never "
-								"match; libseccomp would apply the "
-								"rule unconditionally",
-								k);
+						return pl_error(
+						    d, -EINVAL, &sc->pos, field,
+						    "args[%zu]: SCMP_CMP_MASKED_EQ with "
+						    "bits outside the mask can never "
+						    "match; libseccomp would apply the "
+						    "rule unconditionally",
+						    k);
 					}
 				struct scmp_arg_cmp cmps[6];
 				if (sc->n_args > 6 || (sc->n_args && multi_index(sc))) {

@@ -1668,11 +1668,11 @@ static void copy_filter(struct pl_arena *a, struct pl_sc_filter *dst,
 {
 	dst->n_caps = src->n_caps;
 	dst->caps = src->n_caps ? pl_arena_alloc(a, src->n_caps * sizeof(char *)) : NULL;
-	for (size_t i = 0; i < src->n_caps; i++)
+	for (size_t i = 0; dst->caps && i < src->n_caps; i++)
 		dst->caps[i] = pl_arena_strdup(a, src->caps[i]);
 	dst->n_arches = src->n_arches;
 	dst->arches = src->n_arches ? pl_arena_alloc(a, src->n_arches * sizeof(char *)) : NULL;
-	for (size_t i = 0; i < src->n_arches; i++)
+	for (size_t i = 0; dst->arches && i < src->n_arches; i++)
 		dst->arches[i] = pl_arena_strdup(a, src->arches[i]);
 	dst->min_kernel = pl_arena_strdup(a, src->min_kernel);
 }
@@ -1736,6 +1736,10 @@ static int emit(struct gen *g)
 		sc->errno_ret = e->errno_ret;
 		sc->n_args = e->n_args;
 		sc->args = e->n_args ? pl_arena_alloc(a, e->n_args * sizeof(*sc->args)) : NULL;
+		if (e->n_args && !sc->args) {
+			free(done);
+			return pl_error(g->d, -ENOMEM, NULL, NULL, "out of memory");
+		}
 		if (e->n_args)
 			memcpy(sc->args, e->args, e->n_args * sizeof(*sc->args));
 		sc->origin = pl_arena_strdup(a, e->origin);
@@ -1761,6 +1765,12 @@ static int emit(struct gen *g)
 			    pl_arena_push(a, (void **)&sc->names, &sc->n_names, sizeof(char *));
 			if (slot)
 				*slot = pl_arena_strdup(a, g->ents[j].name);
+			if (!slot || !*slot) {
+				if (slot)
+					sc->n_names--;
+				free(done);
+				return pl_error(g->d, -ENOMEM, NULL, NULL, "out of memory");
+			}
 		}
 	}
 	free(done);
@@ -1905,6 +1915,9 @@ PL_EXPORT int pl_gen_seccomp(const struct pl_policy *pol, const struct pl_gen_op
 	}
 	if (g.r >= 0)
 		g.r = emit(&g);
+	/* an allocation the builders did not check leaves the profile short */
+	if (g.r >= 0 && pl_arena_failed(g.p->arena))
+		g.r = pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
 	free(g.ents);
 	if (g.r < 0) {
 		pl_sc_profile_free(g.p);
