@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Helpers shared by the verbs: diagnostics, loading, exit statuses, agent options. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 
@@ -16,12 +18,33 @@ void cli_print_diag(const struct pl_diag *d)
 	}
 }
 
-struct pl_policy_set *cli_load_policies(const char *path)
+int cli_status(int r, const struct pl_diag *d)
+{
+	if (r >= 0)
+		return CLI_OK;
+	if (r == -ENOMEM)
+		return CLI_SYSTEM_ERROR;
+	for (const struct pl_diag_entry *e = d ? d->head : NULL; e; e = e->next)
+		if (e->severity == PL_SEV_ERROR && e->line > 0)
+			return CLI_POLICY_ERROR;
+	switch (r) {
+	case -EINVAL:
+	case -EFBIG:
+	case -EOPNOTSUPP:
+	case CLI_E_REFUSED:
+		return CLI_POLICY_ERROR;
+	default:
+		return CLI_SYSTEM_ERROR;
+	}
+}
+
+struct pl_policy_set *cli_load_policies(const char *path, int *status)
 {
 	struct pl_diag d = { 0 };
 	struct pl_policy_set *set = NULL;
 	int r = pl_policy_set_load(path, &set, &d);
 	cli_print_diag(&d);
+	*status = cli_status(r, &d);
 	pl_diag_clear(&d);
 	return r < 0 ? NULL : set;
 }

@@ -77,9 +77,9 @@ int verb_check(int argc, char **argv)
 			print_errors(&d);
 		else
 			cli_print_diag(&d);
+		int st = cli_status(r, &d);
 		pl_diag_clear(&d);
 		if (r < 0) {
-			int st = r == -EINVAL || r == -EFBIG ? CLI_POLICY_ERROR : CLI_SYSTEM_ERROR;
 			if (st > ret)
 				ret = st;
 			continue;
