@@ -171,6 +171,10 @@ PL_EXPORT const char *pl_suggest(const char *word, const char *const *candidates
 	size_t best_d = (size_t)-1, len = strlen(word);
 	size_t limit = len / 3 > 2 ? len / 3 : 2;
 	for (size_t i = 0; n ? i < n : candidates[i] != NULL; i++) {
+		/* the distance is at least the difference in length */
+		size_t lc = strlen(candidates[i]);
+		if ((lc > len ? lc - len : len - lc) > limit)
+			continue;
 		size_t dist = edit_distance(word, candidates[i]);
 		if (dist < best_d) {
 			best_d = dist;
