@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "plastron/policy.h"
+#include "shared/macro.h"
 
 void cli_print_diag(const struct pl_diag *d)
 {
@@ -40,13 +41,12 @@ int cli_status(int r, const struct pl_diag *d)
 
 struct pl_policy_set *cli_load_policies(const char *path, int *status)
 {
-	struct pl_diag d = { 0 };
-	struct pl_policy_set *set = NULL;
+	_cleanup_diag_ struct pl_diag d = { 0 };
+	_cleanup_policy_set_ struct pl_policy_set *set = NULL;
 	int r = pl_policy_set_load(path, &set, &d);
 	cli_print_diag(&d);
 	*status = cli_status(r, &d);
-	pl_diag_clear(&d);
-	return r < 0 ? NULL : set;
+	return r < 0 ? NULL : PL_TAKE_PTR(set);
 }
 
 int cli_agent_opts(int argc, char **argv, int (*usage)(FILE *f, int status), bool *json,
