@@ -5,6 +5,8 @@
  * and ends with the plan. scripts/test counts these lines.
  *
  *   TAP_OK(cond, "name %d", i);
+ *   TAP_EQ_INT(got, want, "name %d", i);   prints got and want when they differ
+ *   TAP_EQ_UINT / TAP_EQ_STR / TAP_NE_INT / TAP_LT_INT / TAP_GE_INT likewise
  *   TAP_SKIP("reason", "name");
  *   return tap_done();
  */
@@ -14,6 +16,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int tap_n, tap_failed;
 
@@ -69,3 +72,54 @@ static inline int tap_done(void)
 #define TAP_STR(x) TAP_STR2(x)
 #define TAP_OK(cond, ...) tap_ok((cond), __FILE__ ":" TAP_STR(__LINE__), __VA_ARGS__)
 #define TAP_SKIP(reason, ...) tap_skip((reason), __VA_ARGS__)
+
+/* Comparisons: one case, and on failure the values got and wanted (each
+ * operand is evaluated once). */
+static inline void tap_cmp_diag_int(const char *op, long long got, long long want)
+{
+	printf("#   got:  %lld\n#   want: %s %lld\n", got, op, want);
+}
+static inline void tap_cmp_diag_uint(unsigned long long got, unsigned long long want)
+{
+	printf("#   got:  %llu (%#llx)\n#   want: %llu (%#llx)\n", got, got, want, want);
+}
+static inline void tap_cmp_diag_str(const char *got, const char *want)
+{
+	printf("#   got:  %s%s%s\n#   want: %s%s%s\n", got ? "'" : "", got ? got : "NULL",
+	       got ? "'" : "", want ? "'" : "", want ? want : "NULL", want ? "'" : "");
+}
+static inline bool tap_str_eq(const char *a, const char *b)
+{
+	return a && b ? !strcmp(a, b) : a == b;
+}
+
+#define TAP_CMP_INT_(got, op, want, ...)                                                  \
+	({                                                                                \
+		long long _g = (long long)(got), _w = (long long)(want);                  \
+		bool _ok = tap_ok(_g op _w, __FILE__ ":" TAP_STR(__LINE__), __VA_ARGS__); \
+		if (!_ok)                                                                 \
+			tap_cmp_diag_int(#op, _g, _w);                                    \
+		_ok;                                                                      \
+	})
+#define TAP_EQ_INT(got, want, ...) TAP_CMP_INT_(got, ==, want, __VA_ARGS__)
+#define TAP_NE_INT(got, want, ...) TAP_CMP_INT_(got, !=, want, __VA_ARGS__)
+#define TAP_LT_INT(got, want, ...) TAP_CMP_INT_(got, <, want, __VA_ARGS__)
+#define TAP_GE_INT(got, want, ...) TAP_CMP_INT_(got, >=, want, __VA_ARGS__)
+#define TAP_EQ_UINT(got, want, ...)                                                       \
+	({                                                                                \
+		unsigned long long _g = (unsigned long long)(got),                        \
+				   _w = (unsigned long long)(want);                       \
+		bool _ok = tap_ok(_g == _w, __FILE__ ":" TAP_STR(__LINE__), __VA_ARGS__); \
+		if (!_ok)                                                                 \
+			tap_cmp_diag_uint(_g, _w);                                        \
+		_ok;                                                                      \
+	})
+#define TAP_EQ_STR(got, want, ...)                                                           \
+	({                                                                                   \
+		const char *_g = (got), *_w = (want);                                        \
+		bool _ok =                                                                   \
+		    tap_ok(tap_str_eq(_g, _w), __FILE__ ":" TAP_STR(__LINE__), __VA_ARGS__); \
+		if (!_ok)                                                                    \
+			tap_cmp_diag_str(_g, _w);                                            \
+		_ok;                                                                         \
+	})

@@ -121,6 +121,12 @@ struct pl_bpf_tables {
 int pl_gen_cgroup_bpf(const struct pl_policy *p, const struct pl_gen_opts *o,
 		      const char *partitions, struct pl_bpf_tables **ret, struct pl_diag *d);
 void pl_bpf_tables_free(struct pl_bpf_tables *t); /* NULL-safe */
+static inline void
+pl_bpf_tables_freep(struct pl_bpf_tables **p) /* for _cleanup_ (shared/macro.h) */
+{
+	pl_bpf_tables_free(*p);
+	*p = NULL;
+}
 bool pl_bpf_tables_empty(const struct pl_bpf_tables *t);
 /* Readable, deterministic dump (golden tests, `plastron explain`). */
 int pl_bpf_tables_dump(const struct pl_bpf_tables *t, FILE *out);

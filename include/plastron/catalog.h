@@ -166,7 +166,8 @@ const char *pl_category_name(enum pl_category c); /* "hardening", ... */
 const char *pl_mech_name(enum pl_mech m);         /* "seccomp", "caps", ... */
 const char *pl_fidelity_name(enum pl_fidelity f); /* "exact", "broader", "narrower" */
 
-/* Capabilities: "chown" / "CAP_CHOWN" / "sys-admin" → number; -1 unknown. */
+/* Capabilities: "chown" / "CAP_CHOWN" / "sys-admin" → number; -ENOENT
+ * unknown, -EINVAL for NULL. */
 int pl_cap_from_name(const char *name);
 const char *pl_cap_name(int cap); /* "CAP_SYS_ADMIN" */
 #define PL_CAP_LAST 40            /* CAP_CHECKPOINT_RESTORE */

@@ -57,6 +57,12 @@ struct pl_confinement {
 int pl_confinement_prepare(const struct pl_policy *p, const struct pl_gen_opts *o,
 			   struct pl_confinement **ret, struct pl_diag *d);
 void pl_confinement_free(struct pl_confinement *c); /* NULL-safe; closes the fd */
+static inline void
+pl_confinement_freep(struct pl_confinement **p) /* for _cleanup_ (shared/macro.h) */
+{
+	pl_confinement_free(*p);
+	*p = NULL;
+}
 
 /*
  * Confine the calling process (single-threaded, typically a forked child).

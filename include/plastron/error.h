@@ -11,6 +11,12 @@
  *    pl_diag_format().
  *
  * Warnings are collected the same way but do not make a function fail.
+ *
+ * The counts never depend on memory: n_errors and n_warnings count every
+ * error and warning reported, including those whose entry could not be
+ * allocated; n_lost says how many entries (or parts of one) are missing from
+ * the list for want of memory. A verdict is read from n_errors, never from
+ * the list.
  */
 #pragma once
 
@@ -50,8 +56,10 @@ struct pl_diag_entry {
 
 struct pl_diag {
 	struct pl_diag_entry *head, *tail;
-	size_t n_errors;
-	size_t n_warnings;
+	size_t n_errors;   /* every error reported, stored or not */
+	size_t n_warnings; /* every warning reported, stored or not */
+	size_t n_lost;     /* entries (or parts) not stored: out of memory */
+	bool last_lost;    /* the last report has no entry (hints are dropped) */
 };
 
 /* Initialise an empty list (a zeroed struct is also valid). */

@@ -52,6 +52,11 @@ struct pl_plan {
 int pl_plan_build(const struct pl_policy *p, uint32_t mechs, struct pl_plan **ret,
 		  struct pl_diag *d);
 void pl_plan_free(struct pl_plan *plan);
+static inline void pl_plan_freep(struct pl_plan **p) /* for _cleanup_ (shared/macro.h) */
+{
+	pl_plan_free(*p);
+	*p = NULL;
+}
 
 /* ---- seccomp ------------------------------------------------------------ */
 /* Build the profile for a policy in any mode (AlwaysAllow, RuntimeDefault,
@@ -59,6 +64,12 @@ void pl_plan_free(struct pl_plan *plan);
 int pl_gen_seccomp(const struct pl_policy *p, const struct pl_gen_opts *o,
 		   struct pl_sc_profile **ret, struct pl_diag *d);
 void pl_sc_profile_free(struct pl_sc_profile *prof);
+static inline void
+pl_sc_profile_freep(struct pl_sc_profile **p) /* for _cleanup_ (shared/macro.h) */
+{
+	pl_sc_profile_free(*p);
+	*p = NULL;
+}
 /* OCI JSON (runc, crun, containerd, Docker, kubelet Localhost). Malloc'd,
  * deterministic, ends with a newline. */
 int pl_sc_profile_to_json(const struct pl_sc_profile *prof, char **ret_json, struct pl_diag *d);
@@ -98,7 +109,8 @@ struct pl_ll_ruleset {
 	size_t n_rules;
 	uint16_t *bind_tcp, *connect_tcp;
 	size_t n_bind_tcp, n_connect_tcp;
-	bool empty; /* nothing to restrict */
+	bool empty;        /* nothing to restrict */
+	size_t n_degraded; /* features the ABI lacks, dropped (each with a warning) */
 };
 
 /* The ABI the running kernel offers (0 when Landlock is absent). */
@@ -114,6 +126,12 @@ int pl_gen_landlock(const struct pl_policy *p, int abi, struct pl_ll_ruleset **r
 int pl_gen_landlock_deferred(const struct pl_policy *p, int abi, struct pl_ll_ruleset **ret,
 			     struct pl_diag *d);
 void pl_ll_ruleset_free(struct pl_ll_ruleset *rs);
+static inline void
+pl_ll_ruleset_freep(struct pl_ll_ruleset **p) /* for _cleanup_ (shared/macro.h) */
+{
+	pl_ll_ruleset_free(*p);
+	*p = NULL;
+}
 int pl_ll_ruleset_dump(const struct pl_ll_ruleset *rs, FILE *out);
 /* Create the ruleset and restrict the calling thread (no_new_privs must be
  * set). Logs denials after exec (ABI >= 7). */

@@ -311,6 +311,12 @@ int pl_policy_set_load(const char *path, struct pl_policy_set **ret, struct pl_d
 int pl_policy_set_load_buffer(const char *name, const char *buf, size_t len,
 			      struct pl_policy_set **ret, struct pl_diag *diag);
 void pl_policy_set_free(struct pl_policy_set *s); /* NULL-safe */
+static inline void
+pl_policy_set_freep(struct pl_policy_set **p) /* for _cleanup_ (shared/macro.h) */
+{
+	pl_policy_set_free(*p);
+	*p = NULL;
+}
 
 /* Readable dump of the compiled model (used by `plastron explain` and the
  * golden tests). Deterministic. */
@@ -322,14 +328,14 @@ const char *pl_policy_kind_name(enum pl_policy_kind k);
 
 /* Socket domain names as vArmor writes them (lower-case AF_* without the
  * prefix: "unix", "inet6", ...; 44 of them) and socket type names ("stream",
- * "dgram", ...). NULL / -1 when unknown. */
+ * "dgram", ...). NULL / -ENOENT when unknown. */
 const char *pl_af_name(int af);
 int pl_af_from_name(const char *name);
 const char *pl_sock_type_name(int type);
 int pl_sock_type_from_name(const char *name);
 
 /* Syscalls newer than libseccomp 2.5.4's tables that syscallRawRules accept
- * anyway: the x86_64 number, or -1 when `name` is not one of them. Callers
+ * anyway: the x86_64 number, or -ENOENT when `name` is not one of them. Callers
  * that build filters use it when seccomp_syscall_resolve_name() fails. */
 int pl_syscall_extra_nr(const char *name);
 

@@ -105,7 +105,8 @@ struct pl_sc_profile {
 	char *default_errno_name;
 };
 
-/* errno number of a name like "EPERM"; -1 when unknown. */
+/* errno number of a name like "EPERM"; -ENOENT when unknown, -EINVAL for
+ * NULL. */
 int pl_errno_from_name(const char *name);
 
 #ifdef __cplusplus

@@ -3,6 +3,7 @@
  * returning the process exit status. argv[0] is the verb name. */
 #pragma once
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -22,8 +23,9 @@ int verb_mode(int argc, char **argv);
 
 /* Print every entry of `d` to stderr, errors and warnings alike. */
 void cli_print_diag(const struct pl_diag *d);
-/* Load one policy file, printing diagnostics; returns NULL on failure. */
-struct pl_policy_set *cli_load_policies(const char *path);
+/* Load one policy file, printing diagnostics; returns NULL on failure, with
+ * the exit status in *status (cli_status). */
+struct pl_policy_set *cli_load_policies(const char *path, int *status);
 /*
  * Parse the options of a verb that asks the agent and takes only --json,
  * --socket PATH and --help (no operands): sets *json and *sock. Returns -1 to
@@ -32,5 +34,19 @@ struct pl_policy_set *cli_load_policies(const char *path);
  */
 int cli_agent_opts(int argc, char **argv, int (*usage)(FILE *f, int status), bool *json,
 		   const char **sock);
-/* Exit statuses. */
+/* Exit statuses (man/plastron.1, EXIT STATUS; the same for every verb, except
+ * that `plastron run` passes the command's own status through). */
 enum { CLI_OK = 0, CLI_POLICY_ERROR = 1, CLI_USAGE = 2, CLI_SYSTEM_ERROR = 3 };
+/* The agent answered "ok": false (the request was understood and refused). */
+#define CLI_E_REFUSED (-EPERM)
+/*
+ * The one mapping from a library result (0 or a count, or a negative errno
+ * with its diagnostics `d`, which may be NULL) to the exit status:
+ *   r >= 0                                       0 ok
+ *   -ENOMEM                                      3 system
+ *   an error positioned in a policy (file:line)  1 policy invalid
+ *   -EINVAL, -EFBIG, -EOPNOTSUPP, CLI_E_REFUSED  1 policy invalid or refused
+ *   anything else (-ENOENT opening a file, -EACCES, -EIO, ...)  3 system
+ * Usage mistakes are found by the verbs themselves: CLI_USAGE.
+ */
+int cli_status(int r, const struct pl_diag *d);

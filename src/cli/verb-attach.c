@@ -85,14 +85,14 @@ int verb_attach(int argc, char **argv)
 	if (pld_request(sock, req, &ans, 10000, err, sizeof(err)) < 0) {
 		json_decref(req);
 		fprintf(stderr, "plastron attach: %s\n", err);
-		return CLI_SYSTEM_ERROR;
+		return cli_status(-EIO, NULL); /* agent not reachable */
 	}
 	json_decref(req);
 	if (!json_is_true(json_object_get(ans, "ok"))) {
 		fprintf(stderr, "plastron attach: %s\n",
 			json_string_value(json_object_get(ans, "error")) ?: "refused");
 		json_decref(ans);
-		return CLI_SYSTEM_ERROR;
+		return cli_status(CLI_E_REFUSED, NULL);
 	}
 	if (detach)
 		printf("detached\n");

@@ -7,6 +7,8 @@
 
 #include "cli.h"
 #include "plastron/policy.h"
+#include "shared/macro.h"
+#include "plastron/policy.h"
 
 static void check_usage(FILE *f)
 {
@@ -70,16 +72,15 @@ int verb_check(int argc, char **argv)
 	}
 	int ret = CLI_OK;
 	for (int i = optind; i < argc; i++) {
-		struct pl_diag d = { 0 };
-		struct pl_policy_set *set = NULL;
+		_cleanup_diag_ struct pl_diag d = { 0 };
+		_cleanup_policy_set_ struct pl_policy_set *set = NULL;
 		int r = pl_policy_set_load(argv[i], &set, &d);
 		if (quiet)
 			print_errors(&d);
 		else
 			cli_print_diag(&d);
-		pl_diag_clear(&d);
+		int st = cli_status(r, &d);
 		if (r < 0) {
-			int st = r == -EINVAL || r == -EFBIG ? CLI_POLICY_ERROR : CLI_SYSTEM_ERROR;
 			if (st > ret)
 				ret = st;
 			continue;
@@ -88,7 +89,6 @@ int verb_check(int argc, char **argv)
 			printf("%s: ok (%zu %s)\n", strcmp(argv[i], "-") ? argv[i] : "<stdin>",
 			       set->n, set->n == 1 ? "policy" : "policies");
 		fflush(stdout);
-		pl_policy_set_free(set);
 	}
 	return ret;
 }

@@ -59,20 +59,21 @@ static int write_out(const char *out, const char *buf, size_t len)
 	if (!out || !strcmp(out, "-")) {
 		if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0) {
 			fprintf(stderr, "plastron compile: writing stdout: %s\n", strerror(errno));
-			return CLI_SYSTEM_ERROR;
+			return cli_status(-errno, NULL);
 		}
 		return CLI_OK;
 	}
 	size_t n = strlen(out);
 	char *tmp = malloc(n + 16);
 	if (!tmp)
-		return CLI_SYSTEM_ERROR;
+		return cli_status(-ENOMEM, NULL);
 	snprintf(tmp, n + 16, "%s.tmpXXXXXX", out);
 	int fd = mkstemp(tmp);
 	if (fd < 0) {
-		fprintf(stderr, "plastron compile: %s: %s\n", out, strerror(errno));
+		int e = errno;
+		fprintf(stderr, "plastron compile: %s: %s\n", out, strerror(e));
 		free(tmp);
-		return CLI_SYSTEM_ERROR;
+		return cli_status(-e, NULL);
 	}
 	/* mkstemp creates 0600; profiles are read by runtimes and kubelet */
 	(void)fchmod(fd, 0644);
@@ -83,10 +84,11 @@ static int write_out(const char *out, const char *buf, size_t len)
 	else
 		close(fd);
 	if (!ok || rename(tmp, out) < 0) {
-		fprintf(stderr, "plastron compile: %s: %s\n", out, strerror(errno));
+		int e = errno ? errno : EIO;
+		fprintf(stderr, "plastron compile: %s: %s\n", out, strerror(e));
 		unlink(tmp);
 		free(tmp);
-		return CLI_SYSTEM_ERROR;
+		return cli_status(-e, NULL);
 	}
 	free(tmp);
 	return CLI_OK;
@@ -112,8 +114,9 @@ static int do_import(const char *path, bool text, const char *out)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	if (!f) {
-		fprintf(stderr, "plastron compile: %s: %s\n", path, strerror(errno));
-		return CLI_SYSTEM_ERROR;
+		int e = errno;
+		fprintf(stderr, "plastron compile: %s: %s\n", path, strerror(e));
+		return cli_status(-e, NULL);
 	}
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
@@ -124,7 +127,7 @@ static int do_import(const char *path, bool text, const char *out)
 				free(buf);
 				if (f != stdin)
 					fclose(f);
-				return CLI_SYSTEM_ERROR;
+				return cli_status(-ENOMEM, NULL);
 			}
 			buf = nb;
 		}
@@ -154,11 +157,10 @@ static int do_import(const char *path, bool text, const char *out)
 		}
 	}
 	cli_print_diag(&d);
+	ret = cli_status(r, &d);
 	pl_diag_clear(&d);
 	pl_sc_profile_free(prof);
-	if (r < 0)
-		ret = CLI_POLICY_ERROR;
-	else
+	if (r >= 0)
 		ret = write_out(out, res, res_len);
 	free(res);
 	return ret;
@@ -277,9 +279,10 @@ int verb_compile(int argc, char **argv)
 			mech == M_LANDLOCK ? "Landlock" : "AppArmor");
 		return CLI_USAGE;
 	}
-	struct pl_policy_set *set = cli_load_policies(argv[optind]);
+	int st;
+	struct pl_policy_set *set = cli_load_policies(argv[optind], &st);
 	if (!set)
-		return CLI_POLICY_ERROR;
+		return st;
 	const struct pl_policy *p = NULL;
 	size_t matches = 0;
 	for (size_t i = 0; i < set->n; i++) {
@@ -357,10 +360,9 @@ int verb_compile(int argc, char **argv)
 		free(pname);
 	}
 	cli_print_diag(&d);
+	ret = cli_status(r, &d);
 	pl_diag_clear(&d);
-	if (r < 0)
-		ret = r == -ENOMEM || r == -EIO ? CLI_SYSTEM_ERROR : CLI_POLICY_ERROR;
-	else
+	if (r >= 0)
 		ret = write_out(out, res ? res : "", res_len);
 	free(res);
 	pl_policy_set_free(set);

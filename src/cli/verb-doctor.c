@@ -69,6 +69,6 @@ int verb_doctor(int argc, char **argv)
 	json_decref(ans);
 	for (size_t i = 0; i < doc.n; i++)
 		if (doc.checks[i].state == PLD_CHECK_FAIL)
-			return CLI_SYSTEM_ERROR;
+			return CLI_SYSTEM_ERROR; /* the host lacks what plastron needs */
 	return CLI_OK;
 }

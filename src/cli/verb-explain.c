@@ -50,9 +50,10 @@ int verb_explain(int argc, char **argv)
 		explain_usage(stderr);
 		return CLI_USAGE;
 	}
-	struct pl_policy_set *set = cli_load_policies(argv[optind]);
+	int st;
+	struct pl_policy_set *set = cli_load_policies(argv[optind], &st);
 	if (!set)
-		return CLI_POLICY_ERROR;
+		return st;
 	size_t shown = 0;
 	for (size_t i = 0; i < set->n; i++) {
 		const struct pl_policy *p = set->policies[i];
@@ -76,6 +77,6 @@ int verb_explain(int argc, char **argv)
 	}
 	pl_policy_set_free(set);
 	if (fflush(stdout) != 0)
-		ret = CLI_SYSTEM_ERROR;
+		ret = cli_status(-errno, NULL);
 	return ret;
 }

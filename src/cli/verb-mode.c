@@ -50,14 +50,14 @@ int verb_mode(int argc, char **argv)
 	if (pld_request(sock, req, &ans, 5000, err, sizeof(err)) < 0) {
 		json_decref(req);
 		fprintf(stderr, "plastron mode: %s\n", err);
-		return CLI_SYSTEM_ERROR;
+		return cli_status(-EIO, NULL); /* agent not reachable */
 	}
 	json_decref(req);
 	if (!json_is_true(json_object_get(ans, "ok"))) {
 		fprintf(stderr, "plastron mode: %s\n",
 			json_string_value(json_object_get(ans, "error")) ?: "refused");
 		json_decref(ans);
-		return CLI_SYSTEM_ERROR;
+		return cli_status(CLI_E_REFUSED, NULL);
 	}
 	printf("policy %s: cgroup-bpf rules now %s\nnote: %s\n",
 	       json_string_value(json_object_get(ans, "policy")),

@@ -402,7 +402,7 @@ static int print_json(const struct pl_rule *rules, size_t n, int cat)
 	json_decref(a);
 	if (!s) {
 		fprintf(stderr, "plastron rules: out of memory\n");
-		return CLI_SYSTEM_ERROR;
+		return cli_status(-ENOMEM, NULL);
 	}
 	puts(s);
 	free(s);

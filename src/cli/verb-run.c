@@ -467,16 +467,18 @@ int verb_run(int argc, char **argv)
 
 	/* 1. policy */
 	if (policy_path) {
-		set = cli_load_policies(policy_path);
+		int st;
+		set = cli_load_policies(policy_path, &st);
 		if (!set)
-			return CLI_POLICY_ERROR;
+			return st;
 	} else {
 		r = pl_policy_set_load_buffer("<built-in quickstart policy>", builtin_policy,
 					      sizeof(builtin_policy) - 1, &set, &d);
 		print_diag(&d, quiet);
+		int st = cli_status(r, &d);
 		pl_diag_clear(&d);
 		if (r < 0)
-			return CLI_POLICY_ERROR;
+			return st;
 	}
 	if (set->n == 0) {
 		fprintf(stderr, "plastron run: %s holds no policy\n", policy_path);
@@ -510,10 +512,10 @@ int verb_run(int argc, char **argv)
 			if (e->severity == PL_SEV_WARNING)
 				e->severity = PL_SEV_ERROR;
 	print_diag(&d, quiet);
+	ret = cli_status(r, &d);
 	pl_diag_clear(&d);
 	if (r < 0) {
 		fprintf(stderr, "plastron run: cannot prepare the confinement: %s\n", strerror(-r));
-		ret = r == -ENOENT || r == -EINVAL ? CLI_POLICY_ERROR : CLI_SYSTEM_ERROR;
 		goto out;
 	}
 	if (conf->n_unenforced || conf->n_degraded) {

@@ -43,13 +43,13 @@ int verb_status(int argc, char **argv)
 	if (pld_request(sock, req, &ans, 5000, err, sizeof(err)) < 0) {
 		json_decref(req);
 		fprintf(stderr, "plastron status: %s\n", err);
-		return CLI_SYSTEM_ERROR;
+		return cli_status(-EIO, NULL); /* agent not reachable */
 	}
 	json_decref(req);
 	if (!json_is_true(json_object_get(ans, "ok"))) {
 		fprintf(stderr, "plastron status: %s\n", str(ans, "error"));
 		json_decref(ans);
-		return CLI_SYSTEM_ERROR;
+		return cli_status(CLI_E_REFUSED, NULL);
 	}
 	if (json) {
 		json_object_del(ans, "ok");

@@ -28,6 +28,12 @@ PL_EXPORT void pl_diag_clear(struct pl_diag *d)
 	pl_diag_init(d);
 }
 
+/*
+ * The counts come first and never depend on memory: an error is counted even
+ * when its entry cannot be stored, so a verdict read from n_errors stays
+ * right under memory pressure. An entry (or a part of it) that could not be
+ * stored is counted in n_lost instead.
+ */
 static __attribute__((format(printf, 6, 0))) void append(struct pl_diag *d, enum pl_severity sev,
 							 int code, const struct pl_pos *pos,
 							 const char *field, const char *fmt,
@@ -35,28 +41,39 @@ static __attribute__((format(printf, 6, 0))) void append(struct pl_diag *d, enum
 {
 	if (!d)
 		return;
+	if (sev == PL_SEV_ERROR)
+		d->n_errors++;
+	else if (sev == PL_SEV_WARNING)
+		d->n_warnings++;
+	d->last_lost = true;
 	struct pl_diag_entry *e = calloc(1, sizeof(*e));
-	if (!e)
+	if (!e) {
+		d->n_lost++;
 		return;
+	}
+	bool partial = false;
 	e->severity = sev;
 	e->code = code;
 	if (pos) {
 		e->file = pos->file ? strdup(pos->file) : NULL;
+		partial |= pos->file && !e->file;
 		e->line = pos->line;
 		e->col = pos->col;
 	}
 	e->field = field ? strdup(field) : NULL;
-	if (vasprintf(&e->message, fmt, ap) < 0)
+	partial |= field && !e->field;
+	if (vasprintf(&e->message, fmt, ap) < 0) {
 		e->message = NULL;
+		partial = true;
+	}
+	if (partial)
+		d->n_lost++;
 	if (d->tail)
 		d->tail->next = e;
 	else
 		d->head = e;
 	d->tail = e;
-	if (sev == PL_SEV_ERROR)
-		d->n_errors++;
-	else if (sev == PL_SEV_WARNING)
-		d->n_warnings++;
+	d->last_lost = false;
 }
 
 PL_EXPORT int pl_verror(struct pl_diag *d, int code, const struct pl_pos *pos, const char *field,
@@ -98,13 +115,15 @@ PL_EXPORT void pl_note(struct pl_diag *d, const struct pl_pos *pos, const char *
 
 PL_EXPORT void pl_diag_hint(struct pl_diag *d, const char *fmt, ...)
 {
-	if (!d || !d->tail)
-		return;
+	if (!d || !d->tail || d->last_lost)
+		return; /* never on another entry than the one it was meant for */
 	va_list ap;
 	va_start(ap, fmt);
 	free(d->tail->hint);
-	if (vasprintf(&d->tail->hint, fmt, ap) < 0)
+	if (vasprintf(&d->tail->hint, fmt, ap) < 0) {
 		d->tail->hint = NULL;
+		d->n_lost++;
+	}
 	va_end(ap);
 }
 
@@ -152,6 +171,10 @@ PL_EXPORT const char *pl_suggest(const char *word, const char *const *candidates
 	size_t best_d = (size_t)-1, len = strlen(word);
 	size_t limit = len / 3 > 2 ? len / 3 : 2;
 	for (size_t i = 0; n ? i < n : candidates[i] != NULL; i++) {
+		/* the distance is at least the difference in length */
+		size_t lc = strlen(candidates[i]);
+		if ((lc > len ? lc - len : len - lc) > limit)
+			continue;
 		size_t dist = edit_distance(word, candidates[i]);
 		if (dist < best_d) {
 			best_d = dist;

@@ -2,6 +2,7 @@
 #include "arena.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,11 +16,17 @@ struct chunk {
 
 struct pl_arena {
 	struct chunk *head;
+	bool failed; /* an allocation failed: what was built is incomplete */
 };
 
 struct pl_arena *pl_arena_new(void)
 {
 	return calloc(1, sizeof(struct pl_arena));
+}
+
+bool pl_arena_failed(const struct pl_arena *a)
+{
+	return !a || a->failed;
 }
 
 void pl_arena_free(struct pl_arena *a)
@@ -43,8 +50,10 @@ void *pl_arena_alloc(struct pl_arena *a, size_t size)
 	if (!c || c->size - c->used < size) {
 		size_t cap = size > 16384 ? size : 16384;
 		c = malloc(sizeof(*c) + cap);
-		if (!c)
+		if (!c) {
+			a->failed = true;
 			return NULL;
+		}
 		c->size = cap;
 		c->used = 0;
 		c->next = a->head;
@@ -77,8 +86,10 @@ char *pl_arena_printf(struct pl_arena *a, const char *fmt, ...)
 	va_start(ap, fmt);
 	int n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	if (n < 0) {
+		a->failed = true;
 		return NULL;
+	}
 	char *p = pl_arena_alloc(a, (size_t)n + 1);
 	if (!p)
 		return NULL;

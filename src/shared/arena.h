@@ -5,12 +5,16 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct pl_arena;
 
 struct pl_arena *pl_arena_new(void);
 void pl_arena_free(struct pl_arena *a); /* NULL-safe */
+/* Whether any allocation from `a` failed (sticky): a builder that does not
+ * check each allocation checks this before it returns success. */
+bool pl_arena_failed(const struct pl_arena *a);
 /* Zeroed memory; NULL on allocation failure. */
 void *pl_arena_alloc(struct pl_arena *a, size_t size);
 char *pl_arena_strdup(struct pl_arena *a, const char *s);

@@ -24,6 +24,16 @@ static inline void pl_closep(int *fd)
 }
 #define _cleanup_free_ __attribute__((cleanup(pl_freep)))
 #define _cleanup_close_ __attribute__((cleanup(pl_closep)))
+/* The library's own types (the *_freep helpers are in the public headers;
+ * include the header of the type). */
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _cleanup_diag_ _cleanup_(pl_diag_clear)
+#define _cleanup_policy_set_ _cleanup_(pl_policy_set_freep)
+#define _cleanup_sc_profile_ _cleanup_(pl_sc_profile_freep)
+#define _cleanup_ll_ruleset_ _cleanup_(pl_ll_ruleset_freep)
+#define _cleanup_plan_ _cleanup_(pl_plan_freep)
+#define _cleanup_confinement_ _cleanup_(pl_confinement_freep)
+#define _cleanup_bpf_tables_ _cleanup_(pl_bpf_tables_freep)
 
 /* Hand ownership on: returns the value and resets the variable. */
 #define PL_TAKE_PTR(p)                  \

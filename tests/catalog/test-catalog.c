@@ -337,9 +337,12 @@ static void test_lookup(void)
 	}
 	TAP_OK(all, "all 41 disable-cap-<name> ids exist and drop exactly their capability");
 	TAP_OK(pl_cap_from_name("CAP_SYS_ADMIN") == 21 && pl_cap_from_name("sys_admin") == 21 &&
-		   pl_cap_from_name("checkpoint-restore") == 40 && pl_cap_from_name("nope") == -1 &&
-		   pl_cap_from_name("") == -1,
+		   pl_cap_from_name("checkpoint-restore") == 40,
 	       "pl_cap_from_name accepts CAP_X, x_y and x-y");
+	/* a negative errno, never -1 (issue 7: one error convention) */
+	TAP_EQ_INT(pl_cap_from_name("nope"), -ENOENT, "pl_cap_from_name: unknown name");
+	TAP_EQ_INT(pl_cap_from_name(""), -ENOENT, "pl_cap_from_name: empty name");
+	TAP_EQ_INT(pl_cap_from_name(NULL), -EINVAL, "pl_cap_from_name: NULL");
 	TAP_OK(!strcmp(pl_cap_name(0), "CAP_CHOWN") &&
 		   !strcmp(pl_cap_name(40), "CAP_CHECKPOINT_RESTORE") && !pl_cap_name(41) &&
 		   !pl_cap_name(-1),

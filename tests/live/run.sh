@@ -332,7 +332,9 @@ run --policy "$T/bad.yaml" -- touch "$T/marker"
 check "invalid policy: exit 1, nothing runs (rc $rc)" eval '[[ $rc -eq 1 && ! -e $T/marker ]]'
 check "…with file:line:col" grep -q "bad.yaml:[0-9]*:[0-9]*: error" "$T/err"
 run --policy "$T/does-not-exist.yaml" -- touch "$T/marker"
-check "missing policy file: exit 1, nothing runs" eval '[[ $rc -eq 1 && ! -e $T/marker ]]'
+# one exit-status mapping for every verb: a file that cannot be opened is a
+# system error (3), as for `plastron check` (was 1 here before issue 7)
+check "missing policy file: exit 3, nothing runs (rc $rc)" eval '[[ $rc -eq 3 && ! -e $T/marker ]]'
 run --mode bogus -- true
 check "unknown --mode: usage error 2" test "$rc" -eq 2
 

@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 # Data-driven error suite: for every bad/NN-name.{yaml,json}, `plastron check`
-# must exit 1, print nothing on stdout, and its stderr must begin with the
-# lines of bad/NN-name.expect (file:line:col, field path, message, hint).
+# must exit 1, print nothing on stdout, and its whole stderr must equal
+# bad/NN-name.expect (file:line:col, field path, message, hint: every error,
+# none missing, none extra).
 set -u
 dir="${PLASTRON_SOURCE_ROOT:?}/tests/policy/bad"
 cd "$dir" || exit 1
@@ -23,12 +24,10 @@ for f in *.yaml *.json; do
 	"$PLASTRON" check "$f" >"$outf" 2>"$errf"
 	rc=$?
 	lines=$(wc -l <"$exp")
-	got=$(head -n "$lines" "$errf")
-	want=$(cat "$exp")
-	if [ "$rc" -eq 1 ] && [ "$got" = "$want" ] && [ ! -s "$outf" ] && [ "$lines" -gt 0 ]; then
+	if [ "$rc" -eq 1 ] && cmp -s "$errf" "$exp" && [ ! -s "$outf" ] && [ "$lines" -gt 0 ]; then
 		echo "ok $n - $base"
 	else
-		echo "not ok $n - $base (exit $rc, want 1)"
+		echo "not ok $n - $base (exit $rc, want 1; stderr must equal $exp)"
 		echo "# expected:"
 		sed 's/^/#   /' "$exp"
 		echo "# got:"

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include "plastron/policy.h"
+#include "plastron/seccomp.h"
 #include "tap.h"
 
 #define HDR                                    \
@@ -263,7 +264,7 @@ static void test_errors_collected(void)
 	struct pl_policy_set *s = (struct pl_policy_set *)0x1;
 	int r = pl_policy_set_load_buffer("t.yaml", text, strlen(text), &s, &d);
 	TAP_OK(r == -EINVAL && s == (struct pl_policy_set *)0x1, "failure leaves *ret untouched");
-	TAP_OK(d.n_errors == 4, "all four errors collected (got %zu)", d.n_errors);
+	TAP_EQ_UINT(d.n_errors, 4, "all four errors collected");
 	bool sorted = true;
 	for (const struct pl_diag_entry *e = d.head; e && e->next; e = e->next)
 		if (e->line > e->next->line)
@@ -365,6 +366,11 @@ static void test_names(void)
 	TAP_OK(pl_sock_type_from_name("seqpacket") == SOCK_SEQPACKET, "socket type lookup");
 	TAP_OK(pl_syscall_extra_nr("mseal") == 462 && pl_syscall_extra_nr("read") < 0,
 	       "syscalls newer than libseccomp");
+	TAP_EQ_INT(pl_af_from_name("AF_INET"), -ENOENT, "unknown domain: -ENOENT");
+	TAP_EQ_INT(pl_sock_type_from_name("steam"), -ENOENT, "unknown socket type: -ENOENT");
+	TAP_EQ_INT(pl_syscall_extra_nr("read"), -ENOENT, "not an extra syscall: -ENOENT");
+	TAP_EQ_INT(pl_errno_from_name("ENOPE"), -ENOENT, "unknown errno name: -ENOENT");
+	TAP_EQ_INT(pl_errno_from_name("EPERM"), EPERM, "errno name lookup");
 	/* in a child: a crash there fails this check, not the whole test */
 	pid_t pid = fork();
 	int status = -1;

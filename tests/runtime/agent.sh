@@ -51,12 +51,30 @@ check "control socket is mode 0600" test "$(stat -c %a "$sock")" = 600
 if command -v setpriv >/dev/null; then
 	if setpriv --reuid=65534 --regid=65534 --clear-groups "$PLASTRON" status --socket "$sock" \
 		>/dev/null 2>&1; then
-		not_ok "a non-root client is refused"
+		not_ok "a non-root client cannot open the 0600 socket"
 	else
-		ok "a non-root client is refused"
+		ok "a non-root client cannot open the 0600 socket"
 	fi
+	# The daemon's own SO_PEERCRED check, reached: a hard link to the socket
+	# in a directory uid 65534 may enter, the socket open to everyone for
+	# the time of the check. The refusal must come from plastrond itself.
+	nr=$(mktemp -d /tmp/plastron-nonroot.XXXXXX) && chmod 0711 "$nr" &&
+		ln "$sock" "$nr/plastrond.sock" && chmod 0666 "$sock"
+	nr_out=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$PLASTRON" status --socket "$nr/plastrond.sock" 2>&1)
+	nr_rc=$?
+	chmod 0600 "$sock"
+	rm -rf "$nr"
+	if ((nr_rc == 1)) && [[ $nr_out == *"only uid 0 may talk to plastrond"* ]]; then
+		ok "a non-root client that can open the socket is refused by plastrond (SO_PEERCRED)"
+	else
+		not_ok "a non-root client that can open the socket is refused by plastrond" \
+			"(exit $nr_rc, want 1: $nr_out)"
+	fi
+	check "control socket is mode 0600 again" test "$(stat -c %a "$sock")" = 600
 else
-	skip "a non-root client is refused" "setpriv (util-linux) is not installed"
+	skip "a non-root client cannot open the 0600 socket" "setpriv (util-linux) is not installed"
+	skip "a non-root client is refused by plastrond" "setpriv (util-linux) is not installed"
 fi
 
 mkdir "$cg" || bail "create a test cgroup under $cgmnt"

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Capability names ↔ numbers (CAP_CHOWN = 0 … CAP_CHECKPOINT_RESTORE = 40). */
 #include <ctype.h>
+#include <errno.h>
 #include <string.h>
 #include <strings.h>
 
@@ -64,19 +65,19 @@ PL_EXPORT int pl_cap_from_name(const char *name)
 	size_t i;
 
 	if (!name)
-		return -1;
+		return -EINVAL;
 	if (!strncasecmp(name, "CAP_", 4))
 		name += 4;
 	for (i = 0; name[i]; i++) {
 		if (i + 1 >= sizeof(buf))
-			return -1;
+			return -ENOENT;
 		buf[i] = name[i] == '-' ? '_' : (char)toupper((unsigned char)name[i]);
 	}
 	buf[i] = '\0';
 	if (!i)
-		return -1;
+		return -ENOENT;
 	for (int c = 0; c <= PL_CAP_LAST; c++)
 		if (!strcmp(cap_names[c] + 4, buf))
 			return c;
-	return -1;
+	return -ENOENT;
 }

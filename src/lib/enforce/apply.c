@@ -122,7 +122,6 @@ PL_EXPORT int pl_confinement_prepare(const struct pl_policy *p, const struct pl_
 				     struct pl_confinement **ret, struct pl_diag *d)
 {
 	struct pl_confinement *c;
-	size_t warnings;
 	int r, abi;
 
 	if (!p || !ret)
@@ -184,11 +183,12 @@ PL_EXPORT int pl_confinement_prepare(const struct pl_policy *p, const struct pl_
 		*ret = c;
 		return 0;
 	}
-	warnings = d ? d->n_warnings : 0;
 	r = pl_gen_landlock(p, abi, &c->landlock, d);
 	if (r < 0)
 		goto fail;
-	c->n_degraded = d ? d->n_warnings - warnings : 0;
+	/* counted by the generator, never read from the diagnostics (which may
+	 * be NULL, or short of entries under memory pressure) */
+	c->n_degraded = c->landlock->n_degraded;
 	if (!c->landlock->empty) {
 		r = pl_ll_ruleset_create_fd(c->landlock, d);
 		if (r < 0)

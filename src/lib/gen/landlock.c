@@ -182,6 +182,7 @@ static int gen_landlock(const struct pl_policy *p, int abi, bool check_paths,
 	/* filesystem */
 	if (ll->n_paths) {
 		if (abi < 1) {
+			rs->n_degraded++;
 			pl_warning(d, &ll->pos, "spec.plastron.landlock.filesystem",
 				   "Landlock is not available on this kernel: filesystem "
 				   "allow-list (%zu paths) not enforced",
@@ -239,6 +240,7 @@ static int gen_landlock(const struct pl_policy *p, int abi, bool check_paths,
 	if (ll->restrict_net) {
 		if (abi < 4) {
 			if (!ll->n_bind_tcp && !ll->n_connect_tcp) {
+				rs->n_degraded++;
 				pl_warning(d, &ll->pos, "spec.plastron.landlock.network",
 					   "Landlock ABI %d lacks network rules: TCP bind/connect "
 					   "deny-all not enforced",
@@ -246,6 +248,7 @@ static int gen_landlock(const struct pl_policy *p, int abi, bool check_paths,
 			}
 			if (ll->n_bind_tcp) {
 				ports_text(ll->bind_tcp, ll->n_bind_tcp, text, sizeof(text));
+				rs->n_degraded++;
 				pl_warning(d, &ll->pos, "spec.plastron.landlock.network.bindTCP",
 					   "Landlock ABI %d lacks network rules: bindTCP [%s] not "
 					   "enforced",
@@ -253,6 +256,7 @@ static int gen_landlock(const struct pl_policy *p, int abi, bool check_paths,
 			}
 			if (ll->n_connect_tcp) {
 				ports_text(ll->connect_tcp, ll->n_connect_tcp, text, sizeof(text));
+				rs->n_degraded++;
 				pl_warning(
 				    d, &ll->pos, "spec.plastron.landlock.network.connectTCP",
 				    "Landlock ABI %d lacks network rules: connectTCP [%s] not "
@@ -274,18 +278,20 @@ static int gen_landlock(const struct pl_policy *p, int abi, bool check_paths,
 
 	/* scopes */
 	if (ll->scope_abstract_unix) {
-		if (abi < 6)
+		if (abi < 6) {
+			rs->n_degraded++;
 			pl_warning(d, &ll->pos, "spec.plastron.landlock.scopes",
 				   "Landlock ABI %d lacks scopes: abstractUnixSocket not enforced",
 				   abi);
-		else
+		} else
 			rs->scoped |= PL_LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET;
 	}
 	if (ll->scope_signal) {
-		if (abi < 6)
+		if (abi < 6) {
+			rs->n_degraded++;
 			pl_warning(d, &ll->pos, "spec.plastron.landlock.scopes",
 				   "Landlock ABI %d lacks scopes: signal not enforced", abi);
-		else
+		} else
 			rs->scoped |= PL_LANDLOCK_SCOPE_SIGNAL;
 	}
 	rs->empty = !rs->handled_fs && !rs->handled_net && !rs->scoped;

@@ -305,6 +305,50 @@ static bool multi_index(const struct pl_sc_syscall *sc)
 	return false;
 }
 
+/* (arg & 0) == 0: true for every value. */
+static bool always_true(const struct pl_sc_arg *a)
+{
+	return a->op == PL_SC_OP_MASKED_EQ && a->value == 0 && a->value_two == 0;
+}
+
+/* Whether an entry matches every call of its syscalls: no conditions, or
+ * conditions that are always true (all of them when AND-ed, any of them when
+ * each is a rule of its own). */
+static bool unconditional(const struct pl_sc_syscall *sc)
+{
+	bool any = false, all = true;
+	for (size_t i = 0; i < sc->n_args; i++) {
+		any |= always_true(&sc->args[i]);
+		all &= always_true(&sc->args[i]);
+	}
+	if (sc->n_args > 6 || (sc->n_args && multi_index(sc)))
+		return !sc->n_args || any;
+	return all;
+}
+
+/*
+ * Whether another entry already makes `name` take `act` unconditionally on
+ * `arch`: conditional rules with the same action then add nothing (libseccomp
+ * would prune them), and are not given to libseccomp at all. libseccomp
+ * 2.5.4 leaks the pruned tree nodes of ia32 socket calls (an unconditional
+ * rule after two conditional ones on different arguments: the OCI-import
+ * fuzzer's leak).
+ */
+static bool covered(const struct pl_sc_profile *p, size_t self, const char *name, uint32_t act,
+		    enum sc_arch arch)
+{
+	for (size_t i = 0; i < p->n_syscalls; i++) {
+		const struct pl_sc_syscall *o = &p->syscalls[i];
+		if (i == self || !unconditional(o) || !entry_applies(o, arch) ||
+		    to_scmp(o->action, o->has_errno_ret, o->errno_ret, o->errno_name) != act)
+			continue;
+		for (size_t j = 0; j < o->n_names; j++)
+			if (!strcmp(o->names[j], name))
+				return true;
+	}
+	return false;
+}
+
 static struct scmp_arg_cmp to_cmp(const struct pl_sc_arg *a)
 {
 	struct scmp_arg_cmp c = {
@@ -423,7 +467,35 @@ static int arch_ctx(const struct pl_sc_profile *p, enum sc_arch arch, uint32_t d
 						continue;
 					}
 				}
+				/* libseccomp 2.5 masks the datum of a masked comparison:
+				 * one that can never be true would become always true
+				 * (and on ia32 socket calls it leaks tree nodes). The
+				 * import refuses these with a position; this guards
+				 * generated profiles too. */
+				for (size_t k = 0; k < sc->n_args; k++)
+					if (sc->args[k].op == PL_SC_OP_MASKED_EQ &&
+					    (sc->args[k].value_two & ~sc->args[k].value)) {
+						seccomp_release(ctx);
+						return pl_error(
+						    d, -EINVAL, &sc->pos, field,
+						    "args[%zu]: SCMP_CMP_MASKED_EQ with "
+						    "bits outside the mask can never "
+						    "match; libseccomp would apply the "
+						    "rule unconditionally",
+						    k);
+					}
 				struct scmp_arg_cmp cmps[6];
+				if (unconditional(sc)) {
+					r = multiplexed
+						? seccomp_rule_add_array(ctx, act, nr, 0, NULL)
+						: seccomp_rule_add_exact_array(ctx, act, nr, 0,
+									       NULL);
+					if (r < 0)
+						goto fail_rule;
+					continue;
+				}
+				if (covered(p, i, name, act, arch))
+					continue;
 				if (sc->n_args > 6 || (sc->n_args && multi_index(sc))) {
 					for (size_t k = 0; k < sc->n_args; k++) {
 						cmps[0] = to_cmp(&sc->args[k]);

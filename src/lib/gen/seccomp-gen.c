@@ -499,10 +499,10 @@ static void add_simple(struct gen *g, const char *name, enum pl_sc_action act, i
 }
 
 /* Every syscall name libseccomp (or plastron) knows on x86_64, ia32 and x32,
- * sorted; computed once per process. */
+ * sorted; computed once per process (again after a failed allocation). */
 static char **known_v;
 static size_t known_n;
-static pthread_once_t known_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t known_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void known_init(void)
 {
@@ -547,7 +547,11 @@ oom:
 static int known_names(struct gen *g, char ***ret, size_t *n_ret)
 {
 	(void)g;
-	pthread_once(&known_once, known_init);
+	/* not pthread_once: a failed allocation is retried on the next call */
+	pthread_mutex_lock(&known_lock);
+	if (!known_v)
+		known_init();
+	pthread_mutex_unlock(&known_lock);
 	if (!known_v)
 		return -ENOMEM;
 	*ret = known_v;
@@ -968,16 +972,25 @@ struct cctx {
 #define MAX_OUT 4096
 #define MAX_SPLIT 64
 
-static void fail(struct cctx *c, const char *why)
+static void fail_code(struct cctx *c, int code, const char *why)
 {
 	if (c->failed)
 		return;
 	c->failed = true;
+	if (code == -ENOMEM) {
+		c->g->r = pl_error(c->g->d, -ENOMEM, NULL, NULL, "%s: out of memory", c->name);
+		return;
+	}
 	c->g->r =
-	    pl_error(c->g->d, -EINVAL, NULL, NULL,
+	    pl_error(c->g->d, code, NULL, NULL,
 		     "%s: the rules for this syscall cannot be written as OCI seccomp entries "
 		     "that libseccomp evaluates correctly (%s)",
 		     c->name, why);
+}
+
+static void fail(struct cctx *c, const char *why)
+{
+	fail_code(c, -EINVAL, why);
 }
 
 static void leaf(struct cctx *c, const struct pl_sc_arg *pre, const bool *has,
@@ -991,7 +1004,7 @@ static void leaf(struct cctx *c, const struct pl_sc_arg *pre, const bool *has,
 		size_t cap = c->cap_out ? c->cap_out * 2 : 32;
 		struct ent *v = realloc(c->out, cap * sizeof(*v));
 		if (!v)
-			return fail(c, "out of memory");
+			return fail_code(c, -ENOMEM, NULL);
 		c->out = v;
 		c->cap_out = cap;
 	}
@@ -1091,7 +1104,7 @@ static void region(struct cctx *c, const struct pl_sc_arg *pre, const bool *has,
 	}
 	struct item *sub = malloc((n ? n : 1) * sizeof(*sub));
 	if (!sub)
-		return fail(c, "out of memory");
+		return fail_code(c, -ENOMEM, NULL);
 	size_t m = 0;
 	for (size_t k = 0; k < n; k++) {
 		struct item it = items[k];
@@ -1285,7 +1298,7 @@ static void compile(struct cctx *c, const struct pl_sc_arg *pre, const bool *has
 		uint64_t M = 0;
 		struct item *rest = malloc(n * sizeof(*rest));
 		if (!rest)
-			return fail(c, "out of memory");
+			return fail_code(c, -ENOMEM, NULL);
 		size_t nr = 0;
 		for (size_t k = 0; k < n; k++) {
 			const struct item *it = &items[k];
@@ -1655,11 +1668,11 @@ static void copy_filter(struct pl_arena *a, struct pl_sc_filter *dst,
 {
 	dst->n_caps = src->n_caps;
 	dst->caps = src->n_caps ? pl_arena_alloc(a, src->n_caps * sizeof(char *)) : NULL;
-	for (size_t i = 0; i < src->n_caps; i++)
+	for (size_t i = 0; dst->caps && i < src->n_caps; i++)
 		dst->caps[i] = pl_arena_strdup(a, src->caps[i]);
 	dst->n_arches = src->n_arches;
 	dst->arches = src->n_arches ? pl_arena_alloc(a, src->n_arches * sizeof(char *)) : NULL;
-	for (size_t i = 0; i < src->n_arches; i++)
+	for (size_t i = 0; dst->arches && i < src->n_arches; i++)
 		dst->arches[i] = pl_arena_strdup(a, src->arches[i]);
 	dst->min_kernel = pl_arena_strdup(a, src->min_kernel);
 }
@@ -1723,6 +1736,10 @@ static int emit(struct gen *g)
 		sc->errno_ret = e->errno_ret;
 		sc->n_args = e->n_args;
 		sc->args = e->n_args ? pl_arena_alloc(a, e->n_args * sizeof(*sc->args)) : NULL;
+		if (e->n_args && !sc->args) {
+			free(done);
+			return pl_error(g->d, -ENOMEM, NULL, NULL, "out of memory");
+		}
 		if (e->n_args)
 			memcpy(sc->args, e->args, e->n_args * sizeof(*sc->args));
 		sc->origin = pl_arena_strdup(a, e->origin);
@@ -1748,6 +1765,12 @@ static int emit(struct gen *g)
 			    pl_arena_push(a, (void **)&sc->names, &sc->n_names, sizeof(char *));
 			if (slot)
 				*slot = pl_arena_strdup(a, g->ents[j].name);
+			if (!slot || !*slot) {
+				if (slot)
+					sc->n_names--;
+				free(done);
+				return pl_error(g->d, -ENOMEM, NULL, NULL, "out of memory");
+			}
 		}
 	}
 	free(done);
@@ -1892,6 +1915,9 @@ PL_EXPORT int pl_gen_seccomp(const struct pl_policy *pol, const struct pl_gen_op
 	}
 	if (g.r >= 0)
 		g.r = emit(&g);
+	/* an allocation the builders did not check leaves the profile short */
+	if (g.r >= 0 && pl_arena_failed(g.p->arena))
+		g.r = pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
 	free(g.ents);
 	if (g.r < 0) {
 		pl_sc_profile_free(g.p);

@@ -253,13 +253,13 @@ static void get_filter(struct imp *im, json_t *v, const char *path, struct pl_sc
 PL_EXPORT int pl_errno_from_name(const char *name)
 {
 	if (!name)
-		return -1;
+		return -EINVAL;
 	for (int e = 1; e < 4096; e++) {
 		const char *n = strerrorname_np(e);
 		if (n && !strcmp(n, name))
 			return e;
 	}
-	return -1;
+	return -ENOENT;
 }
 
 /* containers-common's "errno"/"defaultErrno" names: must be real errno
@@ -310,14 +310,18 @@ static void get_syscall(struct imp *im, json_t *v, const char *path, struct pl_s
 			ierr(im, pathf(im, "%s.name", path), "expected a string");
 		} else {
 			sc->names = pl_arena_alloc(a, sizeof(char *));
-			sc->names[0] = pl_arena_strdup(a, json_string_value(name));
-			sc->n_names = 1;
+			if (sc->names) {
+				sc->names[0] = pl_arena_strdup(a, json_string_value(name));
+				sc->n_names = sc->names[0] ? 1 : 0;
+			}
 		}
 	}
+	if (pl_arena_failed(a))
+		return; /* reported once, by pl_sc_profile_from_json */
 	if (sc->n_names == 0)
 		ierr(im, pathf(im, "%s.names", path), "no syscall names given");
 	for (size_t i = 0; i < sc->n_names; i++)
-		if (!sc->names[i][0])
+		if (!sc->names[i] || !sc->names[i][0])
 			ierr(im, pathf(im, "%s.names[%zu]", path, i), "empty syscall name");
 
 	json_t *act = json_object_get(v, "action");
@@ -351,8 +355,12 @@ static void get_syscall(struct imp *im, json_t *v, const char *path, struct pl_s
 			sc->n_args = json_array_size(args);
 			sc->args =
 			    sc->n_args ? pl_arena_alloc(a, sc->n_args * sizeof(*sc->args)) : NULL;
+			if (!sc->args)
+				sc->n_args = 0;
 			json_array_foreach(args, i, e)
 			{
+				if (i >= sc->n_args)
+					break;
 				const char *ap = pathf(im, "%s.args[%zu]", path, i);
 				struct pl_sc_arg *arg = &sc->args[i];
 				uint64_t x;
@@ -385,6 +393,14 @@ static void get_syscall(struct imp *im, json_t *v, const char *path, struct pl_s
 						suggest(im, json_string_value(f), sc_op_names);
 					}
 				}
+				if (arg->op == PL_SC_OP_MASKED_EQ && (arg->value_two & ~arg->value))
+					ierr(im, ap,
+					     "SCMP_CMP_MASKED_EQ: valueTwo 0x%llx has bits outside "
+					     "the mask (value 0x%llx), so the comparison can never "
+					     "be true; libseccomp would drop it and apply the rule "
+					     "unconditionally",
+					     (unsigned long long)arg->value_two,
+					     (unsigned long long)arg->value);
 			}
 		}
 	}
@@ -433,7 +449,9 @@ PL_EXPORT int pl_sc_profile_from_json(const char *name, const char *json, size_t
 	if (!root) {
 		pos.line = jerr.line > 0 ? (uint32_t)jerr.line : 0;
 		pos.col = jerr.column > 0 ? (uint32_t)jerr.column : 0;
-		return pl_error(d, -EINVAL, &pos, NULL, "invalid JSON: %s", jerr.text);
+		return pl_error(
+		    d, json_error_code(&jerr) == json_error_out_of_memory ? -ENOMEM : -EINVAL, &pos,
+		    NULL, "invalid JSON: %s", jerr.text);
 	}
 	struct imp im = { .p = sc_profile_new(), .d = d, .name = name };
 	if (!im.p) {
@@ -483,8 +501,12 @@ PL_EXPORT int pl_sc_profile_from_json(const char *name, const char *json, size_t
 			    p->n_arch_map
 				? pl_arena_alloc(p->arena, p->n_arch_map * sizeof(*p->arch_map))
 				: NULL;
+			if (!p->arch_map)
+				p->n_arch_map = 0;
 			json_array_foreach(v, i, e)
 			{
+				if (i >= p->n_arch_map)
+					break;
 				const char *mp = pathf(&im, "archMap[%zu]", i);
 				if (!json_is_object(e)) {
 					ierr(&im, mp, "expected an object");
@@ -542,8 +564,12 @@ PL_EXPORT int pl_sc_profile_from_json(const char *name, const char *json, size_t
 			    p->n_syscalls
 				? pl_arena_alloc(p->arena, p->n_syscalls * sizeof(*p->syscalls))
 				: NULL;
+			if (!p->syscalls)
+				p->n_syscalls = 0;
 			json_array_foreach(v, i, e)
 			{
+				if (i >= p->n_syscalls)
+					break;
 				get_syscall(&im, e, pathf(&im, "syscalls[%zu]", i),
 					    &p->syscalls[i]);
 			}
@@ -551,6 +577,8 @@ PL_EXPORT int pl_sc_profile_from_json(const char *name, const char *json, size_t
 	}
 out:
 	json_decref(root);
+	if (pl_arena_failed(p->arena))
+		im.r = pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
 	if (im.r < 0) {
 		pl_sc_profile_free(p);
 		return im.r;
@@ -561,23 +589,66 @@ out:
 
 /* ---- export --------------------------------------------------------------- */
 
-static json_t *strv_json(char **v, size_t n)
+/* jansson reports a failed allocation only through return values: every
+ * set and append goes through these, and one failure fails the export
+ * (never a profile with a key or an entry missing). */
+static void jset(bool *bad, json_t *o, const char *key, json_t *v)
+{
+	if (json_object_set_new(o, key, v) < 0)
+		*bad = true;
+}
+
+static void jadd(bool *bad, json_t *a, json_t *v)
+{
+	if (json_array_append_new(a, v) < 0)
+		*bad = true;
+}
+
+/* json_dumps, into a buffer of ours: jansson 2.14's json_dumps can return a
+ * text with a key missing when one of its allocations fails. */
+struct jbuf {
+	char *s;
+	size_t len, cap;
+	bool bad;
+};
+
+static int jbuf_add(const char *buf, size_t n, void *data)
+{
+	struct jbuf *b = data;
+	if (b->len + n + 2 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		while (b->len + n + 2 > cap)
+			cap *= 2;
+		char *ns = realloc(b->s, cap);
+		if (!ns) {
+			b->bad = true;
+			return -1;
+		}
+		b->s = ns;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, buf, n);
+	b->len += n;
+	return 0;
+}
+
+static json_t *strv_json(bool *bad, char **v, size_t n)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_string(v[i]));
+		jadd(bad, a, json_string(v[i]));
 	return a;
 }
 
-static json_t *filter_json(const struct pl_sc_filter *f)
+static json_t *filter_json(bool *bad, const struct pl_sc_filter *f)
 {
 	json_t *o = json_object();
 	if (f->n_caps)
-		json_object_set_new(o, "caps", strv_json(f->caps, f->n_caps));
+		jset(bad, o, "caps", strv_json(bad, f->caps, f->n_caps));
 	if (f->n_arches)
-		json_object_set_new(o, "arches", strv_json(f->arches, f->n_arches));
+		jset(bad, o, "arches", strv_json(bad, f->arches, f->n_arches));
 	if (f->min_kernel)
-		json_object_set_new(o, "minKernel", json_string(f->min_kernel));
+		jset(bad, o, "minKernel", json_string(f->min_kernel));
 	return o;
 }
 
@@ -586,38 +657,39 @@ PL_EXPORT int pl_sc_profile_to_json(const struct pl_sc_profile *prof, char **ret
 {
 	if (!prof || !ret_json)
 		return pl_error(d, -EINVAL, NULL, NULL, "pl_sc_profile_to_json: invalid argument");
+	bool bad_ = false, *bad = &bad_;
 	json_t *root = json_object();
 	const char *da = sc_action_name(prof->default_action);
 	if (!da) {
 		json_decref(root);
 		return pl_error(d, -EINVAL, NULL, "defaultAction", "profile has no default action");
 	}
-	json_object_set_new(root, "defaultAction", json_string(da));
+	jset(bad, root, "defaultAction", json_string(da));
 	if (prof->default_errno_name)
-		json_object_set_new(root, "defaultErrno", json_string(prof->default_errno_name));
+		jset(bad, root, "defaultErrno", json_string(prof->default_errno_name));
 	if (prof->has_default_errno_ret)
-		json_object_set_new(root, "defaultErrnoRet", json_integer(prof->default_errno_ret));
+		jset(bad, root, "defaultErrnoRet", json_integer(prof->default_errno_ret));
 	if (prof->n_architectures)
-		json_object_set_new(root, "architectures",
-				    strv_json(prof->architectures, prof->n_architectures));
+		jset(bad, root, "architectures",
+		     strv_json(bad, prof->architectures, prof->n_architectures));
 	if (prof->n_arch_map) {
 		json_t *am = json_array();
 		for (size_t i = 0; i < prof->n_arch_map; i++) {
 			json_t *o = json_object();
-			json_object_set_new(o, "architecture", json_string(prof->arch_map[i].arch));
-			json_object_set_new(o, "subArchitectures",
-					    strv_json(prof->arch_map[i].sub_arches,
-						      prof->arch_map[i].n_sub_arches));
-			json_array_append_new(am, o);
+			jset(bad, o, "architecture", json_string(prof->arch_map[i].arch));
+			jset(bad, o, "subArchitectures",
+			     strv_json(bad, prof->arch_map[i].sub_arches,
+				       prof->arch_map[i].n_sub_arches));
+			jadd(bad, am, o);
 		}
-		json_object_set_new(root, "archMap", am);
+		jset(bad, root, "archMap", am);
 	}
 	if (prof->n_flags)
-		json_object_set_new(root, "flags", strv_json(prof->flags, prof->n_flags));
+		jset(bad, root, "flags", strv_json(bad, prof->flags, prof->n_flags));
 	if (prof->listener_path)
-		json_object_set_new(root, "listenerPath", json_string(prof->listener_path));
+		jset(bad, root, "listenerPath", json_string(prof->listener_path));
 	if (prof->listener_metadata)
-		json_object_set_new(root, "listenerMetadata", json_string(prof->listener_metadata));
+		jset(bad, root, "listenerMetadata", json_string(prof->listener_metadata));
 	json_t *scs = json_array();
 	for (size_t i = 0; i < prof->n_syscalls; i++) {
 		const struct pl_sc_syscall *sc = &prof->syscalls[i];
@@ -630,50 +702,47 @@ PL_EXPORT int pl_sc_profile_to_json(const struct pl_sc_profile *prof, char **ret
 			return pl_error(d, -EINVAL, NULL, f, "entry has no action");
 		}
 		json_t *o = json_object();
-		json_object_set_new(o, "names", strv_json(sc->names, sc->n_names));
-		json_object_set_new(o, "action", json_string(an));
+		jset(bad, o, "names", strv_json(bad, sc->names, sc->n_names));
+		jset(bad, o, "action", json_string(an));
 		if (sc->errno_name)
-			json_object_set_new(o, "errno", json_string(sc->errno_name));
+			jset(bad, o, "errno", json_string(sc->errno_name));
 		if (sc->has_errno_ret)
-			json_object_set_new(o, "errnoRet", json_integer(sc->errno_ret));
+			jset(bad, o, "errnoRet", json_integer(sc->errno_ret));
 		if (sc->n_args) {
 			json_t *args = json_array();
 			for (size_t j = 0; j < sc->n_args; j++) {
 				const struct pl_sc_arg *a = &sc->args[j];
 				json_t *ao = json_object();
-				json_object_set_new(ao, "index", json_integer(a->index));
-				json_object_set_new(ao, "value",
-						    json_integer((json_int_t)a->value));
-				json_object_set_new(ao, "valueTwo",
-						    json_integer((json_int_t)a->value_two));
-				json_object_set_new(
-				    ao, "op",
-				    json_string(sc_op_name(a->op) ? sc_op_name(a->op) : "?"));
-				json_array_append_new(args, ao);
+				jset(bad, ao, "index", json_integer(a->index));
+				jset(bad, ao, "value", json_integer((json_int_t)a->value));
+				jset(bad, ao, "valueTwo", json_integer((json_int_t)a->value_two));
+				jset(bad, ao, "op",
+				     json_string(sc_op_name(a->op) ? sc_op_name(a->op) : "?"));
+				jadd(bad, args, ao);
 			}
-			json_object_set_new(o, "args", args);
+			jset(bad, o, "args", args);
 		}
 		if (sc->comment)
-			json_object_set_new(o, "comment", json_string(sc->comment));
+			jset(bad, o, "comment", json_string(sc->comment));
 		if (sc->has_includes)
-			json_object_set_new(o, "includes", filter_json(&sc->includes));
+			jset(bad, o, "includes", filter_json(bad, &sc->includes));
 		if (sc->has_excludes)
-			json_object_set_new(o, "excludes", filter_json(&sc->excludes));
-		json_array_append_new(scs, o);
+			jset(bad, o, "excludes", filter_json(bad, &sc->excludes));
+		jadd(bad, scs, o);
 	}
-	json_object_set_new(root, "syscalls", scs);
-	char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	jset(bad, root, "syscalls", scs);
+	struct jbuf b = { 0 };
+	if (bad_ || !root ||
+	    json_dump_callback(root, jbuf_add, &b, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ||
+	    b.bad || !b.s)
+		bad_ = true;
 	json_decref(root);
-	if (!s)
-		return pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
-	size_t n = strlen(s);
-	char *out = realloc(s, n + 2);
-	if (!out) {
-		free(s);
+	if (bad_) {
+		free(b.s);
 		return pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
 	}
-	out[n] = '\n';
-	out[n + 1] = 0;
-	*ret_json = out;
+	b.s[b.len] = '\n';
+	b.s[b.len + 1] = 0;
+	*ret_json = b.s;
 	return 0;
 }

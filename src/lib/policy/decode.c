@@ -1428,6 +1428,8 @@ static void seccomp_custom(struct ctx *c, const struct pl_node *n, const char *p
 	if (r < 0 && sub.n_errors == 0)
 		pl_error(c->d, r, &n->pos, path, "customProfile: invalid seccomp profile (%s)",
 			 strerror(-r));
+	if (r == -ENOMEM || sub.n_lost)
+		c->oom = true;
 	pl_diag_clear(&sub);
 	if (r < 0 || !prof) {
 		if (prof)

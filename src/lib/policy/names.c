@@ -3,6 +3,7 @@
  * types, permission words. */
 #include "names.h"
 
+#include <errno.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -111,7 +112,7 @@ PL_EXPORT int pl_af_from_name(const char *name)
 	for (size_t i = 0; i < PL_ARRAY_SIZE(af_names); i++)
 		if (af_names[i] && !strcmp(af_names[i], name))
 			return (int)i;
-	return -1;
+	return -ENOENT;
 }
 
 size_t pl_af_names(const char **out, size_t max)
@@ -141,7 +142,7 @@ PL_EXPORT int pl_sock_type_from_name(const char *name)
 	for (size_t i = 0; i < PL_ARRAY_SIZE(sock_names); i++)
 		if (sock_names[i] && !strcmp(sock_names[i], name))
 			return (int)i;
-	return -1;
+	return -ENOENT;
 }
 
 size_t pl_sock_type_names(const char **out, size_t max)
@@ -321,5 +322,5 @@ PL_EXPORT int pl_syscall_extra_nr(const char *name)
 	for (size_t i = 0; i < PL_ARRAY_SIZE(extra_syscalls); i++)
 		if (!strcmp(extra_syscalls[i].name, name))
 			return extra_syscalls[i].nr;
-	return -1;
+	return -ENOENT;
 }
