@@ -128,7 +128,15 @@ int main(void)
 	struct pl_policy_set *set = NULL, *set2 = NULL;
 	struct pl_diag d = { 0 };
 	struct pl_bundle *b, *b2, *p = NULL;
-	char out[1024];
+	char out[1024], hex[65];
+
+	/* The digest is SHA-256 (FIPS 180-4 test vectors). */
+	pl_sha256_hex("abc", 3, hex);
+	TAP_EQ_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+		   "sha256(\"abc\")");
+	pl_sha256_hex("", 0, hex);
+	TAP_EQ_STR(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+		   "sha256 of nothing");
 
 	/* A path the host does not have: building must not look. */
 	b = build("/plastron-bundle-test-no-such-path", &set);
