@@ -68,17 +68,38 @@ int verb_status(int argc, char **argv)
 	       "%lld, audit lost %lld\n",
 	       num(cnt, "matched"), num(cnt, "denied"), num(cnt, "events"), num(cnt, "drops"),
 	       num(cnt, "events_logged"), num(cnt, "audit_lost"));
+	json_t *lost = json_object_get(json_object_get(ans, "lost"), "seccomp|landlock");
+	if (lost)
+		printf("audit records lost: socket overflow %lld, kernel backlog %lld, while the "
+		       "agent was down %lld (at most)\n",
+		       num(lost, "audit_socket_overflow"), num(lost, "audit_kernel"),
+		       num(lost, "agent_down"));
 	printf("\npolicies (%zu):\n", json_array_size(json_object_get(ans, "policies")));
 	json_array_foreach(json_object_get(ans, "policies"), i, v)
-	    printf("  %-24s id %-4lld mode %-10s cgroup-bpf entries %-4lld %s\n", str(v, "name"),
-		   num(v, "id"), str(v, "mode"), num(v, "cgroup_bpf_entries"), str(v, "file"));
+	{
+		printf("  %-24s id %-4lld mode %-10s cgroup-bpf entries %-4lld %s", str(v, "name"),
+		       num(v, "id"), str(v, "mode"), num(v, "cgroup_bpf_entries"), str(v, "file"));
+		if (json_object_get(v, "version"))
+			printf(" version %s", str(v, "version"));
+		if (json_is_true(json_object_get(v, "orphaned")))
+			printf(" ORPHANED (file gone; kept for %lld container(s))",
+			       num(v, "containers"));
+		putchar('\n');
+		size_t k;
+		json_t *u;
+		json_array_foreach(json_object_get(v, "unenforced"), k, u)
+		    printf("    unenforced (allowUnenforced): %s\n",
+			   json_is_string(u) ? json_string_value(u) : str(u, "rule"));
+	}
 	json_array_foreach(json_object_get(ans, "refused"), i, v)
 	    printf("  refused %s: %s\n", str(v, "file"), str(v, "error"));
 	printf("\ncontainers (%zu):\n", json_array_size(json_object_get(ans, "containers")));
-	json_array_foreach(json_object_get(ans, "containers"), i, v)
-	    printf("  %-20s cgroup %s (id %lld) policy %s%s%s\n", str(v, "id"), str(v, "cgroup"),
-		   num(v, "cgroup_id"), str(v, "policy"), json_object_get(v, "pod") ? " pod " : "",
-		   json_object_get(v, "pod") ? str(v, "pod") : "");
+	json_array_foreach(json_object_get(ans, "containers"), i, v) printf(
+	    "  %-20s cgroup %s (id %lld) policy %s%s%s%s%s\n", str(v, "id"), str(v, "cgroup"),
+	    num(v, "cgroup_id"), str(v, "policy"), json_object_get(v, "pod") ? " pod " : "",
+	    json_object_get(v, "pod") ? str(v, "pod") : "",
+	    json_object_get(v, "policy_hash") ? " bundle " : "",
+	    json_object_get(v, "policy_hash") ? str(v, "policy_hash") : "");
 	json_decref(ans);
 	return CLI_OK;
 }
