@@ -145,6 +145,7 @@ struct agent {
 /* The agent's state (defined in plastrond.c). */
 extern struct agent A;
 
+/* One policy of a file of a reload batch, compiled (reload.c). */
 struct built {
 	const struct pl_policy *p;
 	struct pl_bpf_tables *t;
@@ -153,6 +154,7 @@ struct built {
 	json_t *unenforced;
 };
 
+/* One file of a reload batch (reload.c). */
 struct change {
 	char *path;
 	bool watched;
@@ -171,12 +173,8 @@ struct change {
 	struct policy **fresh; /* new policies, one per set entry (or NULL) */
 };
 
-/* policies.c */
-extern unsigned batch_gen;
 /* containers.c */
 extern const char *annotation_namespaces;
-
-/* containers.c */
 struct policy *policy_by_name(const char *name);
 struct policy *policy_by_id(uint32_t id);
 struct container *container_by_cgid(uint64_t id);
@@ -203,6 +201,7 @@ void say_diag(const char *what, struct pl_diag *d);
 char *diag_first(struct pl_diag *d);
 
 /* policies.c */
+extern unsigned batch_gen;
 int seccomp_bpf_hex(const struct pl_sc_profile *prof, char **ret, struct pl_diag *d);
 char *read_file(const char *path, size_t *ret_len);
 const char *intern(const char *s);
