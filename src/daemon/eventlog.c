@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * eventlog.c: plastrond's JSON-lines violation log and its rotation, the
+ * metrics counters, and the attribution of events to containers: cgroup-BPF
+ * events from the enforcer's ring buffer (on_cg_event) and audit records
+ * (seccomp, Landlock) from the audit netlink group (drain_audit).
+ */
+#include "agent.h"
+
+/* ---- violation log ------------------------------------------------------ */
+int log_open(void)
+{
+	struct stat st;
+
+	if (A.logf)
+		fclose(A.logf);
+	A.logf = fopen(A.log, "ae");
+	if (!A.logf)
+		return -errno;
+	setvbuf(A.logf, NULL, _IOFBF, 1 << 16);
+	A.log_size = fstat(fileno(A.logf), &st) == 0 ? (uint64_t)st.st_size : 0;
+	return 0;
+}
+
+static void *unlink_thread(void *path)
+{
+	if (unlink(path) < 0 && errno != ENOENT)
+		say("remove %s: %s", (char *)path, strerror(errno));
+	free(path);
+	return NULL;
+}
+
+/* Remove `path` without waiting: dropping the last link of a 10 MiB log
+ * frees its page cache in the caller, 3-12 ms here, while the ring buffer
+ * holds ~7 ms of events at 600,000/s. Renamed aside at once, unlinked by a
+ * detached thread (or here, if no thread can be started). */
+static void unlink_later(const char *path)
+{
+	static unsigned seq;
+	char aside[PATH_MAX + 32];
+	pthread_attr_t attr;
+	pthread_t t;
+	char *p;
+
+	snprintf(aside, sizeof(aside), "%s.removing-%u-%u", path, (unsigned)getpid(), seq++);
+	if (rename(path, aside) < 0) {
+		if (errno != ENOENT)
+			say("rotate %s: %s", path, strerror(errno));
+		return;
+	}
+	p = strdup(aside);
+	if (p && pthread_attr_init(&attr) == 0) {
+		int r = pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED)
+			    ?: pthread_create(&t, &attr, unlink_thread, p);
+
+		pthread_attr_destroy(&attr);
+		if (r == 0)
+			return;
+	}
+	if (unlink(aside) < 0)
+		say("remove %s: %s", aside, strerror(errno));
+	free(p);
+}
+
+static void log_rotate(void)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+
+	if (A.log_backups > 0) {
+		snprintf(to, sizeof(to), "%s.%d", A.log, A.log_backups);
+		unlink_later(to); /* the oldest backup */
+	} else {
+		unlink_later(A.log); /* instead of truncating it in place */
+	}
+	for (int i = A.log_backups; i >= 1; i--) {
+		if (i == 1)
+			snprintf(from, sizeof(from), "%s", A.log);
+		else
+			snprintf(from, sizeof(from), "%s.%d", A.log, i - 1);
+		snprintf(to, sizeof(to), "%s.%d", A.log, i);
+		if (rename(from, to) < 0 && errno != ENOENT)
+			say("rotate %s: %s", from, strerror(errno));
+	}
+	if (log_open() < 0)
+		say("cannot reopen %s: %s", A.log, strerror(errno));
+}
+
+static void metric_count(const char *rule, const char *action, const char *enforcer)
+{
+	for (size_t i = 0; i < A.n_metrics; i++) {
+		struct metric *m = &A.metrics_v[i];
+		if (!strcmp(m->rule, rule) && !strcmp(m->action, action) &&
+		    !strcmp(m->enforcer, enforcer)) {
+			m->n++;
+			return;
+		}
+	}
+	struct metric *v = realloc(A.metrics_v, (A.n_metrics + 1) * sizeof(*v));
+	if (!v)
+		return;
+	A.metrics_v = v;
+	v[A.n_metrics++] = (struct metric){ strdup(rule), strdup(action), strdup(enforcer), 1 };
+}
+
+static void iso_time(int64_t ms, char *buf, size_t len)
+{
+	time_t s = (time_t)(ms / 1000);
+	struct tm tm;
+	char b[32];
+
+	gmtime_r(&s, &tm);
+	strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%03dZ", b, (int)(ms % 1000));
+}
+
+/* Append one complete line (with its '\n') to the log, rotating first when
+ * it would pass the size limit. The log is fully buffered: callers flush
+ * after a batch (log_event per line, the ring-buffer path per poll). */
+static void log_line(const char *line, size_t n)
+{
+	if (A.logf) {
+		if (A.log_max && A.log_size + n > A.log_max)
+			log_rotate();
+		if (A.logf && fwrite(line, 1, n, A.logf) == n)
+			A.log_size += n;
+	}
+	A.events_logged++;
+}
+
+/* Write one event: `o` gets the container fields and is consumed. */
+static void log_event(json_t *o, struct container *c, int64_t time_ms)
+{
+	char ts[48];
+
+	iso_time(time_ms, ts, sizeof(ts));
+	json_object_set_new(o, "time", json_string(ts));
+	if (c) {
+		json_object_set_new(o, "container_id", json_string(c->id ? c->id : ""));
+		json_object_set_new(o, "container_name", json_string(c->name ? c->name : ""));
+		if (c->pod)
+			json_object_set_new(o, "pod", json_string(c->pod));
+		if (c->ns)
+			json_object_set_new(o, "namespace", json_string(c->ns));
+		if (c->cname)
+			json_object_set_new(o, "container", json_string(c->cname));
+		json_object_set_new(o, "cgroup", json_string(c->cgroup));
+		if (!json_object_get(o, "policy"))
+			json_object_set_new(o, "policy", json_string(c->policy));
+		/* The bundle the container started with (the shim's annotation). */
+		const char *bh = ann(c->annotations, "plastron.io/bundle-hash");
+		if (bh && !json_object_get(o, "policy_hash"))
+			json_object_set_new(o, "policy_hash", json_string(bh));
+	}
+	metric_count(json_string_value(json_object_get(o, "rule")) ?: "",
+		     json_string_value(json_object_get(o, "action")) ?: "",
+		     json_string_value(json_object_get(o, "enforcer")) ?: "");
+	char *line = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	if (!line)
+		return;
+	size_t n = strlen(line);
+	line[n] = '\n'; /* the NUL is not written */
+	log_line(line, n + 1);
+	free(line);
+	if (A.logf)
+		fflush(A.logf);
+}
+
+/* ---- enforcer events ---------------------------------------------------- */
+/* One line per event, formatted by hand (src/agent/cg-event-json.c: the
+ * bytes jansson would write, ~8x faster); flushed after each poll. */
+int on_cg_event(void *userdata, const struct pl_cg_event *ev)
+{
+	static struct pl_cg_event_json x; /* keeps the formatted second */
+	struct timespec mono, real;
+	struct container *c = container_by_cgid(ev->cgroup_id);
+	struct policy *pol = policy_by_id(ev->policy);
+	char buf[2048], *line = buf;
+	size_t n;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	int64_t now_mono = (int64_t)mono.tv_sec * 1000000000 + mono.tv_nsec;
+	int64_t now_real = (int64_t)real.tv_sec * 1000 + real.tv_nsec / 1000000;
+
+	if (!c)
+		c = container_by_pid((int)ev->pid);
+	else
+		pid_remember((int)ev->pid, c->cgid);
+	x.time_ms = now_real - (now_mono - (int64_t)ev->ts_ns) / 1000000;
+	x.policy = pol ? pol->name : c ? c->policy : NULL;
+	x.mode = pol && pol->observe && ev->mode == PL_CG_MODE_AUDIT
+		     ? "observe"
+		     : pl_bpf_mode_name((enum pl_bpf_mode)ev->mode);
+	x.container_id = c ? (c->id ? c->id : "") : NULL;
+	x.container_name = c && c->name ? c->name : "";
+	x.pod = c ? c->pod : NULL;
+	x.ns = c ? c->ns : NULL;
+	x.container = c ? c->cname : NULL;
+	x.cgroup = c ? c->cgroup : NULL;
+	x.policy_hash = c ? ann(c->annotations, "plastron.io/bundle-hash") : NULL;
+	n = pl_cg_event_json(ev, &x, buf, sizeof(buf));
+	if (n >= sizeof(buf)) {
+		line = malloc(n + 1);
+		if (!line || pl_cg_event_json(ev, &x, line, n + 1) != n) {
+			say("cgroup-BPF event: out of memory, event of pid %u not logged", ev->pid);
+			free(line);
+			return 0;
+		}
+	}
+	if (!c)
+		A.unattributed++;
+	{
+		char rule[sizeof(ev->rule_name) + 1];
+
+		memcpy(rule, ev->rule_name, sizeof(ev->rule_name));
+		rule[sizeof(ev->rule_name)] = '\0';
+		metric_count(rule, ev->action == PL_CG_ALLOW_LOG ? "AUDIT" : "DENIED",
+			     "cgroup-bpf");
+	}
+	log_line(line, n);
+	if (line != buf)
+		free(line);
+	return 0;
+}
+
+/* ---- audit events (seccomp, Landlock) ----------------------------------- */
+static void domain_remember(uint64_t domain, uint64_t cgid)
+{
+	size_t slot =
+	    A.n_domains < PL_ARRAY_SIZE(A.domains) ? A.n_domains++ : (size_t)(domain % A.n_domains);
+	A.domains[slot] = (struct domain){ domain, cgid };
+}
+
+static struct container *container_by_domain(uint64_t domain)
+{
+	for (size_t i = 0; i < A.n_domains; i++)
+		if (A.domains[i].domain == domain)
+			return container_by_cgid(A.domains[i].cgid);
+	return NULL;
+}
+
+/*
+ * Audit records of seccomp carry the syscall but not its arguments: when
+ * several rules of the profile act on the same syscall (socket() for
+ * disable-icmp and copy-fail-mitigation), every candidate is named,
+ * joined by '|', and "rule_ambiguous" is set. Never a guess.
+ */
+static void seccomp_candidates(const struct pl_sc_profile *prof, const char *syscall, char *rule,
+			       size_t len, json_t *o)
+{
+	char buf[256] = "";
+	size_t n = 0;
+
+	for (size_t i = 0; i < prof->n_syscalls; i++) {
+		const struct pl_sc_syscall *sc = &prof->syscalls[i];
+		if (!sc->origin || sc->action == PL_SC_ACT_ALLOW)
+			continue;
+		bool hit = false;
+		for (size_t j = 0; j < sc->n_names && !hit; j++)
+			hit = !strcmp(sc->names[j], syscall);
+		if (!hit)
+			continue;
+		/* distinct origins only */
+		char probe[160];
+		snprintf(probe, sizeof(probe), "|%s|", sc->origin);
+		char wrapped[260];
+		snprintf(wrapped, sizeof(wrapped), "|%s|", buf);
+		if (strstr(wrapped, probe))
+			continue;
+		size_t used = strlen(buf);
+		snprintf(buf + used, sizeof(buf) - used, "%s%s", used ? "|" : "", sc->origin);
+		n++;
+	}
+	if (n > 1) {
+		snprintf(rule, len, "%s", buf);
+		json_object_set_new(o, "rule_ambiguous", json_true());
+	}
+}
+
+static void log_audit_event(struct pl_event *evp, struct container *c);
+
+/* Landlock denials waiting for their domain's "allocated" record. */
+static struct pl_event pending[32];
+static size_t n_pending;
+
+static void on_audit_record(const struct pl_audit_record *rec)
+{
+	struct pl_event ev;
+	struct container *c = NULL;
+
+	if (pl_event_parse(rec->type, rec->text, &ev) != 1)
+		return;
+	if (ev.enforcer == PL_EVENT_LANDLOCK && ev.status[0]) {
+		/* Domain status: remember which container created it, then log
+		 * the denials that arrived before (the kernel writes the first
+		 * denial, then "allocated"). */
+		if (!strcmp(ev.status, "allocated")) {
+			c = container_by_pid(ev.domain_pid ? ev.domain_pid : ev.pid);
+			if (c)
+				domain_remember(ev.domain, c->cgid);
+		}
+		for (size_t i = 0; i < n_pending;) {
+			if (pending[i].domain != ev.domain) {
+				i++;
+				continue;
+			}
+			struct pl_event p = pending[i];
+			pending[i] = pending[--n_pending];
+			if (c)
+				log_audit_event(&p, c);
+		}
+		return;
+	}
+	c = ev.pid ? container_by_pid(ev.pid) : NULL;
+	if (!c && ev.enforcer == PL_EVENT_LANDLOCK) {
+		c = container_by_domain(ev.domain);
+		if (!c) {
+			if (n_pending < PL_ARRAY_SIZE(pending))
+				pending[n_pending++] = ev;
+			return;
+		}
+	}
+	if (!c)
+		return; /* not a container of ours */
+	log_audit_event(&ev, c);
+}
+
+/* One seccomp or Landlock event of container `c`. */
+static void log_audit_event(struct pl_event *evp, struct container *c)
+{
+	struct pl_event ev = *evp;
+	struct policy *pol;
+	pol = policy_by_name(c->policy);
+	if (ev.enforcer == PL_EVENT_SECCOMP && pol && pol->prof)
+		pl_event_set_rule_from_profile(&ev, pol->prof);
+	if (ev.enforcer == PL_EVENT_LANDLOCK && !ev.rule[0])
+		snprintf(ev.rule, sizeof(ev.rule), "spec.plastron.landlock");
+
+	json_t *o = json_object();
+	json_object_set_new(o, "enforcer", json_string(pl_enforcer_kind_name(ev.enforcer)));
+	json_object_set_new(o, "action", json_string(pl_event_action_name(ev.action)));
+	if (ev.enforcer == PL_EVENT_SECCOMP && pol && pol->prof && ev.syscall[0] &&
+	    ev.action != PL_EVENT_ALLOWED)
+		seccomp_candidates(pol->prof, ev.syscall, ev.rule, sizeof(ev.rule), o);
+	json_object_set_new(o, "rule", json_string(ev.rule));
+	if (ev.syscall[0])
+		json_object_set_new(o, "syscall", json_string(ev.syscall));
+	if (ev.path[0])
+		json_object_set_new(o, "path", json_string(ev.path));
+	if (ev.object[0])
+		json_object_set_new(o, "address", json_string(ev.object));
+	if (ev.blockers[0])
+		json_object_set_new(o, "blockers", json_string(ev.blockers));
+	if (ev.pid)
+		json_object_set_new(o, "pid", json_integer(ev.pid));
+	json_object_set_new(o, "comm", json_string(ev.comm));
+	if (ev.exe[0])
+		json_object_set_new(o, "exe", json_string(ev.exe));
+	json_object_set_new(o, "cgroup_id", json_integer((json_int_t)c->cgid));
+	log_event(o, c, ev.time_ms);
+}
+
+void drain_audit(void)
+{
+	struct pl_audit_record rec;
+	uint64_t before = al_records();
+	int r;
+
+	if (!A.audit)
+		return;
+	for (int i = 0; i < 4096; i++) {
+		r = pl_audit_read(A.audit, &rec, 0);
+		if (r == 0)
+			break;
+		if (r == -ENOBUFS) {
+			/* How many: the socket's drop counter (audit_socket_drops). */
+			if (A.audit_lost++ % 100 == 0)
+				say("audit records lost (the socket's queue overflowed); counted "
+				    "in plastron_events_lost_total");
+			continue;
+		}
+		if (r < 0) {
+			A.audit_errors++;
+			break;
+		}
+		al_record(&rec);
+		on_audit_record(&rec);
+	}
+	if (al_records() != before)
+		al_save();
+}
