@@ -59,48 +59,56 @@ enum {
 	M__MAX,
 };
 
+/* A map's (or program's) name, and where the skeleton keeps its pointer:
+ * the name is the skeleton's member, so a map renamed in the object is a
+ * compile error here, not a lookup failing at run time. */
+#define SKEL_MAP(x) #x, offsetof(struct pl_cgroup, maps.x)
+#define SKEL_PROG(x) #x, offsetof(struct pl_cgroup, progs.x)
+
 static const struct {
 	const char *name;
+	size_t skel; /* offset of the struct bpf_map * in struct pl_cgroup */
 	enum bpf_map_type type;
 	uint32_t key, value;
 	uint32_t table_off; /* offset of the table id in the key (rule maps) */
 	bool table_be;      /* table id stored big-endian */
 } map_desc[M__MAX] = {
-	[M_CONTAINERS] = { "containers", BPF_MAP_TYPE_HASH, 8, sizeof(struct pl_cg_container) },
-	[M_POLICIES] = { "policies", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct pl_cg_policy) },
-	[M_SOCK] = { "sock_rules", BPF_MAP_TYPE_HASH, sizeof(struct pl_cg_sock_key),
+	[M_CONTAINERS] = { SKEL_MAP(containers), BPF_MAP_TYPE_HASH, 8,
+			   sizeof(struct pl_cg_container) },
+	[M_POLICIES] = { SKEL_MAP(policies), BPF_MAP_TYPE_ARRAY, 4, sizeof(struct pl_cg_policy) },
+	[M_SOCK] = { SKEL_MAP(sock_rules), BPF_MAP_TYPE_HASH, sizeof(struct pl_cg_sock_key),
 		     sizeof(struct pl_cg_verdict), 0, false },
-	[M_TABLES] = { "tables", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct pl_cg_table) },
-	[M_NODES] = { "nodes", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct pl_cg_node) },
-	[M_RANGES] = { "ranges", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct pl_cg_port_range) },
-	[M_SYSCTL] = { "sysctl_rules", BPF_MAP_TYPE_HASH, sizeof(struct pl_cg_sysctl_key),
+	[M_TABLES] = { SKEL_MAP(tables), BPF_MAP_TYPE_ARRAY, 4, sizeof(struct pl_cg_table) },
+	[M_NODES] = { SKEL_MAP(nodes), BPF_MAP_TYPE_ARRAY, 4, sizeof(struct pl_cg_node) },
+	[M_RANGES] = { SKEL_MAP(ranges), BPF_MAP_TYPE_ARRAY, 4, sizeof(struct pl_cg_port_range) },
+	[M_SYSCTL] = { SKEL_MAP(sysctl_rules), BPF_MAP_TYPE_HASH, sizeof(struct pl_cg_sysctl_key),
 		       sizeof(struct pl_cg_verdict), 0, false },
-	[M_DEV] = { "dev_rules", BPF_MAP_TYPE_HASH, sizeof(struct pl_cg_dev_key),
+	[M_DEV] = { SKEL_MAP(dev_rules), BPF_MAP_TYPE_HASH, sizeof(struct pl_cg_dev_key),
 		    sizeof(struct pl_cg_dev_val), 0, false },
-	[M_NAMES] = { "rule_names", BPF_MAP_TYPE_HASH, sizeof(struct pl_cg_name_key),
+	[M_NAMES] = { SKEL_MAP(rule_names), BPF_MAP_TYPE_HASH, sizeof(struct pl_cg_name_key),
 		      sizeof(struct pl_cg_rule_name), 0, false },
-	[M_EVENTS] = { "events", BPF_MAP_TYPE_RINGBUF, 0, 0 },
-	[M_COUNTERS] = { "counters", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8 },
-	[M_GLOBAL] = { "global", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct pl_cg_global) },
-	[M_RAW_SOCKS] = { "raw_socks", BPF_MAP_TYPE_SK_STORAGE, 4, 4 },
+	[M_EVENTS] = { SKEL_MAP(events), BPF_MAP_TYPE_RINGBUF, 0, 0 },
+	[M_COUNTERS] = { SKEL_MAP(counters), BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8 },
+	[M_GLOBAL] = { SKEL_MAP(global), BPF_MAP_TYPE_ARRAY, 4, sizeof(struct pl_cg_global) },
+	[M_RAW_SOCKS] = { SKEL_MAP(raw_socks), BPF_MAP_TYPE_SK_STORAGE, 4, 4 },
 };
 
 static const struct {
 	const char *name;
+	size_t skel; /* offset of the struct bpf_program * in struct pl_cgroup */
 	enum bpf_attach_type type;
 } progs[] = {
-	{ "pl_sock_create", BPF_CGROUP_INET_SOCK_CREATE },
-	{ "pl_connect4", BPF_CGROUP_INET4_CONNECT },
-	{ "pl_connect6", BPF_CGROUP_INET6_CONNECT },
-	{ "pl_sendmsg4", BPF_CGROUP_UDP4_SENDMSG },
-	{ "pl_sendmsg6", BPF_CGROUP_UDP6_SENDMSG },
-	{ "pl_sysctl", BPF_CGROUP_SYSCTL },
-	{ "pl_raw_egress", BPF_CGROUP_INET_EGRESS },
+	{ SKEL_PROG(pl_sock_create), BPF_CGROUP_INET_SOCK_CREATE },
+	{ SKEL_PROG(pl_connect4), BPF_CGROUP_INET4_CONNECT },
+	{ SKEL_PROG(pl_connect6), BPF_CGROUP_INET6_CONNECT },
+	{ SKEL_PROG(pl_sendmsg4), BPF_CGROUP_UDP4_SENDMSG },
+	{ SKEL_PROG(pl_sendmsg6), BPF_CGROUP_UDP6_SENDMSG },
+	{ SKEL_PROG(pl_sysctl), BPF_CGROUP_SYSCTL },
+	{ SKEL_PROG(pl_raw_egress), BPF_CGROUP_INET_EGRESS },
 };
 #define N_PROGS PL_ARRAY_SIZE(progs)
-/* The device program: one instance, attached at the cgroup v2 root (see
- * bpf/cgroup.h), pinned as progs/dev and links/dev. */
-#define DEV_PROG "pl_dev"
+/* The device program (skel->progs.pl_dev): one instance, attached at the
+ * cgroup v2 root (see bpf/cgroup.h), pinned as progs/dev and links/dev. */
 _Static_assert(N_PROGS == PL_ENFORCER_LINKS_PER_CGROUP, "one link per program");
 
 /* A policy's loaded programs (fds of the pinned instances). */
@@ -161,6 +169,17 @@ struct pl_enforcer_txn {
 	struct keyset snap[M__MAX];
 	bool have_snap, use_snap;
 };
+
+/* The skeleton's map map_desc[i] and program progs[i]. */
+static inline struct bpf_map *pl_enf_skel_map(const struct pl_cgroup *skel, int i)
+{
+	return *(struct bpf_map *const *)((const char *)skel + map_desc[i].skel);
+}
+
+static inline struct bpf_program *pl_enf_skel_prog(const struct pl_cgroup *skel, size_t i)
+{
+	return *(struct bpf_program *const *)((const char *)skel + progs[i].skel);
+}
 
 /* enforcer.c */
 void pl_enf_lock(struct pl_cg_enforcer *e);

@@ -64,7 +64,7 @@ static int load_instance(struct pl_cg_enforcer *e, uint32_t policy, int *fd, int
 	/* one device program instance, at the root */
 	bpf_program__set_autoload(skel->progs.pl_dev, dev != NULL);
 	for (int i = 0; i < M__MAX && r == 0; i++) {
-		struct bpf_map *m = bpf_object__find_map_by_name(skel->obj, map_desc[i].name);
+		struct bpf_map *m = pl_enf_skel_map(skel, i);
 
 		r = m ? bpf_map__reuse_fd(m, e->map_fd[i]) : -ENOENT;
 		if (r < 0)
@@ -77,8 +77,7 @@ static int load_instance(struct pl_cg_enforcer *e, uint32_t policy, int *fd, int
 					     policy);
 	}
 	for (size_t i = 0; i < N_PROGS && r == 0; i++) {
-		struct bpf_program *prog =
-		    bpf_object__find_program_by_name(skel->obj, progs[i].name);
+		struct bpf_program *prog = pl_enf_skel_prog(skel, i);
 
 		if (!prog)
 			r = pl_error(d, -ENOENT, NULL, NULL, "program %s missing from the object",

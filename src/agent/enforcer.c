@@ -462,7 +462,7 @@ int pl_enforcer_install(const struct pl_enforcer_opts *o, struct pl_cg_enforcer 
 	if (!skel)
 		return pl_enf_sys_error(d, errno, "open the cgroup-BPF object");
 	bpf_object__for_each_program(prog, skel->obj)
-	    bpf_program__set_autoload(prog, !strcmp(bpf_program__name(prog), DEV_PROG));
+	    bpf_program__set_autoload(prog, prog == skel->progs.pl_dev);
 	if (o && o->ringbuf_size) {
 		r = bpf_map__set_max_entries(skel->maps.events, o->ringbuf_size);
 		if (r < 0) {
@@ -490,7 +490,7 @@ int pl_enforcer_install(const struct pl_enforcer_opts *o, struct pl_cg_enforcer 
 		}
 	}
 	for (int i = 0; i < M__MAX; i++) {
-		struct bpf_map *m = bpf_object__find_map_by_name(skel->obj, map_desc[i].name);
+		struct bpf_map *m = pl_enf_skel_map(skel, i);
 
 		pin_path(p, sizeof(p), dir, "maps", map_desc[i].name);
 		if (!m) {
