@@ -27,7 +27,11 @@
 
 #include "cgroup.h"
 
-char LICENSE[] SEC("license") = "Dual BSD/GPL";
+/* The GPL-2.0 half of the SPDX line above: the kernel knows no string for
+ * "GPL-2.0 OR Apache-2.0"; "GPL v2" is GPL-compatible (include/linux/
+ * license.h), as the "Dual BSD/GPL" before it was, so the programs keep
+ * every helper. */
+char LICENSE[] SEC("license") = "GPL v2";
 
 #define AF_INET 2
 #define AF_INET6 10
