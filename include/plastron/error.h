@@ -66,6 +66,10 @@ struct pl_diag {
 void pl_diag_init(struct pl_diag *d);
 /* Free every entry; the struct itself stays usable. NULL-safe. */
 void pl_diag_clear(struct pl_diag *d);
+/* Append `from`'s entries and counts to `to` (a NULL `to` drops them) and
+ * leave `from` empty. The counts move even when `from` has no entries (they
+ * could not be stored), so a verdict read from `to->n_errors` stays right. */
+void pl_diag_move(struct pl_diag *to, struct pl_diag *from);
 
 /*
  * Append an error. Returns `code` (which must be negative) so a caller can

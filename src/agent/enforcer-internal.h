@@ -208,7 +208,6 @@ int pl_enf_read_policy(struct pl_cg_enforcer *e, uint32_t policy, struct pl_cg_p
 bool pl_enf_is_retired(const struct pl_cg_enforcer *e, uint32_t table);
 int pl_enf_release_retired(struct pl_cg_enforcer *e, struct pl_diag *d);
 int pl_enf_retire(struct pl_cg_enforcer *e, uint32_t table);
-void pl_enf_diag_splice(struct pl_diag *to, struct pl_diag *from);
 int pl_enf_fill_table(struct pl_cg_enforcer *e, uint32_t table, const struct pl_bpf_tables *t,
 		      uint16_t *hooks, struct pl_diag *d);
 

@@ -515,25 +515,6 @@ int pl_enf_retire(struct pl_cg_enforcer *e, uint32_t table)
 	return 0;
 }
 
-/* Append `from`'s entries to `to` (and empty `from`). */
-void pl_enf_diag_splice(struct pl_diag *to, struct pl_diag *from)
-{
-	if (!to) {
-		pl_diag_clear(from);
-		return;
-	}
-	if (!from->head)
-		return;
-	if (to->tail)
-		to->tail->next = from->head;
-	else
-		to->head = from->head;
-	to->tail = from->tail;
-	to->n_errors += from->n_errors;
-	to->n_warnings += from->n_warnings;
-	*from = (struct pl_diag){ 0 };
-}
-
 /* Write `t` into table slot `table` (cleared first). */
 int pl_enf_fill_table(struct pl_cg_enforcer *e, uint32_t table, const struct pl_bpf_tables *t,
 		      uint16_t *hooks, struct pl_diag *d)
@@ -586,7 +567,7 @@ static int set_policy(struct pl_cg_enforcer *e, uint32_t policy, const struct pl
 		if (r == 0)
 			r = pl_enf_fill_table(e, table, t, &next.hooks, &first);
 	}
-	pl_enf_diag_splice(d, &first);
+	pl_diag_move(d, &first);
 	if (r < 0)
 		return r;
 	next.table = table;

@@ -122,7 +122,7 @@ int pl_enforcer_txn_stage(struct pl_enforcer_txn *t, uint32_t policy,
 		if (r == 0)
 			r = pl_enf_fill_table(e, s.table, tables, &s.next.hooks, &first);
 	}
-	pl_enf_diag_splice(d, &first);
+	pl_diag_move(d, &first);
 	if (r < 0)
 		return r;
 	r = FAULT("stage", policy);
@@ -193,7 +193,7 @@ int pl_enforcer_txn_commit(struct pl_enforcer_txn *t, struct pl_diag *d)
 			if (pl_enf_purge_all(e, t->v[i].table, true) < 0)
 				pl_warning(&x, NULL, NULL, "clearing staged rule set %u",
 					   t->v[i].table);
-		pl_enf_diag_splice(d, &x);
+		pl_diag_move(d, &x);
 		txn_end(t);
 		return r;
 	}

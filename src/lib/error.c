@@ -28,6 +28,29 @@ PL_EXPORT void pl_diag_clear(struct pl_diag *d)
 	pl_diag_init(d);
 }
 
+PL_EXPORT void pl_diag_move(struct pl_diag *to, struct pl_diag *from)
+{
+	if (!from)
+		return;
+	if (!to) {
+		pl_diag_clear(from);
+		return;
+	}
+	if (from->head) {
+		if (to->tail)
+			to->tail->next = from->head;
+		else
+			to->head = from->head;
+		to->tail = from->tail;
+	}
+	/* The counts travel even when no entry could be stored. */
+	to->n_errors += from->n_errors;
+	to->n_warnings += from->n_warnings;
+	to->n_lost += from->n_lost;
+	to->last_lost = from->last_lost;
+	pl_diag_init(from);
+}
+
 /*
  * The counts come first and never depend on memory: an error is counted even
  * when its entry cannot be stored, so a verdict read from n_errors stays

@@ -401,8 +401,32 @@ static void test_dump(void)
 	pl_diag_clear(&d);
 }
 
+/* pl_diag_move carries counts, also of entries that could not be stored. */
+static void test_diag_move(void)
+{
+	struct pl_diag to = { 0 }, from = { 0 };
+
+	pl_error(&to, -EINVAL, NULL, NULL, "first");
+	pl_error(&from, -EINVAL, NULL, NULL, "second");
+	pl_warning(&from, NULL, NULL, "a warning");
+	pl_diag_move(&to, &from);
+	TAP_EQ_UINT(to.n_errors, 2, "moved errors are counted");
+	TAP_EQ_UINT(to.n_warnings, 1, "moved warnings are counted");
+	TAP_OK(to.head && to.head->next && to.head->next->next && !to.head->next->next->next &&
+		   !from.head && !from.n_errors,
+	       "entries moved in order, the source left empty");
+	/* An error counted without an entry (its allocation failed). */
+	from.n_errors = 1;
+	from.n_lost = 1;
+	pl_diag_move(&to, &from);
+	TAP_EQ_UINT(to.n_errors, 3, "an error with no stored entry still moves its count");
+	TAP_EQ_UINT(to.n_lost, 1, "and its loss");
+	pl_diag_clear(&to);
+}
+
 int main(void)
 {
+	test_diag_move();
 	test_seed000();
 	test_default_actions();
 	test_qualifiers();
