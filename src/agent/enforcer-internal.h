@@ -148,6 +148,7 @@ struct pl_cg_enforcer {
 struct staged {
 	uint32_t policy, table;
 	struct pl_cg_policy next, old;
+	bool stuck; /* the switch back failed: `table` is in force, keep it */
 };
 
 /* Keys of map `m` (one of the rule hash maps) that belong to table slot

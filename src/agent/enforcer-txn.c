@@ -183,14 +183,18 @@ int pl_enforcer_txn_commit(struct pl_enforcer_txn *t, struct pl_diag *d)
 			struct pl_cg_policy none = { 0 };
 			s = &t->v[i];
 			if (bpf_map_update_elem(e->map_fd[M_POLICIES], &s->policy,
-						s->old.present ? &s->old : &none, BPF_ANY) < 0)
+						s->old.present ? &s->old : &none, BPF_ANY) < 0) {
 				pl_enf_sys_error(d, errno,
 						 "policy %u stays on its new rules: switching back",
 						 s->policy);
+				s->stuck = true;
+			}
 		}
-		/* A program run may have read a staged slot meanwhile. */
+		/* A program run may have read a staged slot meanwhile. A slot
+		 * still in force (its switch back failed) keeps its rules: an
+		 * emptied one would leave the policy with none. */
 		for (i = 0; i < t->n; i++)
-			if (pl_enf_purge_all(e, t->v[i].table, true) < 0)
+			if (!t->v[i].stuck && pl_enf_purge_all(e, t->v[i].table, true) < 0)
 				pl_warning(&x, NULL, NULL, "clearing staged rule set %u",
 					   t->v[i].table);
 		pl_diag_move(d, &x);

@@ -187,34 +187,25 @@ static char *dup_or_null(const char *s)
 	return s && *s ? strdup(s) : NULL;
 }
 
-/* Add (or replace) a registration; the map update happens here. */
+/* Add (or replace) a registration; the map update happens here. Every
+ * allocation comes first: once the kernel confines the cgroup, the record
+ * that keeps its policy alive (policy_users) must exist. */
 int container_add(const char *cgpath, uint64_t cgid, struct policy *pol, const char *id,
 		  const char *name, json_t *annotations, char *err, size_t errlen)
 {
 	struct pl_diag d = { 0 };
-	struct container *c;
+	struct container *c, *old;
 	int r;
 
-	r = pl_enforcer_register(A.e, cgid, pol->id, &d);
-	if (r < 0) {
-		char *s = diag_first(&d);
-		snprintf(err, errlen, "%s", s);
-		free(s);
-		pl_diag_clear(&d);
-		return r;
-	}
-	c = container_by_cgid(cgid);
-	if (c) {
-		PTR_REMOVE(A.ctrs, A.n_ctrs, c);
-		container_free(c);
-	}
 	c = calloc(1, sizeof(*c));
 	struct container **v = realloc(A.ctrs, (A.n_ctrs + 1) * sizeof(*v));
+	if (v)
+		A.ctrs = v;
 	if (!c || !v) {
 		free(c);
+		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	A.ctrs = v;
 	c->cgid = cgid;
 	c->cgroup = strdup(cgpath);
 	c->policy = strdup(pol->name);
@@ -232,6 +223,25 @@ int container_add(const char *cgpath, uint64_t cgid, struct policy *pol, const c
 		c->name = strdup(c->cname);
 	else if (ann(annotations, "nerdctl/name"))
 		c->name = strdup(ann(annotations, "nerdctl/name"));
+	if (!c->cgroup || !c->policy) {
+		container_free(c);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	r = pl_enforcer_register(A.e, cgid, pol->id, &d);
+	if (r < 0) {
+		char *s = diag_first(&d);
+		snprintf(err, errlen, "%s", s ? s : strerror(-r));
+		free(s);
+		pl_diag_clear(&d);
+		container_free(c);
+		return r;
+	}
+	old = container_by_cgid(cgid);
+	if (old) {
+		PTR_REMOVE(A.ctrs, A.n_ctrs, old);
+		container_free(old);
+	}
 	A.ctrs[A.n_ctrs++] = c;
 	state_save();
 	say("container %s%s%s (cgroup %s, id %llu) registered with policy %s (id %u)",
@@ -431,9 +441,12 @@ int select_policy(json_t *a, const char *deflt, struct policy **ret, json_t *not
 		}
 		return 1;
 	}
+	/* A CRI sandbox (pause) container matches no target and requests
+	 * nothing, but the runtime's default still applies: the annotation is
+	 * settable by anyone who writes a spec, so it must not opt out. */
 	if (ann(a, "io.kubernetes.cri.container-type") &&
 	    !strcmp(ann(a, "io.kubernetes.cri.container-type"), "sandbox"))
-		return 0;
+		goto deflt;
 	pod = ann2(a, "io.kubernetes.cri.sandbox-name", "io.kubernetes.pod.name");
 	ns = ann2(a, "io.kubernetes.cri.sandbox-namespace", "io.kubernetes.pod.namespace");
 	cname = ann2(a, "io.kubernetes.cri.container-name", "io.kubernetes.container.name");
@@ -485,6 +498,7 @@ int select_policy(json_t *a, const char *deflt, struct policy **ret, json_t *not
 		}
 		return 1;
 	}
+deflt:
 	if (deflt && *deflt) {
 		*ret = policy_by_name(deflt);
 		if (!*ret) {

@@ -211,11 +211,16 @@ static char *slurp(const char *path, size_t *len)
 	return buf;
 }
 
-static bool same_file(const char *a, const char *b)
+/* Whether `inside` (a path under /proc/PID/root, the file itself directly in
+ * the container's root) is the host file `host`. lstat: a symlink put in
+ * place of the mount would be followed by stat against the shim's own root
+ * (the host's), pass the check, and be resolved by the runtime inside the
+ * container, to a file the container wrote. */
+static bool same_file(const char *inside, const char *host)
 {
-	struct stat sa, sb;
-	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-	       sa.st_ino == sb.st_ino;
+	struct stat si, sh;
+	return lstat(inside, &si) == 0 && S_ISREG(si.st_mode) && stat(host, &sh) == 0 &&
+	       si.st_dev == sh.st_dev && si.st_ino == sh.st_ino;
 }
 
 /* Where the container's /.plastron-init comes from: config.json's mount. */

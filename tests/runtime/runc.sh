@@ -207,6 +207,9 @@ got=$(selected '{"io.kubernetes.pod.name": "rt-landlock", "io.kubernetes.pod.nam
 got=$(selected '{"io.kubernetes.cri.container-type": "sandbox", "io.kubernetes.cri.sandbox-name": "rt-landlock", "io.kubernetes.cri.sandbox-namespace": "default"}')
 [[ $got == "" ]] && ok "CRI sandbox (pause) containers pass through" ||
 	not_ok "CRI sandbox (pause) containers pass through (got '$got')"
+got=$(selected '{"io.kubernetes.cri.container-type": "sandbox", "io.kubernetes.cri.sandbox-name": "rt-landlock", "io.kubernetes.cri.sandbox-namespace": "default"}' --plastron-policy rt-demo)
+[[ $got == "rt-demo" ]] && ok "a sandbox annotation does not opt out of the default policy" ||
+	not_ok "a sandbox annotation does not opt out of the default policy (got '$got')"
 got=$(selected '{"plastron.io/policy": "no-such-policy"}')
 [[ $got == FAILED ]] && ok "an annotation naming an unknown policy fails the create" ||
 	not_ok "an annotation naming an unknown policy fails the create (got '$got')"
@@ -360,6 +363,32 @@ else
 fi
 runc --root "$state" delete -f "$tid" >/dev/null 2>&1
 runc --root "$state" delete -f "$llid" >/dev/null 2>&1
+# The same with a symlink in place of the mounted bundle, pointing at the
+# bundle's host path: stat from the shim (host root) would follow it to the
+# real file and pass. A private writable copy of the root filesystem.
+sid=$(cid symlink)
+ids+=("$sid")
+cp -a "$tmp/rootfs" "$tmp/rootfs-$sid" || bail "rootfs copy"
+bundle "$tmp/b-$sid" rt-demo /bin/sleep 600
+jq --arg r "$tmp/rootfs-$sid" '.root = {path: $r, readonly: false}' "$tmp/b-$sid/config.json" \
+	>"$tmp/b-$sid/config.json.new" && mv "$tmp/b-$sid/config.json.new" "$tmp/b-$sid/config.json"
+"$SHIM" --plastron-socket "$sock" --root "$state" run -d --bundle "$tmp/b-$sid" "$sid" \
+	>/dev/null 2>&1 </dev/null
+runc --root "$state" exec "$sid" /bin/busybox sh -c \
+	"umount /.plastron-init.json && rm -f /.plastron-init.json &&
+	 ln -s $tmp/b-$sid/plastron-init.json /.plastron-init.json" >"$tmp/symlink.out" 2>&1
+shim_exec "$sid" /ctest seccomp icmp-raw >"$tmp/exec-symlink.out" 2>&1
+if [[ -L $tmp/rootfs-$sid/.plastron-init.json ]] &&
+	grep -q 'no longer the file plastron mounted' "$tmp/exec-symlink.out" &&
+	[[ $(result "$tmp/exec-symlink.out" icmp-raw) == "" ]]; then
+	ok "exec refused into a container that put a symlink in place of its bundle"
+else
+	not_ok "exec refused into a container that put a symlink in place of its bundle"
+	diag "$tmp/symlink.out"
+	diag "$tmp/exec-symlink.out"
+fi
+runc --root "$state" delete -f "$sid" >/dev/null 2>&1
+rm -rf "$tmp/rootfs-$sid"
 
 lines=$(wc -l <"$tmp/loop.out")
 "$PLASTRON" mode --socket "$sock" rt-demo observe >"$tmp/mode.out" 2>&1
