@@ -509,5 +509,3 @@ deflt:
 	}
 	return 0;
 }
-
-/* The policy version's confinement bundle, compiled once. */

@@ -271,9 +271,8 @@ static json_t *req_mode(json_t *req)
 			 "container started with");
 }
 
-/* Pod names made by controllers: Deployment NAME-HASH-RAND, StatefulSet
- * NAME-ORDINAL, DaemonSet NAME-RAND. */
-
+/* The policy version's confinement bundle, compiled once (on the first
+ * start that needs it). */
 static struct pl_bundle *policy_bundle(struct policy *pol, char *err, size_t errlen)
 {
 	struct pl_diag d = { 0 };
