@@ -317,6 +317,8 @@ void state_load(void)
 	json_decref(root);
 }
 
+/* Pod names made by controllers: Deployment NAME-HASH-RAND, StatefulSet
+ * NAME-ORDINAL, DaemonSet NAME-RAND. */
 static bool pod_of(enum pl_target_kind kind, const char *target, const char *pod)
 {
 	size_t n = strlen(target);
