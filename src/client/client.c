@@ -114,14 +114,13 @@ int pld_write_line(int fd, const char *s)
 	size_t n = strlen(s);
 	size_t total = n + 1, done = 0;
 
+	/* sendmsg with MSG_NOSIGNAL: a peer that already closed (plastrond
+	 * refusing a client answers, then closes) is EPIPE, never SIGPIPE. */
 	while (done < total) {
-		ssize_t k;
-		if (done < n) {
-			struct iovec w[2] = { { (char *)s + done, n - done }, { "\n", 1 } };
-			k = writev(fd, w, 2);
-		} else {
-			k = write(fd, "\n", 1);
-		}
+		struct iovec w[2] = { { (char *)s + done, done < n ? n - done : 0 }, { "\n", 1 } };
+		struct msghdr m = { .msg_iov = done < n ? w : w + 1,
+				    .msg_iovlen = done < n ? 2 : 1 };
+		ssize_t k = sendmsg(fd, &m, MSG_NOSIGNAL);
 		if (k < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
@@ -163,13 +162,19 @@ int pld_request(const char *socket_path, json_t *req, json_t **ret, int timeout_
 	line = json_dumps(req, JSON_COMPACT);
 	if (!line)
 		return -ENOMEM;
-	r = pld_write_line(fd, line);
-	if (r < 0) {
-		snprintf(err, errlen, "writing to plastrond: %s", strerror(-r));
-		return r;
+	int wr = pld_write_line(fd, line);
+	if (wr < 0 && wr != -EPIPE && wr != -ECONNRESET) {
+		snprintf(err, errlen, "writing to plastrond: %s", strerror(-wr));
+		return wr;
 	}
+	/* Even when the agent closed before reading the request, the answer it
+	 * sent first (a refusal) is still there to read. */
 	r = pld_read_line(fd, &b, &answer, timeout_ms);
 	pld_linebuf_free(&b);
+	if (r <= 0 && wr < 0) {
+		snprintf(err, errlen, "writing to plastrond: %s", strerror(-wr));
+		return wr;
+	}
 	if (r <= 0) {
 		if (r == 0)
 			r = -ECONNRESET;
