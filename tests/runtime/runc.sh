@@ -351,16 +351,23 @@ ids+=("$tid")
 bundle "$tmp/b-$tid" rt-demo /bin/sleep 600
 "$SHIM" --plastron-socket "$sock" --root "$state" run -d --bundle "$tmp/b-$tid" "$tid" \
 	>/dev/null 2>&1 </dev/null
-runc --root "$state" exec "$tid" /bin/busybox umount /.plastron-init.json >"$tmp/umount.out" 2>&1
-shim_exec "$tid" /ctest seccomp icmp-raw >"$tmp/exec-tamper.out" 2>&1
-if grep -q 'no longer the file plastron mounted' "$tmp/exec-tamper.out" &&
-	[[ $(result "$tmp/exec-tamper.out" icmp-raw) == "" ]]; then
-	ok "exec refused into a container that unmounted its bundle"
-else
-	not_ok "exec refused into a container that unmounted its bundle"
-	diag "$tmp/umount.out"
-	diag "$tmp/exec-tamper.out"
-fi
+# exec_refused LABEL ID TAG: an exec into container ID is refused because
+# its mounted bundle or init was replaced (the container's own doing is in
+# $tmp/TAG.out), and the probe never ran.
+exec_refused() {
+	local label=$1 id=$2 tag=$3
+	shim_exec "$id" /ctest seccomp icmp-raw >"$tmp/exec-$tag.out" 2>&1
+	if grep -q 'no longer the file plastron mounted' "$tmp/exec-$tag.out" &&
+		[[ $(result "$tmp/exec-$tag.out" icmp-raw) == "" ]]; then
+		ok "$label"
+	else
+		not_ok "$label"
+		diag "$tmp/$tag.out"
+		diag "$tmp/exec-$tag.out"
+	fi
+}
+runc --root "$state" exec "$tid" /bin/busybox umount /.plastron-init.json >"$tmp/tamper.out" 2>&1
+exec_refused "exec refused into a container that unmounted its bundle" "$tid" tamper
 runc --root "$state" delete -f "$tid" >/dev/null 2>&1
 runc --root "$state" delete -f "$llid" >/dev/null 2>&1
 # The same with a symlink in place of the mounted bundle, pointing at the
@@ -377,16 +384,8 @@ jq --arg r "$tmp/rootfs-$sid" '.root = {path: $r, readonly: false}' "$tmp/b-$sid
 runc --root "$state" exec "$sid" /bin/busybox sh -c \
 	"umount /.plastron-init.json && rm -f /.plastron-init.json &&
 	 ln -s $tmp/b-$sid/plastron-init.json /.plastron-init.json" >"$tmp/symlink.out" 2>&1
-shim_exec "$sid" /ctest seccomp icmp-raw >"$tmp/exec-symlink.out" 2>&1
-if [[ -L $tmp/rootfs-$sid/.plastron-init.json ]] &&
-	grep -q 'no longer the file plastron mounted' "$tmp/exec-symlink.out" &&
-	[[ $(result "$tmp/exec-symlink.out" icmp-raw) == "" ]]; then
-	ok "exec refused into a container that put a symlink in place of its bundle"
-else
-	not_ok "exec refused into a container that put a symlink in place of its bundle"
-	diag "$tmp/symlink.out"
-	diag "$tmp/exec-symlink.out"
-fi
+check "the container put a symlink in place of its bundle" test -L "$tmp/rootfs-$sid/.plastron-init.json"
+exec_refused "exec refused into a container that put a symlink in place of its bundle" "$sid" symlink
 runc --root "$state" delete -f "$sid" >/dev/null 2>&1
 rm -rf "$tmp/rootfs-$sid"
 
