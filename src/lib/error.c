@@ -168,7 +168,11 @@ PL_EXPORT char *pl_diag_format(const struct pl_diag_entry *e)
 	return r < 0 ? NULL : out;
 }
 
-static size_t edit_distance(const char *a, const char *b)
+/* Levenshtein distance of A and B, or (size_t)-1 once it is known to exceed
+ * MAX: when every entry of a row is over MAX, so is the result. This keeps a
+ * policy with many unknown names (each one suggested against the catalog)
+ * linear in practice. */
+static size_t edit_distance(const char *a, const char *b, size_t max)
 {
 	size_t la = strlen(a), lb = strlen(b);
 	if (la > 64 || lb > 64)
@@ -177,12 +181,17 @@ static size_t edit_distance(const char *a, const char *b)
 	for (size_t j = 0; j <= lb; j++)
 		prev[j] = j;
 	for (size_t i = 1; i <= la; i++) {
-		cur[0] = i;
+		size_t row_min;
+		cur[0] = row_min = i;
 		for (size_t j = 1; j <= lb; j++) {
 			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
 			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
 			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+			if (cur[j] < row_min)
+				row_min = cur[j];
 		}
+		if (row_min > max)
+			return (size_t)-1;
 		memcpy(prev, cur, sizeof(size_t) * (lb + 1));
 	}
 	return prev[lb];
@@ -198,7 +207,7 @@ PL_EXPORT const char *pl_suggest(const char *word, const char *const *candidates
 		size_t lc = strlen(candidates[i]);
 		if ((lc > len ? lc - len : len - lc) > limit)
 			continue;
-		size_t dist = edit_distance(word, candidates[i]);
+		size_t dist = edit_distance(word, candidates[i], limit);
 		if (dist < best_d) {
 			best_d = dist;
 			best = candidates[i];
