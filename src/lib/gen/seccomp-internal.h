@@ -39,3 +39,8 @@ bool sc_is_never_deny(const char *name);
 bool sc_action_denies(enum pl_sc_action a); /* anything but ALLOW / LOG / NOTIFY / TRACE */
 
 struct pl_sc_profile *sc_profile_new(void);
+
+/* Test knob (tests/seccomp/test-order.c): when set, the filter builder gives
+ * libseccomp the rules in the profile's order, without the reordering that
+ * keeps libseccomp 2.5.4's prune leak away (seccomp-filter.c). */
+extern bool sc_filter_keep_order;
