@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Container start overhead of plastron-runtime: N starts of the same
-# container (busybox root filesystem, ctest getpid) with plain runc and
+# container (busybox root filesystem, probe getpid) with plain runc and
 # through plastron-runtime under the rt-demo policy (seccomp rewrite, the
 # createRuntime hook, plastrond registering the cgroup), interleaved, in one
 # run. Prints the median and mean per start of each and their ratio.
@@ -20,7 +20,7 @@ die() {
 ((EUID == 0)) || die "needs root"
 command -v runc >/dev/null || die "needs runc"
 ninja -C "$build" src/cli/plastron src/daemon/plastrond src/runtime/plastron-runtime \
-	src/runtime/plastron-init tests/runtime/ctest >/dev/null || die "build failed"
+	src/runtime/plastron-init tests/probe/probe >/dev/null || die "build failed"
 PLASTRON=$build/src/cli/plastron
 PLASTROND=$build/src/daemon/plastrond
 SHIM=$build/src/runtime/plastron-runtime
@@ -42,13 +42,13 @@ trap cleanup EXIT
 
 mkdir -p "$tmp/pol" && cp "$root/tests/runtime/policy.yaml" "$tmp/pol/rt-demo.yaml" ||
 	die "policy dir"
-make_rootfs "$tmp/rootfs" "$build/tests/runtime/ctest" || die "root filesystem"
+make_rootfs "$tmp/rootfs" "$build/tests/probe/probe" || die "root filesystem"
 ip netns add "$netns" && ip -n "$netns" link set lo up || die "network namespace"
 template=$tmp/template.json
 make_template "$template" "$tmp/rootfs" "/var/run/netns/$netns" || die "bundle template"
 agent_start || die "plastrond does not start: $(tail -n 5 "$tmp/agent.log")"
-bundle "$tmp/b-plain" "" /ctest getpid || die "bundle"
-bundle "$tmp/b-shim" rt-demo /ctest getpid || die "bundle"
+bundle "$tmp/b-plain" "" /probe getpid || die "bundle"
+bundle "$tmp/b-shim" rt-demo /probe getpid || die "bundle"
 
 # one_start KIND I: ms for one container start to exit (and its deletion).
 one_start() {

@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Docker runs sctest from an imported busybox image, once with
+# Docker runs the probe from an imported busybox image, once with
 # --security-opt seccomp=unconfined and once with the profile
 # `plastron compile --enforcer seccomp` made from policy.yaml.
 # The test starts its own containerd and dockerd (private sockets, state
 # and data directories under a temp dir; no bridge, no iptables) so it
 # neither needs nor disturbs a daemon that may already run, and stops them
 # by pid at the end.
-# Usage: docker.sh SCTEST POLICY   (env PLASTRON = the plastron binary)
+# Usage: docker.sh PROBE POLICY   (env PLASTRON = the plastron binary)
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-sctest=$1 policy=$2
+probe=$1 policy=$2
 docker=/usr/bin/docker # not /usr/local/bin/docker: another client, another version
 
 for b in "$docker" /usr/sbin/dockerd /usr/bin/containerd; do
@@ -20,7 +20,7 @@ done
 
 tmp=$(mktemp -d /tmp/plastron-docker.XXXXXX)
 sock=$tmp/docker.sock
-image=plastron-consumer/sctest:$$
+image=plastron-consumer/probe:$$
 cgparent=plastron-consumer-$$
 pids=()
 cleanup() {
@@ -32,7 +32,7 @@ cleanup() {
 trap cleanup EXIT
 trap "exit 143" TERM INT # meson's timeout: still clean up
 
-make_rootfs "$tmp/rootfs" "$sctest" || bail "build the busybox root filesystem"
+make_rootfs "$tmp/rootfs" "$probe" || bail "build the busybox root filesystem"
 tar -C "$tmp/rootfs" -cf "$tmp/rootfs.tar" . || bail "tar the root filesystem"
 compile_profile "$policy" "$tmp/profile.json" || tap_done
 
@@ -49,9 +49,9 @@ fi
 d() { timeout 120 "$docker" -H "unix://$sock" "$@"; }
 
 if d import "$tmp/rootfs.tar" "$image" >"$tmp/import.log" 2>&1; then
-	ok "docker import the busybox + sctest root filesystem"
+	ok "docker import the busybox + probe root filesystem"
 else
-	not_ok "docker import the busybox + sctest root filesystem"
+	not_ok "docker import the busybox + probe root filesystem"
 	diag "$tmp/import.log"
 	tap_done
 fi
@@ -59,21 +59,21 @@ fi
 # run LABEL SECCOMP OUT
 run() {
 	d run --rm --network none --security-opt "seccomp=$2" "$image" \
-		/sctest "${sctest_actions[@]}" >"$3" 2>"$3.err" </dev/null
+		/probe "${probe_ops[@]}" >"$3" 2>"$3.err" </dev/null
 }
 
 if run base unconfined "$tmp/base.out"; then
-	ok "docker runs sctest with seccomp=unconfined"
+	ok "docker runs the probe with seccomp=unconfined"
 else
-	not_ok "docker runs sctest with seccomp=unconfined"
+	not_ok "docker runs the probe with seccomp=unconfined"
 	diag "$tmp/base.out.err"
 fi
 check_baseline "docker" "$tmp/base.out"
 
 if run conf "$tmp/profile.json" "$tmp/conf.out"; then
-	ok "docker runs sctest under plastron's profile"
+	ok "docker runs the probe under plastron's profile"
 else
-	not_ok "docker runs sctest under plastron's profile"
+	not_ok "docker runs the probe under plastron's profile"
 	diag "$tmp/conf.out.err"
 fi
 check_confined "docker + plastron profile" "$tmp/conf.out"

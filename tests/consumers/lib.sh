@@ -5,12 +5,12 @@
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/containers.sh"
 
-# The actions sctest performs in every container run, and what the
+# The operations the probe performs in every container run, and what the
 # consumer policy (policy.yaml) must do to each of them.
-sctest_actions=(getpid chmod-rw socket-unix chmod-x unshare-userns socket-alg)
+probe_ops=(getpid chmod-rw unix chmod-x unshare-userns alg)
 declare -A confined_want=(
-	[getpid]=ok [chmod-rw]=ok [socket-unix]=ok
-	[chmod-x]=EPERM [unshare-userns]=EPERM [socket-alg]=EPERM
+	[getpid]=ok [chmod-rw]=ok [unix]=ok
+	[chmod-x]=EPERM [unshare-userns]=EPERM [alg]=EPERM
 )
 
 # compile_profile POLICY OUT: plastron's seccomp profile, or a failed case.
@@ -36,7 +36,7 @@ compile_profile() {
 # deny are possible here (otherwise the confined run would prove nothing).
 check_baseline() {
 	local label=$1 file=$2 a got
-	for a in "${sctest_actions[@]}"; do
+	for a in "${probe_ops[@]}"; do
 		[[ ${confined_want[$a]} == ok ]] && continue
 		got=$(result "$file" "$a")
 		if [[ -n $got && $got != EPERM ]]; then
@@ -50,7 +50,7 @@ check_baseline() {
 
 check_confined() {
 	local label=$1 file=$2 a
-	for a in "${sctest_actions[@]}"; do
+	for a in "${probe_ops[@]}"; do
 		expect "$label" "$file" "$a" "${confined_want[$a]}"
 	done
 }

@@ -44,8 +44,9 @@ bail() {
 	tap_done
 }
 
-# result FILE ACTION: what the in-container test binary printed for ACTION
-# ("ok", "EPERM", ...); the last line for it.
+# result FILE ACTION: what tests/probe/probe printed for ACTION (the first
+# word after "ACTION: ": "ok", "EPERM", "absent", "mode2", ...); the last
+# line for it.
 result() { sed -n "s/^$2: \\([A-Za-z0-9_]*\\).*/\\1/p" "$1" 2>/dev/null | tail -n 1; }
 
 # expect LABEL FILE ACTION WANT: one case comparing that result.

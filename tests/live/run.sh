@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # `plastron run` end to end on this kernel: real policies (written here),
-# real attacks (tests/live/probe.c), the JSON events. TAP output.
+# real attacks (tests/probe/probe.c), the JSON events. TAP output.
 set -u
 
 P=${PLASTRON:?PLASTRON not set}
@@ -69,6 +69,10 @@ ep() {
 # event FILE JQ-FILTER: some event satisfies the filter
 event() { jq -e -s "any(.[]; $2)" "$1" >/dev/null 2>&1; }
 
+# said FILE OP RESULT: the probe's line for OP in FILE gives RESULT
+# ("OP: ok", "OP: EPERM (call: message)"; tests/probe/probe.c)
+said() { grep -qE "^$2: $3( |\$)" "$1"; }
+
 if ((EUID != 0)); then
 	echo "1..0 # SKIP plastron run live tests need root (CI runs as root)"
 	exit 0
@@ -121,37 +125,37 @@ check "…while uname works under the built-in policy (rc $rc)" test "$rc" -eq 0
 # ---- capability rules, each proven by its attack -------------------------
 # privileged: true puts the rules on an AlwaysAllow base, so only the
 # capability drop stands between the attack and success.
-cap_case() { # rule, probe args..., expected errno text
-	# shellcheck disable=SC2034 # want is used inside eval
-	local rule=$1 want=$2
+cap_case() { # rule, expected errno name, probe operation [its argument]
+	# shellcheck disable=SC2034 # want and op are used inside eval
+	local rule=$1 want=$2 op=$3
 	shift 2
 	ep "$T/cap.yaml" "$rule" true
-	"$PROBE" "$@" >"$T/base" 2>&1
+	"$PROBE" --fail "$@" >"$T/base" 2>&1
 	local base=$?
-	run -q --policy "$T/cap.yaml" -- "$PROBE" "$@"
+	run -q --policy "$T/cap.yaml" -- "$PROBE" --fail "$@"
 	if ((base != 0)); then
 		skip "$rule: $*" "the attack fails here even without the policy: $(cat "$T/base")"
 		return
 	fi
 	check "$rule: '$*' works without the policy, fails under it ($(head -1 "$T/out"))" \
-		eval '[[ $rc -eq 1 ]] && grep -q "$want" "$T/out"'
+		eval '[[ $rc -eq 1 ]] && said "$T/out" "$op" "$want"'
 }
 touch "$T/owned"
-cap_case disable-cap-net-raw "errno 1)" raw
-cap_case disable-cap-chown "errno 1)" chown "$T/owned"
-cap_case disable-cap-sys-admin "errno 1)" uts
-cap_case disallow-abuse-user-ns "errno 1)" uts
-cap_case disable-cap-all "errno 1)" raw
-cap_case disable-cap-all "errno 1)" chown "$T/owned"
-cap_case disallow-load-bpf-prog "errno 1)" bpf
+cap_case disable-cap-net-raw EPERM icmp-raw
+cap_case disable-cap-chown EPERM chown "$T/owned"
+cap_case disable-cap-sys-admin EPERM uts
+cap_case disallow-abuse-user-ns EPERM uts
+cap_case disable-cap-all EPERM icmp-raw
+cap_case disable-cap-all EPERM chown "$T/owned"
+cap_case disallow-load-bpf-prog EPERM bpf
 
 # disallow-insmod: no module support on this kernel, so compare errnos
 ep "$T/insmod.yaml" "disallow-insmod" true
 for sc in init-module finit-module; do
-	"$PROBE" "$sc" >"$T/base" 2>&1
-	run -q --policy "$T/insmod.yaml" -- "$PROBE" "$sc"
+	"$PROBE" --fail "$sc" >"$T/base" 2>&1
+	run -q --policy "$T/insmod.yaml" -- "$PROBE" --fail "$sc"
 	check "disallow-insmod: $sc gives EPERM under the policy ($(cat "$T/out")), not '$(cat "$T/base")' " \
-		eval 'grep -q "errno 1)" "$T/out" && ! grep -q "errno 1)" "$T/base"'
+		eval 'said "$T/out" "$sc" EPERM && ! said "$T/base" "$sc" EPERM'
 done
 
 # ---- seccomp rules: denied and reported with rule id and syscall ---------
@@ -159,7 +163,7 @@ run -q --events "$T/ev.jsonl" -- unshare -U true
 check "built-in policy: unshare -U fails (rc $rc)" test "$rc" -ne 0
 check "event: DENIED, rule disallow-create-user-ns, syscall unshare, our pid" \
 	event "$T/ev.jsonl" '.action == "DENIED" and .rule == "disallow-create-user-ns" and .syscall == "unshare" and .enforcer == "seccomp" and .pid > 0 and .comm == "unshare"'
-run -q --events "$T/ev.jsonl" -- "$PROBE" uring
+run -q --events "$T/ev.jsonl" -- "$PROBE" --fail uring
 check "built-in policy: io_uring_setup fails (rc $rc)" eval '[[ $rc -eq 1 ]]'
 check "event: io_uring_setup DENIED by the runtime-default base" \
 	event "$T/ev.jsonl" '.action == "DENIED" and .syscall == "io_uring_setup" and .rule != ""'
@@ -226,7 +230,7 @@ check "--mode observe: read/write/close/futex are let through without a record" 
 # high-frequency calls (read, write, close, futex, …) are not recorded.
 ep "$T/obs-rd.yaml" "disallow-create-user-ns"
 run -q --policy "$T/obs-rd.yaml" --mode observe --events "$T/ev.jsonl" -- \
-	sh -c 'unshare -U true; cat /etc/hostname >/dev/null; "$0" uring; echo "rc=$?"' "$PROBE"
+	sh -c 'unshare -U true; cat /etc/hostname >/dev/null; "$0" --fail uring; echo "rc=$?"' "$PROBE"
 check "--mode observe, RuntimeDefault base: the attack succeeds and is reported AUDIT" \
 	eval 'event "$T/ev.jsonl" ".action == \"AUDIT\" and .rule == \"disallow-create-user-ns\""'
 check "--mode observe, RuntimeDefault base: allow-listed syscalls are recorded (ALLOWED)" \
@@ -276,11 +280,11 @@ check "Landlock: write into a read-only allowed path fails with EACCES" \
 run -q --policy "$T/ll.yaml" -- sh -c 'echo x >"$0/rw/new" && cat "$0/rw/new"' "$T"
 check "Landlock: write into a read-write allowed path works" eval '[[ $rc -eq 0 && $(cat "$T/out") == x ]]'
 if (($(cat /sys/kernel/security/landlock/abi_version 2>/dev/null || echo 7) >= 4)); then
-	run -q --policy "$T/ll.yaml" -- "$PROBE" connect "$okp"
+	run -q --policy "$T/ll.yaml" -- "$PROBE" --fail connect "$okp"
 	check "Landlock: connect to the listed port $okp works" test "$rc" -eq 0
-	run -q --policy "$T/ll.yaml" --events "$T/ev.jsonl" -- "$PROBE" connect "$badp"
+	run -q --policy "$T/ll.yaml" --events "$T/ev.jsonl" -- "$PROBE" --fail connect "$badp"
 	check "Landlock: connect to unlisted port $badp fails with EACCES" \
-		eval '[[ $rc -eq 1 ]] && grep -q "errno 13)" "$T/out"'
+		eval '[[ $rc -eq 1 ]] && said "$T/out" connect EACCES'
 	check "Landlock event: DENIED net.connect_tcp" \
 		event "$T/ev.jsonl" '.enforcer == "landlock" and .blockers == "net.connect_tcp"'
 else

@@ -10,10 +10,10 @@
 # through the shim. crun exec through the shim is confined. Private pin dir, socket, netns and crun root, all removed
 # at the end, even on failure. crun 1.8 needs hugetlb off cgroup v2 on this
 # machine: see crun_cgroups_ready in lib.sh.
-# Usage: crun.sh CTEST POLICY   (env PLASTRON, PLASTROND, PLASTRON_RUNTIME_SHIM)
+# Usage: crun.sh PROBE POLICY   (env PLASTRON, PLASTROND, PLASTRON_RUNTIME_SHIM)
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-ctest=$1 policy_src=$2
+probe=$1 policy_src=$2
 SHIM=$PLASTRON_RUNTIME_SHIM
 crun=/usr/bin/crun
 
@@ -40,7 +40,7 @@ else
 	bail "cgroups usable by crun (move v2 controllers to v1: $moved)"
 fi
 mkdir -p "$tmp/pol" && cp "$policy_src" "$tmp/pol/rt-demo.yaml" || bail "policy dir"
-make_rootfs "$tmp/rootfs" "$ctest" || bail "busybox root filesystem"
+make_rootfs "$tmp/rootfs" "$probe" || bail "busybox root filesystem"
 ip netns add "$netns" && ip -n "$netns" link set lo up &&
 	ip -n "$netns" addr add 169.254.169.254/32 dev lo ||
 	bail "network namespace with 169.254.169.254 on its loopback"
@@ -54,7 +54,7 @@ cid() { echo "rtc$$-$1"; }
 # Baseline: plain crun, same bundle, no plastron.
 id=$(cid base)
 ids+=("$id")
-bundle "$tmp/b-$id" "" /ctest "${acts[@]}" &&
+bundle "$tmp/b-$id" "" /probe "${acts[@]}" &&
 	timeout 60 "$crun" --root "$state" run --bundle "$tmp/b-$id" "$id" \
 		>"$tmp/base.out" 2>"$tmp/base.out.err" </dev/null
 expect "plain crun" "$tmp/base.out" getpid ok
@@ -85,13 +85,13 @@ confined() {
 # command).
 id=$(cid opt)
 ids+=("$id")
-bundle "$tmp/b-$id" rt-demo /ctest "${acts[@]}"
+bundle "$tmp/b-$id" rt-demo /probe "${acts[@]}"
 if timeout 60 "$SHIM" --plastron-socket "$sock" --plastron-runtime "$crun" --root "$state" \
 	--log "$tmp/crun.log" --log-format json --cgroup-manager cgroupfs \
 	run --bundle "$tmp/b-$id" "$id" >"$tmp/$id.out" 2>"$tmp/$id.out.err" </dev/null; then
-	ok "plastron-runtime --plastron-runtime crun runs ctest under rt-demo"
+	ok "plastron-runtime --plastron-runtime crun runs the probe under rt-demo"
 else
-	not_ok "plastron-runtime --plastron-runtime crun runs ctest under rt-demo"
+	not_ok "plastron-runtime --plastron-runtime crun runs the probe under rt-demo"
 	diag "$tmp/$id.out.err"
 	diag "$tmp/crun.log"
 fi
@@ -100,7 +100,7 @@ confined "crun (--plastron-runtime)" "$id"
 # PLASTRON_RUNTIME=/usr/bin/crun, create + start as a high-level runtime does.
 id=$(cid env)
 ids+=("$id")
-bundle "$tmp/b-$id" rt-demo /ctest "${acts[@]}"
+bundle "$tmp/b-$id" rt-demo /probe "${acts[@]}"
 export PLASTRON_RUNTIME=$crun
 if timeout 60 "$SHIM" --plastron-socket "$sock" --root "$state" create --bundle "$tmp/b-$id" \
 	"$id" >"$tmp/$id.out" 2>"$tmp/$id.out.err" </dev/null; then
@@ -133,9 +133,9 @@ unset PLASTRON_RUNTIME
 # it): that file is the one rewritten; config.json is left alone.
 id=$(cid cfg)
 ids+=("$id")
-bundle "$tmp/b-$id" rt-demo /ctest "${acts[@]}" &&
+bundle "$tmp/b-$id" rt-demo /probe "${acts[@]}" &&
 	mv "$tmp/b-$id/config.json" "$tmp/b-$id/other.json" &&
-	bundle "$tmp/b-$id" "" /ctest "${acts[@]}" && cp "$tmp/b-$id/config.json" "$tmp/cfg.orig"
+	bundle "$tmp/b-$id" "" /probe "${acts[@]}" && cp "$tmp/b-$id/config.json" "$tmp/cfg.orig"
 if timeout 60 "$SHIM" --plastron-socket "$sock" --plastron-runtime "$crun" --root "$state" \
 	run -b "$tmp/b-$id" -f "$tmp/b-$id/other.json" "$id" >"$tmp/$id.out" 2>"$tmp/$id.out.err" \
 	</dev/null; then
@@ -151,7 +151,7 @@ check "crun --config: config.json untouched" cmp -s "$tmp/cfg.orig" "$tmp/b-$id/
 # ones, unchanged and in order (podman/conmon's flags, crun's and runc's
 # global flags with values as separate words), and the bundle is confined.
 id=$(cid argv)
-bundle "$tmp/b-$id" rt-demo /ctest getpid
+bundle "$tmp/b-$id" rt-demo /probe getpid
 cat >"$tmp/record" <<SH
 #!/bin/sh
 printf '%s\n' "\$@" >"$tmp/argv.out"
@@ -178,12 +178,12 @@ ids+=("$id")
 bundle "$tmp/b-$id" rt-demo /bin/sleep 600
 xshim() { timeout 60 "$SHIM" --plastron-socket "$sock" --plastron-runtime "$crun" --root "$state" "$@" </dev/null; }
 xshim run -d --bundle "$tmp/b-$id" "$id" >/dev/null 2>"$tmp/exec-run.err" || diag "$tmp/exec-run.err"
-"$crun" --root "$state" exec "$id" /ctest seccomp >"$tmp/exec-plain.out" 2>&1
+"$crun" --root "$state" exec "$id" /probe seccomp >"$tmp/exec-plain.out" 2>&1
 expect "crun exec without the shim (for comparison)" "$tmp/exec-plain.out" seccomp mode0
-xshim exec "$id" /ctest seccomp icmp-raw >"$tmp/exec.out" 2>"$tmp/exec.out.err"
+xshim exec "$id" /probe seccomp icmp-raw >"$tmp/exec.out" 2>"$tmp/exec.out.err"
 expect "plastron-runtime exec ID CMD (crun)" "$tmp/exec.out" seccomp mode2
 expect "plastron-runtime exec ID CMD (crun)" "$tmp/exec.out" icmp-raw EPERM
-jq -c '.process | .args = ["/ctest", "seccomp", "icmp-raw"]' "$template" >"$tmp/proc.json"
+jq -c '.process | .args = ["/probe", "seccomp", "icmp-raw"]' "$template" >"$tmp/proc.json"
 xshim exec --process "$tmp/proc.json" "$id" >"$tmp/exec-proc.out" 2>"$tmp/exec-proc.out.err"
 expect "plastron-runtime exec --process FILE (crun)" "$tmp/exec-proc.out" seccomp mode2
 expect "plastron-runtime exec --process FILE (crun)" "$tmp/exec-proc.out" icmp-raw EPERM
@@ -193,7 +193,7 @@ expect "plastron-runtime exec --process FILE (crun)" "$tmp/exec-proc.out" icmp-r
 agent_stop TERM
 id=$(cid closed)
 ids+=("$id")
-bundle "$tmp/b-$id" rt-demo /ctest getpid
+bundle "$tmp/b-$id" rt-demo /probe getpid
 if timeout 60 "$SHIM" --plastron-socket "$sock" --plastron-runtime "$crun" --root "$state" \
 	run --bundle "$tmp/b-$id" "$id" >"$tmp/$id.out" 2>"$tmp/$id.out.err" </dev/null; then
 	not_ok "crun: plastrond stopped, the container does not start"

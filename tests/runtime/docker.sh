@@ -9,10 +9,10 @@
 # then ctr (same containerd) with --runc-binary and an OCI annotation, ctr
 # task exec, and a forged plastron.io/confined annotation that must not
 # skip the default policy. Everything is stopped by pid and removed at the end.
-# Usage: docker.sh CTEST POLICY   (env PLASTRON, PLASTROND, PLASTRON_RUNTIME_SHIM)
+# Usage: docker.sh PROBE POLICY   (env PLASTRON, PLASTROND, PLASTRON_RUNTIME_SHIM)
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-ctest=$1 policy_src=$2
+probe=$1 policy_src=$2
 docker=/usr/bin/docker # not /usr/local/bin/docker
 SHIM=$PLASTRON_RUNTIME_SHIM
 
@@ -24,7 +24,7 @@ done
 
 agent_env rtd 7 || bail "temp dir"
 dsock=$tmp/docker.sock
-image=plastron-rt/ctest:$$
+image=plastron-rt/probe:$$
 cgparent=plastron-rt-$$
 pids=()
 cleanup() {
@@ -36,7 +36,7 @@ cleanup() {
 trap cleanup EXIT
 
 mkdir -p "$tmp/pol" && cp "$policy_src" "$tmp/pol/rt-demo.yaml" || bail "policy dir"
-make_rootfs "$tmp/rootfs" "$ctest" || bail "busybox root filesystem"
+make_rootfs "$tmp/rootfs" "$probe" || bail "busybox root filesystem"
 tar -C "$tmp/rootfs" -cf "$tmp/rootfs.tar" . || bail "tar the root filesystem"
 agent_up
 
@@ -61,9 +61,9 @@ d import "$tmp/rootfs.tar" "$image" >"$tmp/import.log" 2>&1 || {
 	bail "docker import"
 }
 
-d run --rm --network none "$image" /ctest metadata getpid >"$tmp/base.out" 2>"$tmp/base.out.err"
+d run --rm --network none "$image" /probe metadata getpid >"$tmp/base.out" 2>"$tmp/base.out.err"
 expect "docker (runc)" "$tmp/base.out" metadata ENETUNREACH
-if d run --name "plastron-rt-$$" --runtime plastron --network none "$image" /ctest metadata getpid \
+if d run --name "plastron-rt-$$" --runtime plastron --network none "$image" /probe metadata getpid \
 	>"$tmp/conf.out" 2>"$tmp/conf.out.err"; then
 	ok "docker run --runtime plastron"
 else
@@ -85,12 +85,12 @@ d rm -f "plastron-rt-$$" >/dev/null 2>&1
 # process gets plastron's filter on top of Docker's default one (two
 # filters; a plain docker exec has one), and the policy's denials.
 d run -d --name "plastron-rtx-$$" --network none "$image" /bin/sleep 600 >/dev/null 2>&1
-d exec "plastron-rtx-$$" /ctest seccomp >"$tmp/execbase.out" 2>&1
+d exec "plastron-rtx-$$" /probe seccomp >"$tmp/execbase.out" 2>&1
 expect "docker exec (runc, for comparison)" "$tmp/execbase.out" seccomp-filters n1
 d rm -f "plastron-rtx-$$" >/dev/null 2>&1
 if d run -d --name "plastron-rtx-$$" --runtime plastron --network none "$image" /bin/sleep 600 \
 	>/dev/null 2>"$tmp/execrun.err"; then
-	d exec "plastron-rtx-$$" /ctest seccomp icmp-raw metadata >"$tmp/exec.out" 2>&1
+	d exec "plastron-rtx-$$" /probe seccomp icmp-raw metadata >"$tmp/exec.out" 2>&1
 	expect "docker exec (--runtime plastron)" "$tmp/exec.out" seccomp mode2
 	expect "docker exec (--runtime plastron)" "$tmp/exec.out" seccomp-filters n2
 	expect "docker exec (--runtime plastron)" "$tmp/exec.out" icmp-raw EPERM
@@ -110,10 +110,10 @@ SH
 	chmod +x "$tmp/plastron-runc"
 	c() { timeout 120 /usr/bin/ctr -a "$tmp/containerd.sock" -n "$cgparent" "$@"; }
 	c run --rm --runc-binary "$tmp/plastron-runc" --rootfs "$tmp/rootfs" "ctr-base-$$" \
-		/ctest metadata >"$tmp/ctr-base.out" 2>"$tmp/ctr-base.out.err"
+		/probe metadata >"$tmp/ctr-base.out" 2>"$tmp/ctr-base.out.err"
 	expect "ctr (no annotation: untouched)" "$tmp/ctr-base.out" metadata ENETUNREACH
 	c run --rm --runc-binary "$tmp/plastron-runc" --annotation plastron.io/policy=rt-demo \
-		--rootfs "$tmp/rootfs" "ctr-conf-$$" /ctest metadata getpid \
+		--rootfs "$tmp/rootfs" "ctr-conf-$$" /probe metadata getpid \
 		>"$tmp/ctr.out" 2>"$tmp/ctr.out.err"
 	expect "ctr --annotation plastron.io/policy=rt-demo" "$tmp/ctr.out" metadata EPERM
 	expect "ctr --annotation plastron.io/policy=rt-demo" "$tmp/ctr.out" getpid ok
@@ -122,7 +122,7 @@ SH
 	# ctr exec into a running confined container.
 	if c run -d --runc-binary "$tmp/plastron-runc" --annotation plastron.io/policy=rt-demo \
 		--rootfs "$tmp/rootfs" "ctr-x-$$" /bin/sleep 600 >/dev/null 2>"$tmp/ctrx.err"; then
-		c task exec --exec-id "e$$" "ctr-x-$$" /ctest seccomp icmp-raw >"$tmp/ctrx.out" 2>&1
+		c task exec --exec-id "e$$" "ctr-x-$$" /probe seccomp icmp-raw >"$tmp/ctrx.out" 2>&1
 		expect "ctr task exec" "$tmp/ctrx.out" seccomp mode2
 		expect "ctr task exec" "$tmp/ctrx.out" icmp-raw EPERM
 	else
@@ -140,7 +140,7 @@ exec "$SHIM" --plastron-socket "$sock" --plastron-policy rt-demo "\$@"
 SH
 	chmod +x "$tmp/plastron-runc-default"
 	c run --rm --runc-binary "$tmp/plastron-runc-default" --annotation plastron.io/confined=x \
-		--rootfs "$tmp/rootfs" "ctr-forged-$$" /ctest seccomp metadata \
+		--rootfs "$tmp/rootfs" "ctr-forged-$$" /probe seccomp metadata \
 		>"$tmp/ctrf.out" 2>"$tmp/ctrf.out.err"
 	expect "ctr --annotation plastron.io/confined=x (default policy rt-demo)" "$tmp/ctrf.out" seccomp mode2
 	expect "ctr --annotation plastron.io/confined=x (default policy rt-demo)" "$tmp/ctrf.out" metadata EPERM

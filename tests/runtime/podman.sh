@@ -16,10 +16,10 @@
 # parent, and everything is removed at the end, even on failure. --ulimit:
 # CAP_SYS_RESOURCE is missing on this machine, so podman's default limits
 # cannot be set.
-# Usage: podman.sh CTEST POLICY   (env PLASTRON, PLASTROND, PLASTRON_RUNTIME_SHIM)
+# Usage: podman.sh PROBE POLICY   (env PLASTRON, PLASTROND, PLASTRON_RUNTIME_SHIM)
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-ctest=$1 policy_src=$2
+probe=$1 policy_src=$2
 SHIM=$PLASTRON_RUNTIME_SHIM
 
 ((EUID == 0)) || bail "podman tests run as root"
@@ -30,7 +30,7 @@ done
 
 agent_env rtp 23 || bail "temp dir"
 cgparent=plastron-rtp-$$
-image=localhost/plastron-rt/ctest:$$
+image=localhost/plastron-rt/probe:$$
 # The image blob-info cache is always under /var/lib/containers, crun's
 # default root is /run/crun: removed at the end when this test created them.
 had_varlib=0 had_cache=0 had_runcrun=0
@@ -94,7 +94,7 @@ volume_path = "$tmp/storage/volumes"
 network_config_dir = "$tmp/networks"
 CONF
 mkdir -p "$tmp/pol" && cp "$policy_src" "$tmp/pol/rt-demo.yaml" || bail "policy dir"
-make_rootfs "$tmp/rootfs" "$ctest" || bail "busybox root filesystem"
+make_rootfs "$tmp/rootfs" "$probe" || bail "busybox root filesystem"
 tar -C "$tmp/rootfs" -cf "$tmp/rootfs.tar" . || bail "tar the root filesystem"
 agent_up
 if pod import "$tmp/rootfs.tar" "$image" >"$tmp/import.log" 2>&1; then
@@ -110,7 +110,7 @@ shim=(--runtime "$SHIM" --runtime-flag "plastron-socket=$sock")
 acts=(getpid icmp-raw metadata)
 
 # Baseline: podman's own runtime (crun), no plastron.
-pod run --rm "${common[@]}" "$image" /ctest "${acts[@]}" >"$tmp/base.out" 2>"$tmp/base.out.err"
+pod run --rm "${common[@]}" "$image" /probe "${acts[@]}" >"$tmp/base.out" 2>"$tmp/base.out.err"
 expect "podman (crun, no plastron)" "$tmp/base.out" getpid ok
 expect "podman (crun, no plastron)" "$tmp/base.out" icmp-raw ok
 expect "podman (crun, no plastron)" "$tmp/base.out" metadata ENETUNREACH
@@ -134,7 +134,7 @@ logged() {
 
 # plastron-runtime in front of runc (its default real runtime).
 if pod "${shim[@]}" run --rm --cidfile "$tmp/runc.cid" "${common[@]}" \
-	--annotation plastron.io/policy=rt-demo "$image" /ctest "${acts[@]}" \
+	--annotation plastron.io/policy=rt-demo "$image" /probe "${acts[@]}" \
 	>"$tmp/runc.out" 2>"$tmp/runc.out.err"; then
 	ok "podman --runtime plastron-runtime run --annotation plastron.io/policy=rt-demo"
 else
@@ -152,7 +152,7 @@ if pod "${shim[@]}" run -d --cidfile "$tmp/runcx.cid" "${common[@]}" \
 	--annotation plastron.io/policy=rt-demo "$image" /bin/sleep 600 \
 	>/dev/null 2>"$tmp/runcx.err"; then
 	cidx=$(cat "$tmp/runcx.cid")
-	pod "${shim[@]}" exec "$cidx" /ctest seccomp icmp-raw >"$tmp/runcx.out" 2>&1
+	pod "${shim[@]}" exec "$cidx" /probe seccomp icmp-raw >"$tmp/runcx.out" 2>&1
 	expect "podman exec (plastron-runtime in front of runc)" "$tmp/runcx.out" seccomp mode2
 	# podman's default profile is a filter already: plastron's is the second
 	expect "podman exec (plastron-runtime in front of runc)" "$tmp/runcx.out" seccomp-filters n2
@@ -177,7 +177,7 @@ chmod +x "$tmp/plastron-crun"
 crun_shim=(--runtime "$tmp/plastron-crun")
 if pod "${crun_shim[@]}" --runtime-flag "log=$tmp/crun.log" --runtime-flag log-format=json \
 	run -d --cidfile "$tmp/crun.cid" "${common[@]}" --annotation plastron.io/policy=rt-demo \
-	"$image" /ctest --loop 0 "${acts[@]}" >"$tmp/crun.run" 2>"$tmp/crun.run.err"; then
+	"$image" /probe --loop 0 "${acts[@]}" >"$tmp/crun.run" 2>"$tmp/crun.run.err"; then
 	ok "podman --runtime (plastron-runtime in front of crun) run -d"
 else
 	not_ok "podman --runtime (plastron-runtime in front of crun) run -d"
@@ -197,7 +197,7 @@ expect "podman + plastron-runtime (crun)" "$tmp/crun.out" getpid ok
 expect "podman + plastron-runtime (crun)" "$tmp/crun.out" icmp-raw EPERM
 expect "podman + plastron-runtime (crun)" "$tmp/crun.out" metadata EPERM
 logged "podman + plastron-runtime (crun)" "$tmp/crun.cid"
-pod "${crun_shim[@]}" exec "$cid" /ctest seccomp icmp-raw >"$tmp/crunx.out" 2>&1
+pod "${crun_shim[@]}" exec "$cid" /probe seccomp icmp-raw >"$tmp/crunx.out" 2>&1
 expect "podman exec (plastron-runtime in front of crun)" "$tmp/crunx.out" seccomp mode2
 # podman's default profile is a filter already: plastron's is the second
 expect "podman exec (plastron-runtime in front of crun)" "$tmp/crunx.out" seccomp-filters n2
@@ -231,14 +231,14 @@ else
 fi
 
 # No annotation (and no default policy): the container is not confined.
-pod "${shim[@]}" run --rm "${common[@]}" "$image" /ctest icmp-raw metadata \
+pod "${shim[@]}" run --rm "${common[@]}" "$image" /probe icmp-raw metadata \
 	>"$tmp/pass.out" 2>"$tmp/pass.out.err"
 expect "podman + plastron-runtime, no annotation" "$tmp/pass.out" icmp-raw ok
 expect "podman + plastron-runtime, no annotation" "$tmp/pass.out" metadata ENETUNREACH
 
 # An unknown policy: the run fails and podman shows why.
 if pod "${shim[@]}" run --rm "${common[@]}" --annotation plastron.io/policy=no-such-policy \
-	"$image" /ctest getpid >"$tmp/unknown.out" 2>"$tmp/unknown.err"; then
+	"$image" /probe getpid >"$tmp/unknown.out" 2>"$tmp/unknown.err"; then
 	not_ok "an unknown policy fails the podman run, with the reason"
 elif [[ -z $(result "$tmp/unknown.out" getpid) ]] && grep -q "no-such-policy" "$tmp/unknown.err"; then
 	ok "an unknown policy fails the podman run, with the reason"

@@ -13,11 +13,11 @@
 # paths that exist only in the container; a relative --bundle. The start
 # overhead is a benchmark: bench/runtime/run.sh. Everything runs in a private pin dir / socket /
 # netns / runc root and is removed at the end, even on failure.
-# Usage: runc.sh CTEST POLICY LANDLOCK_POLICY
+# Usage: runc.sh PROBE POLICY LANDLOCK_POLICY
 #        (env PLASTRON, PLASTROND, PLASTRON_RUNTIME_SHIM)
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-ctest=$1 policy_src=$2 landlock_src=$3
+probe=$1 policy_src=$2 landlock_src=$3
 SHIM=$PLASTRON_RUNTIME_SHIM
 
 ((EUID == 0)) || bail "runtime tests run as root"
@@ -46,7 +46,7 @@ mkdir -p "$tmp/pol" && cp "$policy_src" "$tmp/pol/rt-demo.yaml" &&
 	sed -e 's/rt-landlock/rt-team/' -e 's/namespace: default/namespace: team-a/' \
 		"$landlock_src" >"$tmp/pol/rt-team.yaml" || bail "policy dir"
 agent_args=(--annotation-namespaces team-a)
-make_rootfs "$tmp/rootfs" "$ctest" && mkdir "$tmp/rootfs/plastron-ll-only" ||
+make_rootfs "$tmp/rootfs" "$probe" && mkdir "$tmp/rootfs/plastron-ll-only" ||
 	bail "busybox root filesystem"
 # /plastron-ll-only: a tmpfs in the container, a path the host does not have.
 ll_mount='.mounts += [{destination: "/plastron-ll-only", type: "tmpfs", source: "tmpfs",
@@ -112,10 +112,10 @@ check "status lists policy rt-demo as-written" \
 
 # ---- baseline and confined -------------------------------------------------
 acts=(getpid icmp-raw core-pattern metadata metadata-raw alg unix)
-if run_plain "$(cid base)" "$tmp/base.out" /ctest "${acts[@]}"; then
-	ok "plain runc runs ctest (privileged, test netns)"
+if run_plain "$(cid base)" "$tmp/base.out" /probe "${acts[@]}"; then
+	ok "plain runc runs the probe (privileged, test netns)"
 else
-	not_ok "plain runc runs ctest (privileged, test netns)"
+	not_ok "plain runc runs the probe (privileged, test netns)"
 	diag "$tmp/base.out.err"
 fi
 expect "baseline" "$tmp/base.out" icmp-raw ok
@@ -125,10 +125,10 @@ expect "baseline" "$tmp/base.out" metadata-raw ok
 expect "baseline" "$tmp/base.out" alg EAFNOSUPPORT
 
 id=$(cid conf)
-if run_shim "$id" "$tmp/conf.out" rt-demo /ctest "${acts[@]}"; then
-	ok "plastron-runtime runs ctest under rt-demo"
+if run_shim "$id" "$tmp/conf.out" rt-demo /probe "${acts[@]}"; then
+	ok "plastron-runtime runs the probe under rt-demo"
 else
-	not_ok "plastron-runtime runs ctest under rt-demo"
+	not_ok "plastron-runtime runs the probe under rt-demo"
 	diag "$tmp/conf.out.err"
 fi
 expect "confined" "$tmp/conf.out" getpid ok
@@ -166,7 +166,7 @@ fi
 
 # ---- no policy: untouched --------------------------------------------------
 id=$(cid pass)
-bundle "$tmp/b-$id" "" /ctest metadata && cp "$tmp/b-$id/config.json" "$tmp/pass.orig"
+bundle "$tmp/b-$id" "" /probe metadata && cp "$tmp/b-$id/config.json" "$tmp/pass.orig"
 ids+=("$id")
 timeout 60 "$SHIM" --plastron-socket "$sock" --root "$state" run --bundle "$tmp/b-$id" "$id" \
 	>"$tmp/pass.out" 2>"$tmp/pass.out.err" </dev/null
@@ -184,7 +184,7 @@ fi
 selected() {
 	local dir=$tmp/b-sel
 	rm -rf "$dir"
-	mkdir -p "$dir" && jq --argjson a "$1" '.annotations = $a | .process.args = ["/ctest"]' \
+	mkdir -p "$dir" && jq --argjson a "$1" '.annotations = $a | .process.args = ["/probe"]' \
 		<"$template" >"$dir/config.json" || return 1
 	shift
 	PLASTRON_RUNTIME=/bin/true "$SHIM" --plastron-socket "$sock" "$@" create --bundle "$dir" sel \
@@ -244,7 +244,7 @@ got=$(selected "{$pod, \"io.kubernetes.cri.sandbox-namespace\": \"team-a\", \"pl
 # A forged marker, for real: the container is confined all the same.
 id=$(cid forged)
 bundle_jq='.annotations["plastron.io/confined"] = "x"' run_shim "$id" "$tmp/forged.out" rt-demo \
-	/ctest seccomp icmp-raw
+	/probe seccomp icmp-raw
 expect "annotation plastron.io/confined=x forged in the spec" "$tmp/forged.out" seccomp mode2
 expect "annotation plastron.io/confined=x forged in the spec" "$tmp/forged.out" icmp-raw EPERM
 if jq_true '.annotations["plastron.io/bundle-hash"] | startswith("sha256:")' "$tmp/b-$id/config.json" &&
@@ -260,21 +260,21 @@ fi
 # A relative --bundle (resolved against the working directory, like runc).
 id=$(cid rel)
 ids+=("$id")
-bundle "$tmp/b-$id" rt-demo /ctest icmp-raw
+bundle "$tmp/b-$id" rt-demo /probe icmp-raw
 (cd "$tmp" && timeout 60 "$SHIM" --plastron-socket "$sock" --root "$state" run --bundle "b-$id" "$id") \
 	>"$tmp/rel.out" 2>"$tmp/rel.out.err" </dev/null
 expect "plastron-runtime run --bundle RELATIVE" "$tmp/rel.out" icmp-raw EPERM
 
 # ---- Landlock and capabilities ----------------------------------------------
-run_plain "$(cid llbase)" "$tmp/llbase.out" /ctest write-shm cap-sys-module
+run_plain "$(cid llbase)" "$tmp/llbase.out" /probe write-shm cap-sys-module
 expect "baseline" "$tmp/llbase.out" write-shm ok
 expect "baseline" "$tmp/llbase.out" cap-sys-module ok
 id=$(cid ll)
-if bundle_jq=$ll_mount run_shim "$id" "$tmp/ll.out" rt-landlock /ctest getpid write-shm \
+if bundle_jq=$ll_mount run_shim "$id" "$tmp/ll.out" rt-landlock /probe getpid write-shm \
 	cap-sys-module write-ll-only; then
-	ok "plastron-runtime runs ctest under rt-landlock (plastron-init applies Landlock)"
+	ok "plastron-runtime runs the probe under rt-landlock (plastron-init applies Landlock)"
 else
-	not_ok "plastron-runtime runs ctest under rt-landlock (plastron-init applies Landlock)"
+	not_ok "plastron-runtime runs the probe under rt-landlock (plastron-init applies Landlock)"
 	diag "$tmp/ll.out.err"
 fi
 expect "rt-landlock" "$tmp/ll.out" getpid ok
@@ -287,7 +287,7 @@ check "log: DENIED landlock for container $id" log_has \
 # ---- live mode switch, docker-exec coverage, broken reload, agent death ----
 id=$(cid loop)
 ids+=("$id")
-bundle "$tmp/b-$id" rt-demo /ctest --loop 0 metadata core-pattern
+bundle "$tmp/b-$id" rt-demo /probe --loop 0 metadata core-pattern
 "$SHIM" --plastron-socket "$sock" --root "$state" run -d --bundle "$tmp/b-$id" "$id" \
 	>"$tmp/loop.out" 2>"$tmp/loop.err" </dev/null
 if wait_result "$tmp/loop.out" metadata EPERM 0 >/dev/null &&
@@ -298,7 +298,7 @@ else
 	diag "$tmp/loop.err"
 fi
 # A process that joins later (runc exec = docker exec) is in the same cgroup.
-runc --root "$state" exec "$id" /ctest metadata >"$tmp/exec.out" 2>&1
+runc --root "$state" exec "$id" /probe metadata >"$tmp/exec.out" 2>&1
 expect "runc exec into the confined container" "$tmp/exec.out" metadata EPERM
 
 # ---- exec: every process of a confined container is confined ----------------
@@ -308,17 +308,17 @@ proc_json() { jq -c --argjson a "$(printf '%s\n' "$@" | jq -R . | jq -s -c .)" \
 	'.process | .args = $a' "$template"; }
 # (icmp-raw and alg are denied by the cgroup-BPF socket hook as well, which
 # covers every process of the cgroup; Seccomp, Landlock and caps tell.)
-runc --root "$state" exec "$id" /ctest seccomp >"$tmp/exec-plain.out" 2>&1
+runc --root "$state" exec "$id" /probe seccomp >"$tmp/exec-plain.out" 2>&1
 expect "runc exec without the shim (for comparison)" "$tmp/exec-plain.out" seccomp mode0
-shim_exec "$id" /ctest seccomp icmp-raw alg >"$tmp/exec-shim.out" 2>"$tmp/exec-shim.out.err"
+shim_exec "$id" /probe seccomp icmp-raw alg >"$tmp/exec-shim.out" 2>"$tmp/exec-shim.out.err"
 expect "plastron-runtime exec ID CMD" "$tmp/exec-shim.out" seccomp mode2
 expect "plastron-runtime exec ID CMD" "$tmp/exec-shim.out" icmp-raw EPERM
 expect "plastron-runtime exec ID CMD" "$tmp/exec-shim.out" alg EPERM
-proc_json /ctest seccomp icmp-raw >"$tmp/proc.json"
+proc_json /probe seccomp icmp-raw >"$tmp/proc.json"
 shim_exec --process "$tmp/proc.json" "$id" >"$tmp/exec-proc.out" 2>"$tmp/exec-proc.out.err"
 expect "plastron-runtime exec --process FILE" "$tmp/exec-proc.out" seccomp mode2
 expect "plastron-runtime exec --process FILE" "$tmp/exec-proc.out" icmp-raw EPERM
-"$SHIM" --plastron-socket "$sock" --root "$tmp/no-such-root" exec "$id" /ctest getpid \
+"$SHIM" --plastron-socket "$sock" --root "$tmp/no-such-root" exec "$id" /probe getpid \
 	>"$tmp/exec-unknown.out" 2>&1 </dev/null
 if (($? != 0)) && grep -q 'fails closed' "$tmp/exec-unknown.out" &&
 	[[ $(result "$tmp/exec-unknown.out" getpid) == "" ]]; then
@@ -333,14 +333,14 @@ ids+=("$llid")
 bundle_jq=$ll_mount bundle "$tmp/b-$llid" rt-landlock /bin/sleep 600
 "$SHIM" --plastron-socket "$sock" --root "$state" run -d --bundle "$tmp/b-$llid" "$llid" \
 	>/dev/null 2>"$tmp/llexec.err" </dev/null || diag "$tmp/llexec.err"
-proc_json /ctest seccomp cap-sys-module cap-eff-sys-module write-shm write-ll-only >"$tmp/proc-ll.json"
+proc_json /probe seccomp cap-sys-module cap-eff-sys-module write-shm write-ll-only >"$tmp/proc-ll.json"
 shim_exec --process "$tmp/proc-ll.json" "$llid" >"$tmp/exec-ll.out" 2>"$tmp/exec-ll.out.err"
 expect "exec --process (every capability asked) under rt-landlock" "$tmp/exec-ll.out" seccomp mode2
 expect "exec --process (every capability asked) under rt-landlock" "$tmp/exec-ll.out" cap-sys-module absent
 expect "exec --process (every capability asked) under rt-landlock" "$tmp/exec-ll.out" cap-eff-sys-module absent
 expect "exec --process under rt-landlock" "$tmp/exec-ll.out" write-shm EACCES
 expect "exec --process under rt-landlock" "$tmp/exec-ll.out" write-ll-only ok
-shim_exec --cap CAP_SYS_MODULE "$llid" /ctest cap-sys-module cap-eff-sys-module \
+shim_exec --cap CAP_SYS_MODULE "$llid" /probe cap-sys-module cap-eff-sys-module \
 	>"$tmp/exec-cap.out" 2>"$tmp/exec-cap.out.err"
 expect "exec --cap CAP_SYS_MODULE under rt-landlock" "$tmp/exec-cap.out" cap-sys-module absent
 expect "exec --cap CAP_SYS_MODULE under rt-landlock" "$tmp/exec-cap.out" cap-eff-sys-module absent
@@ -356,7 +356,7 @@ bundle "$tmp/b-$tid" rt-demo /bin/sleep 600
 # $tmp/TAG.out), and the probe never ran.
 exec_refused() {
 	local label=$1 id=$2 tag=$3
-	shim_exec "$id" /ctest seccomp icmp-raw >"$tmp/exec-$tag.out" 2>&1
+	shim_exec "$id" /probe seccomp icmp-raw >"$tmp/exec-$tag.out" 2>&1
 	if grep -q 'no longer the file plastron mounted' "$tmp/exec-$tag.out" &&
 		[[ $(result "$tmp/exec-$tag.out" icmp-raw) == "" ]]; then
 		ok "$label"
@@ -458,7 +458,7 @@ else
 	not_ok "plastrond SIGKILLed: the looping attack stays denied"
 fi
 # A new exec while the agent is dead is still covered (same cgroup).
-runc --root "$state" exec "$id" /ctest metadata >"$tmp/exec2.out" 2>&1
+runc --root "$state" exec "$id" /probe metadata >"$tmp/exec2.out" 2>&1
 expect "runc exec while plastrond is dead" "$tmp/exec2.out" metadata EPERM
 if agent_start; then ok "plastrond restarts"; else not_ok "plastrond restarts"; fi
 "$PLASTRON" status --socket "$sock" --json >"$tmp/status2.json" 2>&1
@@ -501,7 +501,7 @@ if ((gone)); then ok "a deleted container is unregistered"; else not_ok "a delet
 cgmnt=$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)
 cg=$cgmnt/plastron-rt-$$
 if [[ -n $cgmnt ]] && mkdir "$cg"; then
-	ip netns exec "$netns" "$ctest" --loop 0 metadata >"$tmp/attach.out" 2>&1 &
+	ip netns exec "$netns" "$probe" --loop 0 metadata >"$tmp/attach.out" 2>&1 &
 	apid=$!
 	echo "$apid" >"$cg/cgroup.procs"
 	wait_result "$tmp/attach.out" metadata ECONNREFUSED 0 >/dev/null
@@ -534,7 +534,7 @@ fi
 # ---- fail closed -----------------------------------------------------------
 agent_stop TERM
 id=$(cid closed)
-if run_shim "$id" "$tmp/closed.out" rt-demo /ctest getpid; then
+if run_shim "$id" "$tmp/closed.out" rt-demo /probe getpid; then
 	not_ok "plastrond stopped: a container under an enforcing policy does not start"
 else
 	if [[ $(result "$tmp/closed.out" getpid) == "" ]] && grep -q 'fails closed' "$tmp/closed.out.err"; then
@@ -547,7 +547,7 @@ fi
 # The agent down and a forged marker in the spec: still no start.
 id=$(cid closedforged)
 if bundle_jq='.annotations["plastron.io/confined"] = "x"' run_shim "$id" "$tmp/closedf.out" \
-	rt-demo /ctest getpid; then
+	rt-demo /probe getpid; then
 	not_ok "plastrond stopped: a forged plastron.io/confined does not let a container start"
 else
 	if [[ $(result "$tmp/closedf.out" getpid) == "" ]] && grep -q 'fails closed' "$tmp/closedf.out.err"; then
@@ -568,15 +568,15 @@ fi
 agent_start || bail "plastrond restarts"
 
 # ---- before the first instruction: N starts --------------------------------
-# Each start is one of: denied (ctest printed "metadata: EPERM"), attack not
-# denied (ctest ran and printed any other result: a security failure), or the
+# Each start is one of: denied (the probe printed "metadata: EPERM"), attack not
+# denied (the probe ran and printed any other result: a security failure), or the
 # container did not run (no result: the shim, the hook or runc failed, or the
 # 60 s timeout hit). The last two fail separately, with the first output.
 budget=${PLASTRON_FIRST_BUDGET_MS:-100000}
 n=0 denied=0 succeeded=0 infra=0 t_end=$(($(now_ms) + budget))
 while ((n < 200 && $(now_ms) < t_end)); do
 	id=$(cid "first$n")
-	run_shim "$id" "$tmp/first.out" rt-demo /ctest metadata
+	run_shim "$id" "$tmp/first.out" rt-demo /probe metadata
 	rc=$?
 	got=$(result "$tmp/first.out" metadata)
 	case $got in
@@ -618,7 +618,7 @@ fi
 if ((n > 0 && infra == 0)); then
 	ok "every container ran its entrypoint ($n of $n)"
 else
-	not_ok "infrastructure: $infra of $n containers did not run (no result from ctest)"
+	not_ok "infrastructure: $infra of $n containers did not run (no result from the probe)"
 	diag "$tmp/first-infra.txt"
 fi
 tap_done

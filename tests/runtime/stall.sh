@@ -16,11 +16,11 @@
 #   containers start one after the other through plastron-runtime and runc.
 #   Every start must succeed within START_BOUND_MS (docs/agent.md); the
 #   start times with and without the flood are printed.
-# Usage: stall.sh CTEST POLICY   (env PLASTRON, PLASTROND, PLASTRON_RUNTIME_SHIM,
+# Usage: stall.sh PROBE POLICY   (env PLASTRON, PLASTROND, PLASTRON_RUNTIME_SHIM,
 #        AGENT_STRESS)
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-ctest=$1 policy_src=$2
+probe=$1 policy_src=$2
 SHIM=$PLASTRON_RUNTIME_SHIM
 START_BOUND_MS=${START_BOUND_MS:-3000}
 N_STARTS=50
@@ -45,7 +45,7 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -p "$tmp/pol" && cp "$policy_src" "$tmp/pol/rt-demo.yaml" || bail "policy dir"
-make_rootfs "$tmp/rootfs" "$ctest" || bail "busybox root filesystem"
+make_rootfs "$tmp/rootfs" "$probe" || bail "busybox root filesystem"
 ip netns add "$netns" && ip -n "$netns" link set lo up || bail "network namespace"
 template=$tmp/template.json
 make_template "$template" "$tmp/rootfs" "/var/run/netns/$netns" || bail "bundle template"
@@ -145,8 +145,8 @@ starts() {
 stats() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END {printf "median %d ms, max %d ms", v[int((NR+1)/2)], v[NR]}'; }
 
 # the bundles first, so that the loop times starts only
-for i in $(seq 5); do bundle "$tmp/b-st$$-quiet-$i" rt-demo /ctest getpid || bail "bundles"; done
-for i in $(seq "$N_STARTS"); do bundle "$tmp/b-st$$-flood-$i" rt-demo /ctest getpid || bail "bundles"; done
+for i in $(seq 5); do bundle "$tmp/b-st$$-quiet-$i" rt-demo /probe getpid || bail "bundles"; done
+for i in $(seq "$N_STARTS"); do bundle "$tmp/b-st$$-flood-$i" rt-demo /probe getpid || bail "bundles"; done
 starts quiet 5
 if ((failed == 0)); then ok "5 starts without the flood: $(stats "${times[@]}")"; else
 	not_ok "5 starts without the flood ($failed failed)"
