@@ -19,7 +19,7 @@
  *                  (json_integer_set, json_string_setn_nocheck), keys
  *                  inserted in sorted order, json_dumpb into a stack buffer,
  *                  fwrite: same output, no per-event allocation of the tree
- *   cg-event-json  plastrond's formatter (src/agent/cg-event-json.c): the
+ *   cg-event-json  plastrond's formatter (src/loader/cg-event-json.c): the
  *                  same bytes written by hand (keys fixed and sorted, numbers
  *                  by hand, strings escaped like jansson, the time's "seconds"
  *                  prefix cached), fwrite. Checked byte for byte against

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "client/cgroup.h"
 #include "config.h"
 #include "cg-event-json.h"
 #include "enforcer.h"

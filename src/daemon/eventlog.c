@@ -167,7 +167,7 @@ static void log_event(json_t *o, struct container *c, int64_t time_ms)
 }
 
 /* ---- enforcer events ---------------------------------------------------- */
-/* One line per event, formatted by hand (src/agent/cg-event-json.c: the
+/* One line per event, formatted by hand (src/loader/cg-event-json.c: the
  * bytes jansson would write, ~8x faster); flushed after each poll. */
 int on_cg_event(void *userdata, const struct pl_cg_event *ev)
 {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The hand-written JSON line of a cgroup-BPF event (src/agent/cg-event-json.c)
+ * The hand-written JSON line of a cgroup-BPF event (src/loader/cg-event-json.c)
  * against jansson: for every hook and for tricky names (quotes, backslashes,
  * control characters, DEL, slashes, non-ASCII, fields that fill their fixed
  * size without a NUL, long container fields), the fast formatter must write
