@@ -37,7 +37,6 @@
 #include "client.h"
 #include "client/cgroup.h"
 #include "config.h"
-#include "cg-event-json.h"
 #include "enforcer.h"
 #include "audit-loss.h"
 #include "io.h"
