@@ -83,7 +83,7 @@ void bench_setup(struct bench *b, const char *name, uint32_t ringbuf)
 	memset(b, 0, sizeof(*b));
 	if (geteuid() != 0)
 		bench_die("needs root (cgroup-BPF, cgroup v2, bpffs)");
-	if (pl_cgroup2_mount(b->root, sizeof(b->root)) < 0)
+	if (pld_cgroup_mount(b->root, sizeof(b->root)) < 0)
 		bench_die("no cgroup v2 mount");
 	snprintf(b->top, sizeof(b->top), "%s/plastron-bench-%s-%d", b->root, name, (int)pid);
 	snprintf(b->enf, sizeof(b->enf), "%s/enf", b->top);
@@ -121,7 +121,7 @@ void bench_register(struct bench *b, int i, uint32_t policy, const struct pl_bpf
 	struct pl_diag d = { 0 };
 	uint64_t id;
 
-	if (pl_cgroup_id(b->cg[i], &id) < 0)
+	if (pld_cgroup_id(b->cg[i], &id) < 0)
 		bench_die("cgroup id of %s", b->cg[i]);
 	if (pl_enforcer_set_policy(b->e, policy, t, &d) < 0 ||
 	    pl_enforcer_register(b->e, id, policy, &d) < 0) {

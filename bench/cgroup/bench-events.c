@@ -19,7 +19,8 @@
  *                  (json_integer_set, json_string_setn_nocheck), keys
  *                  inserted in sorted order, json_dumpb into a stack buffer,
  *                  fwrite: same output, no per-event allocation of the tree
- *   cg-event-json  plastrond's formatter (src/agent/cg-event-json.c): the
+ *   event-json     plastrond's formatter, the one of every event
+ *                  (pl_event_from_cg + pl_event_json, src/lib/events/): the
  *                  same bytes written by hand (keys fixed and sorted, numbers
  *                  by hand, strings escaped like jansson, the time's "seconds"
  *                  prefix cached), fwrite. Checked byte for byte against
@@ -56,11 +57,11 @@
 #include <unistd.h>
 
 #include "bench-common.h"
-#include "cg-event-json.h"
 #include "plastron/bpf.h"
+#include "plastron/events.h"
 
 enum fmt { F_NULL, F_JANSSON, F_REUSE, F_FAST, F__MAX };
-static const char *const fmt_name[F__MAX] = { "null", "jansson", "jansson-reuse", "cg-event-json" };
+static const char *const fmt_name[F__MAX] = { "null", "jansson", "jansson-reuse", "event-json" };
 
 struct consumer {
 	enum fmt fmt;
@@ -70,8 +71,8 @@ struct consumer {
 	json_t *v_action, *v_cgroup_id, *v_comm, *v_address, *v_mode, *v_pid, *v_rule, *v_syscall,
 	    *v_time;
 	struct pl_cg_event last;
-	int64_t mono_to_real_ms;      /* realtime - monotonic, ms */
-	struct pl_cg_event_json fast; /* cg-event-json: keeps the formatted second */
+	int64_t mono_to_real_ms;         /* realtime - monotonic, ms */
+	struct pl_event_json_cache fast; /* event-json: keeps the formatted second */
 };
 
 static void iso_time(const struct consumer *c, uint64_t ts_ns, char *buf, size_t len)
@@ -191,16 +192,17 @@ static int write_reuse(struct consumer *c, const struct pl_cg_event *ev)
 	return 0;
 }
 
-/* ---- cg-event-json: plastrond's formatter --------------------------- */
+/* ---- event-json: plastrond's formatter ------------------------------ */
 
 static int write_fast(struct consumer *c, const struct pl_cg_event *ev)
 {
 	char line[1024];
+	struct pl_event e;
 	size_t n;
 
-	c->fast.policy = "bench";
-	c->fast.time_ms = c->mono_to_real_ms + (int64_t)(ev->ts_ns / 1000000u);
-	n = pl_cg_event_json(ev, &c->fast, line, sizeof(line));
+	pl_event_from_cg(&e, ev, c->mono_to_real_ms + (int64_t)(ev->ts_ns / 1000000u));
+	e.policy = "bench";
+	n = pl_event_json(&e, &c->fast, line, sizeof(line));
 	if (n >= sizeof(line))
 		return -E2BIG;
 	if (fwrite(line, 1, n, c->f) != n)

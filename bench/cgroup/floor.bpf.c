@@ -10,7 +10,10 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
-char LICENSE[] SEC("license") = "Dual BSD/GPL";
+/* The GPL-2.0 half of the SPDX line above (as src/bpf/cgroup.bpf.c): the
+ * kernel knows no string for "GPL-2.0 OR Apache-2.0"; "GPL v2" is
+ * GPL-compatible (include/linux/license.h). */
+char LICENSE[] SEC("license") = "GPL v2";
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -2,7 +2,7 @@
 /*
  * cgroup-BPF rule tables: what plastrond writes into the enforcer's maps for
  * one policy. Pure data (no libbpf): the generator turns the policy model
- * into these tables, the loader (src/agent/enforcer.c) copies them into the
+ * into these tables, the loader (src/loader/enforcer.c) copies them into the
  * pinned maps.
  *
  * What is carried here: socket creation for AF_INET/AF_INET6 (family, type,

@@ -82,10 +82,6 @@ int pl_ll_restrict_self(int ruleset_fd, int abi);
 /* Names of Landlock rights ("read_file"), for dumps and messages. */
 const char *pl_ll_fs_right_name(unsigned bit);
 
-/* The cgroup v2 mount point (fstype cgroup2 in /proc/self/mountinfo): here
- * /sys/fs/cgroup/unified (hybrid), elsewhere /sys/fs/cgroup. */
-int pl_cgroup2_mount(char *buf, size_t len);
-
 #ifdef __cplusplus
 }
 #endif

@@ -101,6 +101,12 @@ int pl_audit_barrier(struct pl_audit_barrier *ret, struct pl_diag *d);
 bool pl_audit_is_barrier(const struct pl_audit_record *rec, const struct pl_audit_barrier *b);
 
 /* ---- events ------------------------------------------------------------- */
+/*
+ * One event type for every enforcer and every program: `plastron run` and
+ * plastrond turn audit records (seccomp, Landlock) and cgroup-BPF ring-buffer
+ * records into a struct pl_event, and write it with pl_event_json() (the one
+ * JSON schema, docs/agent.md "Events").
+ */
 enum pl_event_action {
 	PL_EVENT_DENIED,  /* blocked */
 	PL_EVENT_AUDIT,   /* a rule matched but allowed (audit mode, allowViolations) */
@@ -110,28 +116,34 @@ enum pl_event_action {
 enum pl_enforcer_kind {
 	PL_EVENT_SECCOMP,
 	PL_EVENT_LANDLOCK,
+	PL_EVENT_CGROUP_BPF,
 };
 
 #define PL_EVENT_STR 256
+/* The rule of every Landlock denial: the ruleset is the policy's
+ * spec.plastron.landlock as a whole. */
+#define PL_EVENT_RULE_LANDLOCK "spec.plastron.landlock"
 
 struct pl_event {
-	int64_t time_ms; /* audit timestamp, milliseconds since the epoch */
-	uint64_t serial; /* audit serial */
-	int type;        /* audit record type */
-	int pid;         /* 0 when the record does not say (Landlock denials) */
+	int64_t time_ms; /* when it happened, milliseconds since the epoch (UTC) */
+	uint64_t serial; /* audit serial (seccomp, Landlock) */
+	int type;        /* audit record type; 0 for cgroup-BPF */
+	int64_t pid;     /* 0 when the record does not say (Landlock denials) */
 	uint32_t ses;    /* audit session id (seccomp), AUDIT_SID_UNSET when none */
 	char comm[64];
 	char exe[PL_EVENT_STR];
 	enum pl_enforcer_kind enforcer;
 	enum pl_event_action action;
-	char rule[128]; /* catalog rule id or "syscallRawRules", ...; empty when unknown */
-	/* seccomp */
+	char rule[128];      /* catalog rule id or "syscallRawRules", ...; empty when unknown */
+	bool rule_ambiguous; /* `rule` names every candidate, joined by '|' */
+	char mode[16];       /* the live mode ("enforce", "audit", "observe", ...); "": unknown */
+	/* seccomp; syscall also for cgroup-BPF (the hook's syscall: "connect") */
 	uint32_t arch; /* AUDIT_ARCH_* */
 	int syscall_nr;
 	char syscall[64];
 	uint32_t sc_action; /* SECCOMP_RET_* action bits of code= */
 	int sig;
-	/* Landlock */
+	/* Landlock; path also for cgroup-BPF (sysctl "/proc/sys/...", device "c 1:3") */
 	uint64_t domain;
 	char blockers[PL_EVENT_STR]; /* "fs.write_file,fs.read_file" */
 	char path[PL_EVENT_STR];
@@ -140,12 +152,16 @@ struct pl_event {
 	/* Landlock 1424 (domain status) */
 	char status[32]; /* "allocated", "deallocated" */
 	int domain_pid;  /* pid that created the domain */
-	/* Container fields: filled by the agent, empty here. */
-	char container_id[80];
-	char container_name[128];
-	char pod[128];
-	char namespace_[128];
-	char policy[128];
+	/* cgroup-BPF */
+	uint64_t cgroup_id; /* of the process (cgroup-BPF), or of its container (agent) */
+	char address[64];   /* egress: "169.254.169.254:80", "[fd00::1]:53" */
+	char socket[64];    /* socket creation: "inet6 raw protocol 58" */
+	/* Attribution, filled by the agent (NULL: not known, key absent); not
+	 * owned: they point into the agent's records and are read only while
+	 * the event is written. A NULL container_id means "no container": none
+	 * of cgroup, container, container_name, namespace, pod is written. */
+	const char *container_id, *container_name, *container, *pod, *namespace_, *cgroup;
+	const char *policy, *policy_hash;
 };
 
 /*
@@ -159,11 +175,41 @@ int pl_event_parse(int type, const char *text, struct pl_event *ev);
 /* seccomp events: resolve the rule with pl_sc_profile_origin(); a LOG
  * record that no rule explains is recorded activity (ALLOWED, observe). */
 void pl_event_set_rule_from_profile(struct pl_event *ev, const struct pl_sc_profile *prof);
-const char *pl_event_action_name(enum pl_event_action a);   /* "DENIED", "AUDIT", "ALLOWED" */
-const char *pl_enforcer_kind_name(enum pl_enforcer_kind k); /* "seccomp", "landlock" */
-/* One JSON object, no newline, malloc'd. Deterministic key order. */
-char *pl_event_to_json(const struct pl_event *ev);
-/* One human line: "DENIED seccomp mount by sh[123] (rule disallow-mount)". */
+
+/* One record of the cgroup-BPF ring buffer (src/bpf/cgroup.h) as an event
+ * (`ev` zeroed first): enforcer cgroup-bpf, action AUDIT for allow+log and
+ * DENIED otherwise, the hook's syscall, the address, socket or path, the
+ * rule name, mode, pid, comm, cgroup id; `time_ms` is the caller's
+ * conversion of the record's CLOCK_MONOTONIC time. */
+struct pl_cg_event;
+void pl_event_from_cg(struct pl_event *ev, const struct pl_cg_event *cg, int64_t time_ms);
+/* What a cgroup-BPF hook (enum pl_cg_hook) is in the event's "syscall". */
+const char *pl_cg_hook_syscall(unsigned hook);
+
+const char *pl_event_action_name(enum pl_event_action a); /* "DENIED", "AUDIT", "ALLOWED" */
+const char *
+pl_enforcer_kind_name(enum pl_enforcer_kind k); /* "seccomp", "landlock", "cgroup-bpf" */
+
+/*
+ * The event as one JSON line (the schema of docs/agent.md "Events"), with
+ * its '\n', NUL-terminated, into buf[len]. Returns the line's length
+ * without the NUL, like snprintf: a result >= len means it did not fit (buf
+ * then holds a NUL-terminated prefix; call again with a larger buffer).
+ * Keys are sorted (the bytes jansson's json_dumps(JSON_COMPACT |
+ * JSON_SORT_KEYS) writes for the same object); strings are escaped like
+ * jansson without JSON_ENSURE_ASCII, except that a byte that is not valid
+ * UTF-8 becomes U+FFFD (jansson would refuse the string). No allocation.
+ * `cache` (may be NULL) keeps the formatted second between calls.
+ */
+struct pl_event_json_cache {
+	int64_t sec;
+	char prefix[24]; /* "2026-12-02T07:50:00" */
+};
+size_t pl_event_json(const struct pl_event *ev, struct pl_event_json_cache *cache, char *buf,
+		     size_t len);
+/* The same line in a malloc'd string (*ret); 0 or -ENOMEM. */
+int pl_event_to_json(const struct pl_event *ev, char **ret);
+/* One human line: "DENIED seccomp: mount() by sh[123] (rule disallow-mount)". */
 int pl_event_format_human(const struct pl_event *ev, char *buf, size_t len);
 
 #ifdef __cplusplus

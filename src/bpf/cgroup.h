@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Structures shared by the cgroup-BPF programs (cgroup.bpf.c, compiled with
- * clang -target bpf) and the loader (src/agent/enforcer.c). Plain C with
+ * clang -target bpf) and the loader (src/loader/enforcer.c). Plain C with
  * fixed-size types only; every layout is pinned down by _Static_assert so
  * both sides (and pinned maps left by an older loader) agree.
  *

@@ -235,12 +235,15 @@ static bool seen_before(struct out *o, const struct pl_event *ev)
 static void emit(struct out *o, const struct pl_event *ev)
 {
 	char line[768];
-	char *json = pl_event_to_json(ev);
+	char *json;
+	int r = pl_event_to_json(ev, &json);
 
-	if (json) {
-		fprintf(o->json, "%s\n", json);
+	if (r == 0) {
+		fputs(json, o->json);
 		fflush(o->json);
 		free(json);
+	} else {
+		fprintf(stderr, "plastron run: event not written: %s\n", strerror(-r));
 	}
 	o->n_events++;
 	if (o->human) {
@@ -284,7 +287,7 @@ static void handle_record(struct tree *t, struct out *o, const struct pl_audit_r
 			}
 			return;
 		}
-		snprintf(ev.rule, sizeof(ev.rule), "plastron.landlock");
+		snprintf(ev.rule, sizeof(ev.rule), "%s", PL_EVENT_RULE_LANDLOCK);
 		if (!tree_has_domain(t, ev.domain)) {
 			if (!o->pending)
 				o->pending = calloc(PENDING_MAX, sizeof(*o->pending));

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Control-socket client, cgroup v2 helpers and the host checks of `plastron doctor`. */
+/* Control-socket client and the host checks of `plastron doctor` (the cgroup v2
+ * utilities are in cgroup.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -25,8 +26,8 @@
 #endif
 
 #include "client.h"
+#include "client/cgroup.h"
 #include "lib/policy/tree.h"
-#include "plastron/enforce.h"
 #include "plastron/events.h"
 #include "plastron/gen.h"
 #include "shared/macro.h"
@@ -192,126 +193,6 @@ int pld_request(const char *socket_path, json_t *req, json_t **ret, int timeout_
 	return 0;
 }
 
-/* ---- cgroups ------------------------------------------------------------ */
-int pld_pid_cgroup(pid_t pid, char *buf, size_t len)
-{
-	char path[64], line[4096];
-	int r = -ENOENT;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "0::", 3))
-			continue;
-		line[strcspn(line, "\n")] = 0;
-		r = (size_t)snprintf(buf, len, "%s", line + 3) >= len ? -ENAMETOOLONG : 0;
-		break;
-	}
-	fclose(f);
-	return r;
-}
-
-int pld_cgroup_abs(const char *path, char *buf, size_t len)
-{
-	char mnt[256];
-	int r;
-
-	r = pl_cgroup2_mount(mnt, sizeof(mnt));
-	if (r < 0)
-		return r;
-	if (!strncmp(path, mnt, strlen(mnt)) &&
-	    (path[strlen(mnt)] == '/' || path[strlen(mnt)] == 0))
-		r = snprintf(buf, len, "%s", path);
-	else
-		r = snprintf(buf, len, "%s%s%s", mnt, path[0] == '/' ? "" : "/", path);
-	return (size_t)r >= len ? -ENAMETOOLONG : 0;
-}
-
-int pld_cgroup_id(const char *abs_path, uint64_t *ret)
-{
-	struct stat st;
-	struct statfs sf;
-
-	if (statfs(abs_path, &sf) < 0)
-		return -errno;
-	if (sf.f_type != CGROUP2_SUPER_MAGIC)
-		return -ENOTDIR;
-	if (stat(abs_path, &st) < 0)
-		return -errno;
-	*ret = st.st_ino;
-	return 0;
-}
-
-int pld_cgroup_resolve(const char *path, char *rel, size_t rellen, uint64_t *id, char *err,
-		       size_t errlen)
-{
-	char mnt[256], mnt_real[PATH_MAX], abs_path[PATH_MAX], real[PATH_MAX];
-	struct stat st_root, st;
-	size_t n;
-	int r;
-
-	r = pl_cgroup2_mount(mnt, sizeof(mnt));
-	if (r < 0) {
-		snprintf(err, errlen, "no cgroup v2 mount");
-		return r;
-	}
-	if (!realpath(mnt, mnt_real) || stat(mnt_real, &st_root) < 0) {
-		r = -errno;
-		snprintf(err, errlen, "cgroup v2 mount %s: %s", mnt, strerror(-r));
-		return r;
-	}
-	r = pld_cgroup_abs(path, abs_path, sizeof(abs_path));
-	if (r < 0) {
-		snprintf(err, errlen, "cgroup %s: %s", path, strerror(-r));
-		return r;
-	}
-	if (!realpath(abs_path, real)) {
-		r = -errno;
-		snprintf(err, errlen, "cgroup %s: %s", path, strerror(-r));
-		return r;
-	}
-	n = strlen(mnt_real);
-	if (!strcmp(real, mnt_real)) {
-		snprintf(err, errlen,
-			 "refusing the root cgroup (%s is %s): it holds the whole host",
-			 path[0] ? path : "\"\"", real);
-		return -EPERM;
-	}
-	if (strncmp(real, mnt_real, n) || real[n] != '/') {
-		snprintf(err, errlen, "cgroup %s resolves to %s, outside the cgroup v2 mount %s",
-			 path, real, mnt_real);
-		return -EPERM;
-	}
-	r = pld_cgroup_id(real, id);
-	if (r < 0) {
-		snprintf(err, errlen, "cgroup %s: %s", real, strerror(-r));
-		return r;
-	}
-	if (stat(real, &st) < 0) {
-		r = -errno;
-		snprintf(err, errlen, "cgroup %s: %s", real, strerror(-r));
-		return r;
-	}
-	if (!S_ISDIR(st.st_mode) || st.st_dev != st_root.st_dev) {
-		snprintf(err, errlen, "cgroup %s is not a directory of the cgroup v2 mount %s",
-			 real, mnt_real);
-		return -ENOTDIR;
-	}
-	if (st.st_ino == st_root.st_ino || *id == 1) {
-		snprintf(err, errlen, "refusing the root cgroup (%s): it holds the whole host",
-			 real);
-		return -EPERM;
-	}
-	if ((size_t)snprintf(rel, rellen, "%s", real + n) >= rellen) {
-		snprintf(err, errlen, "cgroup %s: path too long", real);
-		return -ENAMETOOLONG;
-	}
-	return 0;
-}
-
 /* ---- doctor ------------------------------------------------------------- */
 static struct pld_check *add(struct pld_doctor *doc, const char *name, enum pld_check_state s,
 			     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -441,7 +322,7 @@ void pld_doctor_run(struct pld_doctor *doc)
 		add(doc, "btf", PLD_CHECK_WARN, "/sys/kernel/btf/vmlinux is missing (%s)",
 		    strerror(errno));
 
-	r = pl_cgroup2_mount(doc->cgroup2, sizeof(doc->cgroup2));
+	r = pld_cgroup_mount(doc->cgroup2, sizeof(doc->cgroup2));
 	if (r < 0) {
 		add(doc, "cgroup2", PLD_CHECK_FAIL, "no cgroup2 mount in /proc/self/mountinfo");
 	} else {

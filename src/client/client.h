@@ -2,9 +2,9 @@
 /*
  * Shared by plastrond, plastron-runtime and the CLI verbs that talk to the
  * agent (doctor, status, attach, mode): default paths, the control-socket
- * client (line-delimited JSON), cgroup v2 helpers and the host checks of
- * `plastron doctor`. Internal; no libbpf needed (the BPF-LSM probe uses it
- * only when built with HAVE_LIBBPF).
+ * client (line-delimited JSON) and the host checks of `plastron doctor`
+ * (the cgroup v2 utilities are in cgroup.h). Internal; no libbpf needed
+ * (the BPF-LSM probe uses it only when built with HAVE_LIBBPF).
  *
  * Protocol: one JSON object per line each way. Requests carry "op"
  * (status, attach, detach, mode, register); answers carry "ok" (bool) and
@@ -59,26 +59,6 @@ int pld_read_line(int fd, struct pld_linebuf *b, char **ret, int timeout_ms);
 void pld_linebuf_free(struct pld_linebuf *b);
 /* Write all of `s` and a newline. */
 int pld_write_line(int fd, const char *s);
-
-/* The cgroup v2 path of `pid` ("/docker/abc", from the "0::" line). */
-int pld_pid_cgroup(pid_t pid, char *buf, size_t len);
-/* The cgroup id (inode of the cgroup2 directory) of an absolute path. */
-int pld_cgroup_id(const char *abs_path, uint64_t *ret);
-/* Absolute path of a cgroup given either absolute, or relative to the
- * cgroup2 mount. */
-int pld_cgroup_abs(const char *path, char *buf, size_t len);
-/*
- * The canonical cgroup of `path` (absolute, or relative to the cgroup2
- * mount; any spelling: "//", "/a/..", "./x/", symlinks): resolved with
- * realpath(3), it must be a directory strictly below the cgroup2 mount,
- * on cgroup2, and its inode must not be the root cgroup's. On success
- * `rel` is the path relative to the mount ("/docker/abc", no trailing or
- * double slash) and *id the cgroup id. Returns 0, -EPERM for the root
- * cgroup or a path outside the mount, or another negative errno; `err`
- * says why.
- */
-int pld_cgroup_resolve(const char *path, char *rel, size_t rellen, uint64_t *id, char *err,
-		       size_t errlen);
 
 /* ---- doctor ------------------------------------------------------------- */
 enum pld_check_state { PLD_CHECK_OK, PLD_CHECK_INFO, PLD_CHECK_WARN, PLD_CHECK_FAIL };

@@ -35,8 +35,8 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "client/cgroup.h"
 #include "config.h"
-#include "cg-event-json.h"
 #include "enforcer.h"
 #include "audit-loss.h"
 #include "io.h"

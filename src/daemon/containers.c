@@ -88,7 +88,7 @@ struct container *container_by_pid(int pid)
 
 	if (pid <= 0)
 		return NULL;
-	if (pld_pid_cgroup(pid, path, sizeof(path)) == 0)
+	if (pld_cgroup_of_pid(pid, path, sizeof(path)) == 0)
 		c = container_by_path(path);
 	if (c) {
 		pid_remember(pid, c->cgid);
@@ -255,7 +255,7 @@ void sweep(void)
 {
 	char mnt[256], abs_path[PATH_MAX];
 
-	if (pl_cgroup2_mount(mnt, sizeof(mnt)) < 0)
+	if (pld_cgroup_mount(mnt, sizeof(mnt)) < 0)
 		return;
 	for (size_t i = 0; i < A.n_ctrs;) {
 		struct container *c = A.ctrs[i];

@@ -3,7 +3,9 @@
  * eventlog.c: plastrond's JSON-lines violation log and its rotation, the
  * metrics counters, and the attribution of events to containers: cgroup-BPF
  * events from the enforcer's ring buffer (on_cg_event) and audit records
- * (seccomp, Landlock) from the audit netlink group (drain_audit).
+ * (seccomp, Landlock) from the audit netlink group (drain_audit). Each
+ * becomes a struct pl_event, written by pl_event_json (src/lib/events/
+ * event-json.c: the one event schema, also that of `plastron run`).
  */
 #include "agent.h"
 
@@ -102,20 +104,9 @@ static void metric_count(const char *rule, const char *action, const char *enfor
 	v[A.n_metrics++] = (struct metric){ strdup(rule), strdup(action), strdup(enforcer), 1 };
 }
 
-static void iso_time(int64_t ms, char *buf, size_t len)
-{
-	time_t s = (time_t)(ms / 1000);
-	struct tm tm;
-	char b[32];
-
-	gmtime_r(&s, &tm);
-	strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%03dZ", b, (int)(ms % 1000));
-}
-
 /* Append one complete line (with its '\n') to the log, rotating first when
  * it would pass the size limit. The log is fully buffered: callers flush
- * after a batch (log_event per line, the ring-buffer path per poll). */
+ * after a batch (one audit event, one ring-buffer poll). */
 static void log_line(const char *line, size_t n)
 {
 	if (A.logf) {
@@ -127,56 +118,55 @@ static void log_line(const char *line, size_t n)
 	A.events_logged++;
 }
 
-/* Write one event: `o` gets the container fields and is consumed. */
-static void log_event(json_t *o, struct container *c, int64_t time_ms)
+/* The container fields of `ev`: pointers into `c`, valid while the event
+ * is written. The policy is the container's unless the event names one. */
+static void attribute(struct pl_event *ev, struct container *c)
 {
-	char ts[48];
+	ev->container_id = c->id ? c->id : "";
+	ev->container_name = c->name ? c->name : "";
+	ev->container = c->cname;
+	ev->pod = c->pod;
+	ev->namespace_ = c->ns;
+	ev->cgroup = c->cgroup;
+	if (!ev->policy)
+		ev->policy = c->policy;
+	/* The bundle the container started with (the shim's annotation). */
+	if (!ev->policy_hash)
+		ev->policy_hash = ann(c->annotations, "plastron.io/bundle-hash");
+}
 
-	iso_time(time_ms, ts, sizeof(ts));
-	json_object_set_new(o, "time", json_string(ts));
-	if (c) {
-		json_object_set_new(o, "container_id", json_string(c->id ? c->id : ""));
-		json_object_set_new(o, "container_name", json_string(c->name ? c->name : ""));
-		if (c->pod)
-			json_object_set_new(o, "pod", json_string(c->pod));
-		if (c->ns)
-			json_object_set_new(o, "namespace", json_string(c->ns));
-		if (c->cname)
-			json_object_set_new(o, "container", json_string(c->cname));
-		json_object_set_new(o, "cgroup", json_string(c->cgroup));
-		if (!json_object_get(o, "policy"))
-			json_object_set_new(o, "policy", json_string(c->policy));
-		/* The bundle the container started with (the shim's annotation). */
-		const char *bh = ann(c->annotations, "plastron.io/bundle-hash");
-		if (bh && !json_object_get(o, "policy_hash"))
-			json_object_set_new(o, "policy_hash", json_string(bh));
+/* Write one event as a JSON line (pl_event_json: the one schema, also that
+ * of `plastron run`) and count it in the metrics. */
+static void log_event(const struct pl_event *ev)
+{
+	static struct pl_event_json_cache cache; /* keeps the formatted second */
+	char buf[2048], *line = buf;
+	size_t n = pl_event_json(ev, &cache, buf, sizeof(buf));
+
+	if (n >= sizeof(buf)) {
+		line = malloc(n + 1);
+		if (!line || pl_event_json(ev, &cache, line, n + 1) != n) {
+			say("%s event: out of memory, event of pid %lld not logged",
+			    pl_enforcer_kind_name(ev->enforcer), (long long)ev->pid);
+			free(line);
+			return;
+		}
 	}
-	metric_count(json_string_value(json_object_get(o, "rule")) ?: "",
-		     json_string_value(json_object_get(o, "action")) ?: "",
-		     json_string_value(json_object_get(o, "enforcer")) ?: "");
-	char *line = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(o);
-	if (!line)
-		return;
-	size_t n = strlen(line);
-	line[n] = '\n'; /* the NUL is not written */
-	log_line(line, n + 1);
-	free(line);
-	if (A.logf)
-		fflush(A.logf);
+	metric_count(ev->rule, pl_event_action_name(ev->action),
+		     pl_enforcer_kind_name(ev->enforcer));
+	log_line(line, n);
+	if (line != buf)
+		free(line);
 }
 
 /* ---- enforcer events ---------------------------------------------------- */
-/* One line per event, formatted by hand (src/agent/cg-event-json.c: the
- * bytes jansson would write, ~8x faster); flushed after each poll. */
-int on_cg_event(void *userdata, const struct pl_cg_event *ev)
+/* One line per ring-buffer event; flushed after each poll. */
+int on_cg_event(void *userdata, const struct pl_cg_event *cg)
 {
-	static struct pl_cg_event_json x; /* keeps the formatted second */
 	struct timespec mono, real;
-	struct container *c = container_by_cgid(ev->cgroup_id);
-	struct policy *pol = policy_by_id(ev->policy);
-	char buf[2048], *line = buf;
-	size_t n;
+	struct container *c = container_by_cgid(cg->cgroup_id);
+	struct policy *pol = policy_by_id(cg->policy);
+	struct pl_event ev;
 
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	clock_gettime(CLOCK_REALTIME, &real);
@@ -184,43 +174,18 @@ int on_cg_event(void *userdata, const struct pl_cg_event *ev)
 	int64_t now_real = (int64_t)real.tv_sec * 1000 + real.tv_nsec / 1000000;
 
 	if (!c)
-		c = container_by_pid((int)ev->pid);
+		c = container_by_pid((int)cg->pid);
 	else
-		pid_remember((int)ev->pid, c->cgid);
-	x.time_ms = now_real - (now_mono - (int64_t)ev->ts_ns) / 1000000;
-	x.policy = pol ? pol->name : c ? c->policy : NULL;
-	x.mode = pol && pol->observe && ev->mode == PL_CG_MODE_AUDIT
-		     ? "observe"
-		     : pl_bpf_mode_name((enum pl_bpf_mode)ev->mode);
-	x.container_id = c ? (c->id ? c->id : "") : NULL;
-	x.container_name = c && c->name ? c->name : "";
-	x.pod = c ? c->pod : NULL;
-	x.ns = c ? c->ns : NULL;
-	x.container = c ? c->cname : NULL;
-	x.cgroup = c ? c->cgroup : NULL;
-	x.policy_hash = c ? ann(c->annotations, "plastron.io/bundle-hash") : NULL;
-	n = pl_cg_event_json(ev, &x, buf, sizeof(buf));
-	if (n >= sizeof(buf)) {
-		line = malloc(n + 1);
-		if (!line || pl_cg_event_json(ev, &x, line, n + 1) != n) {
-			say("cgroup-BPF event: out of memory, event of pid %u not logged", ev->pid);
-			free(line);
-			return 0;
-		}
-	}
-	if (!c)
+		pid_remember((int)cg->pid, c->cgid);
+	pl_event_from_cg(&ev, cg, now_real - (now_mono - (int64_t)cg->ts_ns) / 1000000);
+	if (pol && pol->observe && cg->mode == PL_CG_MODE_AUDIT)
+		snprintf(ev.mode, sizeof(ev.mode), "observe");
+	ev.policy = pol ? pol->name : NULL;
+	if (c)
+		attribute(&ev, c);
+	else
 		A.unattributed++;
-	{
-		char rule[sizeof(ev->rule_name) + 1];
-
-		memcpy(rule, ev->rule_name, sizeof(ev->rule_name));
-		rule[sizeof(ev->rule_name)] = '\0';
-		metric_count(rule, ev->action == PL_CG_ALLOW_LOG ? "AUDIT" : "DENIED",
-			     "cgroup-bpf");
-	}
-	log_line(line, n);
-	if (line != buf)
-		free(line);
+	log_event(&ev);
 	return 0;
 }
 
@@ -246,8 +211,7 @@ static struct container *container_by_domain(uint64_t domain)
  * disable-icmp and copy-fail-mitigation), every candidate is named,
  * joined by '|', and "rule_ambiguous" is set. Never a guess.
  */
-static void seccomp_candidates(const struct pl_sc_profile *prof, const char *syscall, char *rule,
-			       size_t len, json_t *o)
+static void seccomp_candidates(const struct pl_sc_profile *prof, struct pl_event *ev)
 {
 	char buf[256] = "";
 	size_t n = 0;
@@ -258,7 +222,7 @@ static void seccomp_candidates(const struct pl_sc_profile *prof, const char *sys
 			continue;
 		bool hit = false;
 		for (size_t j = 0; j < sc->n_names && !hit; j++)
-			hit = !strcmp(sc->names[j], syscall);
+			hit = !strcmp(sc->names[j], ev->syscall);
 		if (!hit)
 			continue;
 		/* distinct origins only */
@@ -273,8 +237,8 @@ static void seccomp_candidates(const struct pl_sc_profile *prof, const char *sys
 		n++;
 	}
 	if (n > 1) {
-		snprintf(rule, len, "%s", buf);
-		json_object_set_new(o, "rule_ambiguous", json_true());
+		snprintf(ev->rule, sizeof(ev->rule), "%s", buf);
+		ev->rule_ambiguous = true;
 	}
 }
 
@@ -335,30 +299,15 @@ static void log_audit_event(struct pl_event *evp, struct container *c)
 	if (ev.enforcer == PL_EVENT_SECCOMP && pol && pol->prof)
 		pl_event_set_rule_from_profile(&ev, pol->prof);
 	if (ev.enforcer == PL_EVENT_LANDLOCK && !ev.rule[0])
-		snprintf(ev.rule, sizeof(ev.rule), "spec.plastron.landlock");
-
-	json_t *o = json_object();
-	json_object_set_new(o, "enforcer", json_string(pl_enforcer_kind_name(ev.enforcer)));
-	json_object_set_new(o, "action", json_string(pl_event_action_name(ev.action)));
+		snprintf(ev.rule, sizeof(ev.rule), "%s", PL_EVENT_RULE_LANDLOCK);
 	if (ev.enforcer == PL_EVENT_SECCOMP && pol && pol->prof && ev.syscall[0] &&
 	    ev.action != PL_EVENT_ALLOWED)
-		seccomp_candidates(pol->prof, ev.syscall, ev.rule, sizeof(ev.rule), o);
-	json_object_set_new(o, "rule", json_string(ev.rule));
-	if (ev.syscall[0])
-		json_object_set_new(o, "syscall", json_string(ev.syscall));
-	if (ev.path[0])
-		json_object_set_new(o, "path", json_string(ev.path));
-	if (ev.object[0])
-		json_object_set_new(o, "address", json_string(ev.object));
-	if (ev.blockers[0])
-		json_object_set_new(o, "blockers", json_string(ev.blockers));
-	if (ev.pid)
-		json_object_set_new(o, "pid", json_integer(ev.pid));
-	json_object_set_new(o, "comm", json_string(ev.comm));
-	if (ev.exe[0])
-		json_object_set_new(o, "exe", json_string(ev.exe));
-	json_object_set_new(o, "cgroup_id", json_integer((json_int_t)c->cgid));
-	log_event(o, c, ev.time_ms);
+		seccomp_candidates(pol->prof, &ev);
+	ev.cgroup_id = c->cgid;
+	attribute(&ev, c);
+	log_event(&ev);
+	if (A.logf)
+		fflush(A.logf);
 }
 
 void drain_audit(void)

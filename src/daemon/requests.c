@@ -134,7 +134,7 @@ static json_t *resolve_cgroup(json_t *req, char *rel, size_t rellen, uint64_t *i
 	int r;
 
 	if (json_is_integer(pid)) {
-		r = pld_pid_cgroup((pid_t)json_integer_value(pid), path, sizeof(path));
+		r = pld_cgroup_of_pid((pid_t)json_integer_value(pid), path, sizeof(path));
 		if (r < 0)
 			return fail("cgroup of pid %lld: %s", (long long)json_integer_value(pid),
 				    strerror(-r));

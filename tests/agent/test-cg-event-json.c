@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The hand-written JSON line of a cgroup-BPF event (src/agent/cg-event-json.c)
- * against jansson: for every hook and for tricky names (quotes, backslashes,
+ * The JSON line of a cgroup-BPF event (pl_event_from_cg, then pl_event_json:
+ * src/lib/events/cg-event.c and event-json.c, the formatter every event
+ * goes through) against jansson: for every hook and for tricky names (quotes, backslashes,
  * control characters, DEL, slashes, non-ASCII, fields that fill their fixed
  * size without a NUL, long container fields), the fast formatter must write
  * exactly the bytes of json_dumps(JSON_COMPACT | JSON_SORT_KEYS) of the
@@ -18,15 +19,28 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "cg-event-json.h"
+#include "bpf/cgroup.h"
 #include "plastron/bpf.h"
+#include "plastron/events.h"
 #include "plastron/policy.h"
 #include "tap.h"
 
+/* What plastrond knows of an event besides the ring-buffer record (the
+ * fields of the old struct pl_cg_event_json). */
+struct ctx {
+	const char *policy;      /* NULL: no "policy" key */
+	const char *policy_hash; /* NULL: no key */
+	const char *mode;        /* NULL: pl_bpf_mode_name(ev->mode) */
+	int64_t time_ms;
+	/* written when container_id is not NULL; pod, ns, container may be NULL */
+	const char *container_id, *container_name, *pod, *ns, *container, *cgroup;
+	struct pl_event_json_cache cache;
+};
+
 /* plastrond's jansson object for `ev` (before the fast formatter). `comm`
  * and `rule` replace the event's strings when not NULL (repaired UTF-8). */
-static char *ref_line(const struct pl_cg_event *ev, const struct pl_cg_event_json *x,
-		      const char *comm_fix, const char *rule_fix)
+static char *ref_line(const struct pl_cg_event *ev, const struct ctx *x, const char *comm_fix,
+		      const char *rule_fix)
 {
 	json_t *o = json_object();
 	char buf[256], comm[17], ts[48], b[32];
@@ -111,23 +125,46 @@ static char *ref_line(const struct pl_cg_event *ev, const struct pl_cg_event_jso
 	return out;
 }
 
-/* Format with the fast formatter (exactly sized buffer, and the length
+/* The event as plastrond's on_cg_event makes it. */
+static void to_event(struct pl_event *e, const struct pl_cg_event *ev, const struct ctx *x)
+{
+	pl_event_from_cg(e, ev, x->time_ms);
+	if (x->mode)
+		snprintf(e->mode, sizeof(e->mode), "%s", x->mode);
+	e->policy = x->policy;
+	e->policy_hash = x->policy_hash;
+	if (x->container_id) {
+		e->container_id = x->container_id;
+		e->container_name = x->container_name;
+		e->pod = x->pod;
+		e->namespace_ = x->ns;
+		e->container = x->container;
+		e->cgroup = x->cgroup;
+	}
+}
+
+/* Format with the event formatter (exactly sized buffer, and the length
  * reported for a too small one) and compare with jansson's line. */
-static void check(const char *what, const struct pl_cg_event *ev, struct pl_cg_event_json *x,
+static void check(const char *what, const struct pl_cg_event *ev, struct ctx *x,
 		  const char *comm_fix, const char *rule_fix)
 {
 	char small[16], *got;
 	char *want = ref_line(ev, x, comm_fix, rule_fix);
-	size_t n = pl_cg_event_json(ev, x, small, sizeof(small));
+	struct pl_event e;
+	size_t n;
 	json_t *back;
+
+	to_event(&e, ev, x);
+	n = pl_event_json(&e, &x->cache, small, sizeof(small));
 
 	if (!TAP_OK(want != NULL, "%s: jansson builds the reference line", what))
 		return;
 	got = malloc(n + 1);
 	if (!got)
 		abort();
-	TAP_OK(pl_cg_event_json(ev, x, got, n + 1) == n && got[n] == '\0' && strlen(got) == n &&
-		   strlen(small) < sizeof(small) && !strncmp(small, got, strlen(small)),
+	TAP_OK(pl_event_json(&e, &x->cache, got, n + 1) == n && got[n] == '\0' &&
+		   strlen(got) == n && strlen(small) < sizeof(small) &&
+		   !strncmp(small, got, strlen(small)),
 	       "%s: length reported for a small buffer (%zu) is what it writes", what, n);
 	if (!TAP_OK(!strcmp(got, want), "%s: same bytes as jansson", what)) {
 		tap_diag("want %s", want);
@@ -161,7 +198,7 @@ int main(void)
 			   .addr = { 169, 254, 169, 254 } },
 	};
 	struct pl_cg_event ev;
-	struct pl_cg_event_json x = { .time_ms = 1795000000123 };
+	struct ctx x = { .time_ms = 1795000000123 };
 	char longname[3001];
 
 	check("plain IPv4, no container, no policy", &base, &x, NULL, NULL);

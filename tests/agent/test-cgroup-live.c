@@ -521,17 +521,17 @@ static void nesting_checks(struct pl_cg_enforcer *e, uint64_t id_in)
 	snprintf(l3, sizeof(l3), "%s/lv3", l2);
 	snprintf(gone, sizeof(gone), "%s/gone", cg_parent);
 	if (mkdir(l1, 0755) < 0 || mkdir(l2, 0755) < 0 || mkdir(l3, 0755) < 0 ||
-	    mkdir(gone, 0755) < 0 || pl_cgroup_id(l1, &id1) < 0 ||
-	    pl_cgroup_id(gone, &id_gone) < 0) {
+	    mkdir(gone, 0755) < 0 || pld_cgroup_id(l1, &id1) < 0 ||
+	    pld_cgroup_id(gone, &id_gone) < 0) {
 		TAP_OK(false, "mkdir %s: %s", l3, strerror(errno));
 		goto out;
 	}
-	r = pl_cgroup_level(id_in, &lv_in);
+	r = pld_cgroup_level(id_in, &lv_in);
 	if (r == 0)
-		r = pl_cgroup_level(id1, &lv1);
+		r = pld_cgroup_level(id1, &lv1);
 	TAP_OK(r == 0 && lv1 == lv_in + 1, "cgroup levels: %s at %u, its child at %u", cg_in, lv_in,
 	       lv1);
-	TAP_OK(pl_cgroup_level(0x7fffffffffffull, &lv3) == -ENOENT,
+	TAP_OK(pld_cgroup_level(0x7fffffffffffull, &lv3) == -ENOENT,
 	       "the level of a cgroup id that does not exist: -ENOENT");
 	TAP_OK(pl_enforcer_register(e, 0x7fffffffffffull, 1, &d) < 0 && d.head,
 	       "registering a cgroup id that does not exist is refused");
@@ -616,7 +616,7 @@ static void nesting_checks(struct pl_cg_enforcer *e, uint64_t id_in)
 
 		for (int i = 0; i < MANY; i++) {
 			snprintf(path, sizeof(path), "%s/many-%d", cg_parent, i);
-			if (mkdir(path, 0755) == 0 && pl_cgroup_id(path, &ids[i]) == 0 &&
+			if (mkdir(path, 0755) == 0 && pld_cgroup_id(path, &ids[i]) == 0 &&
 			    pl_enforcer_register(e, ids[i], 1, &d) == 0)
 				ok_reg++;
 		}
@@ -862,7 +862,7 @@ int main(void)
 		TAP_SKIP("needs root (cgroup-BPF, cgroup v2, bpffs)", "cgroup-BPF live tests");
 		return tap_done();
 	}
-	if (pl_cgroup2_mount(cg2, sizeof(cg2)) < 0) {
+	if (pld_cgroup_mount(cg2, sizeof(cg2)) < 0) {
 		TAP_SKIP("no cgroup v2 mount in /proc/self/mountinfo", "cgroup-BPF live tests");
 		return tap_done();
 	}
@@ -914,7 +914,7 @@ int main(void)
 	TAP_OK(t != NULL, "generate the live policy's tables");
 	if (!t)
 		return tap_done();
-	if (pl_cgroup_id(cg_in, &id_in) < 0 || pl_cgroup_id(cg_rootreg, &id_root) < 0) {
+	if (pld_cgroup_id(cg_in, &id_in) < 0 || pld_cgroup_id(cg_rootreg, &id_root) < 0) {
 		TAP_OK(false, "cgroup ids");
 		return tap_done();
 	}

@@ -812,7 +812,7 @@ int main(void)
 			 "cgroup-BPF egress trie, live");
 		return tap_done();
 	}
-	if (pl_cgroup2_mount(cg2, sizeof(cg2)) < 0) {
+	if (pld_cgroup_mount(cg2, sizeof(cg2)) < 0) {
 		TAP_SKIP("no cgroup v2 mount in /proc/self/mountinfo",
 			 "cgroup-BPF egress trie, live");
 		return tap_done();
@@ -827,7 +827,7 @@ int main(void)
 	snprintf(cg_in, sizeof(cg_in), "%s/c", cg_parent);
 	snprintf(cg_ctl, sizeof(cg_ctl), "%s/ctl", cg_parent);
 	if (mkdir(cg_parent, 0755) < 0 || mkdir(cg_in, 0755) < 0 || mkdir(cg_ctl, 0755) < 0 ||
-	    pl_cgroup_id(cg_in, &id_in) < 0) {
+	    pld_cgroup_id(cg_in, &id_in) < 0) {
 		TAP_OK(false, "create test cgroups under %s: %s", cg2, strerror(errno));
 		return tap_done();
 	}

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The multibit egress trie (src/agent/egress-trie.c) in user space, no root
+ * The multibit egress trie (src/loader/egress-trie.c) in user space, no root
  * or kernel needed: hand-written IPv4 and IPv6 cases (/0, nested prefixes,
  * /1, /31, /127, /128, lengths that are not a multiple of the stride),
  * relocation to non-trivial node and range runs, a randomized differential

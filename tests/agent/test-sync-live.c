@@ -343,7 +343,7 @@ int main(void)
 		TAP_SKIP("needs root (cgroup-BPF, cgroup v2, bpffs)", "pl_enforcer_sync, live");
 		return tap_done();
 	}
-	if (pl_cgroup2_mount(cg2, sizeof(cg2)) < 0) {
+	if (pld_cgroup_mount(cg2, sizeof(cg2)) < 0) {
 		TAP_SKIP("no cgroup v2 mount in /proc/self/mountinfo", "pl_enforcer_sync, live");
 		return tap_done();
 	}

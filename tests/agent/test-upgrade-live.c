@@ -141,7 +141,7 @@ int main(void)
 		TAP_SKIP("needs root (cgroup-BPF, cgroup v2, bpffs)", "pl_enforcer_upgrade, live");
 		return tap_done();
 	}
-	if (pl_cgroup2_mount(cg2, sizeof(cg2)) < 0) {
+	if (pld_cgroup_mount(cg2, sizeof(cg2)) < 0) {
 		TAP_SKIP("no cgroup v2 mount in /proc/self/mountinfo", "pl_enforcer_upgrade, live");
 		return tap_done();
 	}
@@ -158,9 +158,9 @@ int main(void)
 	snprintf(cg, sizeof(cg), "%s/plastron-upgradetest-%d", cg2, (int)getpid());
 	snprintf(cg_gone, sizeof(cg_gone), "%s-gone", cg);
 	snprintf(cg_late, sizeof(cg_late), "%s-late", cg);
-	if (!TAP_OK(mkdir(cg, 0755) == 0 && pl_cgroup_id(cg, &id) == 0 &&
-			mkdir(cg_gone, 0755) == 0 && pl_cgroup_id(cg_gone, &id_gone) == 0 &&
-			mkdir(cg_late, 0755) == 0 && pl_cgroup_id(cg_late, &id_late) == 0,
+	if (!TAP_OK(mkdir(cg, 0755) == 0 && pld_cgroup_id(cg, &id) == 0 &&
+			mkdir(cg_gone, 0755) == 0 && pld_cgroup_id(cg_gone, &id_gone) == 0 &&
+			mkdir(cg_late, 0755) == 0 && pld_cgroup_id(cg_late, &id_late) == 0,
 		    "test cgroups %s and -gone, -late", cg))
 		return tap_done();
 

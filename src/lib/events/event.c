@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Audit records → struct pl_event → JSON lines.
+ * Audit records (seccomp, Landlock) → struct pl_event, the names of its
+ * enums, and its one-line human form. The JSON line is event-json.c; the
+ * cgroup-BPF records are cg-event.c.
  *
  * Record texts look like
  *   audit(1795462351.197:2): auid=4294967295 uid=0 ... pid=9230 comm="p1"
@@ -12,12 +14,10 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <jansson.h>
 #include <linux/audit.h>
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "plastron/events.h"
 #include "plastron/gen.h"
@@ -137,20 +137,6 @@ static void append(char *dst, size_t len, const char *v, size_t vlen)
 		dst[o++] = ' ';
 	memcpy(dst + o, v, vlen);
 	dst[o + vlen] = '\0';
-}
-
-static const char *arch_name(uint32_t arch)
-{
-	switch (arch) {
-	case AUDIT_ARCH_X86_64:
-		return "x86_64";
-	case AUDIT_ARCH_I386:
-		return "x86";
-	case AUDIT_ARCH_AARCH64:
-		return "aarch64";
-	default:
-		return NULL;
-	}
 }
 
 static void resolve_syscall(struct pl_event *ev)
@@ -289,112 +275,40 @@ PL_EXPORT const char *pl_event_action_name(enum pl_event_action a)
 
 PL_EXPORT const char *pl_enforcer_kind_name(enum pl_enforcer_kind k)
 {
-	return k == PL_EVENT_LANDLOCK ? "landlock" : "seccomp";
-}
-
-static const char *sc_action_name(uint32_t a)
-{
-	switch (a) {
-	case RET_KILL_PROCESS:
-		return "kill_process";
-	case RET_KILL_THREAD:
-		return "kill_thread";
-	case RET_TRAP:
-		return "trap";
-	case RET_ERRNO:
-		return "errno";
-	case RET_USER_NOTIF:
-		return "user_notif";
-	case RET_TRACE:
-		return "trace";
-	case RET_LOG:
-		return "log";
-	case RET_ALLOW:
-		return "allow";
+	switch (k) {
+	case PL_EVENT_SECCOMP:
+		return "seccomp";
+	case PL_EVENT_LANDLOCK:
+		return "landlock";
+	case PL_EVENT_CGROUP_BPF:
+		return "cgroup-bpf";
 	}
-	return "unknown";
-}
-
-static void set_str(json_t *o, const char *k, const char *v)
-{
-	json_object_set_new(o, k, json_string(v ? v : ""));
-}
-
-PL_EXPORT char *pl_event_to_json(const struct pl_event *ev)
-{
-	json_t *o = json_object(), *c;
-	char ts[64];
-	time_t sec = (time_t)(ev->time_ms / 1000);
-	struct tm tm;
-	char *s;
-
-	if (!o)
-		return NULL;
-	gmtime_r(&sec, &tm);
-	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (int)(ev->time_ms % 1000));
-	set_str(o, "time", ts);
-	json_object_set_new(o, "serial", json_integer((json_int_t)ev->serial));
-	set_str(o, "enforcer", pl_enforcer_kind_name(ev->enforcer));
-	set_str(o, "action", pl_event_action_name(ev->action));
-	set_str(o, "rule", ev->rule);
-	if (ev->pid)
-		json_object_set_new(o, "pid", json_integer(ev->pid));
-	else
-		json_object_set_new(o, "pid", json_null());
-	set_str(o, "comm", ev->comm);
-	set_str(o, "exe", ev->exe);
-	if (ev->enforcer == PL_EVENT_SECCOMP) {
-		const char *an = arch_name(ev->arch);
-		char hex[16];
-		snprintf(hex, sizeof(hex), "%08x", ev->arch);
-		set_str(o, "syscall", ev->syscall);
-		json_object_set_new(o, "syscall_nr", json_integer(ev->syscall_nr));
-		set_str(o, "arch", an ? an : hex);
-		set_str(o, "seccomp_action", sc_action_name(ev->sc_action));
-		if (ev->sig)
-			json_object_set_new(o, "signal", json_integer(ev->sig));
-	} else {
-		char dom[32];
-		snprintf(dom, sizeof(dom), "%" PRIx64, ev->domain);
-		set_str(o, "domain", dom);
-		if (ev->type == AUDIT_LANDLOCK_DOMAIN) {
-			set_str(o, "status", ev->status);
-		} else {
-			set_str(o, "blockers", ev->blockers);
-			set_str(o, "path", ev->path);
-			if (ev->object[0])
-				set_str(o, "object", ev->object);
-		}
-	}
-	c = json_object();
-	set_str(c, "id", ev->container_id);
-	set_str(c, "name", ev->container_name);
-	set_str(c, "pod", ev->pod);
-	set_str(c, "namespace", ev->namespace_);
-	set_str(c, "policy", ev->policy);
-	json_object_set_new(o, "container", c);
-	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(o);
-	return s;
+	return "?";
 }
 
 PL_EXPORT int pl_event_format_human(const struct pl_event *ev, char *buf, size_t len)
 {
 	char who[128], rule[160] = "";
+	const char *act = pl_event_action_name(ev->action);
 
 	if (ev->rule[0])
 		snprintf(rule, sizeof(rule), " (rule %s)", ev->rule);
 
 	if (ev->pid)
-		snprintf(who, sizeof(who), "%s[%d]", ev->comm[0] ? ev->comm : "?", ev->pid);
+		snprintf(who, sizeof(who), "%s[%lld]", ev->comm[0] ? ev->comm : "?",
+			 (long long)ev->pid);
 	else
 		snprintf(who, sizeof(who), "%s", ev->comm[0] ? ev->comm : "a confined process");
-	if (ev->enforcer == PL_EVENT_SECCOMP)
-		return snprintf(buf, len, "%s seccomp: %s() by %s%s",
-				pl_event_action_name(ev->action), ev->syscall, who, rule);
-	return snprintf(buf, len, "%s landlock: %s%s%s%s%s%s", pl_event_action_name(ev->action),
-			ev->blockers, ev->path[0] ? " on " : "", ev->path, ev->object[0] ? " " : "",
-			ev->object, rule);
+	switch (ev->enforcer) {
+	case PL_EVENT_SECCOMP:
+		return snprintf(buf, len, "%s seccomp: %s() by %s%s", act, ev->syscall, who, rule);
+	case PL_EVENT_CGROUP_BPF:
+		return snprintf(buf, len, "%s cgroup-bpf: %s %s%s%s by %s%s", act, ev->syscall,
+				ev->address, ev->socket, ev->path, who, rule);
+	case PL_EVENT_LANDLOCK:
+		break;
+	}
+	return snprintf(buf, len, "%s landlock: %s%s%s%s%s%s", act, ev->blockers,
+			ev->path[0] ? " on " : "", ev->path, ev->object[0] ? " " : "", ev->object,
+			rule);
 }

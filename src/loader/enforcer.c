@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cgroup-BPF enforcer loader, the enforcer itself: locking of writers,
- * errors, pin paths, cgroup ids and levels, the bpf filesystem, install and
- * open (load, pin, re-adopt), uninstall, close, purge and link counts. The
- * rest of the loader is in enforcer-*.c (see enforcer-internal.h); the API
- * is enforcer.h.
+ * errors, pin paths, the bpf filesystem, install and open (load, pin,
+ * re-adopt), uninstall, close, purge and link counts. The rest of the
+ * loader is in enforcer-*.c (see enforcer-internal.h); the API is
+ * enforcer.h; cgroup ids, levels and open-by-id are src/client/cgroup.c.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -65,93 +65,6 @@ static const char *pin_dir_of(const struct pl_enforcer_opts *o)
 static void pin_path(char *buf, size_t len, const char *dir, const char *sub, const char *name)
 {
 	snprintf(buf, len, "%s/%s/%s", dir, sub, name);
-}
-
-/* ---- cgroup helpers ----------------------------------------------------- */
-
-int pl_cgroup_id(const char *path, uint64_t *ret)
-{
-	struct {
-		struct file_handle fh;
-		uint64_t id;
-	} h = { .fh.handle_bytes = sizeof(uint64_t) };
-	struct stat st;
-	int mount_id;
-
-	if (name_to_handle_at(AT_FDCWD, path, &h.fh, &mount_id, 0) == 0 &&
-	    h.fh.handle_bytes == sizeof(uint64_t)) {
-		memcpy(ret, h.fh.f_handle, sizeof(uint64_t));
-		return 0;
-	}
-	if (stat(path, &st) < 0)
-		return -errno;
-	*ret = st.st_ino;
-	return 0;
-}
-
-/* Open cgroup `cgroup_id` (a directory fd, `flags` added to O_CLOEXEC);
- * its path below the v2 mount in `mnt` (when not NULL). -ENOENT when it
- * does not exist. Needs CAP_DAC_READ_SEARCH (open_by_handle_at). */
-int pl_enf_cgroup_open_id(uint64_t cgroup_id, int flags, char *mnt, size_t mlen)
-{
-	struct {
-		struct file_handle fh;
-		uint64_t id;
-	} h = { .fh.handle_bytes = sizeof(uint64_t) };
-	char buf[PATH_MAX];
-	int mfd, fd, mount_id, r;
-
-	if (!mnt) {
-		mnt = buf;
-		mlen = sizeof(buf);
-	}
-	r = pl_cgroup2_mount(mnt, mlen);
-	if (r < 0)
-		return r;
-	mfd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (mfd < 0)
-		return -errno;
-	/* The handle type of this cgroup fs (kernfs), from its root. */
-	if (name_to_handle_at(mfd, "", &h.fh, &mount_id, AT_EMPTY_PATH) < 0 ||
-	    h.fh.handle_bytes != sizeof(uint64_t)) {
-		r = errno ? -errno : -EOPNOTSUPP;
-		close(mfd);
-		return r;
-	}
-	memcpy(h.fh.f_handle, &cgroup_id, sizeof(cgroup_id));
-	fd = open_by_handle_at(mfd, &h.fh, flags | O_CLOEXEC);
-	r = fd < 0 ? -errno : fd;
-	close(mfd);
-	return r == -ESTALE ? -ENOENT : r;
-}
-
-int pl_cgroup_level(uint64_t cgroup_id, uint32_t *ret)
-{
-	char mnt[PATH_MAX], link[64], path[PATH_MAX];
-	int fd = pl_enf_cgroup_open_id(cgroup_id, O_PATH, mnt, sizeof(mnt)), r;
-	size_t ml;
-	ssize_t n;
-	uint32_t level = 0;
-
-	if (fd < 0)
-		return fd;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, path, sizeof(path) - 1);
-	r = n < 0 ? -errno : 0;
-	close(fd);
-	if (r < 0)
-		return r;
-	path[n] = '\0';
-	ml = strlen(mnt);
-	while (ml > 1 && mnt[ml - 1] == '/')
-		ml--;
-	if (strncmp(path, mnt, ml) || (path[ml] && path[ml] != '/'))
-		return -EXDEV; /* not below the mount (another cgroup namespace) */
-	for (const char *p = path + ml; *p; p++)
-		if (*p == '/' && p[1] && p[1] != '/')
-			level++;
-	*ret = level;
-	return 0;
 }
 
 /* Make sure `dir` can live on a bpf filesystem: mount one at /sys/fs/bpf
@@ -508,7 +421,7 @@ int pl_enforcer_install(const struct pl_enforcer_opts *o, struct pl_cg_enforcer 
 		char root[PATH_MAX];
 		int cg = -1, lfd = -1;
 
-		r = pl_cgroup2_mount(root, sizeof(root));
+		r = pld_cgroup_mount(root, sizeof(root));
 		if (r < 0) {
 			r = pl_enf_sys_error(d, r, "find the cgroup v2 mount");
 			goto fail;

@@ -190,7 +190,6 @@ int pl_enf_sys_error(struct pl_diag *d, int err, const char *fmt, ...)
 void pl_enf_link_path(char *buf, size_t len, const char *dir, uint64_t cgroup_id, size_t prog);
 int pl_enf_unlink_cgroup(const char *dir, uint64_t cgroup_id);
 int pl_enf_count_links(const char *dir, uint64_t cgroup_id);
-int pl_enf_cgroup_open_id(uint64_t cgroup_id, int flags, char *mnt, size_t mlen);
 
 /* enforcer-progs.c */
 int pl_enf_check_policy(uint32_t policy, struct pl_diag *d);

@@ -232,7 +232,7 @@ int main(int argc, char **argv)
 		r = pl_enforcer_set_policy(e, id, t, &d);
 		pl_bpf_tables_free(t);
 		if (r == 0 && attach) {
-			r = pl_cgroup_id(cg, &cgid);
+			r = pld_cgroup_id(cg, &cgid);
 			if (r < 0)
 				pl_error(&d, r, NULL, NULL, "%s: cannot get the cgroup id: %s", cg,
 					 strerror(-r));
@@ -249,7 +249,7 @@ int main(int argc, char **argv)
 			pl_enforcer_close(e);
 			return usage();
 		}
-		r = pl_cgroup_id(argv[i], &cgid);
+		r = pld_cgroup_id(argv[i], &cgid);
 		if (r == 0)
 			r = pl_enforcer_unregister(e, cgid, &d);
 	} else if (!strcmp(cmd, "mode")) {

@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "bpf/cgroup.h"
+#include "client/cgroup.h" /* cgroup ids: pld_cgroup_id() */
 #include "plastron/bpf.h"
 #include "plastron/enforce.h"
 #include "plastron/error.h"
@@ -166,11 +167,5 @@ int pl_enforcer_poll(struct pl_cg_enforcer *e, pl_enforcer_event_fn cb, void *us
  * after an epoll timeout, see above). Owned by `e`. */
 int pl_enforcer_events_fd(struct pl_cg_enforcer *e, pl_enforcer_event_fn cb, void *userdata);
 
-/* Helpers: the cgroup v2 mount point (from /proc/self/mountinfo) and the id
- * of a cgroup directory (what bpf_get_current_cgroup_id() returns). */
-int pl_cgroup_id(const char *path, uint64_t *ret);
-/* The level of cgroup `cgroup_id` in the v2 tree (root = 0); -ENOENT when it
- * does not exist. Needs CAP_DAC_READ_SEARCH (open_by_handle_at). */
-int pl_cgroup_level(uint64_t cgroup_id, uint32_t *ret);
 /* One-line description of an event, for logs and tests. */
 int pl_cg_event_format(const struct pl_cg_event *ev, char *buf, size_t len);

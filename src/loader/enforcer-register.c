@@ -109,7 +109,7 @@ static int do_register(struct pl_cg_enforcer *e, uint64_t cgroup_id, uint32_t po
 		}
 		r = 0;
 	}
-	r = pl_cgroup_level(cgroup_id, &c.level);
+	r = pld_cgroup_level(cgroup_id, &c.level);
 	if (r < 0)
 		return pl_enf_sys_error(d, r, "find cgroup %llu in the cgroup v2 tree",
 					(unsigned long long)cgroup_id);
@@ -130,7 +130,7 @@ static int do_register(struct pl_cg_enforcer *e, uint64_t cgroup_id, uint32_t po
 			return pl_enf_sys_error(d, r, "record the level of cgroup %llu",
 						(unsigned long long)cgroup_id);
 	}
-	cg = pl_enf_cgroup_open_id(cgroup_id, O_RDONLY | O_DIRECTORY, NULL, 0);
+	cg = pld_cgroup_open_id(cgroup_id, O_RDONLY | O_DIRECTORY, NULL, 0);
 	if (cg < 0)
 		return pl_enf_sys_error(d, cg, "open cgroup %llu", (unsigned long long)cgroup_id);
 	snprintf(p, sizeof(p), "%s/links/%llu", e->pin_dir, (unsigned long long)cgroup_id);
