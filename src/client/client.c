@@ -26,6 +26,7 @@
 
 #include "client.h"
 #include "lib/policy/tree.h"
+#include "plastron/apply.h"
 #include "plastron/enforce.h"
 #include "plastron/events.h"
 #include "plastron/gen.h"

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Confining the calling process: prepared before fork, applied between fork
- * and exec (see include/plastron/enforce.h for the order and why).
+ * plastron run's confinement of the calling process: prepared before fork,
+ * applied between fork and exec (see include/plastron/apply.h for the order
+ * and why).
  */
 #include <errno.h>
 #include <linux/capability.h>
@@ -14,7 +15,7 @@
 #include <unistd.h>
 
 #include "plastron/catalog.h"
-#include "plastron/enforce.h"
+#include "plastron/apply.h"
 #include "shared/macro.h"
 
 /* The mechanisms a rule could use when `plastron run` cannot carry it. */
