@@ -60,6 +60,14 @@ struct pl_plan {
 int pl_plan_build(const struct pl_policy *p, uint32_t mechs, struct pl_plan **ret,
 		  struct pl_diag *d);
 void pl_plan_free(struct pl_plan *plan);
+/* What `plastron run` (PL_RUN_MECHS) leaves unenforced: the rules of
+ * `plan` (built with PL_RUN_MECHS) no mechanism carries, and the raw rules
+ * only other mechanisms could carry, one warning each naming them; and a
+ * note for each rule carried by the capability bounding set alone with an
+ * effective action of allow+log. Returns how many are unenforced (counted
+ * here, never read from `d`, which may be NULL). src/lib/catalog/plan-raw.c */
+size_t pl_plan_run_unenforced(const struct pl_policy *p, const struct pl_plan *plan,
+			      const struct pl_gen_opts *o, struct pl_diag *d);
 static inline void pl_plan_freep(struct pl_plan **p) /* for _cleanup_ (shared/macro.h) */
 {
 	pl_plan_free(*p);

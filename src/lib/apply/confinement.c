@@ -14,110 +14,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "plastron/catalog.h"
 #include "plastron/apply.h"
+#include "plastron/catalog.h"
 #include "shared/macro.h"
-
-/* The mechanisms a rule could use when `plastron run` cannot carry it. */
-static void other_mechs(const struct pl_rule *r, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; r && i < r->n_tr; i++) {
-		const char *what;
-		switch (r->tr[i].mech) {
-		case PL_MECH_APPARMOR:
-			what = "AppArmor";
-			break;
-		case PL_MECH_CGROUP_BPF:
-			what = "cgroup-BPF (plastrond)";
-			break;
-		case PL_MECH_BPF_LSM:
-			what = "BPF-LSM";
-			break;
-		default:
-			continue;
-		}
-		if (strstr(buf, what))
-			continue;
-		int n = snprintf(buf + o, len - o, "%s%s", o ? ", " : "", what);
-		if (n < 0 || (size_t)n >= len - o)
-			break;
-		o += (size_t)n;
-	}
-	if (!o)
-		snprintf(buf, len, "%s",
-			 r && (r->flags & PL_RULE_NEEDS_K8S)
-			     ? "plastrond (resolved from the Kubernetes API)"
-			     : "no mechanism yet");
-}
-
-static void unenforced(struct pl_confinement *c, struct pl_diag *d, const struct pl_pos *pos,
-		       const char *field, const char *what, const char *needs)
-{
-	c->n_unenforced++;
-	pl_warning(d, pos, field,
-		   "%s is not enforced by seccomp, capabilities or Landlock (needs %s)", what,
-		   needs);
-}
-
-/* Parts of a policy that are not built-in rules and that `plastron run`
- * cannot carry. */
-static void check_raw(const struct pl_policy *p, struct pl_confinement *c, struct pl_diag *d)
-{
-	const struct pl_enhance *e = &p->enhance;
-	const struct pl_bpf_raw *b = &e->bpf;
-	char what[160];
-
-	for (size_t i = 0; i < e->n_apparmor_raw; i++)
-		unenforced(c, d, &e->apparmor_raw[i].pos,
-			   "spec.policy.enhanceProtect.appArmorRawRules", "appArmorRawRules entry",
-			   "AppArmor");
-	for (size_t i = 0; i < b->n_files; i++) {
-		snprintf(what, sizeof(what), "bpfRawRules %s rule '%s'",
-			 b->files[i].from_processes ? "processes" : "files", b->files[i].pattern);
-		unenforced(c, d, &b->files[i].pos, "spec.policy.enhanceProtect.bpfRawRules", what,
-			   "BPF-LSM");
-	}
-	for (size_t i = 0; i < b->n_sockets; i++)
-		unenforced(c, d, &b->sockets[i].pos,
-			   "spec.policy.enhanceProtect.bpfRawRules.network.sockets",
-			   "bpfRawRules network.sockets rule", "cgroup-BPF (plastrond)");
-	for (size_t i = 0; i < b->n_egress; i++) {
-		snprintf(what, sizeof(what), "bpfRawRules network.egress rule '%s'",
-			 b->egress[i].text ? b->egress[i].text : "?");
-		unenforced(c, d, &b->egress[i].pos,
-			   "spec.policy.enhanceProtect.bpfRawRules.network.egress", what,
-			   "cgroup-BPF (plastrond)");
-	}
-	for (size_t i = 0; i < b->n_services; i++)
-		unenforced(c, d, &b->services[i].pos,
-			   "spec.policy.enhanceProtect.bpfRawRules.network.egress.toServices",
-			   "bpfRawRules egress toServices rule", "plastrond (Kubernetes API)");
-	for (size_t i = 0; i < b->n_pods; i++)
-		unenforced(c, d, &b->pods[i].pos,
-			   "spec.policy.enhanceProtect.bpfRawRules.network.egress.toPods",
-			   "bpfRawRules egress toPods rule", "plastrond (Kubernetes API)");
-	if (b->ptrace.present)
-		unenforced(c, d, &b->ptrace.pos, "spec.policy.enhanceProtect.bpfRawRules.ptrace",
-			   "bpfRawRules ptrace rule", "BPF-LSM or AppArmor");
-	for (size_t i = 0; i < b->n_mounts; i++)
-		unenforced(c, d, &b->mounts[i].pos, "spec.policy.enhanceProtect.bpfRawRules.mounts",
-			   "bpfRawRules mount rule", "BPF-LSM");
-	if (e->has_network_proxy_raw)
-		unenforced(c, d, &p->pos, "spec.policy.enhanceProtect.networkProxyRawRules",
-			   "networkProxyRawRules", "a network proxy (not part of plastron)");
-	if (p->mode == PL_MODE_DEFENSE_IN_DEPTH && p->dind.present) {
-		if (p->dind.apparmor_type != PL_PROFILE_NONE || p->dind.n_apparmor_raw)
-			unenforced(c, d, &p->pos, "spec.policy.defenseInDepth.appArmor",
-				   "defenseInDepth AppArmor profile", "AppArmor");
-		if (p->dind.has_network_proxy)
-			unenforced(c, d, &p->pos, "spec.policy.defenseInDepth.networkProxy",
-				   "defenseInDepth networkProxy",
-				   "a network proxy (not part of plastron)");
-	}
-}
 
 PL_EXPORT int pl_confinement_prepare(const struct pl_policy *p, const struct pl_gen_opts *o,
 				     struct pl_confinement **ret, struct pl_diag *d)
@@ -137,28 +36,7 @@ PL_EXPORT int pl_confinement_prepare(const struct pl_policy *p, const struct pl_
 	r = pl_plan_build(p, PL_RUN_MECHS, &c->plan, d);
 	if (r < 0)
 		goto fail;
-	for (size_t i = 0; i < c->plan->n; i++) {
-		const struct pl_plan_item *it = &c->plan->items[i];
-		const struct pl_rule_use *use = it->use;
-		char what[160], needs[160];
-		bool only_caps;
-
-		if (!it->enforced) {
-			snprintf(what, sizeof(what), "rule '%s'",
-				 use->rule ? use->rule->id : use->written);
-			other_mechs(use->rule, needs, sizeof(needs));
-			unenforced(c, d, &use->pos, "spec.policy.enhanceProtect", what, needs);
-			continue;
-		}
-		only_caps =
-		    it->by[PL_MECH_CAPS] && !it->by[PL_MECH_SECCOMP] && !it->by[PL_MECH_LANDLOCK];
-		if (only_caps && pl_effective_action(use->action, &c->opts) == PL_ACTION_ALLOW_LOG)
-			pl_note(d, &use->pos, "spec.policy.enhanceProtect",
-				"rule '%s' is carried by the capability bounding set only, which "
-				"cannot audit: with allow+log it is neither blocked nor reported",
-				use->rule->id);
-	}
-	check_raw(p, c, d);
+	c->n_unenforced = pl_plan_run_unenforced(p, c->plan, &c->opts, d);
 
 	r = pl_gen_seccomp(p, &c->opts, &c->seccomp, d);
 	if (r < 0)
