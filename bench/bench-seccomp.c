@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "plastron/apply.h"
 #include "plastron/catalog.h"
 #include "plastron/gen.h"
 #include "plastron/policy.h"

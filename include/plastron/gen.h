@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Generators: one validated policy model in, one profile per mechanism out.
- * Every generator has a deterministic text dump used by `plastron explain`,
- * `plastron compile` and the golden tests.
+ * Pure: nothing here touches the kernel (what the kernel offers, such as
+ * the Landlock ABI, is an argument; loading and applying the profiles is
+ * include/plastron/apply.h). Every generator has a deterministic text dump
+ * used by `plastron explain`, `plastron compile` and the golden tests.
+ *
+ * Also the plan (which mechanism carries which rule), built by the catalog
+ * layer (src/lib/catalog/plan.c, plan-raw.c).
  */
 #pragma once
 
@@ -48,10 +53,21 @@ struct pl_plan {
 	size_t n_unenforced;
 };
 
+/* The mechanisms `plastron run` applies (include/plastron/apply.h). */
+#define PL_RUN_MECHS ((1u << PL_MECH_SECCOMP) | (1u << PL_MECH_CAPS) | (1u << PL_MECH_LANDLOCK))
+
 /* `mechs` is a bitmask of 1u << PL_MECH_*. */
 int pl_plan_build(const struct pl_policy *p, uint32_t mechs, struct pl_plan **ret,
 		  struct pl_diag *d);
 void pl_plan_free(struct pl_plan *plan);
+/* What `plastron run` (PL_RUN_MECHS) leaves unenforced: the rules of
+ * `plan` (built with PL_RUN_MECHS) no mechanism carries, and the raw rules
+ * only other mechanisms could carry, one warning each naming them; and a
+ * note for each rule carried by the capability bounding set alone with an
+ * effective action of allow+log. Returns how many are unenforced (counted
+ * here, never read from `d`, which may be NULL). src/lib/catalog/plan-raw.c */
+size_t pl_plan_run_unenforced(const struct pl_policy *p, const struct pl_plan *plan,
+			      const struct pl_gen_opts *o, struct pl_diag *d);
 static inline void pl_plan_freep(struct pl_plan **p) /* for _cleanup_ (shared/macro.h) */
 {
 	pl_plan_free(*p);
@@ -78,10 +94,8 @@ int pl_sc_profile_to_json(const struct pl_sc_profile *prof, char **ret_json, str
 int pl_sc_profile_from_json(const char *name, const char *json, size_t len,
 			    struct pl_sc_profile **ret, struct pl_diag *d);
 int pl_sc_profile_dump(const struct pl_sc_profile *prof, FILE *out);
-/* Build a libseccomp filter (x86_64, x32 and ia32) and load it into the
- * calling thread. Needs no_new_privs or CAP_SYS_ADMIN. */
-int pl_sc_profile_load(const struct pl_sc_profile *prof, struct pl_diag *d);
-/* The same filter, exported as BPF (for tests and the benchmark). */
+/* The libseccomp filter (x86_64, x32 and ia32) that pl_sc_profile_load()
+ * loads, exported as BPF (for tests, the benchmark and the bundle). */
 int pl_sc_profile_export_bpf(const struct pl_sc_profile *prof, int fd, struct pl_diag *d);
 /* The same filter as libseccomp's pseudo filter code (readable). */
 int pl_sc_profile_export_pfc(const struct pl_sc_profile *prof, int fd, struct pl_diag *d);
@@ -113,10 +127,9 @@ struct pl_ll_ruleset {
 	size_t n_degraded; /* features the ABI lacks, dropped (each with a warning) */
 };
 
-/* The ABI the running kernel offers (0 when Landlock is absent). */
-int pl_landlock_abi(void);
-/* Build for `abi`; features the ABI lacks are dropped with a warning in
- * `d` naming each of them (never silently). */
+/* Build for `abi` (pl_landlock_abi() for the running kernel); features
+ * the ABI lacks are dropped with a warning in `d` naming each of them
+ * (never silently). */
 int pl_gen_landlock(const struct pl_policy *p, int abi, struct pl_ll_ruleset **ret,
 		    struct pl_diag *d);
 /* The same without looking at the paths (they belong to a container's root
@@ -133,9 +146,8 @@ pl_ll_ruleset_freep(struct pl_ll_ruleset **p) /* for _cleanup_ (shared/macro.h) 
 	*p = NULL;
 }
 int pl_ll_ruleset_dump(const struct pl_ll_ruleset *rs, FILE *out);
-/* Create the ruleset and restrict the calling thread (no_new_privs must be
- * set). Logs denials after exec (ABI >= 7). */
-int pl_ll_ruleset_apply(const struct pl_ll_ruleset *rs, struct pl_diag *d);
+/* Names of Landlock rights ("read_file"), for dumps and messages. */
+const char *pl_ll_fs_right_name(unsigned bit);
 
 /* ---- AppArmor ----------------------------------------------------------- */
 /* Profile text in vArmor's structure; `name` is the profile name. */

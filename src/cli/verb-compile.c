@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "plastron/apply.h"
 #include "plastron/gen.h"
 #include "plastron/policy.h"
 

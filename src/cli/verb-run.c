@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "plastron/enforce.h"
+#include "plastron/apply.h"
 #include "plastron/events.h"
 #include "plastron/policy.h"
 

@@ -28,6 +28,7 @@
 #include "client.h"
 #include "client/cgroup.h"
 #include "lib/policy/tree.h"
+#include "plastron/apply.h"
 #include "plastron/events.h"
 #include "plastron/gen.h"
 #include "shared/macro.h"

@@ -30,8 +30,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "plastron/apply.h"
 #include "plastron/bundle.h"
-#include "plastron/enforce.h"
 
 static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int die(const char *fmt, ...)

@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "plastron/enforce.h"
+#include "plastron/apply.h"
 #include "plastron/events.h"
 #include "tap.h"
 

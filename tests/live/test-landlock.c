@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "plastron/enforce.h"
+#include "plastron/apply.h"
 #include "plastron/gen.h"
 #include "tap.h"
 

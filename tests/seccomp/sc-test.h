@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plastron/apply.h"
 #include "plastron/catalog.h"
 #include "plastron/gen.h"
 #include "plastron/policy.h"

@@ -28,6 +28,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "plastron/apply.h"
 #include "plastron/bundle.h"
 #include "shared/macro.h"
 

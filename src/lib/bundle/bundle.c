@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "plastron/apply.h"
 #include "plastron/bundle.h"
 #include "plastron/catalog.h"
 #include "shared/macro.h"

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Landlock: spec.plastron.landlock → a ruleset for the running kernel's ABI.
+ * Landlock: spec.plastron.landlock → a ruleset for a given ABI (the running
+ * kernel's, probed by pl_landlock_abi() in the apply layer, which also
+ * creates and applies the ruleset: src/lib/apply/landlock.c).
  *
  *  - filesystem: when the policy lists any path, every right the ABI knows
  *    is handled, so whatever the list does not grant is denied. Rights that
@@ -15,47 +17,17 @@
  *    TCP are both handled; only the listed ports are allowed.
  *  - scopes (ABI >= 6): abstract unix sockets and signals.
  * Features the ABI lacks are dropped with one warning each, never silently.
- *
- * Debian 12's uapi header is from 6.1 (ABI 2): everything newer is defined
- * here.
+ * The kernel's constants, and those newer than Debian 12's uapi header, are
+ * in landlock-internal.h.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/landlock.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
-#include "plastron/enforce.h"
+#include "landlock-internal.h"
 #include "plastron/gen.h"
 #include "shared/macro.h"
-
-#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
-#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
-#endif
-#ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
-#define LANDLOCK_ACCESS_FS_IOCTL_DEV (1ULL << 15)
-#endif
-#define PL_LANDLOCK_ACCESS_NET_BIND_TCP (1ULL << 0)
-#define PL_LANDLOCK_ACCESS_NET_CONNECT_TCP (1ULL << 1)
-#define PL_LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0)
-#define PL_LANDLOCK_SCOPE_SIGNAL (1ULL << 1)
-#define PL_LANDLOCK_RULE_NET_PORT 2
-#define PL_LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON (1U << 1)
-
-/* struct landlock_ruleset_attr of ABI >= 6. */
-struct pl_landlock_ruleset_attr {
-	uint64_t handled_access_fs;
-	uint64_t handled_access_net;
-	uint64_t scoped;
-};
-
-struct pl_landlock_net_port_attr {
-	uint64_t allowed_access;
-	uint64_t port;
-};
 
 static const struct {
 	uint64_t bit;
@@ -89,7 +61,7 @@ PL_EXPORT const char *pl_ll_fs_right_name(unsigned bit)
 	return NULL;
 }
 
-static uint64_t fs_rights_for_abi(int abi, bool dir)
+uint64_t ll_fs_rights_for_abi(int abi, bool dir)
 {
 	uint64_t m = 0;
 	for (size_t i = 0; i < PL_ARRAY_SIZE(fs_rights); i++)
@@ -122,12 +94,6 @@ static void ports_text(const uint16_t *ports, size_t n, char *buf, size_t len)
 			break;
 		o += (size_t)k;
 	}
-}
-
-PL_EXPORT int pl_landlock_abi(void)
-{
-	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
-	return abi < 0 ? 0 : (int)abi;
 }
 
 PL_EXPORT void pl_ll_ruleset_free(struct pl_ll_ruleset *rs)
@@ -188,7 +154,7 @@ static int gen_landlock(const struct pl_policy *p, int abi, bool check_paths,
 				   "allow-list (%zu paths) not enforced",
 				   ll->n_paths);
 		} else {
-			rs->handled_fs = fs_rights_for_abi(abi, true);
+			rs->handled_fs = ll_fs_rights_for_abi(abi, true);
 			rs->rules = calloc(ll->n_paths, sizeof(*rs->rules));
 			if (!rs->rules) {
 				r = pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
@@ -209,7 +175,7 @@ static int gen_landlock(const struct pl_policy *p, int abi, bool check_paths,
 			continue;
 		}
 		dir = S_ISDIR(st.st_mode);
-		lost = want & ~fs_rights_for_abi(abi, true);
+		lost = want & ~ll_fs_rights_for_abi(abi, true);
 		if (lost) {
 			rights_text(lost, text, sizeof(text));
 			/* A right the kernel does not know is not restricted either,
@@ -218,7 +184,7 @@ static int gen_landlock(const struct pl_policy *p, int abi, bool check_paths,
 				"Landlock ABI %d lacks %s: not handled, so '%s' keeps it anyway",
 				abi, text, lp->path);
 		}
-		masked = want & fs_rights_for_abi(abi, true) & ~fs_rights_for_abi(abi, dir);
+		masked = want & ll_fs_rights_for_abi(abi, true) & ~ll_fs_rights_for_abi(abi, dir);
 		if (masked && check_paths) {
 			rights_text(masked, text, sizeof(text));
 			pl_note(d, &lp->pos, "spec.plastron.landlock.filesystem.access",
@@ -230,7 +196,7 @@ static int gen_landlock(const struct pl_policy *p, int abi, bool check_paths,
 			r = pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
 			goto fail;
 		}
-		rs->rules[rs->n_rules].access = want & fs_rights_for_abi(abi, dir);
+		rs->rules[rs->n_rules].access = want & ll_fs_rights_for_abi(abi, dir);
 		rs->n_rules++;
 	}
 	if (r < 0)
@@ -344,101 +310,4 @@ PL_EXPORT int pl_ll_ruleset_dump(const struct pl_ll_ruleset *rs, FILE *out)
 		fprintf(out, "  allow connect tcp: %s\n", rs->n_connect_tcp ? text : "none");
 	}
 	return ferror(out) ? -EIO : 0;
-}
-
-static int add_port(int fd, uint64_t access, uint16_t port, struct pl_diag *d)
-{
-	struct pl_landlock_net_port_attr pa = { .allowed_access = access, .port = port };
-	if (syscall(SYS_landlock_add_rule, fd, PL_LANDLOCK_RULE_NET_PORT, &pa, 0) < 0)
-		return pl_error(d, -errno, NULL, "spec.plastron.landlock.network",
-				"Landlock rule for TCP port %u: %s", port, strerror(errno));
-	return 0;
-}
-
-PL_EXPORT int pl_ll_ruleset_create_fd(const struct pl_ll_ruleset *rs, struct pl_diag *d)
-{
-	struct pl_landlock_ruleset_attr attr = {
-		.handled_access_fs = rs->handled_fs,
-		.handled_access_net = rs->handled_net,
-		.scoped = rs->scoped,
-	};
-	/* Older kernels reject a larger struct with non-zero unknown fields;
-	 * pass only what the ABI knows. */
-	size_t size = rs->abi >= 6 ? sizeof(attr) : rs->abi >= 4 ? 16 : 8;
-	int fd, r;
-
-	if (rs->empty)
-		return pl_error(d, -EINVAL, NULL, NULL, "Landlock ruleset is empty");
-	fd = (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0);
-	if (fd < 0)
-		return pl_error(d, -errno, NULL, NULL, "landlock_create_ruleset: %s",
-				strerror(errno));
-	for (size_t i = 0; i < rs->n_rules; i++) {
-		struct landlock_path_beneath_attr pb = { .allowed_access = rs->rules[i].access };
-		_cleanup_close_ int pfd = open(rs->rules[i].path, O_PATH | O_CLOEXEC);
-
-		if (pfd < 0) {
-			r = pl_error(d, -errno, NULL, "spec.plastron.landlock.filesystem",
-				     "cannot open '%s' for a Landlock rule: %s", rs->rules[i].path,
-				     strerror(errno));
-			close(fd);
-			return r;
-		}
-		pb.parent_fd = pfd;
-		/* Directory-only rights on a file (a deferred ruleset names paths
-		 * only seen here): the kernel would reject the rule. */
-		struct stat st;
-		if (fstat(pfd, &st) == 0 && !S_ISDIR(st.st_mode))
-			pb.allowed_access &= fs_rights_for_abi(rs->abi, false);
-		if (!pb.allowed_access)
-			continue; /* nothing granted: the path is simply denied */
-		if (syscall(SYS_landlock_add_rule, fd, LANDLOCK_RULE_PATH_BENEATH, &pb, 0) < 0) {
-			r = pl_error(d, -errno, NULL, "spec.plastron.landlock.filesystem",
-				     "Landlock rule for '%s': %s", rs->rules[i].path,
-				     strerror(errno));
-			close(fd);
-			return r;
-		}
-	}
-	for (size_t i = 0; i < rs->n_bind_tcp; i++) {
-		r = add_port(fd, PL_LANDLOCK_ACCESS_NET_BIND_TCP, rs->bind_tcp[i], d);
-		if (r < 0) {
-			close(fd);
-			return r;
-		}
-	}
-	for (size_t i = 0; i < rs->n_connect_tcp; i++) {
-		r = add_port(fd, PL_LANDLOCK_ACCESS_NET_CONNECT_TCP, rs->connect_tcp[i], d);
-		if (r < 0) {
-			close(fd);
-			return r;
-		}
-	}
-	return fd;
-}
-
-PL_EXPORT int pl_ll_restrict_self(int ruleset_fd, int abi)
-{
-	uint32_t flags = abi >= 7 ? PL_LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON : 0;
-	if (syscall(SYS_landlock_restrict_self, ruleset_fd, flags) < 0)
-		return -errno;
-	return 0;
-}
-
-PL_EXPORT int pl_ll_ruleset_apply(const struct pl_ll_ruleset *rs, struct pl_diag *d)
-{
-	int fd, r;
-
-	if (!rs)
-		return pl_error(d, -EINVAL, NULL, NULL, "pl_ll_ruleset_apply: invalid argument");
-	if (rs->empty)
-		return 0;
-	fd = pl_ll_ruleset_create_fd(rs, d);
-	if (fd < 0)
-		return fd;
-	r = pl_ll_restrict_self(fd, rs->abi);
-	close(fd);
-	if (r < 0)
-		return pl_error(d, r, NULL, NULL, "landlock_restrict_self: %s", strerror(-r));
-	return 0;
 }

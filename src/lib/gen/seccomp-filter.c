@@ -699,18 +699,9 @@ static int build(const struct pl_sc_profile *p, scmp_filter_ctx *ret, struct pl_
 	return 0;
 }
 
-PL_EXPORT int pl_sc_profile_load(const struct pl_sc_profile *prof, struct pl_diag *d)
+int sc_filter_build(const struct pl_sc_profile *p, scmp_filter_ctx *ret, struct pl_diag *d)
 {
-	scmp_filter_ctx ctx;
-	int r = build(prof, &ctx, d);
-	if (r < 0)
-		return r;
-	r = seccomp_load(ctx);
-	seccomp_release(ctx);
-	if (r < 0)
-		return pl_error(d, r, NULL, NULL, "loading the seccomp filter failed: %s",
-				strerror(-r));
-	return 0;
+	return build(p, ret, d);
 }
 
 PL_EXPORT int pl_sc_profile_export_bpf(const struct pl_sc_profile *prof, int fd, struct pl_diag *d)

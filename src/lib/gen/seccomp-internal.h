@@ -2,6 +2,7 @@
 /* Shared by the seccomp generator, OCI import/export, filter and dump. Internal. */
 #pragma once
 
+#include <seccomp.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -32,6 +33,10 @@ const char *sc_arch_oci_name(enum sc_arch a); /* "SCMP_ARCH_X86_64" */
 int sc_resolve(const char *name, enum sc_arch arch);
 /* Name of a syscall number (libseccomp's table, then ours); NULL if none. */
 const char *sc_name_of(enum sc_arch arch, int nr);
+/* The libseccomp filter of a profile (x86_64, x32 and ia32 merged), for
+ * the exports here and the load in the apply layer (apply/seccomp.c). The
+ * caller releases it with seccomp_release(). */
+int sc_filter_build(const struct pl_sc_profile *p, scmp_filter_ctx *ret, struct pl_diag *d);
 
 /* Syscalls no plastron profile may ever deny. NULL-terminated. */
 extern const char *const sc_never_deny[];
