@@ -237,7 +237,10 @@ static void seccomp_candidates(const struct pl_sc_profile *prof, struct pl_event
 		n++;
 	}
 	if (n > 1) {
-		snprintf(ev->rule, sizeof(ev->rule), "%s", buf);
+		size_t len = strnlen(buf, sizeof(ev->rule) - 1); /* cut as before */
+
+		memcpy(ev->rule, buf, len);
+		ev->rule[len] = '\0';
 		ev->rule_ambiguous = true;
 	}
 }

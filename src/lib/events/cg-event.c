@@ -49,6 +49,17 @@ static void copy_fixed(char *dst, size_t dstlen, const char *src, size_t srclen)
 	dst[n] = '\0';
 }
 
+/* Copy a NUL-terminated name, cut to the field. */
+static void copy_str(char *dst, size_t dstlen, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= dstlen)
+		n = dstlen - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 PL_EXPORT void pl_event_from_cg(struct pl_event *ev, const struct pl_cg_event *cg, int64_t time_ms)
 {
 	*ev = (struct pl_event){
@@ -60,10 +71,8 @@ PL_EXPORT void pl_event_from_cg(struct pl_event *ev, const struct pl_cg_event *c
 	};
 	copy_fixed(ev->comm, sizeof(ev->comm), cg->comm, sizeof(cg->comm));
 	copy_fixed(ev->rule, sizeof(ev->rule), cg->rule_name, sizeof(cg->rule_name));
-	copy_fixed(ev->mode, sizeof(ev->mode), pl_bpf_mode_name((enum pl_bpf_mode)cg->mode),
-		   sizeof(ev->mode));
-	copy_fixed(ev->syscall, sizeof(ev->syscall), pl_cg_hook_syscall(cg->hook),
-		   sizeof(ev->syscall));
+	copy_str(ev->mode, sizeof(ev->mode), pl_bpf_mode_name((enum pl_bpf_mode)cg->mode));
+	copy_str(ev->syscall, sizeof(ev->syscall), pl_cg_hook_syscall(cg->hook));
 	switch (cg->hook) {
 	case PL_CG_HOOK_SOCK_CREATE: {
 		const char *af = pl_af_name((int)cg->u.sock.family);
