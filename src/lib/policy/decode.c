@@ -29,6 +29,7 @@ struct ctx {
 	struct pl_policy *p;
 	const char *const *rule_names; /* ids and aliases, for "did you mean" */
 	size_t n_rule_names;
+	unsigned n_suggested; /* "did you mean" hints given in this load */
 	bool oom;
 };
 
@@ -91,8 +92,16 @@ __attribute__((format(printf, 4, 5))) static void warn(struct ctx *c, const stru
 	free(msg);
 }
 
+/* At most this many "did you mean" hints per load: each one is a search of
+ * the candidates, and a file of thousands of misspelt names must not cost
+ * thousands of searches (the errors themselves are still all reported). */
+#define MAX_SUGGESTIONS 32
+
 static void hint_suggest(struct ctx *c, const char *word, const char *const *cands, size_t n)
 {
+	if (c->n_suggested >= MAX_SUGGESTIONS)
+		return;
+	c->n_suggested++;
 	const char *s = pl_suggest(word, cands, n);
 	if (s)
 		pl_diag_hint(c->d, "did you mean '%s'?", s);
