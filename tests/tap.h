@@ -20,6 +20,24 @@
 
 static int tap_n, tap_failed;
 
+/* A case name is one line: a newline inside it (an event's JSON line, say)
+ * would end the TAP line early, so it is printed as "\n". */
+static inline void tap_vname(const char *fmt, va_list ap)
+{
+	char *s = NULL;
+	if (vasprintf(&s, fmt, ap) < 0 || !s) {
+		printf("(name lost: out of memory)");
+		return;
+	}
+	for (const char *c = s; *c; c++) {
+		if (*c == '\n')
+			fputs("\\n", stdout);
+		else
+			putchar(*c);
+	}
+	free(s);
+}
+
 static inline __attribute__((format(printf, 3, 4))) bool tap_ok(bool cond, const char *where,
 								const char *fmt, ...)
 {
@@ -27,7 +45,7 @@ static inline __attribute__((format(printf, 3, 4))) bool tap_ok(bool cond, const
 	tap_n++;
 	printf("%sok %d - ", cond ? "" : "not ", tap_n);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	tap_vname(fmt, ap);
 	va_end(ap);
 	printf("\n");
 	if (!cond) {
@@ -45,7 +63,7 @@ static inline __attribute__((format(printf, 2, 3))) void tap_skip(const char *re
 	tap_n++;
 	printf("ok %d - ", tap_n);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	tap_vname(fmt, ap);
 	va_end(ap);
 	printf(" # SKIP %s\n", reason);
 	fflush(stdout);
