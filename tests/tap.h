@@ -9,6 +9,8 @@
  *   TAP_EQ_UINT / TAP_EQ_STR / TAP_NE_INT / TAP_LT_INT / TAP_GE_INT likewise
  *   TAP_SKIP("reason", "name");
  *   return tap_done();
+ *
+ * A test of several .c files includes this in each; they share one count.
  */
 #pragma once
 
@@ -18,7 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int tap_n, tap_failed;
+/* Weak, so that a test built from several files shares one counter. */
+__attribute__((weak)) int tap_n, tap_failed;
 
 /* A case name is one line: a newline inside it (an event's JSON line, say)
  * would end the TAP line early, so it is printed as "\n". */
