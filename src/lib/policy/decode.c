@@ -16,7 +16,7 @@
 
 #include "internal.h"
 #include "names.h"
-#include "plastron/gen.h"
+#include "plastron/seccomp.h"
 #include "shared/arena.h"
 #include "shared/macro.h"
 
