@@ -8,7 +8,7 @@
 #include <sys/socket.h>
 
 #include "names.h"
-#include "plastron/gen.h"
+#include "plastron/plan.h"
 #include "plastron/policy.h"
 #include "shared/macro.h"
 
