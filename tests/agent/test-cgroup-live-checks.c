@@ -31,6 +31,7 @@
 #include "plastron/bpf.h"
 #include "cg-live.h"
 #include "tap.h"
+
 #include "test-cgroup-live.h"
 
 /* Programs of type `type` effective in cgroup `path` (attached there or

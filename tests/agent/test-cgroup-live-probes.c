@@ -31,10 +31,12 @@
 #include "plastron/bpf.h"
 #include "cg-live.h"
 #include "tap.h"
+
 #include "test-cgroup-live.h"
 
 #define AF(x) (1ull << (x))
 #define TY(x) (1u << (x))
+
 /* ---- the policy under test ------------------------------------------------ */
 
 static const struct pl_tr_socket icmp_sockets[] = {
@@ -116,6 +118,7 @@ struct pl_bpf_tables *policy_tables(void)
 	pl_diag_clear(&d);
 	return t;
 }
+
 /* ---- running probes in children ---------------------------------------------- */
 
 /* A private network namespace with the test's addresses on lo. */
@@ -228,6 +231,7 @@ int p_net(const void *a)
 	close(l);
 	return r;
 }
+
 int p_raw_send(const void *a)
 {
 	const struct raw_arg *x = a;
@@ -266,6 +270,7 @@ int p_raw_send(const void *a)
 	close(fd);
 	return r;
 }
+
 char core_value[4096];
 
 int p_sysctl(const void *a)

@@ -43,6 +43,7 @@
 #include "plastron/bpf.h"
 #include "cg-live.h"
 #include "tap.h"
+
 #include "test-cgroup-live.h"
 
 char cg2[512], cg_parent[600], cg_in[700], cg_out[700];
@@ -99,6 +100,7 @@ static void on_signal(int sig)
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
+
 /* ---- the test -------------------------------------------------------------------- */
 
 const struct sock_arg raw_icmp = { AF_INET, SOCK_RAW, IPPROTO_ICMP };
@@ -106,6 +108,7 @@ static const struct sock_arg raw_icmp6 = { AF_INET6, SOCK_RAW, IPPROTO_ICMPV6 };
 static const struct sock_arg tcp6 = { AF_INET6, SOCK_STREAM, 0 };
 static const struct sock_arg tcp4 = { AF_INET, SOCK_STREAM, 0 };
 static const struct sock_arg udp6 = { AF_INET6, SOCK_DGRAM, 0 };
+
 int main(void)
 {
 	struct pl_cg_enforcer *e = NULL;

@@ -17,9 +17,11 @@
 #include "plastron/bpf.h"
 #include "tap.h"
 #include "trie-test.h"
+
 #include "test-egress-trie.h"
 
 /* --- 3. randomized, against the reference -------------------------------- */
+
 #define ENTRIES 300
 #define LOOKUPS 20000
 

@@ -17,6 +17,7 @@
 #include "plastron/bpf.h"
 #include "tap.h"
 #include "trie-test.h"
+
 #include "test-egress-trie.h"
 
 const char *fmt_entry(const struct pl_bpf_egress_entry *e, char *buf, size_t sz)
@@ -32,6 +33,7 @@ const char *fmt_entry(const struct pl_bpf_egress_entry *e, char *buf, size_t sz)
 		 e->n ? e->r[0].rule : 0);
 	return buf;
 }
+
 struct pl_bpf_egress_entry *tab_add(struct tab *t)
 {
 	if (t->n == t->cap) {

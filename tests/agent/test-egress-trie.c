@@ -29,6 +29,7 @@
 #include "plastron/bpf.h"
 #include "tap.h"
 #include "trie-test.h"
+
 #include "test-egress-trie.h"
 
 /* --- 1. empty tables ----------------------------------------------------- */
@@ -313,6 +314,7 @@ out:
 	free(t.e);
 	free(rev.e);
 }
+
 /* ::1/128 alone: two skip records and nothing else; the walk takes two
  * steps. 10.1.2.3/32 alone: one skip of 8 nibbles. */
 static void test_one_path(void)
