@@ -8,36 +8,9 @@
 #include <string.h>
 
 #include "decode.h"
+#include "seccomp-json.h"
 
 /* ---- syscallRawRules (OCI LinuxSyscall) --------------------------------- */
-
-static const struct {
-	const char *name;
-	enum pl_sc_action act;
-} sc_actions[] = {
-	{ "SCMP_ACT_KILL", PL_SC_ACT_KILL },
-	{ "SCMP_ACT_KILL_PROCESS", PL_SC_ACT_KILL_PROCESS },
-	{ "SCMP_ACT_KILL_THREAD", PL_SC_ACT_KILL_THREAD },
-	{ "SCMP_ACT_TRAP", PL_SC_ACT_TRAP },
-	{ "SCMP_ACT_ERRNO", PL_SC_ACT_ERRNO },
-	{ "SCMP_ACT_TRACE", PL_SC_ACT_TRACE },
-	{ "SCMP_ACT_ALLOW", PL_SC_ACT_ALLOW },
-	{ "SCMP_ACT_LOG", PL_SC_ACT_LOG },
-	{ "SCMP_ACT_NOTIFY", PL_SC_ACT_NOTIFY },
-};
-
-static const struct {
-	const char *name;
-	enum pl_sc_op op;
-} sc_ops[] = {
-	{ "SCMP_CMP_NE", PL_SC_OP_NE },
-	{ "SCMP_CMP_LT", PL_SC_OP_LT },
-	{ "SCMP_CMP_LE", PL_SC_OP_LE },
-	{ "SCMP_CMP_EQ", PL_SC_OP_EQ },
-	{ "SCMP_CMP_GE", PL_SC_OP_GE },
-	{ "SCMP_CMP_GT", PL_SC_OP_GT },
-	{ "SCMP_CMP_MASKED_EQ", PL_SC_OP_MASKED_EQ },
-};
 
 static const char *const never_deny[] = { "exit",      "exit_group",      "rt_sigreturn",
 					  "sigreturn", "restart_syscall", NULL };
@@ -48,11 +21,6 @@ void dec_syscall_raw(struct ctx *c, const struct pl_node *n, const char *path, c
 	static const char *const keys[] = { "names", "action", "errnoRet", "args", NULL };
 	static const char *const akeys[] = { "index", "value", "valueTwo", "op", NULL };
 	char kp[PATH_LEN], ap[PATH_LEN], vp[PATH_LEN];
-	const char *act_names[PL_ARRAY_SIZE(sc_actions)], *op_names[PL_ARRAY_SIZE(sc_ops)];
-	for (size_t i = 0; i < PL_ARRAY_SIZE(sc_actions); i++)
-		act_names[i] = sc_actions[i].name;
-	for (size_t i = 0; i < PL_ARRAY_SIZE(sc_ops); i++)
-		op_names[i] = sc_ops[i].name;
 	for (struct map_iter mi = dec_maps_of(c, n, path, keys); dec_map_next(&mi);) {
 		const struct pl_node *it = mi.item;
 		const char *ip = mi.path;
@@ -63,12 +31,10 @@ void dec_syscall_raw(struct ctx *c, const struct pl_node *n, const char *path, c
 		if (act) {
 			const char *s = dec_get_str(c, act, dec_pkey(kp, ip, "action"));
 			if (s) {
-				for (size_t j = 0; j < PL_ARRAY_SIZE(sc_actions); j++)
-					if (!strcmp(sc_actions[j].name, s))
-						sc.action = sc_actions[j].act;
+				sc.action = sc_action_from_name(s);
 				if (sc.action == PL_SC_ACT_INVALID) {
 					dec_err(c, act, kp, "unknown seccomp action '%s'", s);
-					dec_hint_suggest(c, s, act_names, PL_ARRAY_SIZE(act_names));
+					dec_hint_suggest(c, s, sc_action_names, 0);
 				}
 			}
 		}
@@ -135,14 +101,11 @@ void dec_syscall_raw(struct ctx *c, const struct pl_node *n, const char *path, c
 				if ((x = dec_require(c, a, ap, "op"))) {
 					const char *s = dec_get_str(c, x, dec_pkey(vp, ap, "op"));
 					if (s) {
-						for (size_t k = 0; k < PL_ARRAY_SIZE(sc_ops); k++)
-							if (!strcmp(sc_ops[k].name, s))
-								arg.op = sc_ops[k].op;
+						arg.op = sc_op_from_name(s);
 						if (!arg.op) {
 							dec_err(c, x, vp, "unknown comparison '%s'",
 								s);
-							dec_hint_suggest(c, s, op_names,
-									 PL_ARRAY_SIZE(op_names));
+							dec_hint_suggest(c, s, sc_op_names, 0);
 						}
 					}
 				}
