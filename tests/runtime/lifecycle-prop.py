@@ -165,6 +165,12 @@ class Model:
                 o = self.pols.get(n)
                 held = o and o["owner"] is not None and o["owner"] != c["path"] and o["owner"] not in gone
                 held = held or any(x["r"] == 0 and not x["removed"] and n in x["parsed"] for x in v[:k])
+                # the recorded owner (state file) keeps the name when it
+                # still defines it: a restart picks the same file
+                so = self.saved.get(n)
+                held = held or (so != c["path"] and not (o and o["owner"] == c["path"]) and any(
+                    x["path"] == so and x["r"] == 0 and not x["removed"] and n in x["parsed"]
+                    for x in v))
                 if held:
                     c["r"], c["dup"] = -1, True
                     break
@@ -400,6 +406,7 @@ def run(seed, steps, cgroot):
             op = rnd.choice(["rename", "rename", "rename", "inplace", "inplace", "delete",
                              "dup", "dir", "restart", "sighup", "repoint"])
             before = agent.reloads()
+            prev = {n: (p["owner"] or "orphan of " + p["last"]) for n, p in model.pols.items()}
             f = rnd.choice(FILES)
             desc = op
             if op == "rename":
@@ -501,6 +508,8 @@ def run(seed, steps, cgroot):
             log.append(desc)
             d = check(model, agent, cgids)
             if d:
+                d.append("before the step: %s; on disk: %s" % (
+                    prev, {x: [y["name"] for y in model_parse(t)] for x, t in model.disk.items()}))
                 failed = (desc, d)
     finally:
         agent.remove()
