@@ -20,7 +20,7 @@ After every step:
     of every policy status lists; the policies map holds no other policy.
 
 Usage: lifecycle-prop.py   (env PLASTRON, PLASTROND, PROP_MAPS; PROP_SEED=N
-PROP_STEPS=M reproduce one run; PROP_SEEDS="1 2 3" the fixed seeds; default
+PROP_STEPS=M reproduce one run; PROP_SEEDS="2 10 4" the fixed seeds (2 and 10 found bugs); default
 steps PROP_STEPS_DEFAULT). On failure: the seed, the steps so far, the diff.
 """
 import json
@@ -274,13 +274,13 @@ class Agent:
             return 0
 
     def settle(self, before, timeout=2.0):
-        """Until a reload batch finished after `before`, then none for 0.25 s."""
+        """Until a reload batch finished after `before`, then none for 0.2 s."""
         t = time.time() + timeout
         while self.reloads() <= before and time.time() < t:
             time.sleep(0.02)
         n = self.reloads()
         while True:
-            time.sleep(0.25)
+            time.sleep(0.2)
             m = self.reloads()
             if m == n:
                 return
@@ -584,7 +584,7 @@ def main():
     if os.environ.get("PROP_SEED"):
         seeds = [int(os.environ["PROP_SEED"])]
     else:
-        seeds = [int(s) for s in os.environ.get("PROP_SEEDS", "1 2 3").split()]
+        seeds = [int(s) for s in os.environ.get("PROP_SEEDS", "2 10 4").split()]
     cgroot = os.path.join(cgmnt, "plastron-prop-%d" % os.getpid())
     os.makedirs(cgroot, exist_ok=True)
     try:
