@@ -574,6 +574,8 @@ static void change_commit(struct change *c)
 		pol->loaded = true;
 		pol->n_bpf_entries = b->t->n_sock + b->t->n_egress + b->t->n_sysctl + b->t->n_dev;
 		pol->n_rules = rule_weight(b->p, b->t, b->prof);
+		if (pl_enforcer_tables_hash(b->t, pol->bpf_hash) < 0)
+			pol->bpf_hash[0] = 0; /* (out of memory) not reported */
 		pl_sc_profile_free(pol->prof);
 		pol->prof = PL_TAKE_PTR(b->prof);
 		pl_bundle_free(PL_TAKE_PTR(pol->bundle)); /* a new version: compiled again */

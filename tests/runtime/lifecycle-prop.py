@@ -17,7 +17,9 @@ After every step:
   - every container's rules read from the kernel maps (prop-maps kernel:
     containers -> policies -> the active table slot) hash to the rules of the
     version in force (prop-maps expect on that version's text); so do those
-    of every policy status lists; the policies map holds no other policy.
+    of every policy status lists, and status reports that hash as the
+    policy's cgroup_bpf_hash (not for an orphan adopted at start-up, whose
+    tables the agent never had); the policies map holds no other policy.
 
 Usage: lifecycle-prop.py   (env PLASTRON, PLASTROND, PROP_MAPS; PROP_SEED=N
 PROP_STEPS=M reproduce one run; PROP_SEEDS="2 10 4" the fixed seeds (2 and 10 found bugs); default
@@ -214,7 +216,7 @@ class Model:
         self.batch([(p, False, False) for p in sorted(self.disk)])
         for n, p in old.items():  # adopt_orphans: kept as the kernel holds them
             if n not in self.pols and self.users(n):
-                self.pols[n] = dict(p, owner=None)
+                self.pols[n] = dict(p, owner=None, adopted=True)  # no tables: no hash
 
 
 # ---- the agent -------------------------------------------------------------------
@@ -321,6 +323,11 @@ def check(model, agent, cgids):
             if not s.get("orphaned") or s.get("containers") != model.users(n):
                 diff.append("%s: status %s, model orphaned with %d container(s)"
                             % (n, json.dumps(s, sort_keys=True), model.users(n)))
+        if not m.get("adopted") and s.get("cgroup_bpf_hash") != m["h"]:
+            diff.append("%s: status cgroup_bpf_hash %s, model %s (version of %s)"
+                        % (n, s.get("cgroup_bpf_hash"), m["h"], m["last"]))
+        if m["owner"] is None:
+            pass
         elif s.get("orphaned") or os.path.basename(s["file"]) != m["owner"]:
             diff.append("%s: status file %s%s, model %s" % (
                 n, os.path.basename(s["file"]), " (orphaned)" if s.get("orphaned") else "", m["owner"]))
@@ -338,8 +345,9 @@ def check(model, agent, cgids):
     for n, line in zip(sorted(ids), lines[:len(ids)]):
         h = line.split()[-1]
         if n in model.pols and h != model.pols[n]["h"]:
-            diff.append("%s (id %d): kernel %s, model %s (version of %s)" % (
-                n, ids[n], h, model.pols[n]["h"], model.pols[n]["last"]))
+            diff.append("%s (id %d): kernel %s, model %s (version of %s), status %s" % (
+                n, ids[n], h, model.pols[n]["h"], model.pols[n]["last"],
+                got[n].get("cgroup_bpf_hash")))
     for i, line in zip(sorted(model.ctrs), lines[len(ids):]):
         n = model.ctrs[i]
         f = line.split()

@@ -5,7 +5,8 @@
  *
  *   prop-maps [-v] expect FILE          every policy of FILE: "NAME WEIGHT HASH"
  *     (pl_gen_cgroup_bpf, then the entries the loader writes: rule names,
- *     socket, sysctl and device keys, the egress trie with relative indices)
+ *     socket, sysctl and device keys, the egress trie with relative indices;
+ *     WEIGHT: the agent's rule_weight, which an in-place write must not lower)
  *   prop-maps [-v] kernel PIN CGID...   each registered cgroup: "CGID ID HASH",
  *     (an argument p:ID names a policy id instead: "p:ID ID HASH"; the one
  *     argument "present" lists the ids present in the policies map)
@@ -13,8 +14,10 @@
  *     (read from the pinned maps: containers, policies, the active table
  *     slot's entries, its trie run with the indices made relative again)
  *
- * -v prints the canonical text too (lines "# NAME|CGID: ..."). Hashes are
- * FNV-1a 64 over the sorted lines. Exit 0, 1 on any error (on stderr).
+ * -v prints the canonical text too (lines "# NAME|CGID: ..."). The expected
+ * side is the loader's pl_enforcer_tables_canon (what status reports as
+ * cgroup_bpf_hash); the kernel side is read here, in the same line formats
+ * (PL_CANON_*), and hashed alike. Exit 0, 1 on any error (on stderr).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,7 +30,7 @@
 #include <linux/bpf.h>
 
 #include "bpf/cgroup.h"
-#include "egress-trie.h"
+#include "enforcer.h"
 #include "plastron/bpf.h"
 #include "plastron/gen.h"
 #include "plastron/policy.h"
@@ -56,60 +59,29 @@ static void add(struct lines *l, const char *fmt, ...)
 	l->v[l->n++] = s;
 }
 
-static int cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Sort, hash, print ("KEY HASH"), free. */
 static void finish(struct lines *l, const char *key, bool verbose)
 {
-	uint64_t h = 1469598103934665603ull;
+	char h[17];
 
-	qsort(l->v, l->n, sizeof(*l->v), cmp);
-	for (size_t i = 0; i < l->n; i++) {
-		for (const char *p = l->v[i]; *p; p++)
-			h = (h ^ (unsigned char)*p) * 1099511628211ull;
-		h = (h ^ '\n') * 1099511628211ull;
+	pl_enforcer_canon_hash(l->v, l->n, h);
+	for (size_t i = 0; i < l->n; i++)
 		if (verbose)
 			printf("# %s: %s\n", key, l->v[i]);
-		free(l->v[i]);
-	}
-	free(l->v);
+	pl_enforcer_canon_free(l->v, l->n);
 	*l = (struct lines){ 0 };
-	printf("%s %016llx\n", key, (unsigned long long)h);
+	printf("%s %s\n", key, h);
 }
 
 static void add_node(struct lines *l, uint32_t i, const struct pl_cg_node *n, bool skip)
 {
-	char buf[16 * 12] = "";
-	size_t o = 0;
+	const uint32_t *e = n->e;
 
-	for (unsigned k = 0; k < (skip ? 5 : PL_CG_FANOUT); k++)
-		o += (size_t)snprintf(buf + o, sizeof(buf) - o, " %x", n->e[k]);
-	add(l, "node %05u %s%s", i, skip ? "skip" : "e", buf);
-}
-
-static void add_range(struct lines *l, uint32_t i, const struct pl_cg_port_range *r)
-{
-	add(l, "range %05u %u-%u rule %u action %u", i, r->lo, r->hi, r->rule, r->action);
-}
-
-static void add_sock(struct lines *l, const struct pl_cg_sock_key *k, const struct pl_cg_verdict *v)
-{
-	add(l, "sock %u %u %u rule %u action %u", k->family, k->type, k->protocol, v->rule,
-	    v->action);
-}
-
-static void add_sysctl(struct lines *l, const char *name, const struct pl_cg_verdict *v)
-{
-	add(l, "sysctl %s rule %u action %u", name, v->rule, v->action);
-}
-
-static void add_dev(struct lines *l, const struct pl_cg_dev_key *k, const struct pl_cg_dev_val *v)
-{
-	add(l, "dev %u %u:%u %u/%u %u/%u %u/%u", k->type, k->major, k->minor, v->action[0],
-	    v->rule[0], v->action[1], v->rule[1], v->action[2], v->rule[2]);
+	if (skip)
+		add(l, PL_CANON_SKIP, i, e[0], e[1], e[2], e[3], e[4]);
+	else
+		add(l, PL_CANON_NODE, i, e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7], e[8], e[9],
+		    e[10], e[11], e[12], e[13], e[14], e[15]);
 }
 
 /* ---- expected: what the loader writes for a generated table ------------- */
@@ -142,58 +114,13 @@ static int expect(const char *path, bool verbose)
 	}
 	for (size_t i = 0; i < set->n; i++) {
 		struct pl_bpf_tables *t = NULL;
-		struct pl_egress_trie x = { 0 };
 		struct lines l = { 0 };
-		uint16_t hooks = 0;
 
 		if (pl_gen_cgroup_bpf(set->policies[i], NULL, NULL, &t, &d) < 0 ||
-		    pl_egress_trie_build(t, &x) < 0) {
+		    pl_enforcer_tables_canon(t, &l.v, &l.n) < 0) {
 			fprintf(stderr, "%s: %s: no tables\n", path, set->policies[i]->name);
 			return 1;
 		}
-		for (size_t j = 0; j < t->n_rules; j++) {
-			char name[PL_CG_RULE_NAME];
-			snprintf(name, sizeof(name), "%s", t->rules[j]);
-			add(&l, "name %05zu %s", j, name);
-		}
-		for (size_t j = 0; j < t->n_sock; j++) {
-			const struct pl_bpf_sock_entry *s = &t->sock[j];
-			struct pl_cg_sock_key sk = {
-				.family = s->family,
-				.type = s->type == PL_BPF_ANY ? PL_CG_ANY16 : (uint16_t)s->type,
-				.protocol = s->protocol,
-			};
-			add_sock(&l, &sk, &(struct pl_cg_verdict){ s->rule, s->action, { 0 } });
-			hooks |= PL_CG_HAS_SOCK;
-		}
-		for (size_t j = 0; j < t->n_sysctl; j++) {
-			char name[PL_CG_SYSCTL_NAME];
-			snprintf(name, sizeof(name), "%s", t->sysctl[j].name);
-			add_sysctl(&l, name,
-				   &(struct pl_cg_verdict){
-				       t->sysctl[j].rule, t->sysctl[j].action, { 0 } });
-			hooks |= PL_CG_HAS_SYSCTL;
-		}
-		for (size_t j = 0; j < t->n_dev; j++) {
-			const struct pl_bpf_dev_entry *e = &t->dev[j];
-			struct pl_cg_dev_key dk = { .type = e->type == 'b' ? BPF_DEVCG_DEV_BLOCK
-									   : BPF_DEVCG_DEV_CHAR,
-						    .major = e->major,
-						    .minor = e->minor };
-			struct pl_cg_dev_val dv = { 0 };
-			for (int a = 0; a < 3; a++) {
-				dv.action[a] = e->action[a];
-				dv.rule[a] = e->rule[a];
-			}
-			add_dev(&l, &dk, &dv);
-			hooks |= PL_CG_HAS_DEV;
-		}
-		for (size_t j = 0; j < x.n_nodes; j++)
-			add_node(&l, (uint32_t)j + 1, &x.nodes[j], x.is_skip[j]);
-		for (size_t j = 0; j < x.n_ranges; j++)
-			add_range(&l, (uint32_t)j, &x.ranges[j]);
-		hooks |= (x.root4 ? PL_CG_HAS_EGRESS4 : 0) | (x.root6 ? PL_CG_HAS_EGRESS6 : 0);
-		add(&l, "roots %x %x hooks %x", x.root4, x.root6, hooks);
 		/* the agent's rule_weight (an in-place write must not lower it) */
 		struct pl_sc_profile *prof = NULL;
 		const struct pl_policy *p = set->policies[i];
@@ -207,7 +134,6 @@ static int expect(const char *path, bool verbose)
 			     t->n_egress + t->n_sysctl + t->n_dev);
 		pl_sc_profile_free(prof);
 		finish(&l, key, verbose);
-		pl_egress_trie_free(&x);
 		pl_bpf_tables_free(t);
 	}
 	pl_policy_set_free(set);
@@ -251,21 +177,30 @@ static void scan(int m, uint32_t table, size_t ks,
 	}
 }
 
-static void f_sock(struct lines *l, const void *k, const void *v)
+static void f_sock(struct lines *l, const void *key, const void *val)
 {
-	add_sock(l, k, v);
+	const struct pl_cg_sock_key *k = key;
+	const struct pl_cg_verdict *v = val;
+
+	add(l, PL_CANON_SOCK, k->family, k->type, k->protocol, v->rule, v->action);
 }
-static void f_sysctl(struct lines *l, const void *k, const void *v)
+static void f_sysctl(struct lines *l, const void *key, const void *val)
 {
-	add_sysctl(l, ((const struct pl_cg_sysctl_key *)k)->name, v);
+	const struct pl_cg_verdict *v = val;
+
+	add(l, PL_CANON_SYSCTL, ((const struct pl_cg_sysctl_key *)key)->name, v->rule, v->action);
 }
-static void f_dev(struct lines *l, const void *k, const void *v)
+static void f_dev(struct lines *l, const void *key, const void *val)
 {
-	add_dev(l, k, v);
+	const struct pl_cg_dev_key *k = key;
+	const struct pl_cg_dev_val *v = val;
+
+	add(l, PL_CANON_DEV, k->type, k->major, k->minor, v->action[0], v->rule[0], v->action[1],
+	    v->rule[1], v->action[2], v->rule[2]);
 }
 static void f_name(struct lines *l, const void *k, const void *v)
 {
-	add(l, "name %05u %s", ((const struct pl_cg_name_key *)k)->rule,
+	add(l, PL_CANON_NAME, ((const struct pl_cg_name_key *)k)->rule,
 	    ((const struct pl_cg_rule_name *)v)->name);
 }
 
@@ -325,7 +260,7 @@ static void trie(struct lines *l, const struct pl_cg_table *t)
 
 		if (bpf_map_lookup_elem(kfd[K_RANGES], &i, &r) < 0)
 			exit(1);
-		add_range(l, j, &r);
+		add(l, PL_CANON_RANGE, j, r.lo, r.hi, r.rule, r.action);
 	}
 	free(kind);
 	free(todo);
@@ -376,7 +311,7 @@ static int kernel(const char *pin, char **cg, int n, bool verbose)
 		scan(K_SYSCTL, pol.table, sizeof(struct pl_cg_sysctl_key), f_sysctl, &l);
 		scan(K_DEV, pol.table, sizeof(struct pl_cg_dev_key), f_dev, &l);
 		trie(&l, &tab);
-		add(&l, "roots %x %x hooks %x", unreloc(tab.root4, &tab), unreloc(tab.root6, &tab),
+		add(&l, PL_CANON_ROOTS, unreloc(tab.root4, &tab), unreloc(tab.root6, &tab),
 		    pol.hooks);
 		snprintf(key, sizeof(key), "%s %u", cg[c], ct.policy);
 		finish(&l, key, verbose);
