@@ -4,7 +4,7 @@
 lifecycle"): random sequences of writes renamed in, writes in place (grown,
 shrunk, emptied), deletes, duplicate names in another file, the directory
 removed and recreated, SIGHUP, containers re-pointed, and agent restarts
-(clean stop and kill -9), against cgroups with a sleeping process attached
+(clean stop and kill -9, files deleted or rewritten while it is down), against cgroups with a sleeping process attached
 to a private plastrond.
 
 A model of the contract (transactions, in-place writes that shrink are
@@ -492,8 +492,20 @@ def run(seed, steps, cgroot):
             elif op == "restart":
                 sig = rnd.choice([signal.SIGTERM, signal.SIGKILL])
                 agent.stop(sig)
-                agent.start()
                 desc = "restart (%s)" % sig.name
+                if model.disk and rnd.random() < 0.5:  # a change while it is down
+                    g = rnd.choice(sorted(model.disk))
+                    if rnd.random() < 0.5:
+                        os.unlink(os.path.join(agent.pol, g))
+                        del model.disk[g]
+                        desc += ", %s deleted while it was down" % g
+                    else:
+                        c = rand_content()
+                        with open(os.path.join(agent.pol, g), "w") as fh:
+                            fh.write(text(c))
+                        model.disk[g] = text(c)
+                        desc += ", %s <- %s while it was down" % (g, c)
+                agent.start()
                 agent.settle(agent.reloads(), 0.3)
                 model.restart()
             elif op == "sighup":
