@@ -58,11 +58,6 @@ def note(s):
         print("# " + line, flush=True)
 
 
-def bail(s):
-    print("Bail out! " + s, flush=True)
-    sys.exit(1)
-
-
 # ---- policy text -------------------------------------------------------------
 
 
@@ -243,7 +238,7 @@ class Agent:
             if self.proc.poll() is not None:
                 break
             time.sleep(0.05)
-        bail("plastrond starts (see %s)" % self.logpath)
+        raise RuntimeError("plastrond does not start (see its log below)")
 
     def stop(self, sig):
         if self.proc:
@@ -371,6 +366,7 @@ def run(seed, steps, cgroot):
     model = Model(Expect(tmp))
     os.mkdir(agent.pol)
     procs, cgs, log, failed = [], [], [], None
+    desc = "start"
 
     def put(f, content):
         t = text(content)
@@ -402,7 +398,7 @@ def run(seed, steps, cgroot):
                         break
                 time.sleep(0.02)
             if not agent.attach(cg, NAMES[i]):
-                bail("plastron attach c%d" % i)
+                raise RuntimeError("plastron attach c%d %s failed" % (i, NAMES[i]))
             model.ctrs[i] = NAMES[i]
             cgids.append(os.stat(cg).st_ino)
         d = check(model, agent, cgids)
@@ -531,6 +527,10 @@ def run(seed, steps, cgroot):
                 d.append("before the step: %s; on disk: %s" % (
                     prev, {x: [y["name"] for y in model_parse(t)] for x, t in model.disk.items()}))
                 failed = (desc, d)
+    except Exception as ex:  # the seed and the steps are printed all the same
+        if not log or log[-1] is not desc:
+            log.append(desc)
+        failed = (desc, ["%s: %s" % (type(ex).__name__, ex)])
     finally:
         agent.remove()
         for p in procs:
