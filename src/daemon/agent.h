@@ -83,9 +83,10 @@ struct policy {
 	struct pl_sc_profile *prof; /* for naming seccomp rules in events */
 	char *sc_bpf_hex;           /* the filter compiled once by libseccomp, hex */
 	size_t n_bpf_entries;
-	bool observe;   /* mode set as "observe" (cgroup-bpf: audit) */
-	bool loaded;    /* present in the enforcer */
-	size_t n_rules; /* rule_weight of the version in force */
+	char bpf_hash[17]; /* pl_enforcer_tables_hash of the version in force, "" unknown */
+	bool observe;      /* mode set as "observe" (cgroup-bpf: audit) */
+	bool loaded;       /* present in the enforcer */
+	size_t n_rules;    /* rule_weight of the version in force */
 	bool mark;
 	json_t *unenforced; /* rules accepted unenforced (allowUnenforced), or NULL */
 	/* The confinement bundle of this version, compiled on the first

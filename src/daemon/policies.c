@@ -325,7 +325,8 @@ void load_policy_dir(void)
  * At start-up: policies of the state file that no file defines any more
  * (deleted while the agent was down) but that registered containers use
  * and the kernel still holds: kept as orphans (rules in force, no source),
- * dropped when their containers go.
+ * dropped when their containers go. Those no container uses are removed
+ * from the kernel (their rules would otherwise stay in the maps for good).
  */
 void adopt_orphans(void)
 {
@@ -340,9 +341,20 @@ void adopt_orphans(void)
 		struct pfile *home;
 		enum pl_bpf_mode m;
 
-		if (policy_by_name(k) || policy_by_id(id) || !policy_users(&tmp) ||
-		    pl_enforcer_get_mode(A.e, id, &m) < 0)
+		if (policy_by_name(k) || policy_by_id(id) || pl_enforcer_get_mode(A.e, id, &m) < 0)
 			continue;
+		if (!policy_users(&tmp)) {
+			struct pl_diag d = { 0 };
+			if (pl_enforcer_remove_policy(A.e, id, &d) < 0)
+				say_diag("remove policy", &d);
+			else
+				say("policy %s (id %u) removed: %s is gone or no longer defines "
+				    "it, "
+				    "and no container uses it",
+				    k, id, file ? file : "its file");
+			pl_diag_clear(&d);
+			continue;
+		}
 		pol = calloc(1, sizeof(*pol));
 		home = calloc(1, sizeof(*home));
 		struct policy **pv = realloc(A.pols, (A.n_pols + 1) * sizeof(*pv));

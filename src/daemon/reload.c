@@ -307,6 +307,24 @@ static bool change_claims_saved(const struct change *c)
 	return false;
 }
 
+/* The file of the batch the state file records as the owner of `name`, when
+ * it is not `c` and defines the name (so a restart keeps each name where it
+ * was, whatever the order of the files). */
+static const char *saved_holder(struct change **v, size_t n, const struct change *c,
+				const char *name)
+{
+	const char *o = saved_owner(name);
+
+	if (!o || !strcmp(o, c->path))
+		return NULL;
+	for (size_t j = 0; j < n; j++)
+		if (v[j] != c && v[j]->r == 0 && !v[j]->removed && !strcmp(v[j]->path, o))
+			for (size_t x = 0; x < v[j]->set->n; x++)
+				if (!strcmp(v[j]->set->policies[x]->name, name))
+					return v[j]->path;
+	return NULL;
+}
+
 /*
  * Duplicate names: a name belongs to the file that has it in force; a name
  * nobody has in force (new, or only kept for containers after its file went)
@@ -337,6 +355,8 @@ static void batch_claims(struct change **v, size_t n)
 					for (size_t x = 0; x < v[j]->set->n && !holder; x++)
 						if (!strcmp(v[j]->set->policies[x]->name, name))
 							holder = v[j]->path;
+			if (!holder && !(other && c->pf && other->file == c->pf))
+				holder = saved_holder(v, n, c, name);
 			if (holder) {
 				c->r = pl_error(
 				    &c->d, -EEXIST, &c->set->policies[i]->pos, "metadata.name",
@@ -554,6 +574,8 @@ static void change_commit(struct change *c)
 		pol->loaded = true;
 		pol->n_bpf_entries = b->t->n_sock + b->t->n_egress + b->t->n_sysctl + b->t->n_dev;
 		pol->n_rules = rule_weight(b->p, b->t, b->prof);
+		if (pl_enforcer_tables_hash(b->t, pol->bpf_hash) < 0)
+			pol->bpf_hash[0] = 0; /* (out of memory) not reported */
 		pl_sc_profile_free(pol->prof);
 		pol->prof = PL_TAKE_PTR(b->prof);
 		pl_bundle_free(PL_TAKE_PTR(pol->bundle)); /* a new version: compiled again */

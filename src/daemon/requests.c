@@ -65,6 +65,9 @@ static json_t *req_status(void)
 				      p->p ? p->p->namespace_ : NULL, "id", (json_int_t)p->id,
 				      "file", p->file ? p->file->path : "", "mode", policy_mode(p),
 				      "cgroup_bpf_entries", (json_int_t)p->n_bpf_entries);
+		/* what the kernel tables of this version hash to (tables-hash.c) */
+		if (p->bpf_hash[0])
+			json_object_set_new(x, "cgroup_bpf_hash", json_string(p->bpf_hash));
 		/* kept at its last version for containers after its file went */
 		if (policy_orphaned(p)) {
 			json_object_set_new(x, "orphaned", json_true());

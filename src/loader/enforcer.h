@@ -150,6 +150,28 @@ int pl_enforcer_sync(struct pl_cg_enforcer *e, struct pl_diag *d);
 int pl_enforcer_set_mode(struct pl_cg_enforcer *e, uint32_t policy, enum pl_bpf_mode mode,
 			 struct pl_diag *d);
 int pl_enforcer_get_mode(struct pl_cg_enforcer *e, uint32_t policy, enum pl_bpf_mode *ret);
+
+/*
+ * The canonical text of rule set `t` as it is written to a table slot
+ * (tables-hash.c): one malloc'd line per rule name, socket, sysctl and
+ * device entry, egress trie node (indices relative to the node run, from 1)
+ * and port range (relative to the range run), and the roots and hooks, in
+ * the formats below. pl_enforcer_canon_hash sorts the lines and hashes them
+ * (FNV-1a 64 over each line and a '\n': 16 hex digits); tests read the same
+ * lines back from the kernel maps (tests/runtime/prop-maps.c).
+ */
+#define PL_CANON_NAME "name %05u %s"
+#define PL_CANON_SOCK "sock %u %u %u rule %u action %u"
+#define PL_CANON_SYSCTL "sysctl %s rule %u action %u"
+#define PL_CANON_DEV "dev %u %u:%u %u/%u %u/%u %u/%u"
+#define PL_CANON_SKIP "node %05u skip %x %x %x %x %x"
+#define PL_CANON_NODE "node %05u e %x %x %x %x %x %x %x %x %x %x %x %x %x %x %x %x"
+#define PL_CANON_RANGE "range %05u %u-%u rule %u action %u"
+#define PL_CANON_ROOTS "roots %x %x hooks %x"
+int pl_enforcer_tables_canon(const struct pl_bpf_tables *t, char ***ret, size_t *n);
+void pl_enforcer_canon_free(char **lines, size_t n);
+void pl_enforcer_canon_hash(char **lines, size_t n, char out[17]);
+int pl_enforcer_tables_hash(const struct pl_bpf_tables *t, char out[17]);
 int pl_enforcer_counters(struct pl_cg_enforcer *e, struct pl_enforcer_counters *ret);
 
 /* Consume ring-buffer events: calls `cb` per event; when none is there,
