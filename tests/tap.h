@@ -18,7 +18,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A test built from several files defines TAP_SHARED_STATE before including
+ * this everywhere, and one of its files defines the counters
+ * (`int tap_n, tap_failed;`), so that every file counts the same cases. */
+#ifdef TAP_SHARED_STATE
+extern int tap_n, tap_failed;
+#else
 static int tap_n, tap_failed;
+#endif
 
 static inline __attribute__((format(printf, 3, 4))) bool tap_ok(bool cond, const char *where,
 								const char *fmt, ...)
