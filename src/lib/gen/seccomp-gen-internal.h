@@ -49,6 +49,26 @@ void scg_add_raw(struct gen *g, const struct pl_sc_syscall *raw, size_t n, const
 		 const char *field, const struct pl_gen_opts *o);
 void scg_base_custom(struct gen *g, const struct pl_sc_profile *c, bool allow_violations);
 
+/* seccomp-tree.c: one syscall's entries (items) as a tree of entries
+ * without overlaps, into cctx.out */
+struct item {
+	struct pl_sc_arg c[6];
+	bool has[6];
+	int key; /* prio * 16 + action rank */
+	size_t order;
+	const struct ent *src;
+};
+
+struct cctx {
+	struct gen *g;
+	const char *name;
+	struct ent *out;
+	size_t n_out, cap_out;
+	bool failed;
+};
+void scg_compile(struct cctx *c, const struct pl_sc_arg *pre, const bool *has, struct item *items,
+		 size_t n);
+
 /* seccomp-merge.c */
 int scg_arg_cmp(const void *x, const void *y);
 void scg_merge_all(struct gen *g);
