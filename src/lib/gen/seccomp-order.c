@@ -234,6 +234,23 @@ static bool share_exit(const struct scmp_arg_cmp *a, const struct scmp_arg_cmp *
 	return (gt_a && gt_b) || (lt_a && lt_b) || (a->op == SCMP_CMP_NE && b->op == SCMP_CMP_NE);
 }
 
+/* The least value `a > v` / `a >= v` admits (2^64 when none). */
+static unsigned __int128 least(const struct scmp_arg_cmp *c)
+{
+	return (unsigned __int128)c->datum_a + (c->op == SCMP_CMP_GT);
+}
+
+/* Whether libseccomp, given rule r stopping at comparison a and then a rule
+ * going on after comparison b (sharing a's high node), drops calls of b's
+ * low-word path that a does not match: GT/GE only (NE and LT/LE go down
+ * that path before the early return in _db_tree_add). */
+static bool low_path_lost(const struct scmp_arg_cmp *a, const struct scmp_arg_cmp *b)
+{
+	bool ge_a = a->op == SCMP_CMP_GT || a->op == SCMP_CMP_GE;
+	bool ge_b = b->op == SCMP_CMP_GT || b->op == SCMP_CMP_GE;
+	return ge_a && ge_b && least(b) < least(a);
+}
+
 /* The first position where two chains differ. */
 static unsigned first_diff(const struct scmp_arg_cmp *a, unsigned na, const struct scmp_arg_cmp *b,
 			   unsigned nb)
@@ -318,11 +335,15 @@ static enum hazard find_hazard(const struct sc_pend_list *l, size_t *ri, size_t 
 			if (k == nr || k == ns)
 				continue;
 			if (share_exit(&cr[k], &cs[k])) {
-				/* the earlier one stops at the shared node: the later
-				 * one's low-word path is dropped (the other order is
-				 * right) */
-				if (nr == k + 1)
-					return HZ_LOST;
+				/* the earlier one stops at the shared GT/GE node: the
+				 * later one's low-word path is dropped (the other order
+				 * is right), which matters where the earlier one does
+				 * not match those calls itself */
+				if (nr == k + 1) {
+					if (low_path_lost(&cr[k], &cs[k]))
+						return HZ_LOST;
+					continue;
+				}
 				/* the later one's rest joins the level both exits of
 				 * the earlier one see, unless it adds nothing there
 				 * (the earlier one's rest is a prefix of it) */
