@@ -340,7 +340,7 @@ static enum hazard find_hazard(const struct sc_pend_list *l, size_t *ri, size_t 
 				 * is right), which matters where the earlier one does
 				 * not match those calls itself */
 				if (nr == k + 1) {
-					if (low_path_lost(&cr[k], &cs[k]))
+					if (ns > k + 1 && low_path_lost(&cr[k], &cs[k]))
 						return HZ_LOST;
 					continue;
 				}
