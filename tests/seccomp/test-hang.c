@@ -220,8 +220,7 @@ int main(void)
 	 * a comparison on a2 for the first rule and on a0, a2 or a3 for the
 	 * second (see skip()). */
 	static const uint64_t second_v[] = { 2, 3, 0x100000002ull };
-	unsigned n = 0, built = 0, refused = 0, failed = 0, wrong = 0, first_wrong = 0,
-		 wrong_same = 0;
+	unsigned n = 0, built = 0, refused = 0, failed = 0, wrong_same = 0;
 	for (unsigned act = 0; act < 2; act++)
 		for (unsigned o1 = 0; o1 < N_OF(ops); o1++)
 			for (unsigned o2 = 0; o2 < N_OF(ops); o2++)
@@ -248,11 +247,6 @@ int main(void)
 								uint64_t bad[4];
 								if (o == BUILT) {
 									built++;
-									if (!act &&
-									    !matches_union(&f, r, 2,
-											   bad) &&
-									    !wrong++)
-										first_wrong = n;
 									if (!act && dv == 0 &&
 									    !matches_union(&f, r, 2,
 											   bad))
@@ -264,12 +258,10 @@ int main(void)
 									failed++;
 							}
 	/* Rules whose first comparisons differ (`a1 > 2` next to `a1 <= 3`)
-	 * meet libseccomp's sibling order (decision 13), in any order: counted,
-	 * not checked here. */
-	tap_diag("%u two-rule shapes: %u built, %u refused, %u failed otherwise; %u one-action "
-		 "filters differ from the union (first: shape %u), all with different first "
-		 "comparisons",
-		 n, built, refused, failed, wrong, first_wrong);
+	 * meet libseccomp's sibling order (decision 13) in any order: not
+	 * checked against the union here. */
+	tap_diag("%u two-rule shapes: %u built, %u refused, %u failed otherwise", n, built, refused,
+		 failed);
 	TAP_EQ_UINT(failed, 0u,
 		    "%u two-rule shapes: none hangs, each built or refused naming both "
 		    "rules",
