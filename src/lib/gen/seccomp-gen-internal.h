@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Shared by the seccomp generator's files (seccomp-gen.c: the entry point and
  * the output; seccomp-base.c: the bases; seccomp-rules.c: the rules;
- * seccomp-merge.c: the per-syscall decision tree). Internal. */
+ * seccomp-merge.c: the per-syscall merge; seccomp-tree.c: its decision
+ * tree). Internal. */
 #pragma once
 
 #include <stdbool.h>
