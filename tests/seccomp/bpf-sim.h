@@ -67,14 +67,14 @@ static inline void sim_put_be32(unsigned char *p, uint32_t v)
 	p[3] = (unsigned char)v;
 }
 
-/* The action the filter returns for syscall `nr` (in the arch's own
- * numbering; x32 numbers without the X32 bit: it is added here). */
-static inline uint32_t sim_run(const struct sim_filter *f, enum sim_arch arch, int nr,
-			       const uint64_t args[6])
+/* The action the filter returns for syscall `nr` as the kernel reports it
+ * for `audit_arch` (AUDIT_ARCH_*; x32 numbers with the X32 bit). */
+static inline uint32_t sim_run_audit(const struct sim_filter *f, uint32_t audit_arch, int nr,
+				     const uint64_t args[6])
 {
 	struct seccomp_data sd = { 0 };
-	sd.nr = arch == SIM_X32 ? (nr | SIM_X32_BIT) : nr;
-	sd.arch = arch == SIM_IA32 ? AUDIT_ARCH_I386 : AUDIT_ARCH_X86_64;
+	sd.nr = nr;
+	sd.arch = audit_arch;
 	sd.instruction_pointer = 0x401000;
 	for (int i = 0; i < 6; i++)
 		sd.args[i] = args ? args[i] : 0;
@@ -86,4 +86,13 @@ static inline uint32_t sim_run(const struct sim_filter *f, enum sim_arch arch, i
 		sim_put_be32(pkt + off, w);
 	}
 	return bpf_filter(f->insn, pkt, sizeof(pkt), sizeof(pkt));
+}
+
+/* The action the filter returns for syscall `nr` (in the arch's own
+ * numbering; x32 numbers without the X32 bit: it is added here). */
+static inline uint32_t sim_run(const struct sim_filter *f, enum sim_arch arch, int nr,
+			       const uint64_t args[6])
+{
+	return sim_run_audit(f, arch == SIM_IA32 ? AUDIT_ARCH_I386 : AUDIT_ARCH_X86_64,
+			     arch == SIM_X32 ? (nr | SIM_X32_BIT) : nr, args);
 }

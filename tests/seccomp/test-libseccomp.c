@@ -2,7 +2,7 @@
 /*
  * What libseccomp (2.5.4 here) does with the rule combinations the
  * generator must avoid or rely on. If one of these changes with a new
- * libseccomp, the merge rules in src/lib/gen/seccomp-gen.c must be revisited.
+ * libseccomp, the merge rules in src/lib/gen/seccomp-merge.c and seccomp-tree.c must be revisited.
  * Each case runs in a forked child that loads a filter and calls chmod or
  * socket; the parent checks the result.
  */

@@ -360,130 +360,13 @@ static struct scmp_arg_cmp to_cmp(const struct pl_sc_arg *a)
 	return c;
 }
 
-/*
- * The rules of one architecture context, collected before any is given to
- * libseccomp so that they can be ordered (below).
- */
-struct pend {
-	int nr;
-	bool multiplexed; /* ia32 socket call: libseccomp derives socketcall(a0 == SYS_*) */
-	uint32_t act;
-	unsigned n;
-	struct scmp_arg_cmp c[6];
-	char field[96];
-};
-
-struct pend_list {
-	struct pend *v;
-	size_t n, cap;
-};
-
-static int pend_push(struct pend_list *l, int nr, bool multiplexed, uint32_t act, unsigned n,
-		     const struct scmp_arg_cmp *c, const char *field)
+static int push(struct sc_pend_list *l, int nr, bool multiplexed, uint32_t act, unsigned n,
+		const struct scmp_arg_cmp *c, const struct pl_pos *pos, const char *field)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		struct pend *v = realloc(l->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
-	struct pend *e = &l->v[l->n++];
-	*e = (struct pend){ .nr = nr, .multiplexed = multiplexed, .act = act, .n = n };
-	memcpy(e->c, c, n * sizeof(*c));
-	snprintf(e->field, sizeof(e->field), "%s", field);
-	return 0;
-}
-
-static bool cmp_eq(const struct scmp_arg_cmp *a, const struct scmp_arg_cmp *b)
-{
-	return a->arg == b->arg && a->op == b->op && a->datum_a == b->datum_a &&
-	       (a->op != SCMP_CMP_MASKED_EQ || a->datum_b == b->datum_b);
-}
-
-/* The comparison chain libseccomp builds for a rule: one comparison per
- * argument, in argument order. `sock` gives the chain of the socketcall
- * rule libseccomp derives from an ia32 socket call: its argument 0 is the
- * call number (the rule's own a0 comparison is replaced). */
-static unsigned chain_of(const struct pend *r, bool sock, struct scmp_arg_cmp out[7])
-{
-	unsigned k = 0;
-	if (sock)
-		out[k++] = (struct scmp_arg_cmp){ .arg = 0, .op = SCMP_CMP_EQ, .datum_a = ~0ull };
-	for (unsigned a = 0; a < 6; a++)
-		for (unsigned i = 0; i < r->n; i++)
-			if (r->c[i].arg == a && !(sock && a == 0))
-				out[k++] = r->c[i];
-	return k;
-}
-
-static bool chain_strict_prefix(const struct scmp_arg_cmp *a, unsigned na,
-				const struct scmp_arg_cmp *b, unsigned nb)
-{
-	if (na >= nb)
-		return false;
-	for (unsigned i = 0; i < na; i++)
-		if (!cmp_eq(&a[i], &b[i]))
-			return false;
-	return true;
-}
-
-/* Whether r's chain is a strict prefix of s's (on the direct syscall, or on
- * the derived socketcall rule). */
-static bool rule_prefix_of(const struct pend *r, const struct pend *s)
-{
-	struct scmp_arg_cmp a[7], b[7];
-	unsigned na, nb;
-	na = chain_of(r, false, a);
-	nb = chain_of(s, false, b);
-	if (chain_strict_prefix(a, na, b, nb))
-		return true;
-	if (!r->multiplexed)
-		return false;
-	na = chain_of(r, true, a);
-	nb = chain_of(s, true, b);
-	return chain_strict_prefix(a, na, b, nb);
-}
-
-/* Debug knob for the equivalence test (tests/seccomp/test-order.c): keep the
- * profile's order. */
-bool sc_filter_keep_order;
-
-/*
- * libseccomp 2.5.4 leaks tree nodes when a rule arrives whose comparison
- * chain is a strict prefix of the chains of two or more earlier rules of the
- * same syscall and action that branch below its end (it replaces the longer
- * chains by the shorter one and frees only part of the branched level): 96
- * bytes per comparison node, 384 bytes for the fuzzer's cases. Given the
- * shorter rule first, libseccomp drops the longer ones as redundant, without
- * a leak, and builds the same filter (the longer rules add nothing in either
- * order). So a rule moves in front of the first earlier rule of the same
- * syscall and action whose chain it prefixes, unless a rule of the same
- * syscall with another action lies in between (the order of different
- * actions means something to libseccomp: tests/seccomp/test-libseccomp.c).
- */
-static void order_prefixes_first(struct pend_list *l)
-{
-	if (sc_filter_keep_order)
-		return;
-	for (size_t j = 1; j < l->n; j++) {
-		size_t to = j;
-		for (size_t i = j; i-- > 0;) {
-			const struct pend *o = &l->v[i];
-			if (o->nr != l->v[j].nr)
-				continue;
-			if (o->act != l->v[j].act)
-				break;
-			if (rule_prefix_of(&l->v[j], o))
-				to = i;
-		}
-		if (to == j)
-			continue;
-		struct pend r = l->v[j];
-		memmove(&l->v[to + 1], &l->v[to], (j - to) * sizeof(r));
-		l->v[to] = r;
-	}
+	struct sc_pend e = { .nr = nr, .multiplexed = multiplexed, .act = act, .n = n, .pos = pos };
+	memcpy(e.c, c, n * sizeof(*c));
+	snprintf(e.field, sizeof(e.field), "%s", field);
+	return sc_pend_push(l, &e);
 }
 
 /*
@@ -499,7 +382,7 @@ static int arch_ctx(const struct pl_sc_profile *p, enum sc_arch arch, uint32_t d
 	char field[96];
 	int r;
 	bool compat = arch != SC_ARCH_X86_64;
-	struct pend_list rules = { 0 };
+	struct sc_pend_list rules = { 0 };
 	scmp_filter_ctx ctx = seccomp_init(def);
 	if (!ctx)
 		return pl_error(d, -ENOMEM, NULL, NULL, "seccomp_init failed");
@@ -616,8 +499,8 @@ static int arch_ctx(const struct pl_sc_profile *p, enum sc_arch arch, uint32_t d
 					}
 				struct scmp_arg_cmp cmps[6];
 				if (unconditional(sc)) {
-					if ((r = pend_push(&rules, nr, multiplexed, act, 0, cmps,
-							   field)) < 0)
+					if ((r = push(&rules, nr, multiplexed, act, 0, cmps,
+						      &sc->pos, field)) < 0)
 						goto fail_sys;
 					continue;
 				}
@@ -626,22 +509,27 @@ static int arch_ctx(const struct pl_sc_profile *p, enum sc_arch arch, uint32_t d
 				if (sc->n_args > 6 || (sc->n_args && multi_index(sc))) {
 					for (size_t k = 0; k < sc->n_args; k++) {
 						cmps[0] = to_cmp(&sc->args[k]);
-						if ((r = pend_push(&rules, nr, multiplexed, act, 1,
-								   cmps, field)) < 0)
+						if ((r = push(&rules, nr, multiplexed, act, 1, cmps,
+							      &sc->pos, field)) < 0)
 							goto fail_sys;
 					}
 					continue;
 				}
 				for (size_t k = 0; k < sc->n_args; k++)
 					cmps[k] = to_cmp(&sc->args[k]);
-				if ((r = pend_push(&rules, nr, multiplexed, act,
-						   (unsigned)sc->n_args, cmps, field)) < 0)
+				if ((r = push(&rules, nr, multiplexed, act, (unsigned)sc->n_args,
+					      cmps, &sc->pos, field)) < 0)
 					goto fail_sys;
 			}
 		}
-	order_prefixes_first(&rules);
+	sc_order_rules(&rules, arch);
+	if ((r = sc_check_rules(&rules, arch, d)) < 0) {
+		free(rules.v);
+		seccomp_release(ctx);
+		return r;
+	}
 	for (size_t k = 0; k < rules.n; k++) {
-		const struct pend *e = &rules.v[k];
+		const struct sc_pend *e = &rules.v[k];
 		r = e->multiplexed ? seccomp_rule_add_array(ctx, e->act, e->nr, e->n, e->c)
 				   : seccomp_rule_add_exact_array(ctx, e->act, e->nr, e->n, e->c);
 		if (r < 0) {

@@ -32,7 +32,32 @@ extern const char *const sc_never_deny[];
 bool sc_is_never_deny(const char *name);
 bool sc_action_denies(enum pl_sc_action a); /* anything but ALLOW / LOG / NOTIFY / TRACE */
 
+/* One rule of one architecture context, collected by the filter builder
+ * (seccomp-filter.c) before any is given to libseccomp, so that it can be
+ * ordered and checked (seccomp-order.c). */
+struct sc_pend {
+	int nr;
+	bool multiplexed; /* ia32 socket call: libseccomp derives socketcall(a0 == SYS_*) */
+	uint32_t act;
+	unsigned n;
+	struct scmp_arg_cmp c[6];
+	const struct pl_pos *pos; /* the profile entry's */
+	char field[96];           /* "syscalls[3].names[0]" */
+};
+
+struct sc_pend_list {
+	struct sc_pend *v;
+	size_t n, cap;
+};
+
+int sc_pend_push(struct sc_pend_list *l, const struct sc_pend *r);
+/* Puts one context's rules in the order libseccomp 2.5.4 handles right. */
+void sc_order_rules(struct sc_pend_list *l, enum sc_arch arch);
+/* 0, or -EINVAL naming two rules that libseccomp 2.5.4 would loop forever
+ * on or build a wrong filter from, in the order given. */
+int sc_check_rules(const struct sc_pend_list *l, enum sc_arch arch, struct pl_diag *d);
+
 /* Test knob (tests/seccomp/test-order.c): when set, the filter builder gives
- * libseccomp the rules in the profile's order, without the reordering that
- * keeps libseccomp 2.5.4's prune leak away (seccomp-filter.c). */
+ * libseccomp the rules in the profile's order, without the reordering of
+ * sc_order_rules (the checks of sc_check_rules still apply). */
 extern bool sc_filter_keep_order;

@@ -1,41 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Live seccomp tests: each case forks a child that enters its own mount
- * namespace (so nothing leaks if a bug lets a mount through), loads a
- * generated filter and runs one attack; the parent checks the exact errno.
- * Every attack also runs once without a filter (the baseline), which must
- * NOT give the expected errno, so each case can fail.
- *
- * Every built-in rule with a seccomp translation must have attacks here
- * (checked), run both on the AlwaysAllow base (privileged: only the rule
- * denies) and on the RuntimeDefault base (the merge must keep the rule).
+ * The live seccomp tests' attacks and harness (see live.h): each case forks
+ * a child that enters its own mount namespace (so nothing leaks if a bug
+ * lets a mount through), loads a generated filter and runs one attack; the
+ * parent checks the exact errno. Every attack also runs once without a
+ * filter (the baseline), which must NOT give the expected errno, so each
+ * case can fail.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <linux/audit.h>
-#include <linux/bpf.h>
-#include <linux/filter.h>
-#include <linux/sched.h>
-#include <netinet/in.h>
-#include <sched.h>
-#include <signal.h>
-#include <stdint.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/mount.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include "sc-test.h"
-#include "tap.h"
-
-#define X32 0x40000000
-#define HI 0x100000000l /* upper 32 bits of an int argument */
-#define NO_FILTER ((const struct pl_sc_profile *)NULL)
+#include "live.h"
 
 static char dir[] = "/tmp/plastron-live-XXXXXX";
 static char file[256], mnt[256], tmpfs_dir[256], out_file[256];
@@ -78,7 +50,7 @@ static long sys(long r)
 
 /* ---- attacks: return >= 0 on success, -errno on failure --------------------- */
 
-static long a_unshare_user(void)
+long a_unshare_user(void)
 {
 	return sys(unshare(CLONE_NEWUSER));
 }
@@ -109,7 +81,7 @@ static long a_clone_user(void)
 	return reap(syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, NULL));
 }
 
-static long a_clone3_user(void)
+long a_clone3_user(void)
 {
 	struct clone_args ca = { .flags = CLONE_NEWUSER, .exit_signal = SIGCHLD };
 	return reap(syscall(SYS_clone3, &ca, sizeof(ca)));
@@ -118,20 +90,20 @@ static long a_clone3_user(void)
 /* The RuntimeDefault base's own allow conditions with upper bits set:
  * personality is allowed only for exact 64-bit values (upper bits make it
  * fail, never widen it); clone's namespace test is a mask on low bits. */
-static long a_personality_hi(void)
+long a_personality_hi(void)
 {
 	return sys(syscall(SYS_personality, HI | 0 /* PER_LINUX */));
 }
-static long a_personality_query(void)
+long a_personality_query(void)
 {
 	return sys(syscall(SYS_personality, 0xffffffffl));
 }
-static long a_clone_user_hi(void)
+long a_clone_user_hi(void)
 {
 	return reap(syscall(SYS_clone, HI | CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, NULL));
 }
 
-static long a_fork(void)
+long a_fork(void)
 {
 	pid_t p = fork();
 	if (p == 0)
@@ -143,7 +115,7 @@ static long a_fork(void)
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -ECHILD;
 }
 
-static long a_chmod_x(void)
+long a_chmod_x(void)
 {
 	return sys(chmod(file, 0755));
 }
@@ -173,19 +145,19 @@ static long a_fchmod_suid(void)
 	close(fd);
 	return r;
 }
-static long a_fchmodat_x(void)
+long a_fchmodat_x(void)
 {
 	return sys(fchmodat(AT_FDCWD, file, 0711, 0));
 }
-static long a_fchmodat_xoth(void)
+long a_fchmodat_xoth(void)
 {
 	return sys(syscall(SYS_fchmodat, AT_FDCWD, file, 0601));
 }
-static long a_fchmodat_xgrp(void)
+long a_fchmodat_xgrp(void)
 {
 	return sys(syscall(SYS_fchmodat, AT_FDCWD, file, 0610));
 }
-static long a_fchmodat_plain(void)
+long a_fchmodat_plain(void)
 {
 	return sys(syscall(SYS_fchmodat, AT_FDCWD, file, 0640));
 }
@@ -230,13 +202,13 @@ static long sock(int dom, int type, int proto)
 	close(fd);
 	return 0;
 }
-static long a_sock_alg(void)
+long a_sock_alg(void)
 {
 	return sock(38 /* AF_ALG */, SOCK_SEQPACKET, 0);
 }
 /* Upper 32 bits set on int arguments: the kernel reads only the low 32
  * bits, seccomp sees all 64. Raw syscall(2) so the bits reach the kernel. */
-static long a_sock_alg_hi(void)
+long a_sock_alg_hi(void)
 {
 	long fd = syscall(SYS_socket, HI | 38 /* AF_ALG */, HI | SOCK_SEQPACKET, HI);
 	if (fd < 0)
@@ -248,7 +220,7 @@ static long a_unshare_user_hi(void)
 {
 	return sys(syscall(SYS_unshare, HI | CLONE_NEWUSER));
 }
-static long a_sock_inet_dgram_hi(void)
+long a_sock_inet_dgram_hi(void)
 {
 	long fd = syscall(SYS_socket, HI | AF_INET, HI | SOCK_DGRAM, HI);
 	if (fd < 0)
@@ -268,7 +240,7 @@ static long a_socketcall_alg_ia32(void)
 	args[2] = 0;
 	return int80(102, 1 /* SYS_SOCKET */, (long)(uintptr_t)args, 0);
 }
-static long a_sock_inet_dgram(void)
+long a_sock_inet_dgram(void)
 {
 	return sock(AF_INET, SOCK_DGRAM, 0);
 }
@@ -319,7 +291,7 @@ static long a_userfaultfd(void)
 	return 0;
 }
 
-static long a_bpf_prog_load(void)
+long a_bpf_prog_load(void)
 {
 	struct bpf_insn insns[] = {
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0 },
@@ -338,7 +310,7 @@ static long a_bpf_prog_load(void)
 	return 0;
 }
 
-static long a_bpf_prog_load_hi(void)
+long a_bpf_prog_load_hi(void)
 {
 	struct bpf_insn insns[] = {
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0 },
@@ -357,7 +329,7 @@ static long a_bpf_prog_load_hi(void)
 	return 0;
 }
 
-static long a_bpf_map_create(void)
+long a_bpf_map_create(void)
 {
 	union bpf_attr attr;
 	memset(&attr, 0, sizeof(attr));
@@ -386,7 +358,7 @@ static long sockopt(int opt)
 	close(fd);
 	return r;
 }
-static long a_so_attach_filter_hi(void)
+long a_so_attach_filter_hi(void)
 {
 	struct sock_filter code[] = { { BPF_RET | BPF_K, 0, 0, 0xffff } };
 	struct sock_fprog prog = { .len = 1, .filter = code };
@@ -399,7 +371,7 @@ static long a_so_attach_filter_hi(void)
 	close(fd);
 	return r;
 }
-static long a_so_attach_reuseport_cbpf_hi(void)
+long a_so_attach_reuseport_cbpf_hi(void)
 {
 	struct sock_filter code[] = { { BPF_RET | BPF_K, 0, 0, 0xffff } };
 	struct sock_fprog prog = { .len = 1, .filter = code };
@@ -412,11 +384,11 @@ static long a_so_attach_reuseport_cbpf_hi(void)
 	close(fd);
 	return r;
 }
-static long a_so_attach_filter(void)
+long a_so_attach_filter(void)
 {
 	return sockopt(SO_ATTACH_FILTER);
 }
-static long a_so_attach_reuseport_cbpf(void)
+long a_so_attach_reuseport_cbpf(void)
 {
 	return sockopt(SO_ATTACH_REUSEPORT_CBPF);
 }
@@ -454,7 +426,7 @@ static long write_back_core_pattern(const char *root)
 	return r;
 }
 
-static long a_mount_proc(void)
+long a_mount_proc(void)
 {
 	if (mount("tmpproc", mnt, "proc", 0, NULL) < 0)
 		return -errno;
@@ -510,16 +482,16 @@ static long pipe_ioctl(unsigned long cmd)
 	close(p[1]);
 	return r;
 }
-static long a_ioctl_tiocsti(void)
+long a_ioctl_tiocsti(void)
 {
 	return pipe_ioctl(TIOCSTI);
 }
-static long a_ioctl_fionread(void)
+long a_ioctl_fionread(void)
 {
 	return pipe_ioctl(FIONREAD);
 }
 
-static long a_io_uring_setup(void)
+long a_io_uring_setup(void)
 {
 	char params[120] = { 0 };
 	long fd = syscall(425, 1, params);
@@ -529,12 +501,12 @@ static long a_io_uring_setup(void)
 	return 0;
 }
 
-static long a_nr_1000(void)
+long a_nr_1000(void)
 {
 	return sys(syscall(1000, 0, 0, 0));
 }
 
-static long a_exec_true(void)
+long a_exec_true(void)
 {
 	pid_t p = fork();
 	if (p == 0) {
@@ -548,7 +520,7 @@ static long a_exec_true(void)
 }
 
 /* open/read/write/stat/getpid, then fork + exec /bin/sh -c 'echo ok > out' */
-static long a_workload(void)
+long a_workload(void)
 {
 	char buf[16] = "";
 	struct stat st;
@@ -585,7 +557,7 @@ static long a_workload(void)
 
 /* Run `fn` in a forked child under `prof` (NULL: no filter). Returns the
  * child's result, or INT32_MIN when the child died. */
-static long run(const struct pl_sc_profile *prof, long (*fn)(void))
+long run(const struct pl_sc_profile *prof, long (*fn)(void))
 {
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) < 0)
@@ -626,7 +598,7 @@ static long run(const struct pl_sc_profile *prof, long (*fn)(void))
 	return res;
 }
 
-static const char *res_str(long r)
+const char *res_str(long r)
 {
 	static char bufs[4][64];
 	static int next;
@@ -644,37 +616,12 @@ static const char *res_str(long r)
 	return buf;
 }
 
-struct attack {
-	const char *name;
-	long (*fn)(void);
-	int expect; /* errno expected under the filter; 0 = must succeed */
-	bool ia32;  /* needs ia32 emulation */
-};
-
-#define ATK(f, e)                   \
-	{                           \
-#f + 2, f, e, false \
-	}
-#define ATK32(f, e)                \
-	{                          \
-#f + 2, f, e, true \
-	}
-#define END                          \
-	{                            \
-		NULL, NULL, 0, false \
-	}
-
-struct rule_attacks {
-	const char *id;
-	struct attack atk[12];
-};
-
-static const struct attack mount_attacks[] = {
+const struct attack mount_attacks[] = {
 	ATK(a_mount_proc, EPERM),  ATK(a_bind_proc_sys_rw, EPERM), ATK(a_remount, EPERM),
 	ATK(a_fsopen_proc, EPERM), ATK(a_open_tree_clone, EPERM),  END,
 };
 
-static const struct rule_attacks table[] = {
+const struct rule_attacks table[] = {
 	{ "disallow-create-user-ns",
 	  { ATK(a_unshare_user, EPERM), ATK(a_unshare_user_hi, EPERM), ATK(a_clone_user, EPERM),
 	    ATK(a_clone3_user, ENOSYS), ATK(a_unshare_user_x32, EPERM),
@@ -718,8 +665,9 @@ static const struct rule_attacks table[] = {
 	{ "disable-icmp",
 	  { ATK(a_sock_icmp, EPERM), ATK(a_sock_icmp6, EPERM), ATK(a_sock_inet_dgram, 0), END } },
 };
+const size_t table_len = sizeof(table) / sizeof(table[0]);
 
-static bool is_mount_rule(const struct pl_rule *r)
+bool is_mount_rule(const struct pl_rule *r)
 {
 	const struct pl_translation *t = pl_rule_translation(r, PL_MECH_SECCOMP);
 	for (size_t i = 0; t && i < t->u.seccomp.n; i++)
@@ -728,15 +676,10 @@ static bool is_mount_rule(const struct pl_rule *r)
 	return false;
 }
 
-/* Baselines, measured once per attack without a filter. */
-struct base {
-	long (*fn)(void);
-	long r;
-};
 static struct base bases[64];
 static size_t n_bases;
 
-static long baseline(long (*fn)(void))
+long baseline(long (*fn)(void))
 {
 	for (size_t i = 0; i < n_bases; i++)
 		if (bases[i].fn == fn)
@@ -747,7 +690,7 @@ static long baseline(long (*fn)(void))
 	return r;
 }
 
-static void check(const char *what, const struct pl_sc_profile *prof, const struct attack *a)
+void check(const char *what, const struct pl_sc_profile *prof, const struct attack *a)
 {
 	if (a->ia32 && !have_ia32) {
 		TAP_SKIP("the kernel has no ia32 emulation", "%s: %s", what, a->name);
@@ -764,7 +707,7 @@ static void check(const char *what, const struct pl_sc_profile *prof, const stru
 	}
 }
 
-static struct pl_sc_profile *profile(struct tpol *t, struct pl_diag *d)
+struct pl_sc_profile *profile(struct tpol *t, struct pl_diag *d)
 {
 	struct pl_gen_opts o = { 0 };
 	struct pl_sc_profile *p = NULL;
@@ -775,196 +718,15 @@ static struct pl_sc_profile *profile(struct tpol *t, struct pl_diag *d)
 	return p;
 }
 
-static void rule_cases(void)
-{
-	size_t n;
-	const struct pl_rule *rules = pl_catalog_rules(&n);
-	for (size_t i = 0; i < n; i++) {
-		const struct pl_rule *r = &rules[i];
-		if (!pl_rule_translation(r, PL_MECH_SECCOMP))
-			continue;
-		const struct attack *atk = NULL;
-		for (size_t j = 0; j < sizeof(table) / sizeof(table[0]); j++)
-			if (!strcmp(table[j].id, r->id))
-				atk = table[j].atk;
-		if (!atk && is_mount_rule(r))
-			atk = mount_attacks;
-		TAP_OK(atk != NULL, "%s: attacks are written for this seccomp rule", r->id);
-		if (!atk)
-			continue;
-		for (int priv = 1; priv >= 0; priv--) {
-			struct tpol t;
-			struct pl_diag d;
-			tpol_init(&t, PL_MODE_ENHANCE_PROTECT);
-			t.p.enhance.privileged = priv;
-			tpol_rule(&t, r->id, PL_ACTION_DENY);
-			struct pl_sc_profile *p = profile(&t, &d);
-			char what[160];
-			snprintf(what, sizeof(what), "%s (%s)", r->id,
-				 priv ? "privileged" : "RuntimeDefault base");
-			TAP_OK(p != NULL, "%s: profile generated", what);
-			for (size_t k = 0; p && atk[k].name; k++)
-				check(what, p, &atk[k]);
-			pl_sc_profile_free(p);
-		}
-	}
-}
-
-static void seed000_case(void)
-{
-	static const struct attack atk[] = {
-		ATK(a_fchmodat_x, EPERM), ATK(a_fchmodat_xoth, EPERM), ATK(a_fchmodat_xgrp, EPERM),
-		ATK(a_fchmodat_plain, 0), ATK(a_chmod_x, 0),           END,
-	};
-	for (int priv = 1; priv >= 0; priv--) {
-		struct tpol t;
-		struct pl_diag d;
-		tpol_init(&t, PL_MODE_ENHANCE_PROTECT);
-		t.p.enhance.privileged = priv;
-		tpol_seed000(&t);
-		struct pl_sc_profile *p = profile(&t, &d);
-		const char *what = priv ? "seed 000 syscallRawRules (privileged)"
-					: "seed 000 syscallRawRules (RuntimeDefault base)";
-		TAP_OK(p != NULL, "%s: profile generated", what);
-		for (size_t k = 0; p && atk[k].name; k++)
-			check(what, p, &atk[k]);
-		pl_sc_profile_free(p);
-	}
-	/* deny+log: SECCOMP_FILTER_FLAG_LOG loads and still denies */
-	struct tpol t;
-	struct pl_diag d;
-	tpol_init(&t, PL_MODE_ENHANCE_PROTECT);
-	tpol_rule(&t, "disable-chmod-x-bit", PL_ACTION_DENY_LOG);
-	struct pl_sc_profile *p = profile(&t, &d);
-	static const struct attack x = ATK(a_chmod_x, EPERM);
-	if (p)
-		check("disable-chmod-x-bit deny+log", p, &x);
-	pl_sc_profile_free(p);
-}
-
-/* Two far-apart denied ioctl commands on the RuntimeDefault base: the
- * commands between them are allowed through aligned-block conditions. */
-static void wide_gap_case(void)
-{
-	struct tpol t;
-	struct pl_diag d;
-	tpol_init(&t, PL_MODE_ENHANCE_PROTECT);
-	tpol_rule(&t, "disallow-userfaultfd-creation", PL_ACTION_DENY);
-	struct pl_sc_syscall *sc = tpol_raw(&t, "ioctl", PL_SC_ACT_ERRNO);
-	/* as the upper-bits warning says: an int argument is tested masked */
-	raw_arg(sc, 1, 0xffffffff, TIOCSTI, PL_SC_OP_MASKED_EQ);
-	struct pl_sc_profile *p = profile(&t, &d);
-	TAP_OK(p != NULL, "ioctl TIOCSTI + USERFAULTFD_IOC_NEW: profile generated");
-	static const struct attack atk[] = {
-		ATK(a_ioctl_tiocsti, EPERM),
-		ATK(a_ioctl_fionread, 0),
-		END,
-	};
-	for (size_t k = 0; p && atk[k].name; k++)
-		check("ioctl wide gap (RuntimeDefault base)", p, &atk[k]);
-	pl_sc_profile_free(p);
-}
-
-static void runtime_default_cases(void)
-{
-	struct tpol t;
-	struct pl_diag d;
-	tpol_init(&t, PL_MODE_RUNTIME_DEFAULT);
-	struct pl_sc_profile *p = profile(&t, &d);
-	TAP_OK(p != NULL, "RuntimeDefault: profile generated");
-	if (!p)
-		return;
-	static const struct attack atk[] = {
-		ATK(a_io_uring_setup, EPERM),
-		ATK(a_clone3_user, ENOSYS),
-		ATK(a_unshare_user, EPERM),
-		ATK(a_mount_proc, EPERM),
-		ATK(a_bpf_map_create, EPERM),
-		ATK(a_personality_hi, ENOSYS),
-		ATK(a_clone_user_hi, ENOSYS), /* clone outside the allow condition: the default */
-		ATK(a_personality_query, 0),
-		ATK(a_fork, 0),
-		END,
-	};
-	for (size_t k = 0; atk[k].name; k++)
-		check("RuntimeDefault", p, &atk[k]);
-	long r = run(p, a_nr_1000);
-	TAP_OK(r == -ENOSYS, "RuntimeDefault: unknown syscall 1000 -> %s (want ENOSYS, not EPERM)",
-	       res_str(r));
-	pl_sc_profile_free(p);
-}
-
-static void benign_cases(void)
-{
-	/* DefenseInDepth's custom profile is an allow-list (its default is
-	 * forced to ERRNO): use the RuntimeDefault profile, through JSON. */
-	struct pl_sc_profile *custom = NULL, *rd;
-	struct pl_diag d = { 0 };
-	struct tpol rt;
-	char *cj = NULL;
-	tpol_init(&rt, PL_MODE_RUNTIME_DEFAULT);
-	rd = profile(&rt, &d);
-	if (rd && pl_sc_profile_to_json(rd, &cj, &d) == 0)
-		pl_sc_profile_from_json("custom", cj, strlen(cj), &custom, &d);
-	TAP_OK(custom != NULL, "DefenseInDepth custom profile from RuntimeDefault JSON");
-	free(cj);
-	pl_sc_profile_free(rd);
-	pl_diag_clear(&d);
-	static const struct {
-		const char *name;
-		enum pl_mode mode;
-		bool priv, all_rules;
-	} modes[] = {
-		{ "AlwaysAllow", PL_MODE_ALWAYS_ALLOW, false, false },
-		{ "RuntimeDefault", PL_MODE_RUNTIME_DEFAULT, false, false },
-		{ "EnhanceProtect (all seccomp rules but network)", PL_MODE_ENHANCE_PROTECT, false,
-		  true },
-		{ "EnhanceProtect privileged (same rules)", PL_MODE_ENHANCE_PROTECT, true, true },
-		{ "BehaviorModeling", PL_MODE_BEHAVIOR_MODELING, false, false },
-		{ "DefenseInDepth (custom profile)", PL_MODE_DEFENSE_IN_DEPTH, false, false },
-	};
-	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
-		struct tpol t;
-		tpol_init(&t, modes[m].mode);
-		t.p.enhance.privileged = modes[m].priv;
-		if (modes[m].all_rules) {
-			size_t n;
-			const struct pl_rule *rules = pl_catalog_rules(&n);
-			for (size_t i = 0; i < n; i++)
-				if (pl_rule_translation(&rules[i], PL_MECH_SECCOMP) &&
-				    strncmp(rules[i].id, "disable-network", 15) &&
-				    strcmp(rules[i].id, "disable-unix-domain-socket"))
-					tpol_rule(&t, rules[i].id, PL_ACTION_DENY);
-			tpol_seed000(&t);
-		}
-		if (modes[m].mode == PL_MODE_DEFENSE_IN_DEPTH) {
-			t.p.dind.present = true;
-			t.p.dind.seccomp_type = PL_PROFILE_CUSTOM;
-			t.p.dind.seccomp_custom = custom;
-		}
-		struct pl_sc_profile *p = profile(&t, &d);
-		TAP_OK(p != NULL, "%s: profile generated", modes[m].name);
-		if (!p)
-			continue;
-		long r = run(p, a_exec_true);
-		TAP_OK(r == 0, "%s: exec /bin/true -> %s", modes[m].name, res_str(r));
-		r = run(p, a_workload);
-		TAP_OK(r == 0, "%s: open/read/write/stat/getpid + sh -c 'echo ok' -> %s",
-		       modes[m].name, res_str(r));
-		pl_sc_profile_free(p);
-	}
-	pl_sc_profile_free(custom);
-}
-
-int main(void)
+int live_setup(void)
 {
 	if (geteuid() != 0) {
 		TAP_SKIP("needs root (mount namespaces, the attacks' baselines)", "live seccomp");
-		return tap_done();
+		return -1;
 	}
 	if (!mkdtemp(dir)) {
 		TAP_OK(0, "mkdtemp");
-		return tap_done();
+		return -1;
 	}
 	snprintf(file, sizeof(file), "%s/f", dir);
 	snprintf(mnt, sizeof(mnt), "%s/mnt", dir);
@@ -979,45 +741,20 @@ int main(void)
 		   0);
 	if (low == MAP_FAILED) {
 		TAP_OK(0, "mmap MAP_32BIT");
-		return tap_done();
+		return -1;
 	}
 	snprintf(low, 256, "%s", file);
 	have_ia32 = ia32_works();
 	tap_diag("ia32 emulation: %s", have_ia32 ? "yes" : "no");
 
-	/* The kernel truncates: with upper bits set, each call does what the
-	 * plain one does (without a filter), so a 64-bit EQ would be bypassed.
-	 * (unshare takes an unsigned long and rejects upper bits with EINVAL;
-	 * its rule is a single-bit mask anyway.) */
-	static const struct {
-		const char *name;
-		long (*plain)(void), (*hi)(void);
-	} trunc[] = {
-		{ "socket(AF_ALG)", a_sock_alg, a_sock_alg_hi },
-		{ "socket(AF_INET, SOCK_DGRAM)", a_sock_inet_dgram, a_sock_inet_dgram_hi },
-		{ "bpf(BPF_PROG_LOAD)", a_bpf_prog_load, a_bpf_prog_load_hi },
-		{ "setsockopt(SO_ATTACH_FILTER)", a_so_attach_filter, a_so_attach_filter_hi },
-		{ "setsockopt(SO_ATTACH_REUSEPORT_CBPF)", a_so_attach_reuseport_cbpf,
-		  a_so_attach_reuseport_cbpf_hi },
-	};
-	for (size_t i = 0; i < sizeof(trunc) / sizeof(trunc[0]); i++) {
-		long a = baseline(trunc[i].plain), b = baseline(trunc[i].hi);
-		TAP_OK(
-		    a == b && a > INT32_MIN + 2,
-		    "without a filter, %s with upper bits set does the same as without (%s / %s)",
-		    trunc[i].name, res_str(b), res_str(a));
-	}
+	return 0;
+}
 
-	rule_cases();
-	seed000_case();
-	wide_gap_case();
-	runtime_default_cases();
-	benign_cases();
-
+void live_teardown(void)
+{
 	unlink(out_file);
 	unlink(file);
 	rmdir(mnt);
 	rmdir(tmpfs_dir);
 	rmdir(dir);
-	return tap_done();
 }

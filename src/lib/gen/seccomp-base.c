@@ -1,0 +1,577 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The seccomp generator's bases (seccomp-gen.c has the pipeline): the
+ * RuntimeDefault allow-list and its argument rules (personality, clone), the
+ * BehaviorModeling allow-list, the list of entries being built (scg_push,
+ * scg_add_simple) and the architectures every profile covers.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plastron/gen.h"
+#include "seccomp-gen-internal.h"
+#include "seccomp-internal.h"
+#include "shared/macro.h"
+
+#include "shared/macro.h"
+
+/*
+ * RuntimeDefault: what a normal, unprivileged container may call, with the
+ * semantics of the container runtimes' default profiles (no CAP_SYS_ADMIN:
+ * no mount, unshare, setns, pivot_root, keyctl, bpf, ...). io_uring is
+ * denied on top. Sorted.
+ */
+static const char *const rd_allow[] = {
+	"_llseek",
+	"_newselect",
+	"accept",
+	"accept4",
+	"access",
+	"adjtimex",
+	"alarm",
+	"arch_prctl",
+	"bind",
+	"brk",
+	"capget",
+	"capset",
+	"chdir",
+	"chmod",
+	"chown",
+	"chown32",
+	"clock_adjtime",
+	"clock_adjtime64",
+	"clock_getres",
+	"clock_getres_time64",
+	"clock_gettime",
+	"clock_gettime64",
+	"clock_nanosleep",
+	"clock_nanosleep_time64",
+	"close",
+	"close_range",
+	"connect",
+	"copy_file_range",
+	"creat",
+	"dup",
+	"dup2",
+	"dup3",
+	"epoll_create",
+	"epoll_create1",
+	"epoll_ctl",
+	"epoll_ctl_old",
+	"epoll_pwait",
+	"epoll_pwait2",
+	"epoll_wait",
+	"epoll_wait_old",
+	"eventfd",
+	"eventfd2",
+	"execve",
+	"execveat",
+	"exit",
+	"exit_group",
+	"faccessat",
+	"faccessat2",
+	"fadvise64",
+	"fadvise64_64",
+	"fallocate",
+	"fanotify_mark",
+	"fchdir",
+	"fchmod",
+	"fchmodat",
+	"fchmodat2",
+	"fchown",
+	"fchown32",
+	"fchownat",
+	"fcntl",
+	"fcntl64",
+	"fdatasync",
+	"fgetxattr",
+	"flistxattr",
+	"flock",
+	"fork",
+	"fremovexattr",
+	"fsetxattr",
+	"fstat",
+	"fstat64",
+	"fstatat64",
+	"fstatfs",
+	"fstatfs64",
+	"fsync",
+	"ftruncate",
+	"ftruncate64",
+	"futex",
+	"futex_requeue",
+	"futex_time64",
+	"futex_wait",
+	"futex_waitv",
+	"futex_wake",
+	"futimesat",
+	"get_mempolicy",
+	"get_robust_list",
+	"get_thread_area",
+	"getcpu",
+	"getcwd",
+	"getdents",
+	"getdents64",
+	"getegid",
+	"getegid32",
+	"geteuid",
+	"geteuid32",
+	"getgid",
+	"getgid32",
+	"getgroups",
+	"getgroups32",
+	"getitimer",
+	"getpeername",
+	"getpgid",
+	"getpgrp",
+	"getpid",
+	"getppid",
+	"getpriority",
+	"getrandom",
+	"getresgid",
+	"getresgid32",
+	"getresuid",
+	"getresuid32",
+	"getrlimit",
+	"getrusage",
+	"getsid",
+	"getsockname",
+	"getsockopt",
+	"gettid",
+	"gettimeofday",
+	"getuid",
+	"getuid32",
+	"getxattr",
+	"inotify_add_watch",
+	"inotify_init",
+	"inotify_init1",
+	"inotify_rm_watch",
+	"io_cancel",
+	"io_destroy",
+	"io_getevents",
+	"io_pgetevents",
+	"io_pgetevents_time64",
+	"io_setup",
+	"io_submit",
+	"ioctl",
+	"ioprio_get",
+	"ioprio_set",
+	"ipc",
+	"kill",
+	"landlock_add_rule",
+	"landlock_create_ruleset",
+	"landlock_restrict_self",
+	"lchown",
+	"lchown32",
+	"lgetxattr",
+	"link",
+	"linkat",
+	"listen",
+	"listxattr",
+	"llistxattr",
+	"lremovexattr",
+	"lseek",
+	"lsetxattr",
+	"lstat",
+	"lstat64",
+	"madvise",
+	"map_shadow_stack",
+	"mbind",
+	"membarrier",
+	"memfd_create",
+	"memfd_secret",
+	"mincore",
+	"mkdir",
+	"mkdirat",
+	"mknod",
+	"mknodat",
+	"mlock",
+	"mlock2",
+	"mlockall",
+	"mmap",
+	"mmap2",
+	"modify_ldt",
+	"mprotect",
+	"mq_getsetattr",
+	"mq_notify",
+	"mq_open",
+	"mq_timedreceive",
+	"mq_timedreceive_time64",
+	"mq_timedsend",
+	"mq_timedsend_time64",
+	"mq_unlink",
+	"mremap",
+	"mseal",
+	"msgctl",
+	"msgget",
+	"msgrcv",
+	"msgsnd",
+	"msync",
+	"munlock",
+	"munlockall",
+	"munmap",
+	"name_to_handle_at",
+	"nanosleep",
+	"newfstatat",
+	"open",
+	"openat",
+	"openat2",
+	"pause",
+	"pidfd_getfd",
+	"pidfd_open",
+	"pidfd_send_signal",
+	"pipe",
+	"pipe2",
+	"pkey_alloc",
+	"pkey_free",
+	"pkey_mprotect",
+	"poll",
+	"ppoll",
+	"ppoll_time64",
+	"prctl",
+	"pread64",
+	"preadv",
+	"preadv2",
+	"prlimit64",
+	"process_mrelease",
+	"process_vm_readv",
+	"process_vm_writev",
+	"pselect6",
+	"pselect6_time64",
+	"ptrace",
+	"pwrite64",
+	"pwritev",
+	"pwritev2",
+	"read",
+	"readahead",
+	"readdir",
+	"readlink",
+	"readlinkat",
+	"readv",
+	"recv",
+	"recvfrom",
+	"recvmmsg",
+	"recvmmsg_time64",
+	"recvmsg",
+	"remap_file_pages",
+	"removexattr",
+	"rename",
+	"renameat",
+	"renameat2",
+	"restart_syscall",
+	"rmdir",
+	"rseq",
+	"rt_sigaction",
+	"rt_sigpending",
+	"rt_sigprocmask",
+	"rt_sigqueueinfo",
+	"rt_sigreturn",
+	"rt_sigsuspend",
+	"rt_sigtimedwait",
+	"rt_sigtimedwait_time64",
+	"rt_tgsigqueueinfo",
+	"sched_get_priority_max",
+	"sched_get_priority_min",
+	"sched_getaffinity",
+	"sched_getattr",
+	"sched_getparam",
+	"sched_getscheduler",
+	"sched_rr_get_interval",
+	"sched_rr_get_interval_time64",
+	"sched_setaffinity",
+	"sched_setattr",
+	"sched_setparam",
+	"sched_setscheduler",
+	"sched_yield",
+	"seccomp",
+	"select",
+	"semctl",
+	"semget",
+	"semop",
+	"semtimedop",
+	"semtimedop_time64",
+	"send",
+	"sendfile",
+	"sendfile64",
+	"sendmmsg",
+	"sendmsg",
+	"sendto",
+	"set_mempolicy",
+	"set_robust_list",
+	"set_thread_area",
+	"set_tid_address",
+	"setfsgid",
+	"setfsgid32",
+	"setfsuid",
+	"setfsuid32",
+	"setgid",
+	"setgid32",
+	"setgroups",
+	"setgroups32",
+	"setitimer",
+	"setpgid",
+	"setpriority",
+	"setregid",
+	"setregid32",
+	"setresgid",
+	"setresgid32",
+	"setresuid",
+	"setresuid32",
+	"setreuid",
+	"setreuid32",
+	"setrlimit",
+	"setsid",
+	"setsockopt",
+	"setuid",
+	"setuid32",
+	"setxattr",
+	"shmat",
+	"shmctl",
+	"shmdt",
+	"shmget",
+	"shutdown",
+	"sigaction",
+	"sigaltstack",
+	"signal",
+	"signalfd",
+	"signalfd4",
+	"sigpending",
+	"sigprocmask",
+	"sigreturn",
+	"sigsuspend",
+	"socket",
+	"socketcall",
+	"socketpair",
+	"splice",
+	"stat",
+	"stat64",
+	"statfs",
+	"statfs64",
+	"statx",
+	"symlink",
+	"symlinkat",
+	"sync",
+	"sync_file_range",
+	"syncfs",
+	"sysinfo",
+	"tee",
+	"tgkill",
+	"time",
+	"timer_create",
+	"timer_delete",
+	"timer_getoverrun",
+	"timer_gettime",
+	"timer_gettime64",
+	"timer_settime",
+	"timer_settime64",
+	"timerfd_create",
+	"timerfd_gettime",
+	"timerfd_gettime64",
+	"timerfd_settime",
+	"timerfd_settime64",
+	"times",
+	"tkill",
+	"truncate",
+	"truncate64",
+	"ugetrlimit",
+	"umask",
+	"uname",
+	"unlink",
+	"unlinkat",
+	"utime",
+	"utimensat",
+	"utimensat_time64",
+	"utimes",
+	"vfork",
+	"wait4",
+	"waitid",
+	"waitpid",
+	"write",
+	"writev",
+};
+
+/* personality(2) values the runtimes allow (Linux, UNAME26, PER_LINUX32, both,
+ * and the query 0xffffffff). Plain 64-bit EQ is right here although the
+ * kernel reads an unsigned int: these allow, so a value with upper bits set
+ * matches none of them and falls to the default (denied); upper bits can
+ * only narrow what is allowed, never reach another personality. */
+static const uint64_t rd_personality[] = { 0x0, 0x8, 0x20000, 0x20008, 0xffffffff };
+
+/* clone(2) flags that create namespaces (CLONE_NEWNS ... CLONE_NEWCGROUP,
+ * CLONE_NEWTIME is in the low bits and handled by the runtimes the same way):
+ * clone is allowed only without them. The kernel uses the low 32 bits of
+ * the flags (lower_32_bits(clone_flags)); the mask tests only low bits, so
+ * upper bits change nothing. */
+#define RD_CLONE_NS_MASK 0x7E020000ull
+
+/* Never allowed by RuntimeDefault on top of the runtimes' defaults. */
+static const char *const rd_extra_deny[] = { "io_uring_enter", "io_uring_register",
+					     "io_uring_setup", NULL };
+
+const char *const scg_modeling_allow[] = { "close", "open",  "openat", "openat2",
+					   "read",  "write", NULL };
+
+struct ent *scg_push(struct gen *g, const struct ent *e)
+{
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 256;
+		struct ent *v = realloc(g->ents, cap * sizeof(*v));
+		if (!v) {
+			g->r = pl_error(g->d, -ENOMEM, NULL, NULL, "out of memory");
+			return NULL;
+		}
+		g->ents = v;
+		g->cap = cap;
+	}
+	g->ents[g->n] = *e;
+	return &g->ents[g->n++];
+}
+
+bool scg_name_relevant(const char *name)
+{
+	for (int a = 0; a < SC_ARCH__MAX; a++)
+		if (sc_resolve(name, (enum sc_arch)a) >= 0)
+			return true;
+	return false;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static bool rd_allowed(const char *name)
+{
+	return bsearch(&name, rd_allow, PL_ARRAY_SIZE(rd_allow), sizeof(rd_allow[0]), cmp_str) !=
+	       NULL;
+}
+
+void scg_add_simple(struct gen *g, const char *name, enum pl_sc_action act, int err,
+		    const char *origin, const char *comment)
+{
+	struct ent e = { .name = name, .act = act, .origin = origin, .comment = comment };
+	if (err) {
+		e.has_errno = true;
+		e.errno_ret = (uint32_t)err;
+	}
+	scg_push(g, &e);
+}
+
+/* Every syscall name libseccomp (or plastron) knows on x86_64, ia32 and x32,
+ * sorted; computed once per process (again after a failed allocation). */
+static char **known_v;
+static size_t known_n;
+static pthread_mutex_t known_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void known_init(void)
+{
+	size_t n = 0, cap = 1024;
+	char **v = malloc(cap * sizeof(*v));
+	if (!v)
+		return;
+	for (int a = 0; a < SC_ARCH__MAX; a++) {
+		int base = a == SC_ARCH_X32 ? 0x40000000 : 0;
+		for (int nr = 0; nr < 1024; nr++) {
+			const char *s = sc_name_of((enum sc_arch)a, base + nr);
+			if (!s)
+				continue;
+			if (n == cap) {
+				char **nv = realloc(v, (cap *= 2) * sizeof(*v));
+				if (!nv)
+					goto oom;
+				v = nv;
+			}
+			if (!(v[n] = strdup(s)))
+				goto oom;
+			n++;
+		}
+	}
+	qsort(v, n, sizeof(*v), cmp_str);
+	size_t u = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!u || strcmp(v[u - 1], v[i]))
+			v[u++] = v[i];
+		else
+			free(v[i]);
+	}
+	known_v = v;
+	known_n = u;
+	return;
+oom:
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int known_names(struct gen *g, char ***ret, size_t *n_ret)
+{
+	(void)g;
+	/* not pthread_once: a failed allocation is retried on the next call */
+	pthread_mutex_lock(&known_lock);
+	if (!known_v)
+		known_init();
+	pthread_mutex_unlock(&known_lock);
+	if (!known_v)
+		return -ENOMEM;
+	*ret = known_v;
+	*n_ret = known_n;
+	return 0;
+}
+
+void scg_base_runtime_default(struct gen *g)
+{
+	const char *o = "runtime-default";
+	g->p->default_action = PL_SC_ACT_ERRNO;
+	g->p->has_default_errno_ret = true;
+	g->p->default_errno_ret = ENOSYS;
+	for (size_t i = 0; i < PL_ARRAY_SIZE(rd_allow); i++)
+		if (scg_name_relevant(rd_allow[i]))
+			scg_add_simple(g, rd_allow[i], PL_SC_ACT_ALLOW, 0, o, NULL);
+	for (size_t i = 0; i < PL_ARRAY_SIZE(rd_personality); i++) {
+		struct ent e = {
+			.name = "personality", .act = PL_SC_ACT_ALLOW, .origin = o, .n_args = 1
+		};
+		e.args[0] =
+		    (struct pl_sc_arg){ .index = 0, .value = rd_personality[i], .op = PL_SC_OP_EQ };
+		scg_push(g, &e);
+	}
+	struct ent c = { .name = "clone", .act = PL_SC_ACT_ALLOW, .origin = o, .n_args = 1 };
+	c.args[0] = (struct pl_sc_arg){
+		.index = 0, .value = RD_CLONE_NS_MASK, .value_two = 0, .op = PL_SC_OP_MASKED_EQ
+	};
+	scg_push(g, &c);
+	/* clone3 passes its flags in memory: ENOSYS makes glibc fall back to clone. */
+	scg_add_simple(g, "clone3", PL_SC_ACT_ERRNO, ENOSYS, o, NULL);
+	char **known;
+	size_t n_known;
+	if (known_names(g, &known, &n_known) < 0) {
+		g->r = pl_error(g->d, -ENOMEM, NULL, NULL, "out of memory");
+		return;
+	}
+	/* Known syscalls outside the allow-list fail with EPERM; unknown ones
+	 * (newer than this table) with the default ENOSYS. */
+	for (size_t i = 0; i < n_known; i++) {
+		const char *s = known[i];
+		if (rd_allowed(s) || !strcmp(s, "clone") || !strcmp(s, "clone3") ||
+		    !strcmp(s, "personality"))
+			continue;
+		scg_add_simple(g, s, PL_SC_ACT_ERRNO, EPERM, o, NULL);
+	}
+	for (size_t i = 0; rd_extra_deny[i]; i++)
+		if (rd_allowed(rd_extra_deny[i]))
+			g->r = pl_error(g->d, -EINVAL, NULL, NULL, "internal: %s in allow-list",
+					rd_extra_deny[i]);
+}
+
+void scg_set_arches(struct gen *g)
+{
+	struct pl_sc_profile *p = g->p;
+	p->n_architectures = SC_ARCH__MAX;
+	p->architectures = pl_arena_alloc(p->arena, SC_ARCH__MAX * sizeof(char *));
+	for (int a = 0; a < SC_ARCH__MAX; a++)
+		p->architectures[a] = pl_arena_strdup(p->arena, sc_arch_oci_name((enum sc_arch)a));
+}

@@ -1,0 +1,425 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The order in which the filter builder (seccomp-filter.c) gives one
+ * architecture context's rules to libseccomp 2.5.4, and the rule sets it must
+ * not give it at all (docs/design.md, decision 29).
+ *
+ * libseccomp keeps the rules of one syscall in a tree of comparison nodes.
+ * On a 64-bit arch (x86_64 here) each comparison is a high-word node, then
+ * one or two more: EQ and MASKED_EQ have one exit (the low-word node's true
+ * branch), NE, GT, GE, LT and LE have two (NE: both nodes' false branches;
+ * GT/GE: the high node's true branch and the low node's; LT/LE: the high
+ * EQ node's and the low node's false branches), and both exits point to the
+ * same next level. Adding a rule walks that level once per exit, but
+ * updates a level's head through one exit pointer only:
+ *  - a later rule sharing such a comparison whose next node sorts in front
+ *    of the level's head is linked in twice: a cycle, and seccomp_rule_add
+ *    never returns (the fuzzer's `chmod {a1>2, a2<=8}`, `{a1>2, a3!=4}`);
+ *  - a later rule whose comparison shares only the high node (same argument,
+ *    GT/GE, LT/LE or NE both, the same high word, different otherwise) puts
+ *    its continuation in the level both exits of the earlier rule see: the
+ *    filter matches calls neither rule matches (`{a1>2, a2==8}`,
+ *    `{a1>3, a3==4}` matches a1=3, a3=4), in either order;
+ *  - given first a rule ending at such a comparison, a later rule of that
+ *    shape that goes on loses its low-word path (`{a1>2}`, then
+ *    `{a1>1, a3==4}` misses a1=2, a3=4).
+ * 32-bit arches (ia32, x32) compare one word per comparison: no level has
+ * two parents there (checked: none of the shapes misbehaves on them).
+ *
+ * So on x86_64 the rules of one syscall are checked against a model of
+ * that tree (the order of its level lists rebuilt as _db_tree_add walks
+ * them), and a rule that would become a shared level's head, or lose its
+ * low-word path, moves in front of the rule it would displace, if that rule
+ * has the same action and no rule of the syscall with another action lies
+ * in between (their order means something to libseccomp). What moving
+ * cannot fix is refused, naming both rules. The rules of a syscall with one
+ * action match the same calls in any order (the model and
+ * tests/seccomp/test-hang.c check every two-rule shape against a reference
+ * evaluator; the OCI fuzzer's shape is tests/fuzz/corpus/oci-seccomp/hang-*).
+ */
+#include <errno.h>
+#include <seccomp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "seccomp-internal.h"
+#include "shared/macro.h"
+
+int sc_pend_push(struct sc_pend_list *l, const struct sc_pend *r)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct sc_pend *v = realloc(l->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *r;
+	return 0;
+}
+
+static bool cmp_eq(const struct scmp_arg_cmp *a, const struct scmp_arg_cmp *b)
+{
+	return a->arg == b->arg && a->op == b->op && a->datum_a == b->datum_a &&
+	       (a->op != SCMP_CMP_MASKED_EQ || a->datum_b == b->datum_b);
+}
+
+/* The comparison chain libseccomp builds for a rule: one comparison per
+ * argument, in argument order. `sock` gives the chain of the socketcall
+ * rule libseccomp derives from an ia32 socket call: its argument 0 is the
+ * call number (the rule's own a0 comparison is replaced). */
+static unsigned chain_of(const struct sc_pend *r, bool sock, struct scmp_arg_cmp out[7])
+{
+	unsigned k = 0;
+	if (sock)
+		out[k++] = (struct scmp_arg_cmp){ .arg = 0, .op = SCMP_CMP_EQ, .datum_a = ~0ull };
+	for (unsigned a = 0; a < 6; a++)
+		for (unsigned i = 0; i < r->n; i++)
+			if (r->c[i].arg == a && !(sock && a == 0))
+				out[k++] = r->c[i];
+	return k;
+}
+
+static bool chain_strict_prefix(const struct scmp_arg_cmp *a, unsigned na,
+				const struct scmp_arg_cmp *b, unsigned nb)
+{
+	if (na >= nb)
+		return false;
+	for (unsigned i = 0; i < na; i++)
+		if (!cmp_eq(&a[i], &b[i]))
+			return false;
+	return true;
+}
+
+/* Whether r's chain is a strict prefix of s's (on the direct syscall, or on
+ * the derived socketcall rule). */
+static bool rule_prefix_of(const struct sc_pend *r, const struct sc_pend *s)
+{
+	struct scmp_arg_cmp a[7], b[7];
+	unsigned na, nb;
+	na = chain_of(r, false, a);
+	nb = chain_of(s, false, b);
+	if (chain_strict_prefix(a, na, b, nb))
+		return true;
+	if (!r->multiplexed)
+		return false;
+	na = chain_of(r, true, a);
+	nb = chain_of(s, true, b);
+	return chain_strict_prefix(a, na, b, nb);
+}
+
+/* Debug knob for the equivalence test (tests/seccomp/test-order.c): keep the
+ * profile's order. */
+bool sc_filter_keep_order;
+
+/*
+ * libseccomp 2.5.4 leaks tree nodes when a rule arrives whose comparison
+ * chain is a strict prefix of the chains of two or more earlier rules of the
+ * same syscall and action that branch below its end (it replaces the longer
+ * chains by the shorter one and frees only part of the branched level): 96
+ * bytes per comparison node, 384 bytes for the fuzzer's cases. Given the
+ * shorter rule first, libseccomp drops the longer ones as redundant, without
+ * a leak, and builds the same filter (the longer rules add nothing in either
+ * order). So a rule moves in front of the first earlier rule of the same
+ * syscall and action whose chain it prefixes, unless a rule of the same
+ * syscall with another action lies in between (the order of different
+ * actions means something to libseccomp: tests/seccomp/test-libseccomp.c).
+ */
+static void order_prefixes_first(struct sc_pend_list *l)
+{
+	for (size_t j = 1; j < l->n; j++) {
+		size_t to = j;
+		for (size_t i = j; i-- > 0;) {
+			const struct sc_pend *o = &l->v[i];
+			if (o->nr != l->v[j].nr)
+				continue;
+			if (o->act != l->v[j].act)
+				break;
+			if (rule_prefix_of(&l->v[j], o))
+				to = i;
+		}
+		if (to == j)
+			continue;
+		struct sc_pend r = l->v[j];
+		memmove(&l->v[to + 1], &l->v[to], (j - to) * sizeof(r));
+		l->v[to] = r;
+	}
+}
+
+/* ---- libseccomp's tree on a 64-bit arch ---------------------------------- */
+
+/* The chain as libseccomp builds nodes for it: argument order, without the
+ * comparisons it generates no node for (MASKED_EQ with a zero mask). */
+static unsigned model_chain(const struct sc_pend *r, struct scmp_arg_cmp out[7])
+{
+	struct scmp_arg_cmp all[7];
+	unsigned n = chain_of(r, false, all), k = 0;
+	for (unsigned i = 0; i < n; i++)
+		if (all[i].op != SCMP_CMP_MASKED_EQ || all[i].datum_a)
+			out[k++] = all[i];
+	return k;
+}
+
+/* The high-word node libseccomp makes first for a comparison. */
+struct hinode {
+	unsigned arg;
+	enum scmp_compare op, orig; /* the node's test; the rule's operator */
+	uint32_t datum, mask;
+};
+
+static struct hinode hinode_of(const struct scmp_arg_cmp *c)
+{
+	bool masked = c->op == SCMP_CMP_MASKED_EQ;
+	uint64_t mask = masked ? c->datum_a : ~0ull, datum = masked ? c->datum_b : c->datum_a;
+	struct hinode h = { .arg = c->arg, .orig = c->op };
+	h.op = masked                                         ? SCMP_CMP_MASKED_EQ
+	       : c->op == SCMP_CMP_EQ || c->op == SCMP_CMP_NE ? SCMP_CMP_EQ
+							      : SCMP_CMP_GT;
+	h.mask = (uint32_t)(mask >> 32);
+	h.datum = (uint32_t)(datum >> 32) & h.mask;
+	return h;
+}
+
+/* libseccomp's _db_chain_eq for two high nodes: merged into one. */
+static bool hinode_eq(const struct hinode *a, const struct hinode *b)
+{
+	return a->arg == b->arg && a->op == b->op && a->datum == b->datum && a->mask == b->mask;
+}
+
+static unsigned op_priority(enum scmp_compare op)
+{
+	switch (op) {
+	case SCMP_CMP_MASKED_EQ:
+	case SCMP_CMP_EQ:
+	case SCMP_CMP_NE:
+		return 3;
+	case SCMP_CMP_LE:
+	case SCMP_CMP_LT:
+		return 2;
+	default:
+		return 1;
+	}
+}
+
+/* libseccomp's _db_chain_lt(a, b): b goes in front of a in a level. */
+static bool hinode_lt(const struct hinode *a, const struct hinode *b)
+{
+	if (a->arg != b->arg)
+		return a->arg < b->arg;
+	if (op_priority(a->orig) != op_priority(b->orig))
+		return op_priority(a->orig) < op_priority(b->orig);
+	if (a->orig == SCMP_CMP_LE || a->orig == SCMP_CMP_LT)
+		return a->datum > b->datum;
+	return a->datum < b->datum;
+}
+
+/* A comparison with two exits to the next level. */
+static bool two_exits(enum scmp_compare op)
+{
+	return op != SCMP_CMP_EQ && op != SCMP_CMP_MASKED_EQ;
+}
+
+/* Two different comparisons whose shared high node passes one exit of
+ * each to the same next level. */
+static bool share_exit(const struct scmp_arg_cmp *a, const struct scmp_arg_cmp *b)
+{
+	struct hinode ha = hinode_of(a), hb = hinode_of(b);
+	if (!hinode_eq(&ha, &hb) || cmp_eq(a, b))
+		return false;
+	bool gt_a = a->op == SCMP_CMP_GT || a->op == SCMP_CMP_GE;
+	bool gt_b = b->op == SCMP_CMP_GT || b->op == SCMP_CMP_GE;
+	bool lt_a = a->op == SCMP_CMP_LT || a->op == SCMP_CMP_LE;
+	bool lt_b = b->op == SCMP_CMP_LT || b->op == SCMP_CMP_LE;
+	return (gt_a && gt_b) || (lt_a && lt_b) || (a->op == SCMP_CMP_NE && b->op == SCMP_CMP_NE);
+}
+
+/* The least value `a > v` / `a >= v` admits (2^64 when none). */
+static unsigned __int128 least(const struct scmp_arg_cmp *c)
+{
+	return (unsigned __int128)c->datum_a + (c->op == SCMP_CMP_GT);
+}
+
+/* Whether libseccomp, given rule r stopping at comparison a and then a rule
+ * going on after comparison b (sharing a's high node), drops calls of b's
+ * low-word path that a does not match: GT/GE only (NE and LT/LE go down
+ * that path before the early return in _db_tree_add). */
+static bool low_path_lost(const struct scmp_arg_cmp *a, const struct scmp_arg_cmp *b)
+{
+	bool ge_a = a->op == SCMP_CMP_GT || a->op == SCMP_CMP_GE;
+	bool ge_b = b->op == SCMP_CMP_GT || b->op == SCMP_CMP_GE;
+	return ge_a && ge_b && least(b) < least(a);
+}
+
+/* The first position where two chains differ. */
+static unsigned first_diff(const struct scmp_arg_cmp *a, unsigned na, const struct scmp_arg_cmp *b,
+			   unsigned nb)
+{
+	unsigned k = 0;
+	while (k < na && k < nb && cmp_eq(&a[k], &b[k]))
+		k++;
+	return k;
+}
+
+/*
+ * Whether libseccomp links rule j's node at position k (after a shared
+ * two-exit comparison at k - 1) in as the head of that level: the cycle.
+ * The level is rebuilt the way _db_tree_add builds it from the earlier
+ * rules with the same first k comparisons: walking from the head, a node
+ * merges into an equal one, goes in front of the first one it sorts before,
+ * else at the end (its order and its equality do not agree: `a1 > 1<<32`
+ * sorts before `a1 > 3`, which equals `a1 <= 3`, which sorts before
+ * `a1 > 1<<32`, so no sort of the rules can stand in for this walk).
+ */
+static bool new_head(const struct sc_pend_list *l, size_t j, const struct scmp_arg_cmp *cs,
+		     unsigned ns, unsigned k, size_t *with)
+{
+	struct {
+		struct hinode h;
+		size_t rule;
+	} lv[64];
+	size_t n = 0;
+	for (size_t i = 0; i < j; i++) {
+		struct scmp_arg_cmp cr[7];
+		if (l->v[i].nr != l->v[j].nr)
+			continue;
+		unsigned nr = model_chain(&l->v[i], cr);
+		if (nr <= k || first_diff(cr, nr, cs, ns) < k)
+			continue;
+		struct hinode h = hinode_of(&cr[k]);
+		size_t at = 0;
+		while (at < n && !hinode_eq(&lv[at].h, &h) && !hinode_lt(&lv[at].h, &h))
+			at++;
+		if (at < n && hinode_eq(&lv[at].h, &h))
+			continue;
+		if (n == PL_ARRAY_SIZE(lv)) { /* not modelled: refused */
+			*with = i;
+			return true;
+		}
+		memmove(&lv[at + 1], &lv[at], (n - at) * sizeof(lv[0]));
+		lv[at].h = h;
+		lv[at].rule = i;
+		n++;
+	}
+	struct hinode hs = hinode_of(&cs[k]);
+	if (!n || hinode_eq(&lv[0].h, &hs) || !hinode_lt(&lv[0].h, &hs))
+		return false;
+	*with = lv[0].rule;
+	return true;
+}
+
+/* What libseccomp would do wrong with the rules in this order. */
+enum hazard {
+	HZ_NONE,
+	HZ_CYCLE,     /* rule `j` in front of rule `i` avoids it */
+	HZ_LOST,      /* likewise */
+	HZ_OVERMATCH, /* in any order */
+};
+
+static enum hazard find_hazard(const struct sc_pend_list *l, size_t *ri, size_t *rj)
+{
+	for (size_t j = 1; j < l->n; j++) {
+		const struct sc_pend *s = &l->v[j];
+		struct scmp_arg_cmp cs[7];
+		unsigned ns = model_chain(s, cs);
+		if (!ns)
+			continue;
+		for (size_t i = 0; i < j; i++) {
+			struct scmp_arg_cmp cr[7];
+			if (l->v[i].nr != s->nr)
+				continue;
+			unsigned nr = model_chain(&l->v[i], cr);
+			unsigned k = first_diff(cr, nr, cs, ns);
+			*ri = i;
+			*rj = j;
+			if (k == nr || k == ns)
+				continue;
+			if (share_exit(&cr[k], &cs[k])) {
+				/* the earlier one stops at the shared GT/GE node: the
+				 * later one's low-word path is dropped (the other order
+				 * is right), which matters where the earlier one does
+				 * not match those calls itself */
+				if (nr == k + 1) {
+					if (ns > k + 1 && low_path_lost(&cr[k], &cs[k]))
+						return HZ_LOST;
+					continue;
+				}
+				/* the later one's rest joins the level both exits of
+				 * the earlier one see, unless it adds nothing there
+				 * (the earlier one's rest is a prefix of it) */
+				if (ns > k + 1 &&
+				    (ns < nr || first_diff(cr + k + 1, nr - k - 1, cs + k + 1,
+							   ns - k - 1) < nr - k - 1))
+					return HZ_OVERMATCH;
+				continue;
+			}
+			if (k >= 1 && two_exits(cs[k - 1].op) && new_head(l, j, cs, ns, k, ri))
+				return HZ_CYCLE;
+		}
+	}
+	return HZ_NONE;
+}
+
+/* Whether rule j can move in front of rule i < j: same syscall and action,
+ * and no rule of that syscall with another action in between. */
+static bool movable(const struct sc_pend_list *l, size_t i, size_t j)
+{
+	for (size_t k = i; k < j; k++)
+		if (l->v[k].nr == l->v[j].nr && l->v[k].act != l->v[j].act)
+			return false;
+	return true;
+}
+
+void sc_order_rules(struct sc_pend_list *l, enum sc_arch arch)
+{
+	if (sc_filter_keep_order)
+		return;
+	order_prefixes_first(l);
+	if (arch != SC_ARCH_X86_64)
+		return;
+	/* Each move puts a rule in front of one it would otherwise displace or
+	 * lose; bounded, and sc_check_rules refuses what is left. */
+	for (size_t budget = 4 * l->n + 16; budget--;) {
+		size_t i, j;
+		enum hazard h = find_hazard(l, &i, &j);
+		if ((h != HZ_CYCLE && h != HZ_LOST) || !movable(l, i, j))
+			return;
+		struct sc_pend r = l->v[j];
+		memmove(&l->v[i + 1], &l->v[i], (j - i) * sizeof(r));
+		l->v[i] = r;
+	}
+}
+
+static int refuse(const struct sc_pend *r, const struct sc_pend *s, struct pl_diag *d,
+		  const char *what)
+{
+	const char *name = sc_name_of(SC_ARCH_X86_64, s->nr);
+	return pl_error(d, -EINVAL, s->pos, s->field,
+			"%s and %s (%s on x86_64): %s; libseccomp %u.%u cannot take these "
+			"two rules (docs/design.md, decision 29)",
+			r->field, s->field, name ? name : "?", what, seccomp_version()->major,
+			seccomp_version()->minor);
+}
+
+int sc_check_rules(const struct sc_pend_list *l, enum sc_arch arch, struct pl_diag *d)
+{
+	size_t i, j;
+	if (arch != SC_ARCH_X86_64)
+		return 0;
+	switch (find_hazard(l, &i, &j)) {
+	case HZ_NONE:
+		return 0;
+	case HZ_CYCLE:
+		return refuse(&l->v[i], &l->v[j], d,
+			      "seccomp_rule_add would never return (a cycle in its argument "
+			      "tree), and rules of another action lie between them");
+	case HZ_LOST:
+		return refuse(&l->v[i], &l->v[j], d,
+			      "the later rule would lose the calls its low-word comparison "
+			      "matches, and rules of another action lie between them");
+	default:
+		return refuse(&l->v[i], &l->v[j], d,
+			      "the filter would match calls neither rule matches (the same "
+			      "high word in both comparisons, different rules after them)");
+	}
+}
