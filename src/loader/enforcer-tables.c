@@ -519,10 +519,12 @@ int pl_enf_retire(struct pl_cg_enforcer *e, uint32_t table)
 int pl_enf_fill_table(struct pl_cg_enforcer *e, uint32_t table, const struct pl_bpf_tables *t,
 		      uint16_t *hooks, struct pl_diag *d)
 {
-	int r = pl_enf_runs_load(e);
+	int r = e->txn && e->txn->runs_loaded ? 0 : pl_enf_runs_load(e);
 
 	if (r < 0)
 		return pl_enf_sys_error(d, r, "read the tables in use");
+	if (e->txn)
+		e->txn->runs_loaded = true; /* maintained from here on (see the txn) */
 	/* Empty when this process released it. Otherwise it may hold a rule
 	 * set that another process replaced and has not released yet, or
 	 * leftovers of an interrupted update: emptied after a grace period. */
