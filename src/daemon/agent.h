@@ -182,6 +182,7 @@ struct batch_times {
 	int64_t programs, stage, commit;
 	int64_t main_thread;  /* the part done on the main thread */
 	int64_t longest_step; /* the longest the main thread was held at once */
+	bool inline_all;      /* reload_batch: all of it at once, on the main thread */
 };
 
 /* A reload batch between its phases (reload.c). */

@@ -613,6 +613,8 @@ size_t batch_finish(struct batch *b)
 	b->T.main_thread += fin;
 	if (fin > b->T.longest_step)
 		b->T.longest_step = fin;
+	if (b->T.inline_all)
+		b->T.longest_step = b->T.main_thread;
 	say("reload done: %zu file(s) applied, %zu refused (%lld ms: parse %lld, generate %lld, "
 	    "seccomp filters %lld, programs %lld, kernel stage %lld, switch %lld; main thread "
 	    "%lld ms, longest step %lld ms)",
@@ -640,7 +642,7 @@ size_t reload_batch(struct change *cv, size_t n)
 			batch_build(&cv[i], &b.T);
 	}
 	b.T.main_thread = now_us() - b.T.start;
-	b.T.longest_step = b.T.main_thread;
+	b.T.inline_all = true;
 	batch_begin(&b);
 	batch_programs(&b, INT64_MAX);
 	return batch_finish(&b);

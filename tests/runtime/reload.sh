@@ -5,7 +5,7 @@
 # each new to the kernel, so its programs are loaded too), containers start
 # through plastron-runtime and runc, and `status` and `profile` requests are
 # sent, one after the other until the reload is done. Every answer must come
-# within $REQUEST_BOUND_MS (2 s; 5 s in the ASan tree) and every start
+# within $REQUEST_BOUND_MS (3 s; 6 s in the ASan tree) and every start
 # within $START_BOUND_MS (3 s; 6 s), and afterwards every policy is in force
 # (status, and the kernel's policies map). Then a SIGHUP of the same
 # directory under the same requests, triggers coalesced (three SIGHUPs and a
@@ -18,7 +18,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 probe=$1 policy_src=$2
 SHIM=$PLASTRON_RUNTIME_SHIM
 START_BOUND_MS=${START_BOUND_MS:-3000}
-REQUEST_BOUND_MS=${REQUEST_BOUND_MS:-2000}
+REQUEST_BOUND_MS=${REQUEST_BOUND_MS:-3000}
 N=${RELOAD_POLICIES:-300}
 
 ((EUID == 0)) || bail "runtime tests run as root"
