@@ -442,6 +442,10 @@ void batch_begin(struct batch *b)
 	b->v = calloc(b->n ? b->n : 1, sizeof(*b->v));
 	b->need = calloc(1, sizeof(*b->need));
 	if (!b->v || !b->need) {
+		free(b->v); /* batch_finish refuses nothing, applies nothing */
+		free(b->need);
+		b->v = NULL;
+		b->need = NULL;
 		b->r = -ENOMEM;
 		return;
 	}
