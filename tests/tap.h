@@ -9,6 +9,8 @@
  *   TAP_EQ_UINT / TAP_EQ_STR / TAP_NE_INT / TAP_LT_INT / TAP_GE_INT likewise
  *   TAP_SKIP("reason", "name");
  *   return tap_done();
+ *
+ * A test of several .c files includes this in each; they share one count.
  */
 #pragma once
 
@@ -18,7 +20,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int tap_n, tap_failed;
+/* Weak, so that a test built from several files shares one counter. */
+__attribute__((weak)) int tap_n, tap_failed;
+
+/* A case name is one line: a newline inside it (an event's JSON line, say)
+ * would end the TAP line early, so it is printed as "\n". */
+static inline void tap_vname(const char *fmt, va_list ap)
+{
+	char *s = NULL;
+	if (vasprintf(&s, fmt, ap) < 0 || !s) {
+		printf("(name lost: out of memory)");
+		return;
+	}
+	for (const char *c = s; *c; c++) {
+		if (*c == '\n')
+			fputs("\\n", stdout);
+		else
+			putchar(*c);
+	}
+	free(s);
+}
 
 static inline __attribute__((format(printf, 3, 4))) bool tap_ok(bool cond, const char *where,
 								const char *fmt, ...)
@@ -27,7 +48,7 @@ static inline __attribute__((format(printf, 3, 4))) bool tap_ok(bool cond, const
 	tap_n++;
 	printf("%sok %d - ", cond ? "" : "not ", tap_n);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	tap_vname(fmt, ap);
 	va_end(ap);
 	printf("\n");
 	if (!cond) {
@@ -45,7 +66,7 @@ static inline __attribute__((format(printf, 2, 3))) void tap_skip(const char *re
 	tap_n++;
 	printf("ok %d - ", tap_n);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	tap_vname(fmt, ap);
 	va_end(ap);
 	printf(" # SKIP %s\n", reason);
 	fflush(stdout);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* The benchmarks' shared scaffolding (see bench-common.h). */
 #include "bench-common.h"
 
 #include <errno.h>

@@ -6,8 +6,8 @@
  * include/plastron/apply.h). Every generator has a deterministic text dump
  * used by `plastron explain`, `plastron compile` and the golden tests.
  *
- * Also the plan (which mechanism carries which rule), built by the catalog
- * layer (src/lib/catalog/plan.c, plan-raw.c).
+ * The plan (which mechanism carries which rule) and the run modes the
+ * generators take are in plastron/plan.h (built by the catalog layer).
  */
 #pragma once
 
@@ -17,6 +17,7 @@
 
 #include "plastron/catalog.h"
 #include "plastron/error.h"
+#include "plastron/plan.h"
 #include "plastron/policy.h"
 #include "plastron/seccomp.h"
 
@@ -24,75 +25,16 @@
 extern "C" {
 #endif
 
-/* How a runner overrides the policy's own actions. */
-enum pl_run_mode {
-	PL_RUN_AS_WRITTEN, /* each rule's action as the policy says */
-	PL_RUN_ENFORCE,    /* every rule blocks and reports (deny+log) */
-	PL_RUN_AUDIT,      /* every rule allows and reports (allow+log) */
-	PL_RUN_OBSERVE,    /* audit, and record everything allowed too (modeling) */
-};
-
-struct pl_gen_opts {
-	enum pl_run_mode run_mode;
-	bool force_log; /* report every denial even where the policy is silent */
-};
-
-/* The action a rule use gets after the run mode is applied. */
-enum pl_action pl_effective_action(enum pl_action written, const struct pl_gen_opts *o);
-
-/* ---- plan: which mechanism carries which rule --------------------------- */
-struct pl_plan_item {
-	const struct pl_rule_use *use;
-	const struct pl_translation *by[PL_MECH__MAX]; /* NULL where not used */
-	bool enforced;                                 /* at least one mechanism carries it */
-};
-
-struct pl_plan {
-	struct pl_plan_item *items;
-	size_t n;
-	size_t n_unenforced;
-};
-
-/* The mechanisms `plastron run` applies (include/plastron/apply.h). */
-#define PL_RUN_MECHS ((1u << PL_MECH_SECCOMP) | (1u << PL_MECH_CAPS) | (1u << PL_MECH_LANDLOCK))
-
-/* `mechs` is a bitmask of 1u << PL_MECH_*. */
-int pl_plan_build(const struct pl_policy *p, uint32_t mechs, struct pl_plan **ret,
-		  struct pl_diag *d);
-void pl_plan_free(struct pl_plan *plan);
-/* What `plastron run` (PL_RUN_MECHS) leaves unenforced: the rules of
- * `plan` (built with PL_RUN_MECHS) no mechanism carries, and the raw rules
- * only other mechanisms could carry, one warning each naming them; and a
- * note for each rule carried by the capability bounding set alone with an
- * effective action of allow+log. Returns how many are unenforced (counted
- * here, never read from `d`, which may be NULL). src/lib/catalog/plan-raw.c */
-size_t pl_plan_run_unenforced(const struct pl_policy *p, const struct pl_plan *plan,
-			      const struct pl_gen_opts *o, struct pl_diag *d);
-static inline void pl_plan_freep(struct pl_plan **p) /* for _cleanup_ (shared/macro.h) */
-{
-	pl_plan_free(*p);
-	*p = NULL;
-}
-
 /* ---- seccomp ------------------------------------------------------------ */
 /* Build the profile for a policy in any mode (AlwaysAllow, RuntimeDefault,
  * EnhanceProtect, BehaviorModeling, DefenseInDepth). */
 int pl_gen_seccomp(const struct pl_policy *p, const struct pl_gen_opts *o,
 		   struct pl_sc_profile **ret, struct pl_diag *d);
-void pl_sc_profile_free(struct pl_sc_profile *prof);
-static inline void
-pl_sc_profile_freep(struct pl_sc_profile **p) /* for _cleanup_ (shared/macro.h) */
-{
-	pl_sc_profile_free(*p);
-	*p = NULL;
-}
+/* (The profile model, its import from OCI JSON and pl_sc_profile_free()
+ * are in plastron/seccomp.h: the policy layer reads them too.) */
 /* OCI JSON (runc, crun, containerd, Docker, kubelet Localhost). Malloc'd,
  * deterministic, ends with a newline. */
 int pl_sc_profile_to_json(const struct pl_sc_profile *prof, char **ret_json, struct pl_diag *d);
-/* Import any OCI / Docker / containers-common profile. Unknown keys,
- * actions, operators or architectures are errors, never dropped. */
-int pl_sc_profile_from_json(const char *name, const char *json, size_t len,
-			    struct pl_sc_profile **ret, struct pl_diag *d);
 int pl_sc_profile_dump(const struct pl_sc_profile *prof, FILE *out);
 /* The libseccomp filter (x86_64, x32 and ia32) that pl_sc_profile_load()
  * loads, exported as BPF (for tests, the benchmark and the bundle). */

@@ -109,6 +109,21 @@ struct pl_sc_profile {
  * NULL. */
 int pl_errno_from_name(const char *name);
 
+/* Import any OCI / Docker / containers-common profile. Unknown keys,
+ * actions, operators or architectures are errors, never dropped.
+ * src/lib/policy/seccomp-json.c; the export, pl_sc_profile_to_json(), is a
+ * generator (plastron/gen.h). */
+int pl_sc_profile_from_json(const char *name, const char *json, size_t len,
+			    struct pl_sc_profile **ret, struct pl_diag *d);
+/* Frees a profile made by the import or a generator (NULL is ignored). */
+void pl_sc_profile_free(struct pl_sc_profile *prof);
+static inline void
+pl_sc_profile_freep(struct pl_sc_profile **p) /* for _cleanup_ (shared/macro.h) */
+{
+	pl_sc_profile_free(*p);
+	*p = NULL;
+}
+
 #ifdef __cplusplus
 }
 #endif

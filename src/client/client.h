@@ -2,9 +2,10 @@
 /*
  * Shared by plastrond, plastron-runtime and the CLI verbs that talk to the
  * agent (doctor, status, attach, mode): default paths, the control-socket
- * client (line-delimited JSON) and the host checks of `plastron doctor`
- * (the cgroup v2 utilities are in cgroup.h). Internal; no libbpf needed
- * (the BPF-LSM probe uses it only when built with HAVE_LIBBPF).
+ * client (line-delimited JSON, client.c) and the host checks of `plastron
+ * doctor` (doctor.c, in its own library: the BPF-LSM probe uses libbpf when
+ * built with HAVE_LIBBPF); the cgroup v2 utilities are in cgroup.h.
+ * Internal.
  *
  * Protocol: one JSON object per line each way. Requests carry "op"
  * (status, attach, detach, mode, register); answers carry "ok" (bool) and

@@ -44,7 +44,7 @@
 #include "plastron/bpf.h"
 #include "plastron/bundle.h"
 #include "plastron/catalog.h"
-#include "plastron/enforce.h"
+#include "plastron/apply.h"
 #include "plastron/events.h"
 #include "plastron/gen.h"
 #include "plastron/policy.h"

@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Diagnostics (struct pl_diag: counted first, then stored), their one-line
+ * format, and "did you mean" suggestions (pl_suggest). The convention is in
+ * include/plastron/error.h and docs/design.md, "Errors". */
 #include "plastron/error.h"
 
 #include <errno.h>

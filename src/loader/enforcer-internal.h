@@ -27,7 +27,7 @@
 
 #include "cgroup.skel.h"
 #include "enforcer.h"
-#include "plastron/enforce.h"
+#include "plastron/apply.h"
 #include "shared/macro.h"
 
 _Static_assert(PL_BPF_MAX_PORT_RANGES == PL_CG_MAX_PORT_RANGES, "port range count");

@@ -35,7 +35,7 @@
 #include "bpf/cgroup.h"
 #include "client/cgroup.h" /* cgroup ids: pld_cgroup_id() */
 #include "plastron/bpf.h"
-#include "plastron/enforce.h"
+#include "plastron/apply.h"
 #include "plastron/error.h"
 
 #define PL_ENFORCER_PIN_DIR "/sys/fs/bpf/plastron"

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* The bump allocator (see arena.h): a policy set and everything in it come
+ * from one arena, freed at once. */
 #include "arena.h"
 
 #include <stdarg.h>

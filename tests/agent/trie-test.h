@@ -13,8 +13,10 @@
 
 #include "bpf/cgroup.h"
 
-/* xorshift64*, fixed seed: the same entries and lookups on every run. */
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+/* xorshift64*, fixed seed: the same entries and lookups on every run.
+ * Weak, so that every file of a test built from several draws from one
+ * sequence (as with tap.h's counters). */
+__attribute__((weak)) uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
 static inline uint64_t rnd(void)
 {

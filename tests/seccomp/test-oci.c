@@ -112,6 +112,9 @@ static const struct bad bads[] = {
 	  "\"args\":[{\"index\":1,\"value\":1,\"op\":\"SCMP_CMP_MASKD_EQ\"}]}]}",
 	  "syscalls[1].args[0].op", "unknown operator" },
 	{ "{\"defaultAction\":\"SCMP_ACT_ALOW\"}", "defaultAction", "unknown action" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
+	  "\"action\":\"SCMP_ACT_ALLOW\"},{\"names\":[\"chmod\"],\"action\":\"SCMP_ACT_EROR\"}]}",
+	  "syscalls[1].action", "unknown action 'SCMP_ACT_EROR'" },
 	{ "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_X86_64\","
 	  "\"SCMP_ARCH_Z80\"]}",
 	  "architectures[1]", "unknown architecture" },

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "plastron/catalog.h"
-#include "plastron/gen.h"
+#include "plastron/plan.h"
 #include "shared/macro.h"
 
 /* The mechanisms a rule could use when `plastron run` cannot carry it. */

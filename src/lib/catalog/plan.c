@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "plastron/gen.h"
+#include "plastron/plan.h"
 #include "shared/macro.h"
 
 PL_EXPORT enum pl_action pl_effective_action(enum pl_action written, const struct pl_gen_opts *o)

@@ -1,26 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Shared by the seccomp generator, OCI import/export, filter and dump. Internal. */
+/* Shared by the seccomp generator, OCI export, filter and dump (and the apply
+ * layer's load). The model's OCI names come from the policy layer. Internal. */
 #pragma once
 
 #include <seccomp.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lib/policy/seccomp-json.h" /* OCI names, sc_profile_new() */
 #include "plastron/seccomp.h"
 #include "shared/arena.h"
-
-/* OCI action names: "SCMP_ACT_ERRNO" ...; NULL for INVALID. */
-const char *sc_action_name(enum pl_sc_action a);
-enum pl_sc_action sc_action_from_name(const char *s);
-const char *sc_op_name(enum pl_sc_op op);     /* "SCMP_CMP_EQ" */
-enum pl_sc_op sc_op_from_name(const char *s); /* 0 when unknown */
-/* NULL-terminated lists for "did you mean". */
-extern const char *const sc_action_names[];
-extern const char *const sc_op_names[];
-extern const char *const sc_arch_names[];
-extern const char *const sc_flag_names[];
-bool sc_arch_known(const char *s);
-bool sc_flag_known(const char *s);
 
 /* The three architectures every plastron filter covers. */
 enum sc_arch { SC_ARCH_X86_64, SC_ARCH_X86, SC_ARCH_X32, SC_ARCH__MAX };
@@ -42,8 +31,6 @@ int sc_filter_build(const struct pl_sc_profile *p, scmp_filter_ctx *ret, struct 
 extern const char *const sc_never_deny[];
 bool sc_is_never_deny(const char *name);
 bool sc_action_denies(enum pl_sc_action a); /* anything but ALLOW / LOG / NOTIFY / TRACE */
-
-struct pl_sc_profile *sc_profile_new(void);
 
 /* Test knob (tests/seccomp/test-order.c): when set, the filter builder gives
  * libseccomp the rules in the profile's order, without the reordering that

@@ -8,7 +8,8 @@
 #include <sys/socket.h>
 
 #include "names.h"
-#include "plastron/gen.h"
+#include "seccomp-json.h"
+#include "plastron/plan.h"
 #include "plastron/policy.h"
 #include "shared/macro.h"
 
@@ -109,51 +110,21 @@ static void apparmor_raw(FILE *out, const char *ind, const struct pl_apparmor_ra
 	}
 }
 
-static const char *sc_action_name(enum pl_sc_action a)
-{
-	static const char *const names[] = {
-		[PL_SC_ACT_INVALID] = "invalid",
-		[PL_SC_ACT_KILL] = "SCMP_ACT_KILL",
-		[PL_SC_ACT_KILL_PROCESS] = "SCMP_ACT_KILL_PROCESS",
-		[PL_SC_ACT_KILL_THREAD] = "SCMP_ACT_KILL_THREAD",
-		[PL_SC_ACT_TRAP] = "SCMP_ACT_TRAP",
-		[PL_SC_ACT_ERRNO] = "SCMP_ACT_ERRNO",
-		[PL_SC_ACT_TRACE] = "SCMP_ACT_TRACE",
-		[PL_SC_ACT_ALLOW] = "SCMP_ACT_ALLOW",
-		[PL_SC_ACT_LOG] = "SCMP_ACT_LOG",
-		[PL_SC_ACT_NOTIFY] = "SCMP_ACT_NOTIFY",
-	};
-	return (size_t)a < PL_ARRAY_SIZE(names) && names[a] ? names[a] : "invalid";
-}
-
-static const char *sc_op_name(enum pl_sc_op op)
-{
-	static const char *const names[] = {
-		[PL_SC_OP_NE] = "SCMP_CMP_NE",
-		[PL_SC_OP_LT] = "SCMP_CMP_LT",
-		[PL_SC_OP_LE] = "SCMP_CMP_LE",
-		[PL_SC_OP_EQ] = "SCMP_CMP_EQ",
-		[PL_SC_OP_GE] = "SCMP_CMP_GE",
-		[PL_SC_OP_GT] = "SCMP_CMP_GT",
-		[PL_SC_OP_MASKED_EQ] = "SCMP_CMP_MASKED_EQ",
-	};
-	return (size_t)op < PL_ARRAY_SIZE(names) && names[op] ? names[op] : "invalid";
-}
-
 static void syscalls(FILE *out, const char *ind, const struct pl_sc_syscall *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		fprintf(out, "%s- names: [", ind);
 		for (size_t j = 0; j < s[i].n_names; j++)
 			fprintf(out, "%s%s", j ? ", " : "", s[i].names[j]);
-		fprintf(out, "] action: %s", sc_action_name(s[i].action));
+		fprintf(out, "] action: %s", sc_action_name(s[i].action) ?: "invalid");
 		if (s[i].has_errno_ret)
 			fprintf(out, " errnoRet: %u", s[i].errno_ret);
 		pos(out, &s[i].pos);
 		fputc('\n', out);
 		for (size_t j = 0; j < s[i].n_args; j++)
 			fprintf(out, "%s    arg%u %s 0x%llx 0x%llx\n", ind, s[i].args[j].index,
-				sc_op_name(s[i].args[j].op), (unsigned long long)s[i].args[j].value,
+				sc_op_name(s[i].args[j].op) ?: "invalid",
+				(unsigned long long)s[i].args[j].value,
 				(unsigned long long)s[i].args[j].value_two);
 	}
 }
@@ -462,7 +433,7 @@ PL_EXPORT int pl_policy_dump(const struct pl_policy *p, FILE *out)
 		fprintf(out, "  seccomp.profileType: %s\n", profile_type_name(d->seccomp_type));
 		if (d->seccomp_custom)
 			fprintf(out, "  seccomp.customProfile: %s default, %zu rules\n",
-				sc_action_name(d->seccomp_custom->default_action),
+				sc_action_name(d->seccomp_custom->default_action) ?: "invalid",
 				d->seccomp_custom->n_syscalls);
 		if (d->n_syscall_raw) {
 			fprintf(out, "  seccomp.syscallRawRules: %zu\n", d->n_syscall_raw);

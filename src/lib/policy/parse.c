@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "internal.h"
-#include "plastron/gen.h"
+#include "plastron/seccomp.h"
 #include "shared/arena.h"
 #include "shared/macro.h"
 
