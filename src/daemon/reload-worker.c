@@ -156,9 +156,12 @@ void reload_submit(const struct change *cv, size_t n)
 /* The job's batch is over: the next one, if triggers came meanwhile. */
 static void job_done(void)
 {
+	int64_t t0 = now_us();
+
 	job_free(PL_TAKE_PTR(W.cur));
 	W.phase = IDLE;
 	release_replaced();
+	say("reload: replaced rule sets released in %lld ms", (long long)(now_us() - t0) / 1000);
 	dispatch();
 }
 

@@ -201,6 +201,12 @@ fi
 check "the new version's rules are the kernel's (big0000, big0001)" \
 	test "$(rules_of big0000)/$(rules_of big0001)" = \
 	"disable-icmp+disallow-write-core-pattern/block-access-to-metadata-service+disallow-write-core-pattern"
+released=$(sed -n 's/.*replaced rule sets released in \([0-9]*\) ms.*/\1/p' "$tmp/agent.log" | sort -n | tail -n 1)
+if [[ -n $released ]] && ((released <= REQUEST_BOUND_MS)); then
+	ok "releasing the replaced rule sets held the main thread at most $released ms"
+else
+	not_ok "releasing the replaced rule sets held the main thread within $REQUEST_BOUND_MS ms (${released:-?} ms)"
+fi
 check "nothing refused, no error in the agent's log" \
 	bash -c "! grep -E ' refused: |not applied|compiling its' '$tmp/agent.log'"
 tap_done
