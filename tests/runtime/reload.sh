@@ -124,10 +124,11 @@ under_load() {
 	done
 	(($(reloads) >= want)) || bad+=("the reload did not finish in 20 minutes")
 }
+# report DESCRIPTION [MIN_STARTS]: the result of under_load
 report() {
 	note "$1: $n_start starts (max $start_max ms), $n_req requests (max $req_max ms)"
 	note "$(grep "reload done" "$tmp/agent.log" | tail -n 1 | sed 's/.*reload done/reload done/')"
-	if ((${#bad[@]} == 0 && n_start >= 2)); then
+	if ((${#bad[@]} == 0 && n_start >= ${2:-1})); then
 		ok "$1: every answer within $REQUEST_BOUND_MS ms, every start within $START_BOUND_MS ms ($n_start starts, $n_req requests during the reload)"
 	else
 		not_ok "$1: every answer within $REQUEST_BOUND_MS ms, every start within $START_BOUND_MS ms ($n_start starts, $n_req requests; ${bad[*]:0:8})"
@@ -167,7 +168,7 @@ t0=$(now_ms)
 put big.yaml <"$tmp/big.v1"
 under_load "new" $((n + 1))
 note "$N new policies: reload done after $(($(now_ms) - t0)) ms"
-report "$N new policies renamed in"
+report "$N new policies renamed in" 2 # (a reload of minutes: many starts)
 if out=$(in_force $((N + 1))); then ok "all $((N + 1)) policies in force (status, kernel map)"; else
 	not_ok "all $((N + 1)) policies in force (status, kernel map) $out"
 fi
