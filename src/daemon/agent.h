@@ -4,8 +4,9 @@
  * container records, the agent's state A, and the functions one file of
  * the agent calls in another (plastrond.c: main, options, the epoll loop;
  * policies.c: policy files and directory; reload.c: reload batches;
- * containers.c: the registry and the state file; requests.c: the control
- * protocol; eventlog.c: the violation log).
+ * reload-build.c: compiling a file of a batch; reload-worker.c: the compile
+ * worker thread and the reload queue; containers.c: the registry and the state file; requests.c:
+ * the control protocol; eventlog.c: the violation log).
  */
 #ifndef PLASTROND_AGENT_H
 #define PLASTROND_AGENT_H
@@ -158,6 +159,7 @@ struct built {
 /* One file of a reload batch (reload.c). */
 struct change {
 	char *path;
+	const char *ipath; /* path, interned (main thread) before batch_build */
 	bool watched;
 	bool removed;  /* deleted or moved away */
 	bool in_place; /* written in place (IN_CLOSE_WRITE): must not shrink */
@@ -172,6 +174,30 @@ struct change {
 	bool dup; /* refused because a name belongs to another file */
 	struct pfile *pf, *new_pf, *ghost;
 	struct policy **fresh; /* new policies, one per set entry (or NULL) */
+};
+
+/* Where the time of a batch goes (logged with "reload done"), in µs. */
+struct batch_times {
+	int64_t start;               /* when the batch was taken (triggered) */
+	int64_t parse, gen, seccomp; /* batch_build, on the worker unless inline */
+	int64_t programs, stage, commit;
+	int64_t main_thread;  /* the part done on the main thread */
+	int64_t longest_step; /* the longest the main thread was held at once */
+	bool inline_all;      /* reload_batch: all of it at once, on the main thread */
+};
+
+/* A reload batch between its phases (reload.c). */
+struct batch {
+	struct change *cv;
+	size_t n;
+	struct change **v; /* cv, in the order applied */
+	size_t n_ok, np, nf;
+	int r;            /* batch_prepare's result */
+	struct pl_diag d; /* the transaction's errors */
+	uint32_t *need;   /* ids whose programs are loaded before the stage */
+	size_t n_need, next_need;
+	unsigned long gen; /* reload_gen at batch_begin */
+	struct batch_times T;
 };
 
 /* containers.c */
@@ -223,8 +249,27 @@ void adopt_orphans(void);
 void watch_policy_dir(bool rescan);
 void on_inotify(void);
 
-/* reload.c */
+/* reload.c: every function runs on the main thread */
+extern unsigned long reload_gen; /* bumped by every change to the policy records */
+void batch_begin(struct batch *b);
+bool batch_programs(struct batch *b, int64_t budget_us);
+size_t batch_finish(struct batch *b);
+void batch_abandon(struct batch *b);
 size_t reload_batch(struct change *cv, size_t n);
+
+/* reload-build.c: thread-safe (the compile worker) */
+int64_t now_us(void);
+void batch_build(struct change *c, struct batch_times *T);
+void change_refuse(struct change *c, int r, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* reload-worker.c: main thread */
+int reload_worker_init(void);
+void reload_submit(const struct change *cv, size_t n);
+void reload_on_event(void);
+bool reload_busy(void);
+void reload_tick(void);
+void reload_worker_shutdown(void);
 
 /* requests.c */
 json_t *handle(const char *line);

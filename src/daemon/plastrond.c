@@ -7,8 +7,10 @@
  * broken new version is refused and the previous one keeps enforcing), the
  * container registry (cgroup v2 id -> policy, persisted next to the control
  * socket), and one JSON-lines violation log fed by the enforcer's ring
- * buffer and the audit netlink group (seccomp, Landlock). Single-threaded:
- * one epoll loop.
+ * buffer and the audit netlink group (seccomp, Landlock). One epoll loop
+ * owns all of the agent's state; the one other thread compiles reloads
+ * (reload-worker.c, which states the rule: it touches only the files it
+ * was handed, never A or the enforcer).
  *
  * This file: main, options, the epoll loop, daemonising, uninstall, the
  * agent's stderr log. The rest: see agent.h.
@@ -288,7 +290,7 @@ static void epoll_add(int fd, void *tag)
 	epoll_ctl(A.epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-static int tag_listen, tag_ino, tag_sig, tag_metrics, tag_audit, tag_events;
+static int tag_listen, tag_ino, tag_sig, tag_metrics, tag_audit, tag_events, tag_reload;
 
 int main(int argc, char **argv)
 {
@@ -473,6 +475,13 @@ int main(int argc, char **argv)
 		epoll_add(A.metrics_fd, &tag_metrics);
 		mx_init(A.epfd, A.metrics_fd, metrics_render);
 	}
+	/* From here on reloads are compiled off the control path. */
+	int reload_fd = reload_worker_init();
+	if (reload_fd >= 0)
+		epoll_add(reload_fd, &tag_reload);
+	else
+		say("no eventfd (%s): reloads are compiled on the main thread",
+		    strerror(-reload_fd));
 	sigset_t mask;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -502,7 +511,7 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &last_sweep);
 	while (!A.stop) {
 		struct epoll_event evs[16];
-		int n = epoll_wait(A.epfd, evs, 16, ctl_busy() ? 0 : 200);
+		int n = epoll_wait(A.epfd, evs, 16, ctl_busy() || reload_busy() ? 0 : 200);
 		for (int i = 0; i < n; i++) {
 			void *tag = evs[i].data.ptr;
 			if (tag == &tag_listen)
@@ -511,6 +520,8 @@ int main(int argc, char **argv)
 				on_inotify();
 			else if (tag == &tag_audit)
 				drain_audit();
+			else if (tag == &tag_reload)
+				reload_on_event();
 			else if (tag == &tag_metrics)
 				mx_on_listen();
 			else if (tag == &tag_events)
@@ -550,7 +561,9 @@ int main(int argc, char **argv)
 				state_save();
 		}
 		orphans_reap();
+		reload_tick(); /* one step of a reload in progress, if any */
 	}
+	reload_worker_shutdown();
 	state_save(); /* events_logged */
 	say("stopping; enforcement stays in place (pinned in %s)", A.pin_dir);
 	drain_audit();

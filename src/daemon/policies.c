@@ -136,6 +136,7 @@ void policy_drop(struct policy *pol)
 		say_diag("remove policy", &d);
 	pl_diag_clear(&d);
 	PTR_REMOVE(A.pols, A.n_pols, pol);
+	reload_gen++; /* a reload between its phases starts again */
 	pl_bundle_free(pol->bundle);
 	json_decref(pol->unenforced);
 	pl_sc_profile_free(pol->prof);
@@ -227,7 +228,7 @@ void retry_duplicates(void)
 	if (n) {
 		depth++;
 		say("trying again %zu file(s) refused for a duplicate name", n);
-		reload_batch(cv, n);
+		reload_submit(cv, n); /* off the control path once the loop runs */
 		depth--;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -314,7 +315,7 @@ void load_policy_dir(void)
 			cv[j - 1] = t;
 		}
 	if (n)
-		reload_batch(cv, n);
+		reload_submit(cv, n); /* off the control path once the loop runs */
 	for (size_t i = 0; i < n; i++)
 		free(cv[i].path);
 	free(cv);
@@ -471,7 +472,7 @@ void on_inotify(void)
 		}
 	}
 	if (n)
-		reload_batch(cv, n);
+		reload_submit(cv, n); /* off the control path once the loop runs */
 	for (size_t i = 0; i < n; i++)
 		free(cv[i].path);
 	free(cv);

@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * reload.c: plastrond's reload batches: each file of a batch validated and
- * compiled on its own, the files that pass applied as one transaction
- * (reload_batch); fault injection for the transaction tests
- * (PLD_FAULT_INJECTION builds only).
+ * reload.c: plastrond's reload batches: the files of a batch (each compiled
+ * on its own by batch_build, reload-build.c) applied as one transaction;
+ * fault injection for the transaction tests (PLD_FAULT_INJECTION builds
+ * only). A batch runs in phases (struct batch, agent.h): batch_build (on
+ * the compile worker thread, see reload-worker.c), then, on the main
+ * thread: batch_begin (names, shrink checks, ids and records),
+ * batch_programs (the programs of policies new to the kernel, one policy
+ * at a time between other work), batch_finish (stage, switch, tables).
+ * reload_batch runs them back to back. Nothing in this file is called from
+ * the worker thread.
  */
 #include "agent.h"
 
@@ -53,20 +59,6 @@ static void fault_arm(void)
 #define FAULT(what) 0
 #endif
 
-static void change_refuse(struct change *c, int r, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void change_refuse(struct change *c, int r, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	pl_error(&c->d, r, NULL, NULL, "%s", buf);
-	c->r = r;
-}
-
 static void built_free(struct change *c)
 {
 	for (size_t i = 0; c->b && i < c->nb; i++) {
@@ -77,218 +69,6 @@ static void built_free(struct change *c)
 	}
 	free(c->b);
 	c->b = NULL;
-}
-
-/*
- * Compiling a filter (libseccomp, three architectures) was ~80% of loading
- * a file of 1,000 policies. Policies often share a profile: filters are
- * kept by the profile's OCI JSON (which holds all of it), the last 64.
- */
-static int seccomp_bpf_cached(const struct pl_sc_profile *prof, char **ret, struct pl_diag *d)
-{
-	static struct {
-		char *json, *hex;
-	} cache[64];
-	static unsigned next;
-	char *json = NULL;
-	int r;
-
-	if (pl_sc_profile_to_json(prof, &json, NULL) < 0)
-		return seccomp_bpf_hex(prof, ret, d);
-	for (size_t i = 0; i < PL_ARRAY_SIZE(cache); i++)
-		if (cache[i].json && !strcmp(cache[i].json, json)) {
-			free(json);
-			*ret = strdup(cache[i].hex);
-			return *ret ? 0 : pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
-		}
-	r = seccomp_bpf_hex(prof, ret, d);
-	if (r < 0) {
-		free(json);
-		return r;
-	}
-	char *hex = strdup(*ret);
-	if (!hex) {
-		free(json);
-		return 0;
-	}
-	unsigned k = next++ % PL_ARRAY_SIZE(cache);
-	free(cache[k].json);
-	free(cache[k].hex);
-	cache[k].json = json;
-	cache[k].hex = hex;
-	return 0;
-}
-
-/* The mechanisms of a container confined through the agent: seccomp,
- * capabilities and Landlock (plastron-runtime, plastron-init), cgroup-BPF. */
-#define PLD_MECHS (PL_RUN_MECHS | (1u << PL_MECH_CGROUP_BPF))
-
-static void unenforced_one(struct pl_diag *d, bool allowed, json_t *list, const struct pl_pos *pos,
-			   const char *field, const char *what, const char *needs)
-{
-	/* plastron run's wording, with the agent's mechanisms */
-	if (allowed)
-		pl_warning(d, pos, field,
-			   "%s is not enforced by seccomp, capabilities, Landlock or cgroup-BPF "
-			   "(needs %s); accepted: spec.plastron.allowUnenforced",
-			   what, needs);
-	else
-		pl_error(d, -EOPNOTSUPP, pos, field,
-			 "%s is not enforced by seccomp, capabilities, Landlock or cgroup-BPF "
-			 "(needs %s); set spec.plastron.allowUnenforced: true to load it anyway",
-			 what, needs);
-	json_array_append_new(list, json_string(what));
-}
-
-/*
- * Rules of `p` that no mechanism of an agent-confined container carries
- * (the planning of `plastron run`, pl_plan_build, with the agent's
- * mechanisms; raw rules that only AppArmor or BPF-LSM could carry): an
- * error each, unless the policy opts in with spec.plastron.allowUnenforced,
- * then a warning each and their list in *ret (for status).
- */
-static int unenforced_rules(const struct pl_policy *p, json_t **ret, struct pl_diag *d)
-{
-	const struct pl_enhance *e = &p->enhance;
-	const struct pl_bpf_raw *b = &e->bpf;
-	struct pl_plan *plan = NULL;
-	bool ok = p->allow_unenforced;
-	json_t *list = json_array();
-	char what[200];
-	size_t errors = d->n_errors;
-	int r;
-
-	*ret = NULL;
-	if (!list)
-		return pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
-	r = pl_plan_build(p, PLD_MECHS, &plan, d);
-	if (r < 0) {
-		json_decref(list);
-		return r;
-	}
-	for (size_t i = 0; i < plan->n; i++) {
-		const struct pl_plan_item *it = &plan->items[i];
-		const struct pl_rule *rule = it->use->rule;
-		char needs[120] = "";
-		if (it->enforced)
-			continue;
-		for (size_t k = 0; rule && k < rule->n_tr; k++) {
-			const char *m = rule->tr[k].mech == PL_MECH_APPARMOR  ? "AppArmor"
-					: rule->tr[k].mech == PL_MECH_BPF_LSM ? "BPF-LSM"
-									      : NULL;
-			if (m && !strstr(needs, m))
-				snprintf(needs + strlen(needs), sizeof(needs) - strlen(needs),
-					 "%s%s", needs[0] ? ", " : "", m);
-		}
-		snprintf(what, sizeof(what), "rule '%s'", rule ? rule->id : it->use->written);
-		unenforced_one(d, ok, list, &it->use->pos, "spec.policy.enhanceProtect", what,
-			       needs[0] ? needs : "no mechanism yet");
-	}
-	pl_plan_free(plan);
-	for (size_t i = 0; i < e->n_apparmor_raw; i++)
-		unenforced_one(d, ok, list, &e->apparmor_raw[i].pos,
-			       "spec.policy.enhanceProtect.appArmorRawRules",
-			       "appArmorRawRules entry", "AppArmor");
-	for (size_t i = 0; i < b->n_files; i++) {
-		snprintf(what, sizeof(what), "bpfRawRules %s rule '%s'",
-			 b->files[i].from_processes ? "processes" : "files", b->files[i].pattern);
-		unenforced_one(d, ok, list, &b->files[i].pos,
-			       "spec.policy.enhanceProtect.bpfRawRules", what, "BPF-LSM");
-	}
-	if (b->ptrace.present)
-		unenforced_one(d, ok, list, &b->ptrace.pos,
-			       "spec.policy.enhanceProtect.bpfRawRules.ptrace",
-			       "bpfRawRules ptrace rule", "BPF-LSM or AppArmor");
-	for (size_t i = 0; i < b->n_mounts; i++)
-		unenforced_one(d, ok, list, &b->mounts[i].pos,
-			       "spec.policy.enhanceProtect.bpfRawRules.mounts",
-			       "bpfRawRules mount rule", "BPF-LSM");
-	if (e->has_network_proxy_raw)
-		unenforced_one(d, ok, list, &p->pos,
-			       "spec.policy.enhanceProtect.networkProxyRawRules",
-			       "networkProxyRawRules", "a network proxy (not part of plastron)");
-	if (p->mode == PL_MODE_DEFENSE_IN_DEPTH && p->dind.present &&
-	    (p->dind.apparmor_type != PL_PROFILE_NONE || p->dind.n_apparmor_raw))
-		unenforced_one(d, ok, list, &p->pos, "spec.policy.defenseInDepth.appArmor",
-			       "defenseInDepth AppArmor profile", "AppArmor");
-	if (p->mode == PL_MODE_DEFENSE_IN_DEPTH && p->dind.present && p->dind.has_network_proxy)
-		unenforced_one(d, ok, list, &p->pos, "spec.policy.defenseInDepth.networkProxy",
-			       "defenseInDepth networkProxy",
-			       "a network proxy (not part of plastron)");
-	if (d->n_errors > errors) {
-		json_decref(list);
-		return -EOPNOTSUPP;
-	}
-	if (json_array_size(list))
-		*ret = list;
-	else
-		json_decref(list);
-	return 0;
-}
-
-static int64_t now_us(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
-}
-
-/* Where the time of a batch goes (logged with "reload done"). */
-static struct {
-	int64_t parse, gen, seccomp, stage, commit;
-} T;
-
-/* Read, validate and compile one file of the batch. */
-static void change_build(struct change *c)
-{
-	int r;
-
-	c->source = read_file(c->path, &c->source_len);
-	if (!c->source) {
-		change_refuse(c, -errno, "cannot read %s: %s", c->path, strerror(errno));
-		return;
-	}
-	/* Positions in the set borrow the name: it must live as long as the set. */
-	int64_t t0 = now_us();
-	r = pl_policy_set_load_buffer(intern(c->path), c->source, c->source_len, &c->set, &c->d);
-	T.parse += now_us() - t0;
-	if (r < 0) {
-		c->r = r;
-		return;
-	}
-	c->b = calloc(c->set->n ? c->set->n : 1, sizeof(*c->b));
-	c->fresh = calloc(c->set->n ? c->set->n : 1, sizeof(*c->fresh));
-	if (!c->b || !c->fresh) {
-		change_refuse(c, -ENOMEM, "out of memory");
-		return;
-	}
-	c->nb = c->set->n;
-	for (size_t i = 0; i < c->set->n; i++) {
-		const struct pl_policy *p = c->set->policies[i];
-		c->b[i].p = p;
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(c->set->policies[j]->name, p->name)) {
-				c->r =
-				    pl_error(&c->d, -EEXIST, &p->pos, "metadata.name",
-					     "policy '%s' is defined twice in this file", p->name);
-				return;
-			}
-		t0 = now_us();
-		r = unenforced_rules(p, &c->b[i].unenforced, &c->d);
-		if (r == 0)
-			r = pl_gen_cgroup_bpf(p, NULL, NULL, &c->b[i].t, &c->d);
-		if (r == 0)
-			r = pl_gen_seccomp(p, NULL, &c->b[i].prof, &c->d);
-		int64_t t1 = now_us();
-		T.gen += t1 - t0;
-		if (r == 0)
-			r = seccomp_bpf_cached(c->b[i].prof, &c->b[i].sc_bpf_hex, &c->d);
-		T.seccomp += now_us() - t1;
-		if (r < 0) {
-			c->r = r;
-			return;
-		}
-	}
 }
 
 /* The file recorded as the owner of policy `name` in the state file. */
@@ -668,42 +448,139 @@ static int cmp_change(const void *a, const void *b)
 	return strcmp(x->path, y->path);
 }
 
-/*
- * Apply a batch (see above). Returns how many files were refused. Files
- * refused for a duplicate name are tried again when names were released.
- */
-size_t reload_batch(struct change *cv, size_t n)
-{
-	struct change **v = calloc(n ? n : 1, sizeof(*v));
-	struct pl_enforcer_txn *txn = NULL;
-	struct pl_diag d = { 0 };
-	size_t n_ok = 0, n_refused = 0, np, nf;
-	int r = 0;
+unsigned long reload_gen;
 
-	if (!v)
-		return n;
+/*
+ * The agent's side of a batch before the kernel's: records found, files
+ * ordered (recorded owners first), duplicate names and in-place shrinking
+ * refused, then every allocation the switch needs (batch_prepare: new
+ * records, ids). b->need: the ids whose programs this handle has not
+ * loaded yet. Main thread.
+ */
+void batch_begin(struct batch *b)
+{
+	int64_t t0 = now_us();
+
+	b->v = calloc(b->n ? b->n : 1, sizeof(*b->v));
+	b->need = calloc(1, sizeof(*b->need));
+	if (!b->v || !b->need) {
+		free(b->v); /* batch_finish refuses nothing, applies nothing */
+		free(b->need);
+		b->v = NULL;
+		b->need = NULL;
+		b->r = -ENOMEM;
+		return;
+	}
 	fault_arm();
 	batch_gen++;
-	memset(&T, 0, sizeof(T));
-	int64_t t_start = now_us(), t0;
-	for (size_t i = 0; i < n; i++) {
-		v[i] = &cv[i];
-		v[i]->pf = pfile_find(v[i]->path);
-		if (v[i]->removed && !v[i]->pf)
-			v[i]->r = 1; /* nothing to do */
-		else if (!v[i]->removed)
-			change_build(v[i]);
+	for (size_t i = 0; i < b->n; i++) {
+		struct change *c = b->v[i] = &b->cv[i];
+		c->pf = pfile_find(c->path);
+		if (c->removed && !c->pf)
+			c->r = 1; /* nothing to do */
 	}
-	qsort(v, n, sizeof(*v), cmp_change);
-	batch_claims(v, n);
-	for (size_t i = 0; i < n; i++)
-		check_shrink(v[i]);
-	for (size_t i = 0; i < n; i++)
-		n_ok += v[i]->r == 0;
+	qsort(b->v, b->n, sizeof(*b->v), cmp_change);
+	batch_claims(b->v, b->n);
+	for (size_t i = 0; i < b->n; i++)
+		check_shrink(b->v[i]);
+	for (size_t i = 0; i < b->n; i++)
+		b->n_ok += b->v[i]->r == 0;
+	if (b->n_ok)
+		b->r = batch_prepare(b->v, b->n, &b->np, &b->nf, &b->d);
+	for (size_t x = 0; x < b->n && b->n_ok && b->r == 0; x++) {
+		struct change *c = b->v[x];
+		if (c->r != 0 || c->removed)
+			continue;
+		for (size_t i = 0; i < c->set->n; i++) {
+			struct policy *pol =
+			    c->fresh[i] ? c->fresh[i] : policy_by_name(c->b[i].p->name);
+			if (pl_enforcer_has_programs(A.e, pol->id))
+				continue;
+			uint32_t *v = realloc(b->need, (b->n_need + 1) * sizeof(*v));
+			if (!v)
+				break; /* the stage loads them */
+			b->need = v;
+			b->need[b->n_need++] = pol->id;
+		}
+	}
+	b->gen = reload_gen;
+	b->T.main_thread += now_us() - t0;
+}
+
+/*
+ * Load the programs of b->need, from b->next_need on, until `budget_us`
+ * has passed (at least one). Returns true when all are loaded. A failure
+ * is left to the stage, which loads them again and fails the batch.
+ */
+bool batch_programs(struct batch *b, int64_t budget_us)
+{
+	int64_t t0 = now_us();
+
+	while (b->next_need < b->n_need) {
+		struct pl_diag d = { 0 };
+		int64_t t1 = now_us();
+		(void)pl_enforcer_load_programs(A.e, b->need[b->next_need++], &d);
+		pl_diag_clear(&d);
+		int64_t t2 = now_us();
+		b->T.programs += t2 - t1;
+		if (t2 - t1 > b->T.longest_step)
+			b->T.longest_step = t2 - t1;
+		if (t2 - t0 >= budget_us)
+			break;
+	}
+	b->T.main_thread += now_us() - t0;
+	return b->next_need == b->n_need;
+}
+
+static void batch_free(struct batch *b)
+{
+	for (size_t x = 0; x < b->n; x++) {
+		struct change *c = &b->cv[x];
+		change_undo(c);
+		built_free(c);
+		pl_policy_set_free(c->set);
+		free(c->fresh);
+		free(c->source);
+		free(c->err);
+		pl_diag_clear(&c->d);
+		c->set = NULL;
+		c->fresh = NULL;
+		c->source = c->err = NULL;
+	}
+	pl_diag_clear(&b->d);
+	free(b->v);
+	free(b->need);
+	b->v = NULL;
+	b->need = NULL;
+}
+
+/* A batch dropped between begin and finish (the agent's tables changed in
+ * between, or the agent stops): nothing of it was applied. */
+void batch_abandon(struct batch *b)
+{
+	batch_free(b);
+}
+
+/*
+ * The transaction and the agent's tables (see above). Returns how many
+ * files were refused. Files refused for a duplicate name are tried again
+ * when names were released. Main thread.
+ */
+size_t batch_finish(struct batch *b)
+{
+	struct change **v = b->v;
+	struct pl_enforcer_txn *txn = NULL;
+	size_t n = b->n, n_ok = b->n_ok, n_refused = 0;
+	int64_t t_fin = now_us(), t0;
+	int r = b->r;
+
+	if (!v) {
+		batch_free(b);
+		return n;
+	}
 	if (n_ok) {
-		r = batch_prepare(v, n, &np, &nf, &d);
 		if (r == 0)
-			r = pl_enforcer_txn_begin(A.e, &txn, &d);
+			r = pl_enforcer_txn_begin(A.e, &txn, &b->d);
 		t0 = now_us();
 		for (size_t x = 0; x < n && r == 0; x++) {
 			struct change *c = v[x];
@@ -712,17 +589,17 @@ size_t reload_batch(struct change *cv, size_t n)
 			for (size_t i = 0; i < c->set->n && r == 0; i++) {
 				struct policy *pol =
 				    c->fresh[i] ? c->fresh[i] : policy_by_name(c->b[i].p->name);
-				r = pl_enforcer_txn_stage(txn, pol->id, c->b[i].t, &d);
+				r = pl_enforcer_txn_stage(txn, pol->id, c->b[i].t, &b->d);
 			}
 		}
-		T.stage = now_us() - t0;
+		b->T.stage = now_us() - t0;
 		t0 = now_us();
 		if (txn)
 			r = r < 0 ? (pl_enforcer_txn_abort(txn), r)
-				  : pl_enforcer_txn_commit(txn, &d);
-		T.commit = now_us() - t0;
+				  : pl_enforcer_txn_commit(txn, &b->d);
+		b->T.commit = now_us() - t0;
 		if (r < 0) {
-			char *s = diag_first(&d);
+			char *s = diag_first(&b->d);
 			for (size_t x = 0; x < n; x++)
 				if (v[x]->r == 0) {
 					change_refuse(
@@ -733,9 +610,8 @@ size_t reload_batch(struct change *cv, size_t n)
 					change_undo(v[x]);
 				}
 			free(s);
-			say_diag("reload", &d);
+			say_diag("reload", &b->d);
 		}
-		pl_diag_clear(&d);
 	}
 	bool released = false;
 	/* Removals last: a file of the batch may take a removed file's names
@@ -755,27 +631,47 @@ size_t reload_batch(struct change *cv, size_t n)
 			n_refused++;
 		}
 	}
-	for (size_t x = 0; x < n; x++) {
-		struct change *c = v[x];
-		change_undo(c);
-		built_free(c);
-		pl_policy_set_free(c->set);
-		free(c->fresh);
-		free(c->source);
-		free(c->err);
-		pl_diag_clear(&c->d);
-	}
-	free(v);
+	batch_free(b);
 	ghosts_free();
 	state_save();
+	reload_gen++;
+	int64_t fin = now_us() - t_fin;
+	b->T.main_thread += fin;
+	if (fin > b->T.longest_step)
+		b->T.longest_step = fin;
+	if (b->T.inline_all)
+		b->T.longest_step = b->T.main_thread;
 	say("reload done: %zu file(s) applied, %zu refused (%lld ms: parse %lld, generate %lld, "
-	    "seccomp filters %lld, kernel stage %lld, switch %lld)",
-	    n_ok - (r < 0 ? n_ok : 0), n_refused, (long long)(now_us() - t_start) / 1000,
-	    (long long)T.parse / 1000, (long long)T.gen / 1000, (long long)T.seccomp / 1000,
-	    (long long)T.stage / 1000, (long long)T.commit / 1000);
+	    "seccomp filters %lld, programs %lld, kernel stage %lld, switch %lld; main thread "
+	    "%lld ms, longest step %lld ms)",
+	    n_ok - (r < 0 ? n_ok : 0), n_refused, (long long)(now_us() - b->T.start) / 1000,
+	    (long long)b->T.parse / 1000, (long long)b->T.gen / 1000,
+	    (long long)b->T.seccomp / 1000, (long long)b->T.programs / 1000,
+	    (long long)b->T.stage / 1000, (long long)b->T.commit / 1000,
+	    (long long)b->T.main_thread / 1000, (long long)b->T.longest_step / 1000);
 	if (released)
 		retry_duplicates();
 	return n_refused;
+}
+
+/* A whole batch on the calling (main) thread: start-up, `plastron attach
+ * --policy FILE`, files retried after a duplicate, and every reload when
+ * the worker is off. */
+size_t reload_batch(struct change *cv, size_t n)
+{
+	struct batch b = { .cv = cv, .n = n };
+
+	b.T.start = now_us();
+	for (size_t i = 0; i < n; i++) {
+		cv[i].ipath = intern(cv[i].path);
+		if (!cv[i].removed)
+			batch_build(&cv[i], &b.T);
+	}
+	b.T.main_thread = now_us() - b.T.start;
+	b.T.inline_all = true;
+	batch_begin(&b);
+	batch_programs(&b, INT64_MAX);
+	return batch_finish(&b);
 }
 
 /* Files refused because a name was held elsewhere, tried again once names

@@ -169,6 +169,12 @@ struct pl_enforcer_txn {
 	 * ignored), which are the slots a stage empties; see table_keys. */
 	struct keyset snap[M__MAX];
 	bool have_snap, use_snap;
+	/* The run allocator's runs, read once per transaction (the lock is
+	 * held throughout, so no other process writes) and kept up to date by
+	 * runs_add/runs_release: reading them again for each staged policy
+	 * (every present policy's two table records) made a reload of 1,000
+	 * policies quadratic in syscalls. */
+	bool runs_loaded;
 };
 
 /* The skeleton's map map_desc[i] and program progs[i]. */

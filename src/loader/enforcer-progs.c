@@ -162,6 +162,23 @@ const int *pl_enf_load_progs(struct pl_cg_enforcer *e, uint32_t policy, struct p
 	return NULL;
 }
 
+int pl_enforcer_load_programs(struct pl_cg_enforcer *e, uint32_t policy, struct pl_diag *d)
+{
+	int r = pl_enf_check_policy(policy, d);
+
+	if (r == 0 && !pl_enf_load_progs(e, policy, d, &r))
+		return r;
+	return r;
+}
+
+bool pl_enforcer_has_programs(const struct pl_cg_enforcer *e, uint32_t policy)
+{
+	for (size_t i = 0; i < e->n_sets; i++)
+		if (e->sets[i].policy == policy)
+			return true;
+	return false;
+}
+
 /* ---- upgrade: programs pinned by another build --------------------------- */
 
 static int tag_of(int fd, uint8_t *tag)

@@ -98,6 +98,14 @@ int pl_enforcer_attached(struct pl_cg_enforcer *e, uint64_t cgroup_id, uint32_t 
 int pl_enforcer_set_policy(struct pl_cg_enforcer *e, uint32_t policy, const struct pl_bpf_tables *t,
 			   struct pl_diag *d);
 int pl_enforcer_remove_policy(struct pl_cg_enforcer *e, uint32_t policy, struct pl_diag *d);
+/* The programs of `policy` loaded (or re-opened from their pins) ahead of a
+ * stage or register, which otherwise do it the first time: loading a new
+ * policy's set takes 45-200 ms (the verifier, seven programs), so an agent
+ * that loads many does it one policy at a time between other work.
+ * has_programs: this handle has them already (nothing to do). Nothing is
+ * in force until a stage and commit (or register) uses them. */
+int pl_enforcer_load_programs(struct pl_cg_enforcer *e, uint32_t policy, struct pl_diag *d);
+bool pl_enforcer_has_programs(const struct pl_cg_enforcer *e, uint32_t policy);
 
 /*
  * Transactions: several policies move to new rule sets together, or none
