@@ -321,9 +321,11 @@ static json_t *req_profile(json_t *req)
 		json_decref(notes);
 		return fail("%s", err);
 	}
-	return json_pack("{s:b,s:s,s:s,s:b,s:s%,s:s,s:s,s:o}", "ok", 1, "policy", pol->name, "mode",
-			 policy_mode(pol), "cgroup_bpf", pol->n_bpf_entries > 0, "bundle", b->text,
-			 b->text_len, "version", b->version, "hash", b->hash, "notes", notes);
+	/* The bundle (binary after its head) follows the answer's line. */
+	ctl_attach(b->text, b->text_len);
+	return json_pack("{s:b,s:s,s:s,s:b,s:s,s:s,s:o}", "ok", 1, "policy", pol->name, "mode",
+			 policy_mode(pol), "cgroup_bpf", pol->n_bpf_entries > 0, "version",
+			 b->version, "hash", b->hash, "notes", notes);
 }
 
 json_t *handle(const char *line)

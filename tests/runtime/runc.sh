@@ -190,7 +190,7 @@ selected() {
 	PLASTRON_RUNTIME=/bin/true "$SHIM" --plastron-socket "$sock" "$@" create --bundle "$dir" sel \
 		>/dev/null 2>&1 || { echo "FAILED"; return 0; }
 	local p
-	p=$(jq -r '.policy // empty' "$dir/plastron-init.json" 2>/dev/null)
+	p=$(head -n 1 "$dir/plastron-init.json" | jq -r '.policy // empty' 2>/dev/null)
 	[[ -n $p ]] || p=$(jq -r '.annotations["plastron.io/confined"] // ""' "$dir/config.json")
 	echo "$p"
 }
@@ -249,8 +249,8 @@ expect "annotation plastron.io/confined=x forged in the spec" "$tmp/forged.out" 
 expect "annotation plastron.io/confined=x forged in the spec" "$tmp/forged.out" icmp-raw EPERM
 if jq_true '.annotations["plastron.io/bundle-hash"] | startswith("sha256:")' "$tmp/b-$id/config.json" &&
 	[[ $(jq -r '.annotations["plastron.io/bundle-hash"]' "$tmp/b-$id/config.json") == \
-	$(jq -r .hash "$tmp/b-$id/plastron-init.json") ]] &&
-	grep -q "policy rt-demo: confinement bundle version $(jq -r .version "$tmp/b-$id/plastron-init.json")" "$tmp/agent.log"; then
+	$(head -n 1 "$tmp/b-$id/plastron-init.json" | jq -r .hash) ]] &&
+	grep -q "policy rt-demo: confinement bundle version $(head -n 1 "$tmp/b-$id/plastron-init.json" | jq -r .version)" "$tmp/agent.log"; then
 	ok "the placed bundle names its version and hash, as the agent logged them"
 else
 	not_ok "the placed bundle names its version and hash, as the agent logged them"
@@ -402,7 +402,7 @@ check "observe mode logs AUDIT events" log_has \
 "$PLASTRON" status --socket "$sock" --json >"$tmp/status-observe.json" 2>&1
 check "status shows mode observe" jq_true \
 	'.policies[] | select(.name == "rt-demo" and .mode == "observe")' "$tmp/status-observe.json"
-hash=$(jq -r .hash "$tmp/b-$id/plastron-init.json")
+hash=$(head -n 1 "$tmp/b-$id/plastron-init.json" | jq -r .hash)
 check "status names the bundle version and hash of rt-demo, and the container's" jq_true \
 	"(.policies[] | select(.name == \"rt-demo\") | .hash == \"$hash\" and .version == \"${hash:7:16}\")
 	and (.containers[] | select(.id == \"$id\") | .policy_hash == \"$hash\")" "$tmp/status-observe.json"
