@@ -86,6 +86,7 @@ head -n 1 "$tmp/bundle" >"$tmp/bundle.json" 2>/dev/null
 export N_BIG=$n_big
 check "the answer carries the bundle with all $n_big Landlock paths" \
 	jq_true '.landlock.rules | length == (env.N_BIG | tonumber)' "$tmp/bundle.json"
-check "the bundle is over twice the policy's size (the worst case is exercised)" \
-	test "$(stat -c %s "$tmp/bundle")" -gt $((2 * max))
+# Every '"' and '\' of the paths is escaped in the head: about twice the size.
+check "the bundle is over 1.9 times the policy's size (the worst case is exercised)" \
+	test "$(stat -c %s "$tmp/bundle")" -gt $((19 * max / 10))
 tap_done
