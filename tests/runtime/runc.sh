@@ -389,6 +389,37 @@ exec_refused "exec refused into a container that put a symlink in place of its b
 runc --root "$state" delete -f "$sid" >/dev/null 2>&1
 rm -rf "$tmp/rootfs-$sid"
 
+# The placed bundle altered between create and start (plastron-bundle/2:
+# one bit of the raw seccomp program after the JSON head; the file is
+# changed in place, so the container's read-only mount shows it):
+# plastron-init refuses it (bpf_sha256), the entrypoint never runs.
+aid=$(cid altered)
+ids+=("$aid")
+bundle "$tmp/b-$aid" rt-demo /probe getpid
+if "$SHIM" --plastron-socket "$sock" --root "$state" create --bundle "$tmp/b-$aid" "$aid" \
+	>"$tmp/altered.create" 2>&1 </dev/null; then
+	python3 -c 'import sys
+p = sys.argv[1]; b = bytearray(open(p, "rb").read()); i = b.index(b"\n") + 1
+b[i + (len(b) - i) // 2] ^= 1; f = open(p, "r+b"); f.write(b); f.close()' \
+		"$tmp/b-$aid/plastron-init.json"
+	runc --root "$state" start "$aid" >"$tmp/altered.out" 2>&1
+	for _ in $(seq 50); do
+		[[ $(runc --root "$state" state "$aid" 2>/dev/null | jq -r .status) == stopped ]] && break
+		sleep 0.1
+	done
+fi
+# (the container's stdio is that of `create`: plastron-init's reason is there)
+if [[ $(runc --root "$state" state "$aid" 2>/dev/null | jq -r .status) == stopped ]] &&
+	grep -q 'plastron-init: .*does not match seccomp.bpf_sha256' "$tmp/altered.create" &&
+	! grep -q '^getpid: ok' "$tmp/altered.create"; then
+	ok "a placed bundle whose seccomp program was altered: the container does not start"
+else
+	not_ok "a placed bundle whose seccomp program was altered: the container does not start"
+	diag "$tmp/altered.create"
+	diag "$tmp/altered.out"
+fi
+runc --root "$state" delete -f "$aid" >/dev/null 2>&1
+
 lines=$(wc -l <"$tmp/loop.out")
 "$PLASTRON" mode --socket "$sock" rt-demo observe >"$tmp/mode.out" 2>&1
 if wait_result "$tmp/loop.out" metadata ECONNREFUSED "$lines" >/dev/null; then
