@@ -227,7 +227,8 @@ int pld_request_data(const char *socket_path, json_t *req, json_t **ret, char **
 		json_int_t want = json_integer_value(n);
 		if (!json_is_integer(n) || want < 0 || want > PLD_LINE_MAX) {
 			r = -EBADMSG;
-			snprintf(err, errlen, "malformed answer from plastrond: bad attached_bytes");
+			snprintf(err, errlen,
+				 "malformed answer from plastrond: bad attached_bytes");
 		} else {
 			r = read_attached(fd, &b, (size_t)want, data, timeout_ms);
 			if (r < 0)

@@ -332,9 +332,9 @@ int main(int argc, char **argv)
 		return cmd_flood(argv[2], atoi(argv[3]), atoi(argv[4]));
 	if (argc == 3 && !strcmp(argv[1], "auditlog"))
 		return cmd_auditlog(atol(argv[2]));
-	fprintf(stderr,
-		"usage: agent-stress request SOCK JSON|- [FILE] | lines SOCK | idle SOCK|PORT N SECONDS | "
-		"unread SOCK SECONDS | flood SOCK "
-		"PORT SECONDS | auditlog N\n");
+	fprintf(stderr, "usage: agent-stress request SOCK JSON|- [FILE] | lines SOCK | idle "
+			"SOCK|PORT N SECONDS | "
+			"unread SOCK SECONDS | flood SOCK "
+			"PORT SECONDS | auditlog N\n");
 	return 2;
 }
