@@ -21,6 +21,8 @@ die() {
 command -v runc >/dev/null || die "needs runc"
 ninja -C "$build" src/cli/plastron src/daemon/plastrond src/runtime/plastron-runtime \
 	src/runtime/plastron-init tests/probe/probe >/dev/null || die "build failed"
+# plastron-hook exists on x86_64 only (the shim is its own hook elsewhere)
+ninja -C "$build" src/runtime/plastron-hook >/dev/null 2>&1 || true
 PLASTRON=$build/src/cli/plastron
 PLASTROND=$build/src/daemon/plastrond
 SHIM=$build/src/runtime/plastron-runtime

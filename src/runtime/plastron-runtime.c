@@ -12,7 +12,8 @@
  * the bundle's config.json is rewritten when one does:
  *
  *   - process.capabilities: the policy's dropped capabilities removed
- *   - hooks.createRuntime += this binary in hook mode: it registers the
+ *   - hooks.createRuntime += plastron-hook (next to plastron-init), else
+ *     this binary in hook mode: it registers the
  *     container's cgroup with plastrond and waits for the acknowledgement
  *     (the map update) before runc lets the process start; when the agent
  *     cannot be reached the hook fails and the container does not start
@@ -198,9 +199,10 @@ static bool strip_plastron(json_t *config)
 	}
 	for (size_t i = 0; json_is_array(cr) && i < json_array_size(cr);) {
 		json_t *hargs = json_object_get(json_array_get(cr, i), "args");
-		if (!strcmp(json_string_value(json_array_get(hargs, 0)) ?: "",
-			    "plastron-runtime") &&
-		    !strcmp(json_string_value(json_array_get(hargs, 1)) ?: "", "hook")) {
+		const char *a0 = json_string_value(json_array_get(hargs, 0)) ?: "";
+		if ((!strcmp(a0, "plastron-runtime") &&
+		     !strcmp(json_string_value(json_array_get(hargs, 1)) ?: "", "hook")) ||
+		    !strcmp(a0, "plastron-hook")) {
 			json_array_remove(cr, i);
 			changed = true;
 			continue;
@@ -350,10 +352,22 @@ static int rewrite_bundle(const char *bundle, const char *config_name, const cha
 		cr = json_array();
 		json_object_set_new(hooks, "createRuntime", cr);
 	}
-	json_array_insert_new(cr, 0,
-			      json_pack("{s:s,s:[s,s,s,s,s,s],s:i}", "path", self, "args",
-					"plastron-runtime", "hook", "--socket", S.socket,
-					"--policy", pname, "timeout", 30));
+	/* plastron-hook (next to plastron-init) when it is there and can pass
+	 * the name on; else this binary in hook mode. */
+	char hook[PATH_MAX + 32];
+	const char *slash = strrchr(S.init, '/');
+	snprintf(hook, sizeof(hook), "%.*s/plastron-hook", slash ? (int)(slash - S.init) : 1,
+		 slash ? S.init : ".");
+	if (!strpbrk(pname, "\"\\") && access(hook, X_OK) == 0)
+		json_array_insert_new(cr, 0,
+				      json_pack("{s:s,s:[s,s,s,s,s],s:i}", "path", hook, "args",
+						"plastron-hook", "--socket", S.socket, "--policy",
+						pname, "timeout", 30));
+	else
+		json_array_insert_new(cr, 0,
+				      json_pack("{s:s,s:[s,s,s,s,s,s],s:i}", "path", self, "args",
+						"plastron-runtime", "hook", "--socket", S.socket,
+						"--policy", pname, "timeout", 30));
 
 	/* plastron-init applies the bundle, then execs the original process. */
 	struct stat st;

@@ -131,6 +131,11 @@ else
 	not_ok "plastron-runtime runs the probe under rt-demo"
 	diag "$tmp/conf.out.err"
 fi
+# The createRuntime hook is the freestanding plastron-hook (x86_64 builds).
+if [[ -x $(dirname "$SHIM")/plastron-hook ]]; then
+	check "the spec's createRuntime hook is plastron-hook" jq_true \
+		'.hooks.createRuntime[0].args[0] == "plastron-hook"' "$tmp/b-$id/config.json"
+fi
 expect "confined" "$tmp/conf.out" getpid ok
 expect "confined" "$tmp/conf.out" unix ok
 expect "confined" "$tmp/conf.out" icmp-raw EPERM
@@ -595,6 +600,17 @@ if (($? != 0)) && grep -q 'fails closed' "$tmp/hook.err"; then
 else
 	not_ok "the createRuntime hook fails when the agent cannot acknowledge"
 	diag "$tmp/hook.err"
+fi
+HOOK=$(dirname "$SHIM")/plastron-hook
+if [[ -x $HOOK ]]; then
+	echo '{"ociVersion":"1.0.2","id":"x","pid":1,"status":"creating"}' |
+		"$HOOK" --socket "$sock" --policy rt-demo >/dev/null 2>"$tmp/hook2.err"
+	if (($? != 0)) && grep -q 'fails closed' "$tmp/hook2.err"; then
+		ok "plastron-hook fails when the agent cannot acknowledge"
+	else
+		not_ok "plastron-hook fails when the agent cannot acknowledge"
+		diag "$tmp/hook2.err"
+	fi
 fi
 agent_start || bail "plastrond restarts"
 
