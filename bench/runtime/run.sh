@@ -8,6 +8,9 @@
 # Needs root, runc, and a build with -Dbpf (plastrond, plastron-runtime).
 # Usage: bench/runtime/run.sh [BUILD_DIR] [N]
 #   bench/runtime/run.sh build 50
+# BENCH_CPU=1: CPU time of the runtime's process tree per start (perf stat
+# -e task-clock; plastrond not counted, its utime+stime printed apart)
+# instead of wall clock: steadier on a loaded machine.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:-$root/build}" && pwd) || exit 1
@@ -21,6 +24,8 @@ die() {
 command -v runc >/dev/null || die "needs runc"
 ninja -C "$build" src/cli/plastron src/daemon/plastrond src/runtime/plastron-runtime \
 	src/runtime/plastron-init tests/probe/probe >/dev/null || die "build failed"
+# plastron-hook exists on x86_64 only (the shim is its own hook elsewhere)
+ninja -C "$build" src/runtime/plastron-hook >/dev/null 2>&1 || true
 PLASTRON=$build/src/cli/plastron
 PLASTROND=$build/src/daemon/plastrond
 SHIM=$build/src/runtime/plastron-runtime
@@ -55,15 +60,21 @@ one_start() {
 	local kind=$1 i=$2 id=bench$$-$1-$2 t0 out
 	out=$tmp/out
 	cp "$tmp/b-$kind/config.json.orig" "$tmp/b-$kind/config.json"
+	local pre=()
+	[[ -n ${BENCH_CPU:-} ]] && pre=(perf stat -x, -e task-clock -o "$tmp/cpu")
 	t0=$(date +%s%N)
 	if [[ $kind == plain ]]; then
-		runc --root "$state" run --bundle "$tmp/b-$kind" "$id" >"$out" 2>&1 </dev/null
+		"${pre[@]}" runc --root "$state" run --bundle "$tmp/b-$kind" "$id" >"$out" 2>&1 </dev/null
 	else
-		"$SHIM" --plastron-socket "$sock" --root "$state" run --bundle "$tmp/b-$kind" "$id" \
-			>"$out" 2>&1 </dev/null
+		"${pre[@]}" "$SHIM" --plastron-socket "$sock" --root "$state" run \
+			--bundle "$tmp/b-$kind" "$id" >"$out" 2>&1 </dev/null
 	fi
 	local rc=$?
-	echo $((($(date +%s%N) - t0) / 1000))
+	if [[ -n ${BENCH_CPU:-} ]]; then
+		awk -F, '/task-clock/ {printf "%d\n", $1 * 1000}' "$tmp/cpu"
+	else
+		echo $((($(date +%s%N) - t0) / 1000))
+	fi
 	runc --root "$state" delete -f "$id" >/dev/null 2>&1
 	[[ $rc == 0 ]] && grep -q '^getpid: ok' "$out" ||
 		die "$kind start $i failed: $(head -n 5 "$out")"
@@ -74,6 +85,8 @@ cp "$tmp/b-shim/config.json" "$tmp/b-shim/config.json.orig"
 one_start plain warm >/dev/null
 one_start shim warm >/dev/null
 plain=() shim=()
+agent_cpu() { awk '{print ($14 + $15) * 1000 / '"$(getconf CLK_TCK)"'}' "/proc/$agent_pid/stat"; }
+a0=$(agent_cpu)
 for ((i = 0; i < n; i++)); do
 	plain+=("$(one_start plain "$i")") || exit 1
 	shim+=("$(one_start shim "$i")") || exit 1
@@ -83,7 +96,8 @@ stats() { printf '%s\n' "$@" | sort -n | awk '{v[NR] = $1; s += $1}
 	     printf "%.1f %.1f\n", m / 1000, s / NR / 1000}'; }
 read -r pm pa <<<"$(stats "${plain[@]}")"
 read -r sm sa <<<"$(stats "${shim[@]}")"
-echo "# $(uname -r), $(nproc) CPUs, $(runc --version | head -n 1), $n starts each, interleaved"
+echo "# $(uname -r), $(nproc) CPUs, $(runc --version | head -n 1), $n starts each, interleaved${BENCH_CPU:+, CPU time}"
+echo "# plastrond CPU: $((($(agent_cpu) - a0) / n)) ms per start (utime+stime, clock ticks)"
 printf '%-28s %10s %10s\n' "" "median ms" "mean ms"
 printf '%-28s %10s %10s\n' "runc" "$pm" "$pa"
 printf '%-28s %10s %10s\n' "plastron-runtime + rt-demo" "$sm" "$sa"

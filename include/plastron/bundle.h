@@ -6,15 +6,19 @@
  * (and src/lib/bundle/bundle.c) owns the format: build, serialize, parse,
  * apply. Nothing else reads or writes it.
  *
- * Format "plastron-bundle/1", one JSON object:
- *   {"format": "plastron-bundle/1", "policy": NAME,
+ * Format "plastron-bundle/2": a head (one line of compact JSON, so its
+ * first newline ends it), a newline, then the raw seccomp program (struct
+ * sock_filter array, libseccomp's export: x86_64, x32, ia32):
+ *   {"format": "plastron-bundle/2", "policy": NAME,
  *    "version": first 16 hex digits of the hash (a version is named by its
  *               content: the same policy text compiles to the same version),
  *    "hash": "sha256:" + sha256 of the canonical serialization (sorted keys,
- *            compact) of every other member,
- *    "seccomp": {"bpf": hex of libseccomp's export (x86_64, x32, ia32),
+ *            compact) of every other member of the head,
+ *    "seccomp": {"bpf_sha256": sha256 of the program after the head,
+ *                "bpf_len": its length in bytes,
  *                "flags": [SECCOMP_FILTER_FLAG_* names],
- *                "oci_sha256": sha256 of the OCI profile's JSON text} | null,
+ *                "oci_sha256": sha256 of the OCI profile's JSON text} | null
+ *               (null: nothing follows the newline),
  *    "caps": {"drop": ["CAP_..."]},
  *    "landlock": {"abi", "fs", "net", "scoped" (hex strings),
  *                 "rules": [{"access": hex, "path"}], "bind": [port],
@@ -22,6 +26,12 @@
  *    "rules": {"seccomp": {SYSCALL: [rule id, ...]}}  (naming rules in events),
  *    optionally "oci": the OCI profile's JSON text (checked against
  *                      seccomp.oci_sha256, not part of the hash input)}
+ *
+ * The hash pins the head, the head pins the program (bpf_sha256). The
+ * program travels raw, not as text inside the JSON: plastron-runtime and
+ * plastron-init (every container start) then parse a few KB of JSON instead
+ * of tens of KB of hex (format 1, refused now: its records came from older
+ * shims, and `exec` into such a container is refused).
  *
  * The OCI profile (tens of KB of JSON) is pinned by its digest: the copy
  * placed in a container leaves it out, so that plastron-init, which never
@@ -44,7 +54,7 @@
 extern "C" {
 #endif
 
-#define PL_BUNDLE_FORMAT "plastron-bundle/1"
+#define PL_BUNDLE_FORMAT "plastron-bundle/2"
 
 struct pl_bundle {
 	char *policy;
@@ -55,7 +65,7 @@ struct pl_bundle {
 	unsigned sc_flags;              /* SECCOMP_FILTER_FLAG_* bits */
 	uint64_t cap_drop;              /* bit per CAP_* */
 	struct pl_ll_ruleset *landlock; /* NULL: no Landlock */
-	char *text;                     /* the serialization (pl_bundle_build, pl_bundle_parse) */
+	char *text; /* the serialization, text_len bytes, binary after the head (NUL-terminated) */
 	char *oci_json; /* the OCI profile (built; parsed only when the text has "oci") */
 	size_t text_len;
 };

@@ -108,8 +108,61 @@ int pld_write_line(int fd, const char *s)
 	return 0;
 }
 
+/* Read exactly `want` bytes: what `b` holds past the line, then the socket. */
+static int read_attached(int fd, struct pld_linebuf *b, size_t want, char **ret, int timeout_ms)
+{
+	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	size_t have = b->len < want ? b->len : want;
+	char *buf = malloc(want + 1);
+
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, b->data, have);
+	while (have < want) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int wait = -1;
+		if (deadline >= 0) {
+			int64_t left = deadline - now_ms();
+			if (left < 0) {
+				free(buf);
+				return -ETIMEDOUT;
+			}
+			wait = (int)left;
+		}
+		int r = poll(&pfd, 1, wait);
+		if (r <= 0) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			free(buf);
+			return r == 0 ? -ETIMEDOUT : -errno;
+		}
+		ssize_t k = read(fd, buf + have, want - have);
+		if (k < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (k <= 0) {
+			free(buf);
+			return k == 0 ? -ECONNRESET : -errno;
+		}
+		have += (size_t)k;
+	}
+	buf[want] = 0;
+	*ret = buf;
+	return 0;
+}
+
 int pld_request(const char *socket_path, json_t *req, json_t **ret, int timeout_ms, char *err,
 		size_t errlen)
+{
+	char *data = NULL;
+	size_t len = 0;
+	int r = pld_request_data(socket_path, req, ret, &data, &len, timeout_ms, err, errlen);
+
+	free(data);
+	return r;
+}
+
+int pld_request_data(const char *socket_path, json_t *req, json_t **ret, char **data,
+		     size_t *data_len, int timeout_ms, char *err, size_t errlen)
 {
 	_cleanup_close_ int fd = -1;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -146,13 +199,16 @@ int pld_request(const char *socket_path, json_t *req, json_t **ret, int timeout_
 	}
 	/* Even when the agent closed before reading the request, the answer it
 	 * sent first (a refusal) is still there to read. */
+	*data = NULL;
+	*data_len = 0;
 	r = pld_read_line(fd, &b, &answer, timeout_ms);
-	pld_linebuf_free(&b);
 	if (r <= 0 && wr < 0) {
+		pld_linebuf_free(&b);
 		snprintf(err, errlen, "writing to plastrond: %s", strerror(-wr));
 		return wr;
 	}
 	if (r <= 0) {
+		pld_linebuf_free(&b);
 		if (r == 0)
 			r = -ECONNRESET;
 		snprintf(err, errlen, "no answer from plastrond at %s: %s", socket_path,
@@ -161,10 +217,33 @@ int pld_request(const char *socket_path, json_t *req, json_t **ret, int timeout_
 	}
 	json_t *j = json_loads(answer, 0, &je);
 	if (!j || !json_is_object(j)) {
+		pld_linebuf_free(&b);
 		json_decref(j);
 		snprintf(err, errlen, "malformed answer from plastrond: %s", je.text);
 		return -EBADMSG;
 	}
+	json_t *n = json_object_get(j, "attached_bytes");
+	if (n) {
+		json_int_t want = json_integer_value(n);
+		if (!json_is_integer(n) || want < 0 || want > PLD_LINE_MAX) {
+			r = -EBADMSG;
+			snprintf(err, errlen,
+				 "malformed answer from plastrond: bad attached_bytes");
+		} else {
+			r = read_attached(fd, &b, (size_t)want, data, timeout_ms);
+			if (r < 0)
+				snprintf(err, errlen, "incomplete answer from plastrond at %s: %s",
+					 socket_path, strerror(-r));
+			else
+				*data_len = (size_t)want;
+		}
+		if (r < 0) {
+			pld_linebuf_free(&b);
+			json_decref(j);
+			return r;
+		}
+	}
+	pld_linebuf_free(&b);
 	*ret = j;
 	return 0;
 }

@@ -27,17 +27,18 @@
  * One size limit for what the agent accepts and what it can serve.
  * PLD_POLICY_MAX is the largest policy file the agent loads (the parser's
  * PL_TREE_MAX_INPUT; client.c asserts they agree). The largest answer is
- * op "profile": one policy version's confinement bundle, whose own JSON text
- * travels as a JSON string. Text of the policy that reaches the bundle
- * (Landlock paths, names) is escaped twice on the way, each byte to at most
- * 4 bytes (a '"' becomes \" in the bundle, then \\\" in the answer; libyaml
- * and JSON refuse the control characters that jansson writes as \u00XX),
- * so 4 * PLD_POLICY_MAX bounds it, and the compiled seccomp program (the
- * kernel's limit is 4096 instructions, 32 KiB, 64 KiB in hex) and the small
- * fields fit in the 1 MiB to spare. PLD_LINE_MAX is the longest line a
- * client reads; the agent refuses to send a longer answer (an error answer
- * instead, never a line the client cannot read). Requests are small
- * (annotations); the agent reads at most PLD_REQUEST_MAX per line.
+ * op "profile": a short line, then one policy version's confinement bundle
+ * as raw bytes (its JSON head, then the seccomp program), announced in the
+ * line as "attached_bytes". Text of the policy that reaches the bundle
+ * (Landlock paths, names) is escaped once in the head, each byte to at most
+ * 2 bytes (libyaml and JSON refuse the control characters that jansson
+ * writes as \u00XX), so 4 * PLD_POLICY_MAX bounds it with room, and the
+ * compiled seccomp program (the kernel's limit is 4096 instructions, 32 KiB)
+ * and the small fields fit in the 1 MiB to spare. PLD_LINE_MAX is the
+ * longest line, and the longest attachment, a client reads; the agent
+ * refuses to send a longer answer (an error answer instead, never one the
+ * client cannot read). Requests are small (annotations); the agent reads at
+ * most PLD_REQUEST_MAX per line.
  */
 #define PLD_POLICY_MAX (4u << 20)
 #define PLD_LINE_MAX (4 * PLD_POLICY_MAX + (1u << 20)) /* longest answer line */
@@ -48,6 +49,11 @@
  * not), or a negative errno with a one-line reason in `err`. */
 int pld_request(const char *socket_path, json_t *req, json_t **ret, int timeout_ms, char *err,
 		size_t errlen);
+/* The same; an answer that announces "attached_bytes": N is followed by N
+ * raw bytes, returned in *data (malloc'd, NUL-terminated; NULL and 0 when
+ * the answer has none). pld_request reads and drops them. */
+int pld_request_data(const char *socket_path, json_t *req, json_t **ret, char **data,
+		     size_t *data_len, int timeout_ms, char *err, size_t errlen);
 
 /* Read one line (without the newline) from `fd` into a malloc'd string,
  * buffering in `buf` (*len bytes pending). Returns 1 with a line, 0 at end

@@ -142,6 +142,7 @@ struct agent {
 	int dir_wd, parent_wd; /* inotify: the policy directory, its parent */
 	size_t n_orphans;      /* policies kept for containers after their file went */
 	uint64_t events_saved; /* events_logged as last written to the state file */
+	bool state_dirty;      /* state_save_soon: saved at the end of this loop turn */
 };
 
 /* The agent's state (defined in plastrond.c). */
@@ -208,6 +209,12 @@ struct container *container_by_cgid(uint64_t id);
 void pid_remember(int pid, uint64_t cgid);
 struct container *container_by_pid(int pid);
 void state_save(void);
+/* The state changed while answering a request (register): saved by the
+ * main loop after this turn's answers were sent (container starts do not
+ * wait for the file). The window for losing it in a crash is the one
+ * state_save inside the request had (after the map update, before the
+ * rename), only later by the time the answer takes to send. */
+void state_save_soon(void);
 void container_remove(struct container *c, const char *why);
 const char *ann(json_t *a, const char *key);
 int container_add(const char *cgpath, uint64_t cgid, struct policy *pol, const char *id,

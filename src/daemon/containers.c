@@ -136,15 +136,34 @@ void state_save(void)
 	snprintf(tmp, sizeof(tmp), "%s.tmp", A.state);
 	/* Mode 0600 (it holds container ids and annotations), also when a
 	 * file with another mode was there. */
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0 || fchmod(fd, 0600) < 0 || json_dumpfd(root, fd, JSON_INDENT(1)) < 0 ||
-	    close(PL_TAKE_FD(fd)) < 0 || rename(tmp, A.state) < 0)
+	/* One buffer, one write (json_dumpfd writes token by token). */
+	char *text = json_dumps(root, JSON_INDENT(1));
+	size_t len = text ? strlen(text) : 0, off = 0;
+	int fd = text ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600) : -1;
+	bool ok = fd >= 0 && fchmod(fd, 0600) == 0;
+	while (ok && off < len) {
+		ssize_t w = write(fd, text + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		ok = w > 0;
+		off += ok ? (size_t)w : 0;
+	}
+	if (!text)
+		errno = ENOMEM;
+	if (!ok || close(PL_TAKE_FD(fd)) < 0 || rename(tmp, A.state) < 0)
 		say("cannot write state %s: %s", A.state, strerror(errno));
 	else
 		A.events_saved = A.events_logged;
 	if (fd >= 0)
 		close(fd);
+	A.state_dirty = false;
+	free(text);
 	json_decref(root);
+}
+
+void state_save_soon(void)
+{
+	A.state_dirty = true;
 }
 
 /* ---- containers --------------------------------------------------------- */
@@ -243,7 +262,7 @@ int container_add(const char *cgpath, uint64_t cgid, struct policy *pol, const c
 		container_free(old);
 	}
 	A.ctrs[A.n_ctrs++] = c;
-	state_save();
+	state_save_soon();
 	say("container %s%s%s (cgroup %s, id %llu) registered with policy %s (id %u)",
 	    c->id ? c->id : "-", c->name ? " " : "", c->name ? c->name : "", c->cgroup,
 	    (unsigned long long)cgid, pol->name, pol->id);

@@ -54,7 +54,15 @@ static struct {
 	struct ctl_client *c[CTL_MAX_CLIENTS];
 	struct ctl_counters n;
 	struct ctl_client *dead;
+	const void *attach; /* ctl_attach, for the answer being queued */
+	size_t attach_len;
 } C = { .epfd = -1, .listen_fd = -1 };
+
+void ctl_attach(const void *data, size_t len)
+{
+	C.attach = data;
+	C.attach_len = len;
+}
 
 int64_t pld_now_ms(void)
 {
@@ -128,13 +136,22 @@ static int flush(struct ctl_client *c)
 /* Queue `ans` (consumed) as the client's answer. */
 static void queue_answer(struct ctl_client *c, json_t *ans)
 {
-	char *s = ans ? json_dumps(ans, JSON_COMPACT) : NULL;
-	size_t n;
+	const void *attach = C.attach;
+	size_t n, attach_len = C.attach_len;
+	char *s;
 
+	C.attach = NULL;
+	C.attach_len = 0;
+	if (ans && attach && attach_len <= PLD_LINE_MAX)
+		json_object_set_new(ans, "attached_bytes", json_integer((json_int_t)attach_len));
+	else
+		attach = NULL;
+	s = ans ? json_dumps(ans, JSON_COMPACT) : NULL;
 	json_decref(ans);
 	if (s && strlen(s) > PLD_LINE_MAX) {
 		size_t big = strlen(s);
 		free(s);
+		attach = NULL;
 		json_t *e = json_pack("{s:b,s:s}", "ok", 0, "error", "");
 		char msg[256];
 		snprintf(msg, sizeof(msg),
@@ -145,14 +162,27 @@ static void queue_answer(struct ctl_client *c, json_t *ans)
 		json_decref(e);
 		C.log("%s", msg);
 	}
-	if (!s)
+	if (!s) {
 		s = strdup("{\"ok\":false,\"error\":\"out of memory\"}");
+		attach = NULL;
+	}
 	if (!s)
 		return;
 	n = strlen(s);
+	if (attach) {
+		char *t = realloc(s, n + 1 + attach_len);
+		if (!t) {
+			free(s);
+			return;
+		}
+		s = t;
+		memcpy(s + n + 1, attach, attach_len);
+	} else {
+		attach_len = 0;
+	}
 	s[n] = '\n'; /* replaces the NUL: the buffer is written by length */
 	c->out = s;
-	c->out_len = n + 1;
+	c->out_len = n + 1 + attach_len;
 	c->out_off = 0;
 }
 

@@ -43,6 +43,9 @@ struct ctl_counters {
  * memory). `log` is the agent's log function. */
 int ctl_init(int epfd, int listen_fd, json_t *(*handle)(const char *line),
 	     void (*log)(const char *fmt, ...) __attribute__((format(printf, 1, 2))));
+/* From within `handle`: send `len` raw bytes (copied) after the answer's
+ * line, announced in it as "attached_bytes": len (docs/agent.md). */
+void ctl_attach(const void *data, size_t len);
 /* The listening socket is readable: accept every pending connection. */
 void ctl_on_listen(void);
 /* Serve requests left over by the batch limit; close connections past

@@ -550,6 +550,8 @@ int main(int argc, char **argv)
 			say("ring buffer: %s", strerror(-r));
 		ctl_tick(pld_now_ms());
 		mx_tick(pld_now_ms());
+		if (A.state_dirty)
+			state_save(); /* after this turn's answers were sent */
 		struct timespec now;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if ((now.tv_sec - last_sweep.tv_sec) * 1000 +

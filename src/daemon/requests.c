@@ -324,9 +324,44 @@ static json_t *req_profile(json_t *req)
 		json_decref(notes);
 		return fail("%s", err);
 	}
-	return json_pack("{s:b,s:s,s:s,s:b,s:s%,s:s,s:s,s:o}", "ok", 1, "policy", pol->name, "mode",
-			 policy_mode(pol), "cgroup_bpf", pol->n_bpf_entries > 0, "bundle", b->text,
-			 b->text_len, "version", b->version, "hash", b->hash, "notes", notes);
+	/* The bundle (binary after its head) follows the answer's line. */
+	ctl_attach(b->text, b->text_len);
+	return json_pack("{s:b,s:s,s:s,s:b,s:s,s:s,s:o}", "ok", 1, "policy", pol->name, "mode",
+			 policy_mode(pol), "cgroup_bpf", pol->n_bpf_entries > 0, "version",
+			 b->version, "hash", b->hash, "notes", notes);
+}
+
+/*
+ * The hook plastron-hook sends the runtime's OCI state as it is
+ * ("oci_state"); take pid, container id, annotations and a name from it,
+ * as `plastron-runtime hook` does before sending. Returns 0 (also when
+ * there is none) or -1 (not a state).
+ */
+static int from_oci_state(json_t *req)
+{
+	json_t *st = json_object_get(req, "oci_state");
+	json_t *a;
+	const char *name = NULL;
+
+	if (!st)
+		return 0;
+	if (!json_is_object(st) || !json_is_integer(json_object_get(st, "pid")))
+		return -1;
+	a = json_object_get(st, "annotations");
+	if (json_is_object(a)) {
+		name = ann(a, "io.kubernetes.cri.container-name");
+		if (!name)
+			name = ann(a, "nerdctl/name");
+		if (!name)
+			name = ann(a, "plastron.io/name");
+		json_object_set(req, "annotations", a);
+	}
+	json_object_set(req, "pid", json_object_get(st, "pid"));
+	json_object_set_new(req, "container_id",
+			    json_string(json_string_value(json_object_get(st, "id")) ?: "?"));
+	if (name)
+		json_object_set_new(req, "name", json_string(name));
+	return 0;
 }
 
 json_t *handle(const char *line)
@@ -345,7 +380,8 @@ json_t *handle(const char *line)
 	else if (!strcmp(op, "status"))
 		ans = req_status();
 	else if (!strcmp(op, "register"))
-		ans = req_register(req, true);
+		ans = from_oci_state(req) < 0 ? fail("\"oci_state\" is not an OCI state object")
+					      : req_register(req, true);
 	else if (!strcmp(op, "attach"))
 		ans = req_register(req, false);
 	else if (!strcmp(op, "detach"))

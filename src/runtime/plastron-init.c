@@ -7,7 +7,8 @@
  * (also read-only); it confines itself, then execs the original program,
  * which therefore runs confined from its first instruction:
  *
- *   1. read and check the bundle (pl_bundle_parse: format, content hash),
+ *   1. read and check the bundle (pl_bundle_parse: format, content hash of
+ *      the JSON head, digest of the seccomp program after it),
  *      entirely, before any restriction
  *   2. pl_bundle_apply: no_new_privs, the dropped capabilities out of every
  *      set, Landlock (paths of the container's root filesystem), the seccomp

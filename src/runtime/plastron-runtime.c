@@ -12,7 +12,8 @@
  * the bundle's config.json is rewritten when one does:
  *
  *   - process.capabilities: the policy's dropped capabilities removed
- *   - hooks.createRuntime += this binary in hook mode: it registers the
+ *   - hooks.createRuntime += plastron-hook (next to plastron-init), else
+ *     this binary in hook mode: it registers the
  *     container's cgroup with plastrond and waits for the acknowledgement
  *     (the map update) before runc lets the process start; when the agent
  *     cannot be reached the hook fails and the container does not start
@@ -198,9 +199,10 @@ static bool strip_plastron(json_t *config)
 	}
 	for (size_t i = 0; json_is_array(cr) && i < json_array_size(cr);) {
 		json_t *hargs = json_object_get(json_array_get(cr, i), "args");
-		if (!strcmp(json_string_value(json_array_get(hargs, 0)) ?: "",
-			    "plastron-runtime") &&
-		    !strcmp(json_string_value(json_array_get(hargs, 1)) ?: "", "hook")) {
+		const char *a0 = json_string_value(json_array_get(hargs, 0)) ?: "";
+		if ((!strcmp(a0, "plastron-runtime") &&
+		     !strcmp(json_string_value(json_array_get(hargs, 1)) ?: "", "hook")) ||
+		    !strcmp(a0, "plastron-hook")) {
 			json_array_remove(cr, i);
 			changed = true;
 			continue;
@@ -210,30 +212,41 @@ static bool strip_plastron(json_t *config)
 	return changed;
 }
 
-static int write_atomic(const char *path, const char *data, size_t len, mode_t mode)
+/*
+ * Replace `path` by a new file with `data`: unlink, then create exclusively
+ * (O_EXCL, O_NOFOLLOW), no temporary file and rename. Only for files that
+ * belong to this one invocation (the bundle directory of the container
+ * being created: config.json, plastron-init.json, crun's --config file; the
+ * --process file of an exec) and that nothing reads before the runtime this
+ * shim execs afterwards: a crash between the unlink and
+ * the last write leaves the file missing or cut short, and the runtime then
+ * refuses the spec (or plastron-init the bundle: its hash), so nothing
+ * starts, as after a failed write here. A rename over the old file,
+ * or a truncation of it, would also make ext4 flush the new data at once
+ * (auto_da_alloc), a cost on every start that buys nothing here.
+ */
+static int write_new(const char *path, const char *data, size_t len, mode_t mode)
 {
-	char tmp[PATH_MAX + 16];
 	int fd, r = 0;
 
-	snprintf(tmp, sizeof(tmp), "%s.plastron", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -errno;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return -errno;
 	for (size_t off = 0; off < len && r == 0;) {
 		ssize_t k = write(fd, data + off, len - off);
-		if (k < 0)
+		if (k < 0 && errno != EINTR)
 			r = -errno;
-		else
+		else if (k > 0)
 			off += (size_t)k;
 	}
 	if (r == 0 && fchmod(fd, mode) < 0)
 		r = -errno;
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
 	if (r < 0)
-		unlink(tmp);
+		unlink(path);
 	return r;
 }
 
@@ -244,7 +257,7 @@ int shim_write_json(const char *path, json_t *o)
 
 	if (!s)
 		return -ENOMEM;
-	r = write_atomic(path, s, strlen(s), 0644);
+	r = write_new(path, s, strlen(s), 0644);
 	free(s);
 	return r;
 }
@@ -263,6 +276,8 @@ static int rewrite_bundle(const char *bundle, const char *config_name, const cha
 	json_t *config, *annotations, *req = NULL, *ans = NULL;
 	struct pl_diag d = { 0 };
 	struct pl_bundle *b = NULL;
+	char *btext = NULL;
+	size_t btext_len = 0;
 	bool stripped;
 	int r = -1, k;
 
@@ -281,7 +296,8 @@ static int rewrite_bundle(const char *bundle, const char *config_name, const cha
 	annotations = json_object_get(config, "annotations");
 	req = json_pack("{s:s,s:O?,s:s?}", "op", "profile", "annotations", annotations, "default",
 			S.default_policy);
-	if (pld_request(S.socket, req, &ans, REQUEST_TIMEOUT_MS, err, sizeof(err)) < 0) {
+	if (pld_request_data(S.socket, req, &ans, &btext, &btext_len, REQUEST_TIMEOUT_MS, err,
+			     sizeof(err)) < 0) {
 		report("container %s not created: %s; plastron fails closed (no container starts "
 		       "unconfined while its policy cannot be checked)",
 		       id, err);
@@ -311,9 +327,8 @@ static int rewrite_bundle(const char *bundle, const char *config_name, const cha
 		r = 0;
 		goto out;
 	}
-	json_t *btext = json_object_get(ans, "bundle");
-	if (!json_is_string(btext) ||
-	    pl_bundle_parse(json_string_value(btext), json_string_length(btext), &b, &d) < 0) {
+	/* The bundle follows the answer's line (attached_bytes). */
+	if (!btext || pl_bundle_parse(btext, btext_len, &b, &d) < 0) {
 		print_diag(&d);
 		report("container %s not created: plastrond sent no usable confinement bundle for "
 		       "policy %s",
@@ -337,10 +352,22 @@ static int rewrite_bundle(const char *bundle, const char *config_name, const cha
 		cr = json_array();
 		json_object_set_new(hooks, "createRuntime", cr);
 	}
-	json_array_insert_new(cr, 0,
-			      json_pack("{s:s,s:[s,s,s,s,s,s],s:i}", "path", self, "args",
-					"plastron-runtime", "hook", "--socket", S.socket,
-					"--policy", pname, "timeout", 30));
+	/* plastron-hook (next to plastron-init) when it is there and can pass
+	 * the name on; else this binary in hook mode. */
+	char hook[PATH_MAX + 32];
+	const char *slash = strrchr(S.init, '/');
+	snprintf(hook, sizeof(hook), "%.*s/plastron-hook", slash ? (int)(slash - S.init) : 1,
+		 slash ? S.init : ".");
+	if (!strpbrk(pname, "\"\\") && access(hook, X_OK) == 0)
+		json_array_insert_new(cr, 0,
+				      json_pack("{s:s,s:[s,s,s,s,s],s:i}", "path", hook, "args",
+						"plastron-hook", "--socket", S.socket, "--policy",
+						pname, "timeout", 30));
+	else
+		json_array_insert_new(cr, 0,
+				      json_pack("{s:s,s:[s,s,s,s,s,s],s:i}", "path", self, "args",
+						"plastron-runtime", "hook", "--socket", S.socket,
+						"--policy", pname, "timeout", 30));
 
 	/* plastron-init applies the bundle, then execs the original process. */
 	struct stat st;
@@ -348,7 +375,7 @@ static int rewrite_bundle(const char *bundle, const char *config_name, const cha
 		report("container %s not created: %s is missing (%s)", id, S.init, strerror(errno));
 		goto out;
 	}
-	if ((k = write_atomic(initpath, b->text, b->text_len, 0644)) < 0) {
+	if ((k = write_new(initpath, b->text, b->text_len, 0644)) < 0) {
 		report("container %s not created: cannot write %s: %s", id, initpath, strerror(-k));
 		goto out;
 	}
@@ -384,6 +411,7 @@ static int rewrite_bundle(const char *bundle, const char *config_name, const cha
 out:
 	pl_diag_clear(&d);
 	pl_bundle_free(b);
+	free(btext);
 	json_decref(ans);
 	json_decref(req);
 	json_decref(config);

@@ -33,7 +33,8 @@ void shim_drop_caps(json_t *process, uint64_t drop);
 /* process.args = [INIT_DEST, INIT_CONFIG_DEST, "--", original...] */
 int shim_wrap_args(json_t *process);
 int shim_self_exe(char *buf, size_t len);
-/* Write (temporary file + rename), mode 0644. */
+/* Replace by a new file (unlink, create exclusively), mode 0644: only for
+ * files of a bundle directory nothing reads yet (plastron-runtime.c). */
 int shim_write_json(const char *path, json_t *o);
 
 /*

@@ -123,6 +123,26 @@ static int apply_child(const struct pl_bundle *b, char *out, size_t outlen)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* `head` serialized as a head line, then b's filter. */
+static char *with_head(json_t *head, const struct pl_bundle *b, size_t *ret_len)
+{
+	char *h = json_dumps(head, JSON_COMPACT), *t;
+	size_t n;
+
+	if (!h)
+		return NULL;
+	n = strlen(h);
+	t = malloc(n + 1 + b->sc_bpf_len);
+	if (t) {
+		memcpy(t, h, n);
+		t[n] = '\n';
+		memcpy(t + n + 1, b->sc_bpf, b->sc_bpf_len);
+		*ret_len = n + 1 + b->sc_bpf_len;
+	}
+	free(h);
+	return t;
+}
+
 int main(void)
 {
 	struct pl_policy_set *set = NULL, *set2 = NULL;
@@ -169,20 +189,37 @@ int main(void)
 	pl_policy_set_free(set2);
 
 	/* Damaged or altered. */
-	char *t = strdup(b->text);
-	char *bpf = strstr(t, "\"bpf\":\"");
-	TAP_OK(bpf != NULL, "the serialization holds the filter");
-	if (bpf) {
-		char *c = bpf + 7 + 40;
-		*c = *c == '0' ? '1' : '0';
-		TAP_OK(parse_fails(t, strlen(t), "does not match"),
-		       "one hex digit of the filter changed: refused (hash)");
-		*c = *c == '0' ? '1' : '0';
+	char *t = malloc(b->text_len + 1);
+	memcpy(t, b->text, b->text_len + 1);
+	char *nl = memchr(t, '\n', b->text_len);
+	size_t head_len = nl ? (size_t)(nl - t) : 0;
+	TAP_OK(nl && head_len + 1 + b->sc_bpf_len == b->text_len &&
+		   !memcmp(nl + 1, b->sc_bpf, b->sc_bpf_len) && strstr(t, "\"bpf_sha256\":\""),
+	       "the serialization: a JSON head line, then the raw filter (%zu + %zu bytes)",
+	       head_len, b->sc_bpf_len);
+	if (nl) {
+		char *c = nl + 1 + b->sc_bpf_len / 2;
+		*c ^= 1;
+		TAP_OK(parse_fails(t, b->text_len, "bpf_sha256"),
+		       "one bit of the filter changed: refused (its digest)");
+		*c ^= 1;
+		char *h = strstr(t, "\"bpf_sha256\":\"");
+		if (h) {
+			char was = *(h += 14);
+			*h = was == '0' ? '1' : '0';
+			TAP_OK(parse_fails(t, b->text_len, "does not match"),
+			       "the filter's digest changed: refused (hash)");
+			*h = was;
+		}
+		/* The filter cut short by 8 bytes (one instruction). */
+		TAP_OK(parse_fails(t, b->text_len - 8, "bpf_len"),
+		       "one instruction missing: refused (length)");
+		TAP_OK(parse_fails(t, head_len, "newline"), "the head alone: refused");
 	}
 	char *cap = strstr(t, "\"CAP_SYS_MODULE\"");
 	if (cap) {
 		memcpy(cap, "\"CAP_SYS_BOOT\"  ", 16);
-		TAP_OK(parse_fails(t, strlen(t), "does not match"),
+		TAP_OK(parse_fails(t, b->text_len, "does not match"),
 		       "the dropped capability changed: refused (hash)");
 	} else {
 		TAP_OK(false, "the serialization names CAP_SYS_MODULE");
@@ -190,14 +227,16 @@ int main(void)
 	free(t);
 	/* The OCI profile travels beside the hashed part, pinned by digest. */
 	json_error_t je;
-	json_t *o = json_loadb(b->text, b->text_len, 0, &je);
+	json_t *o = json_loadb(b->text, head_len, 0, &je);
 	TAP_OK(b->oci_json && strstr(b->oci_json, "defaultAction") && o &&
 		   !json_object_get(o, "oci"),
 	       "the OCI profile is kept by the builder, not in the placed text");
+	/* with_head: the head `o` serialized, then the filter as built. */
+	size_t wlen = 0;
 	json_object_set_new(o, "oci", json_string(b->oci_json));
-	char *with = json_dumps(o, JSON_COMPACT);
+	char *with = with_head(o, b, &wlen);
 	struct pl_bundle *w = NULL;
-	TAP_OK(with && pl_bundle_parse(with, strlen(with), &w, &d) == 0 && w->oci_json &&
+	TAP_OK(with && pl_bundle_parse(with, wlen, &w, &d) == 0 && w->oci_json &&
 		   !strcmp(w->oci_json, b->oci_json) && !strcmp(w->hash, b->hash),
 	       "with the OCI profile beside it: parses, same hash, profile kept");
 	pl_diag_clear(&d);
@@ -206,15 +245,15 @@ int main(void)
 	char *bad_oci = strdup(b->oci_json);
 	bad_oci[strlen(bad_oci) / 2] ^= 1;
 	json_object_set_new(o, "oci", json_string(bad_oci));
-	with = json_dumps(o, JSON_COMPACT);
-	TAP_OK(with && parse_fails(with, strlen(with), "oci_sha256"),
+	with = with_head(o, b, &wlen);
+	TAP_OK(with && parse_fails(with, wlen, "oci_sha256"),
 	       "an OCI profile its digest does not pin: refused");
 	free(with);
 	free(bad_oci);
 	json_decref(o);
 	TAP_OK(parse_fails(b->text, b->text_len / 2, NULL), "truncated at half: refused");
 	TAP_OK(parse_fails(b->text, b->text_len - 1, NULL), "last byte missing: refused");
-	const char *other = "{\"format\":\"plastron-bundle/0\"}";
+	const char *other = "{\"format\":\"plastron-bundle/1\"}";
 	TAP_OK(parse_fails(other, strlen(other), "format"), "another format: refused");
 
 	/* Apply: the missing path fails, naming it. */

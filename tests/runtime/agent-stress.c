@@ -6,6 +6,8 @@
  *   agent-stress request SOCK JSON        one request through pld_request (the
  *                                         shim's reader): the answer on stdout
  *   agent-stress request SOCK -           the same, the JSON from stdin
+ *   agent-stress request SOCK JSON|- FILE the same; the bytes attached to the
+ *                                         answer (op profile: the bundle) to FILE
  *   agent-stress lines SOCK               stdin as it is to the socket, then
  *                                         the answers until the agent closes
  *   agent-stress idle SOCK|PORT N SECONDS N idle connections (unix socket, or TCP
@@ -103,8 +105,10 @@ static void stuff(int fd)
 			break;
 }
 
-static int cmd_request(const char *sock, const char *json)
+static int cmd_request(const char *sock, const char *json, const char *out)
 {
+	char *data = NULL;
+	size_t len = 0;
 	json_error_t je;
 	json_t *req = strcmp(json, "-") ? json_loads(json, 0, &je) : json_loadf(stdin, 0, &je);
 	json_t *ans = NULL;
@@ -115,12 +119,20 @@ static int cmd_request(const char *sock, const char *json)
 		fprintf(stderr, "bad JSON: %s\n", je.text);
 		return 2;
 	}
-	r = pld_request(sock, req, &ans, 30000, err, sizeof(err));
+	r = pld_request_data(sock, req, &ans, &data, &len, 30000, err, sizeof(err));
 	json_decref(req);
 	if (r < 0) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
+	if (out) {
+		FILE *f = fopen(out, "we");
+		if (!f || (len && fwrite(data, 1, len, f) != len) || fclose(f) != 0) {
+			fprintf(stderr, "%s: cannot write\n", out);
+			return 1;
+		}
+	}
+	free(data);
 	char *s = json_dumps(ans, JSON_COMPACT);
 	puts(s ? s : "");
 	free(s);
@@ -308,8 +320,8 @@ static int cmd_auditlog(long n)
 
 int main(int argc, char **argv)
 {
-	if (argc == 4 && !strcmp(argv[1], "request"))
-		return cmd_request(argv[2], argv[3]);
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "request"))
+		return cmd_request(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
 	if (argc == 3 && !strcmp(argv[1], "lines"))
 		return cmd_lines(argv[2]);
 	if (argc == 5 && !strcmp(argv[1], "idle"))
@@ -320,9 +332,9 @@ int main(int argc, char **argv)
 		return cmd_flood(argv[2], atoi(argv[3]), atoi(argv[4]));
 	if (argc == 3 && !strcmp(argv[1], "auditlog"))
 		return cmd_auditlog(atol(argv[2]));
-	fprintf(stderr,
-		"usage: agent-stress request SOCK JSON|- | lines SOCK | idle SOCK|PORT N SECONDS | "
-		"unread SOCK SECONDS | flood SOCK "
-		"PORT SECONDS | auditlog N\n");
+	fprintf(stderr, "usage: agent-stress request SOCK JSON|- [FILE] | lines SOCK | idle "
+			"SOCK|PORT N SECONDS | "
+			"unread SOCK SECONDS | flood SOCK "
+			"PORT SECONDS | auditlog N\n");
 	return 2;
 }

@@ -3,10 +3,10 @@
 # One size limit (issue 8, item 9): a policy file just under the largest
 # size the agent accepts (PLD_POLICY_MAX, 4 MiB) is loaded and its
 # confinement bundle served whole to the shim through op "profile" (read
-# with pld_request, the shim's own reader); a file just over it is refused,
-# with the reason in status. The big policy is the worst case for the
-# answer's size: Landlock paths made of '"' and '\', escaped once in the
-# bundle's JSON text and again in the answer that carries it.
+# with pld_request_data, the shim's own reader: the bundle is attached to
+# the answer's line); a file just over it is refused, with the reason in
+# status. The big policy is the worst case for the answer's size: Landlock
+# paths made of '"' and '\', escaped in the bundle's JSON head.
 # Usage: limits.sh POLICY   (env PLASTRON, PLASTROND, AGENT_STRESS)
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -74,18 +74,19 @@ check "the policy of $((max + 1)) bytes is refused as too large" \
 
 t0=$(now_ms)
 "$AGENT_STRESS" request "$sock" '{"op":"profile","annotations":{"plastron.io/policy":"rt-big"}}' \
-	>"$tmp/profile.json" 2>"$tmp/profile.err"
+	"$tmp/bundle" >"$tmp/profile.json" 2>"$tmp/profile.err"
 ms=$(($(now_ms) - t0))
 if jq_true .ok "$tmp/profile.json"; then
-	ok "op profile for the largest policy is answered ok ($(stat -c %s "$tmp/profile.json") bytes, $ms ms)"
+	ok "op profile for the largest policy is answered ok ($(stat -c %s "$tmp/bundle") bytes attached, $ms ms)"
 else
 	not_ok "op profile for the largest policy is answered ok: $(cat "$tmp/profile.err" "$tmp/profile.json" | cut -c1-300)"
 fi
-# The bundle's own text, parsed: every Landlock path is in it.
-jq -r .bundle "$tmp/profile.json" >"$tmp/bundle.json" 2>/dev/null
+# The bundle's head (its first line), parsed: every Landlock path is in it.
+head -n 1 "$tmp/bundle" >"$tmp/bundle.json" 2>/dev/null
 export N_BIG=$n_big
 check "the answer carries the bundle with all $n_big Landlock paths" \
 	jq_true '.landlock.rules | length == (env.N_BIG | tonumber)' "$tmp/bundle.json"
-check "the answer is over twice the policy's size (the worst case is exercised)" \
-	test "$(stat -c %s "$tmp/profile.json")" -gt $((2 * max))
+# Every '"' and '\' of the paths is escaped in the head: about twice the size.
+check "the bundle is over 1.9 times the policy's size (the worst case is exercised)" \
+	test "$(stat -c %s "$tmp/bundle")" -gt $((19 * max / 10))
 tap_done

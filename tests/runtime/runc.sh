@@ -131,6 +131,11 @@ else
 	not_ok "plastron-runtime runs the probe under rt-demo"
 	diag "$tmp/conf.out.err"
 fi
+# The createRuntime hook is the freestanding plastron-hook (x86_64 builds).
+if [[ -x $(dirname "$SHIM")/plastron-hook ]]; then
+	check "the spec's createRuntime hook is plastron-hook" jq_true \
+		'.hooks.createRuntime[0].args[0] == "plastron-hook"' "$tmp/b-$id/config.json"
+fi
 expect "confined" "$tmp/conf.out" getpid ok
 expect "confined" "$tmp/conf.out" unix ok
 expect "confined" "$tmp/conf.out" icmp-raw EPERM
@@ -190,7 +195,7 @@ selected() {
 	PLASTRON_RUNTIME=/bin/true "$SHIM" --plastron-socket "$sock" "$@" create --bundle "$dir" sel \
 		>/dev/null 2>&1 || { echo "FAILED"; return 0; }
 	local p
-	p=$(jq -r '.policy // empty' "$dir/plastron-init.json" 2>/dev/null)
+	p=$(head -n 1 "$dir/plastron-init.json" | jq -r '.policy // empty' 2>/dev/null)
 	[[ -n $p ]] || p=$(jq -r '.annotations["plastron.io/confined"] // ""' "$dir/config.json")
 	echo "$p"
 }
@@ -249,8 +254,8 @@ expect "annotation plastron.io/confined=x forged in the spec" "$tmp/forged.out" 
 expect "annotation plastron.io/confined=x forged in the spec" "$tmp/forged.out" icmp-raw EPERM
 if jq_true '.annotations["plastron.io/bundle-hash"] | startswith("sha256:")' "$tmp/b-$id/config.json" &&
 	[[ $(jq -r '.annotations["plastron.io/bundle-hash"]' "$tmp/b-$id/config.json") == \
-	$(jq -r .hash "$tmp/b-$id/plastron-init.json") ]] &&
-	grep -q "policy rt-demo: confinement bundle version $(jq -r .version "$tmp/b-$id/plastron-init.json")" "$tmp/agent.log"; then
+	$(head -n 1 "$tmp/b-$id/plastron-init.json" | jq -r .hash) ]] &&
+	grep -q "policy rt-demo: confinement bundle version $(head -n 1 "$tmp/b-$id/plastron-init.json" | jq -r .version)" "$tmp/agent.log"; then
 	ok "the placed bundle names its version and hash, as the agent logged them"
 else
 	not_ok "the placed bundle names its version and hash, as the agent logged them"
@@ -389,6 +394,37 @@ exec_refused "exec refused into a container that put a symlink in place of its b
 runc --root "$state" delete -f "$sid" >/dev/null 2>&1
 rm -rf "$tmp/rootfs-$sid"
 
+# The placed bundle altered between create and start (plastron-bundle/2:
+# one bit of the raw seccomp program after the JSON head; the file is
+# changed in place, so the container's read-only mount shows it):
+# plastron-init refuses it (bpf_sha256), the entrypoint never runs.
+aid=$(cid altered)
+ids+=("$aid")
+bundle "$tmp/b-$aid" rt-demo /probe getpid
+if "$SHIM" --plastron-socket "$sock" --root "$state" create --bundle "$tmp/b-$aid" "$aid" \
+	>"$tmp/altered.create" 2>&1 </dev/null; then
+	python3 -c 'import sys
+p = sys.argv[1]; b = bytearray(open(p, "rb").read()); i = b.index(b"\n") + 1
+b[i + (len(b) - i) // 2] ^= 1; f = open(p, "r+b"); f.write(b); f.close()' \
+		"$tmp/b-$aid/plastron-init.json"
+	runc --root "$state" start "$aid" >"$tmp/altered.out" 2>&1
+	for _ in $(seq 50); do
+		[[ $(runc --root "$state" state "$aid" 2>/dev/null | jq -r .status) == stopped ]] && break
+		sleep 0.1
+	done
+fi
+# (the container's stdio is that of `create`: plastron-init's reason is there)
+if [[ $(runc --root "$state" state "$aid" 2>/dev/null | jq -r .status) == stopped ]] &&
+	grep -q 'plastron-init: .*does not match seccomp.bpf_sha256' "$tmp/altered.create" &&
+	! grep -q '^getpid: ok' "$tmp/altered.create"; then
+	ok "a placed bundle whose seccomp program was altered: the container does not start"
+else
+	not_ok "a placed bundle whose seccomp program was altered: the container does not start"
+	diag "$tmp/altered.create"
+	diag "$tmp/altered.out"
+fi
+runc --root "$state" delete -f "$aid" >/dev/null 2>&1
+
 lines=$(wc -l <"$tmp/loop.out")
 "$PLASTRON" mode --socket "$sock" rt-demo observe >"$tmp/mode.out" 2>&1
 if wait_result "$tmp/loop.out" metadata ECONNREFUSED "$lines" >/dev/null; then
@@ -402,7 +438,7 @@ check "observe mode logs AUDIT events" log_has \
 "$PLASTRON" status --socket "$sock" --json >"$tmp/status-observe.json" 2>&1
 check "status shows mode observe" jq_true \
 	'.policies[] | select(.name == "rt-demo" and .mode == "observe")' "$tmp/status-observe.json"
-hash=$(jq -r .hash "$tmp/b-$id/plastron-init.json")
+hash=$(head -n 1 "$tmp/b-$id/plastron-init.json" | jq -r .hash)
 check "status names the bundle version and hash of rt-demo, and the container's" jq_true \
 	"(.policies[] | select(.name == \"rt-demo\") | .hash == \"$hash\" and .version == \"${hash:7:16}\")
 	and (.containers[] | select(.id == \"$id\") | .policy_hash == \"$hash\")" "$tmp/status-observe.json"
@@ -564,6 +600,17 @@ if (($? != 0)) && grep -q 'fails closed' "$tmp/hook.err"; then
 else
 	not_ok "the createRuntime hook fails when the agent cannot acknowledge"
 	diag "$tmp/hook.err"
+fi
+HOOK=$(dirname "$SHIM")/plastron-hook
+if [[ -x $HOOK ]]; then
+	echo '{"ociVersion":"1.0.2","id":"x","pid":1,"status":"creating"}' |
+		"$HOOK" --socket "$sock" --policy rt-demo >/dev/null 2>"$tmp/hook2.err"
+	if (($? != 0)) && grep -q 'fails closed' "$tmp/hook2.err"; then
+		ok "plastron-hook fails when the agent cannot acknowledge"
+	else
+		not_ok "plastron-hook fails when the agent cannot acknowledge"
+		diag "$tmp/hook2.err"
+	fi
 fi
 agent_start || bail "plastrond restarts"
 

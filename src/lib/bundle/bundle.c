@@ -43,21 +43,6 @@ PL_EXPORT void pl_bundle_free(struct pl_bundle *b)
 	free(b);
 }
 
-static json_t *hex_string(const unsigned char *p, size_t n)
-{
-	char *s = malloc(2 * n + 1);
-	json_t *o;
-
-	if (!s)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		snprintf(s + 2 * i, 3, "%02x", p[i]);
-	s[2 * n] = 0;
-	o = json_stringn(s, 2 * n);
-	free(s);
-	return o;
-}
-
 static json_t *hex_u64(uint64_t v)
 {
 	char buf[24];
@@ -152,10 +137,12 @@ out:
 	return r;
 }
 
-/* Name the body (every member but version and hash) and serialize. */
+/* Name the body (every member but version and hash) and serialize: the
+ * head (one line of JSON), a newline, then the raw seccomp program. */
 static int seal(struct pl_bundle *b, json_t *body, struct pl_diag *d)
 {
-	char *canon = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS), hex[65];
+	char *canon = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS), hex[65], *head;
+	size_t n;
 
 	if (!canon)
 		return pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
@@ -166,12 +153,25 @@ static int seal(struct pl_bundle *b, json_t *body, struct pl_diag *d)
 	b->version[16] = 0;
 	json_object_set_new(body, "version", json_string(b->version));
 	json_object_set_new(body, "hash", json_string(b->hash));
-	b->text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+	head = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
 	json_object_del(body, "version");
 	json_object_del(body, "hash");
-	if (!b->text)
+	if (!head)
 		return pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
-	b->text_len = strlen(b->text);
+	/* A compact dump has no raw newline: the first one ends the head. */
+	n = strlen(head);
+	b->text = malloc(n + 1 + b->sc_bpf_len + 1);
+	if (!b->text) {
+		free(head);
+		return pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
+	}
+	memcpy(b->text, head, n);
+	b->text[n] = '\n';
+	if (b->sc_bpf_len)
+		memcpy(b->text + n + 1, b->sc_bpf, b->sc_bpf_len);
+	b->text_len = n + 1 + b->sc_bpf_len;
+	b->text[b->text_len] = 0;
+	free(head);
 	return 0;
 }
 
@@ -229,10 +229,11 @@ PL_EXPORT int pl_bundle_build(const struct pl_policy *p, const struct pl_sc_prof
 		}
 		json_array_append_new(flags, json_string(prof->flags[k]));
 	}
-	char oci_hex[65];
+	char oci_hex[65], bpf_hex[65];
 	pl_sha256_hex(oci, strlen(oci), oci_hex);
-	sc = json_pack("{s:o,s:o,s:s}", "bpf", hex_string(b->sc_bpf, b->sc_bpf_len), "flags", flags,
-		       "oci_sha256", oci_hex);
+	pl_sha256_hex(b->sc_bpf, b->sc_bpf_len, bpf_hex);
+	sc = json_pack("{s:s,s:I,s:o,s:s}", "bpf_sha256", bpf_hex, "bpf_len",
+		       (json_int_t)b->sc_bpf_len, "flags", flags, "oci_sha256", oci_hex);
 	drop = json_array();
 	for (int c = 0; c < 64; c++)
 		if (b->cap_drop & (1ull << c))
@@ -332,27 +333,6 @@ static int landlock_from_json(json_t *o, struct pl_ll_ruleset **ret, struct pl_d
 	return 0;
 }
 
-static int unhex(const char *s, size_t n, unsigned char **ret)
-{
-	unsigned char *buf = malloc(n / 2 + 1);
-
-	if (!buf)
-		return -ENOMEM;
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = s[2 * i], lo = s[2 * i + 1];
-#define NIB(c) \
-	((c) >= '0' && (c) <= '9' ? (c) - '0' : (c) >= 'a' && (c) <= 'f' ? (c) - 'a' + 10 : -1)
-		if (NIB(hi) < 0 || NIB(lo) < 0) {
-			free(buf);
-			return -EINVAL;
-		}
-		buf[i] = (unsigned char)(NIB(hi) << 4 | NIB(lo));
-#undef NIB
-	}
-	*ret = buf;
-	return 0;
-}
-
 PL_EXPORT int pl_bundle_parse(const char *text, size_t len, struct pl_bundle **ret,
 			      struct pl_diag *d)
 {
@@ -366,7 +346,12 @@ PL_EXPORT int pl_bundle_parse(const char *text, size_t len, struct pl_bundle **r
 
 	if (!text || !ret)
 		return pl_error(d, -EINVAL, NULL, NULL, "pl_bundle_parse: invalid argument");
-	o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	/* The head: up to the first newline; the seccomp program follows. */
+	const char *nl = memchr(text, '\n', len);
+	size_t head_len = nl ? (size_t)(nl - text) : len;
+	const unsigned char *prog = nl ? (const unsigned char *)nl + 1 : NULL;
+	size_t prog_len = nl ? len - head_len - 1 : 0;
+	o = json_loadb(text, head_len, JSON_REJECT_DUPLICATES, &je);
 	if (!json_is_object(o)) {
 		r = pl_error(d, -EINVAL, NULL, NULL, "confinement bundle: %s (line %d)",
 			     o ? "not an object" : je.text, je.line);
@@ -375,6 +360,10 @@ PL_EXPORT int pl_bundle_parse(const char *text, size_t len, struct pl_bundle **r
 	if (!json_is_string(json_object_get(o, "format")) ||
 	    strcmp(json_string_value(json_object_get(o, "format")), PL_BUNDLE_FORMAT)) {
 		r = bad(d, "format", "is not " PL_BUNDLE_FORMAT);
+		goto fail;
+	}
+	if (!nl) {
+		r = bad(d, "head", "is not followed by a newline (truncated)");
 		goto fail;
 	}
 	version = json_string_value(json_object_get(o, "version"));
@@ -433,19 +422,28 @@ PL_EXPORT int pl_bundle_parse(const char *text, size_t len, struct pl_bundle **r
 
 	sc = json_object_get(o, "seccomp");
 	if (json_is_object(sc)) {
-		const char *bpf = json_string_value(json_object_get(sc, "bpf"));
-		size_t n = bpf ? json_string_length(json_object_get(sc, "bpf")) : 0;
-		if (!bpf || !n || n % 16 || n / 2 > MAX_BPF_BYTES) {
-			r = bad(d, "seccomp.bpf", "is not a seccomp program");
+		/* The program after the head, pinned by its digest (in the hashed head). */
+		const char *want = json_string_value(json_object_get(sc, "bpf_sha256"));
+		json_t *n = json_object_get(sc, "bpf_len");
+		if (!want || !json_is_integer(n) || json_integer_value(n) != (json_int_t)prog_len ||
+		    !prog_len || prog_len % 8 || prog_len > MAX_BPF_BYTES) {
+			r = bad(d, "seccomp.bpf_len",
+				"is not the length of the seccomp program after the head");
 			goto fail;
 		}
-		r = unhex(bpf, n, &b->sc_bpf);
-		if (r < 0) {
-			r = r == -ENOMEM ? pl_error(d, r, NULL, NULL, "out of memory")
-					 : bad(d, "seccomp.bpf", "is not hex");
+		pl_sha256_hex(prog, prog_len, hex);
+		if (strcmp(hex, want)) {
+			r = bad(d, "seccomp program",
+				"does not match seccomp.bpf_sha256 (damaged or altered)");
 			goto fail;
 		}
-		b->sc_bpf_len = n / 2;
+		b->sc_bpf = malloc(prog_len);
+		if (!b->sc_bpf) {
+			r = pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
+			goto fail;
+		}
+		memcpy(b->sc_bpf, prog, prog_len);
+		b->sc_bpf_len = prog_len;
 		json_array_foreach(json_object_get(sc, "flags"), i, v)
 		{
 			bool known = false;
@@ -463,6 +461,9 @@ PL_EXPORT int pl_bundle_parse(const char *text, size_t len, struct pl_bundle **r
 		}
 	} else if (!json_is_null(sc)) {
 		r = bad(d, "seccomp", "is neither an object nor null");
+		goto fail;
+	} else if (prog_len) {
+		r = bad(d, "seccomp", "is null but a program follows the head");
 		goto fail;
 	}
 	caps = json_object_get(o, "caps");
