@@ -242,6 +242,7 @@ const char *intern(const char *s);
 struct pfile *pfile_find(const char *path);
 void pfile_free(struct pfile *pf);
 size_t policy_users(const struct policy *pol);
+size_t policy_kernel_users(uint32_t id);
 bool policy_orphaned(const struct policy *pol);
 void policy_drop(struct policy *pol);
 void ghosts_free(void);

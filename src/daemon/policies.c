@@ -124,6 +124,33 @@ size_t policy_users(const struct policy *pol)
 	return n;
 }
 
+/*
+ * Live cgroups the kernel binds to policy `id`, whatever the registry says: a
+ * container registered just before a crash is in the kernel's map but may
+ * not be in the state file yet (it is saved after the answer). A policy is
+ * removed from the kernel only when this is 0 too; when the map cannot be
+ * read, the count is SIZE_MAX (keep the rules: never unconfine on doubt).
+ */
+size_t policy_kernel_users(uint32_t id)
+{
+	uint64_t *ids = NULL;
+	size_t n = 0, live = 0;
+
+	if (!A.e)
+		return 0;
+	if (pl_enforcer_policy_cgroups(A.e, id, &ids, &n) < 0)
+		return SIZE_MAX;
+	for (size_t i = 0; i < n; i++) {
+		int fd = pld_cgroup_open_id(ids[i], O_RDONLY | O_DIRECTORY, NULL, 0);
+		if (fd >= 0 || fd != -ENOENT)
+			live++;
+		if (fd >= 0)
+			close(fd);
+	}
+	free(ids);
+	return live;
+}
+
 bool policy_orphaned(const struct policy *pol)
 {
 	return !pol->file || pol->file->gone;
@@ -177,7 +204,7 @@ void orphans_reap(void)
 			continue;
 		}
 		size_t n = policy_users(pol);
-		if (n) {
+		if (n || policy_kernel_users(pol->id)) {
 			A.n_orphans++;
 			i++;
 			continue;
@@ -307,7 +334,7 @@ void load_policy_dir(void)
 		if (cv[n].path)
 			n++;
 	}
-	/* Deterministic order (reload_batch sorts again, owners first). */
+	/* Deterministic order (the batch sorts again, owners first). */
 	for (size_t i = 1; i < n; i++)
 		for (size_t j = i; j > 0 && strcmp(cv[j - 1].path, cv[j].path) > 0; j--) {
 			struct change t = cv[j];
@@ -326,7 +353,8 @@ void load_policy_dir(void)
  * At start-up: policies of the state file that no file defines any more
  * (deleted while the agent was down) but that registered containers use
  * and the kernel still holds: kept as orphans (rules in force, no source),
- * dropped when their containers go. Those no container uses are removed
+ * dropped when their containers go. Those no container uses, in the state
+ * file and in the kernel's containers map (policy_kernel_users), are removed
  * from the kernel (their rules would otherwise stay in the maps for good).
  */
 void adopt_orphans(void)
@@ -344,7 +372,7 @@ void adopt_orphans(void)
 
 		if (policy_by_name(k) || policy_by_id(id) || pl_enforcer_get_mode(A.e, id, &m) < 0)
 			continue;
-		if (!policy_users(&tmp)) {
+		if (!policy_users(&tmp) && !policy_kernel_users(id)) {
 			struct pl_diag d = { 0 };
 			if (pl_enforcer_remove_policy(A.e, id, &d) < 0)
 				say_diag("remove policy", &d);

@@ -11,7 +11,7 @@
  *      generate, seccomp filter), then one write to the eventfd;
  *   3. main, on the eventfd (reload_on_event): batch_begin (names, ids,
  *      records: short), then the programs of policies new to the kernel,
- *      one policy per turn of the loop (reload_tick: 45-200 ms each, the
+ *      one policy per turn of the loop (reload_tick: 45-350 ms each, the
  *      verifier), then batch_finish: the all-or-nothing stage and switch
  *      and the agent's tables, in one go.
  * Requests are served during 2 and between the steps of 3.
@@ -113,9 +113,10 @@ static void dispatch(void)
 		j->b.cv[i].ipath = intern(j->b.cv[i].path); /* intern() is the main thread's */
 	W.cur = j;
 	W.phase = COMPILING;
-	if (pthread_create(&j->thread, NULL, worker, j) != 0) {
+	int e = pthread_create(&j->thread, NULL, worker, j);
+	if (e != 0) {
 		say("reload: cannot start the compile worker (%s): compiling on the main thread",
-		    strerror(errno));
+		    strerror(e));
 		W.phase = IDLE;
 		W.cur = NULL;
 		reload_batch(j->b.cv, j->b.n);
@@ -183,10 +184,30 @@ bool reload_busy(void)
 	return W.phase == PROGRAMS;
 }
 
+/* A compile that takes this long is reported (and again each time as long
+ * again): a file that keeps the worker busy holds every later reload
+ * behind it, and that must not go unseen. */
+#define COMPILE_WARN_US (10 * 1000000ll)
+
 void reload_tick(void)
 {
 	struct job *j = W.cur;
 
+	if (W.phase == COMPILING) {
+		static int64_t warned_at;
+		int64_t took = now_us() - j->b.T.start;
+		if (took < COMPILE_WARN_US)
+			warned_at = 0;
+		else if (took >= warned_at + COMPILE_WARN_US) {
+			warned_at = took;
+			say("reload: still compiling %zu file(s) after %lld s (%s%s); reloads "
+			    "queue "
+			    "behind it, the policies in force stay",
+			    j->b.n, (long long)(took / 1000000), j->b.cv[0].path,
+			    j->b.n > 1 ? ", ..." : "");
+		}
+		return;
+	}
 	if (W.phase != PROGRAMS)
 		return;
 	if (j->b.gen != reload_gen) {
@@ -217,8 +238,20 @@ void reload_tick(void)
 
 void reload_worker_shutdown(void)
 {
-	if (W.phase == COMPILING)
-		pthread_join(W.cur->thread, NULL); /* it only compiles: bounded */
+	if (W.phase == COMPILING) {
+		/* Normally short; but a compile can hang (libseccomp, decision
+		 * 29): then the agent exits without it (nothing of it was
+		 * applied, and exiting frees what it holds). */
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 5;
+		if (pthread_timedjoin_np(W.cur->thread, NULL, &until) != 0) {
+			say("reload: the compile worker is still busy (%s); exiting without it",
+			    W.cur->b.cv[0].path);
+			W.cur = NULL;
+			W.phase = IDLE;
+		}
+	}
 	if (W.phase == PROGRAMS || W.phase == COMPILING) {
 		batch_abandon(&W.cur->b); /* nothing of it was applied */
 		job_free(PL_TAKE_PTR(W.cur));

@@ -655,8 +655,9 @@ size_t batch_finish(struct batch *b)
 }
 
 /* A whole batch on the calling (main) thread: start-up, `plastron attach
- * --policy FILE`, files retried after a duplicate, and every reload when
- * the worker is off. */
+ * --policy FILE`, files retried after a duplicate outside the loop (inside
+ * it they are queued for the worker), and every reload when the worker
+ * cannot start. */
 size_t reload_batch(struct change *cv, size_t n)
 {
 	struct batch b = { .cv = cv, .n = n };

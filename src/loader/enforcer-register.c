@@ -233,6 +233,35 @@ int pl_enforcer_unregister(struct pl_cg_enforcer *e, uint64_t cgroup_id, struct 
 	return r;
 }
 
+int pl_enforcer_policy_cgroups(struct pl_cg_enforcer *e, uint32_t policy, uint64_t **ret, size_t *n)
+{
+	struct pl_cg_container c;
+	uint64_t cur, next, *v = NULL;
+	size_t k = 0, cap = 0;
+
+	for (void *prev = NULL; bpf_map_get_next_key(e->map_fd[M_CONTAINERS], prev, &next) == 0;
+	     prev = &cur) {
+		cur = next;
+		if (bpf_map_lookup_elem(e->map_fd[M_CONTAINERS], &cur, &c) < 0 ||
+		    c.policy != policy)
+			continue;
+		if (k == cap) {
+			size_t nc = cap ? 2 * cap : 8;
+			uint64_t *nv = realloc(v, nc * sizeof(*v));
+			if (!nv) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+			cap = nc;
+		}
+		v[k++] = cur;
+	}
+	*ret = v;
+	*n = k;
+	return 0;
+}
+
 int pl_enforcer_attached(struct pl_cg_enforcer *e, uint64_t cgroup_id, uint32_t *policy)
 {
 	struct pl_cg_container c;

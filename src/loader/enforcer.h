@@ -91,6 +91,11 @@ int pl_enforcer_unregister(struct pl_cg_enforcer *e, uint64_t cgroup_id, struct 
  * level L), for tests. */
 int pl_enforcer_levels(struct pl_cg_enforcer *e, uint32_t *ret);
 int pl_enforcer_attached(struct pl_cg_enforcer *e, uint64_t cgroup_id, uint32_t *policy);
+/* The cgroups the kernel's containers map binds to `policy` (malloc'd array
+ * in *ret, *n entries; the caller frees it): what is in force whatever the
+ * agent's state file says. */
+int pl_enforcer_policy_cgroups(struct pl_cg_enforcer *e, uint32_t policy, uint64_t **ret,
+			       size_t *n);
 /* Replace a policy's rules atomically (written to the inactive table slot,
  * then switched with one map update). The live mode is kept. Loads the
  * policy's programs the first time. The replaced rule set stays until

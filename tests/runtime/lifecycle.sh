@@ -12,7 +12,8 @@
 #   - a duplicate name is refused live and after a restart alike;
 #   - a file written in place that shrank is refused, a rename confirms it;
 #   - the directory removed and recreated keeps live reload;
-#   - the state file is 0600, events_logged survives a restart.
+#   - the state file is 0600, events_logged survives a restart;
+#   - a container only the kernel knows of keeps its orphaned policy.
 # Usage: lifecycle.sh   (env PLASTRON, PLASTROND_FAULT)
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -364,4 +365,22 @@ for i in $(seq 100); do
 	sleep 0.05
 done
 check "... and dropped once its container is gone" kernel_is "pa=absent"
+
+# ---- 9. a container the state file missed (registered just before a crash:
+# the state is saved after the answer) keeps its rules when its policy's
+# file went while the agent was down: the kernel's own map counts too
+doc pz core | put z.yaml
+settle
+check "plastron attach the cgroup to pz" "$PLASTRON" attach --socket "$sock" --cgroup "$cg" --policy pz
+ids
+check "pz in force for the cgroup (kernel)" kernel_is "pz=core"
+agent_stop KILL
+jq 'del(.containers[] | select(.policy == "pz"))' "$tmp/plastrond.state.json" >"$tmp/st.json" &&
+	cat "$tmp/st.json" >"$tmp/plastrond.state.json"
+rm "$pol/z.yaml"
+agent_start || bail "plastrond restarts"
+check "pz (file gone, container only in the kernel) stays in force (kernel)" kernel_is "pz=core"
+check "... and still denies" core_denied
+check "... listed as an orphan" jq_true \
+	'[.policies[] | select(.name == "pz" and .orphaned == true)] | length == 1' <(status)
 tap_done
