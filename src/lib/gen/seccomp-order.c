@@ -36,6 +36,14 @@
  * action match the same calls in any order (the model and
  * tests/seccomp/test-hang.c check every two-rule shape against a reference
  * evaluator; the OCI fuzzer's shape is tests/fuzz/corpus/oci-seccomp/hang-*).
+ *
+ * The model works per libseccomp tree (a syscall's rules; on ia32 the
+ * socketcall rules with the socket calls libseccomp derives socketcall
+ * rules from), computes each rule's chain once, resumes its scan at a moved
+ * rule and caps its work (a policy must not stall the agent's reload): past
+ * the cap a syscall's rules are refused as too complex to check. It is of
+ * libseccomp 2.5 only; with another version rules go in the profile's order
+ * (tests/seccomp/test-cost.c fails there, to force a look).
  */
 #include <errno.h>
 #include <seccomp.h>
