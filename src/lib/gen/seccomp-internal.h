@@ -54,7 +54,9 @@ int sc_pend_push(struct sc_pend_list *l, const struct sc_pend *r);
 /* Puts one context's rules in the order libseccomp 2.5.4 handles right. */
 void sc_order_rules(struct sc_pend_list *l, enum sc_arch arch);
 /* 0, or -EINVAL naming two rules that libseccomp 2.5.4 would loop forever
- * on or build a wrong filter from, in the order given. */
+ * on or build a wrong filter from, in the order given, or of a syscall whose
+ * rules are too complex to check; -ENOMEM. Both do nothing unless the
+ * installed libseccomp is 2.5.x. */
 int sc_check_rules(const struct sc_pend_list *l, enum sc_arch arch, struct pl_diag *d);
 
 /* Test knob (tests/seccomp/test-order.c): when set, the filter builder gives
