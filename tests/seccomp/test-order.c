@@ -204,6 +204,14 @@ static const struct {
 	  "{\"index\":0,\"value\":4,\"valueTwo\":0,\"op\":\"SCMP_CMP_MASKED_EQ\"}]},"
 	  "{\"names\":[\"chmod\"],\"action\":\"SCMP_ACT_ERRNO\",\"args\":["
 	  "{\"index\":3,\"value\":8,\"op\":\"SCMP_CMP_EQ\"}]}]}" },
+	{ "chmod a1 > 3 after a1 > 4294967299 (the same comparison on ia32) and a1 <= 2",
+	  "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+	  "{\"names\":[\"chmod\"],\"action\":\"SCMP_ACT_ERRNO\",\"args\":["
+	  "{\"index\":0,\"value\":2,\"op\":\"SCMP_CMP_LE\"},"
+	  "{\"index\":1,\"value\":4294967299,\"op\":\"SCMP_CMP_GT\"}]},"
+	  "{\"names\":[\"chmod\"],\"action\":\"SCMP_ACT_ERRNO\",\"args\":["
+	  "{\"index\":1,\"value\":2,\"op\":\"SCMP_CMP_LE\"},"
+	  "{\"index\":1,\"value\":3,\"op\":\"SCMP_CMP_GT\"}]}]}" },
 };
 
 /* xorshift64*: the seed is printed, so a failure can be replayed with

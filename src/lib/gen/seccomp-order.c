@@ -96,21 +96,32 @@ static bool chain_strict_part(const struct scmp_arg_cmp *a, unsigned na,
 	return k == na;
 }
 
-/* Whether r's chain is a strict part of s's (on the direct syscall, or on
- * the derived socketcall rule): r matches every call s matches. */
-static bool rule_part_of(const struct sc_pend *r, const struct sc_pend *s)
+/* On a 32-bit arch (ia32, x32) libseccomp keeps only the low words of a
+ * comparison's datum and mask (`a1 > 4294967299` is `a1 > 3` there). */
+static void narrow(struct scmp_arg_cmp *c, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		c[i].datum_a &= UINT32_MAX;
+		c[i].datum_b &= UINT32_MAX;
+	}
+}
+
+/* Whether r's chain is a strict part of s's as libseccomp builds them for
+ * the arch (on the direct syscall, or on the derived socketcall rule): r
+ * matches every call s matches. */
+static bool rule_part_of(const struct sc_pend *r, const struct sc_pend *s, bool w32)
 {
 	struct scmp_arg_cmp a[7], b[7];
-	unsigned na, nb;
-	na = chain_of(r, false, a);
-	nb = chain_of(s, false, b);
-	if (chain_strict_part(a, na, b, nb))
-		return true;
-	if (!r->multiplexed)
-		return false;
-	na = chain_of(r, true, a);
-	nb = chain_of(s, true, b);
-	return chain_strict_part(a, na, b, nb);
+	for (int sock = 0; sock <= r->multiplexed; sock++) {
+		unsigned na = chain_of(r, sock, a), nb = chain_of(s, sock, b);
+		if (w32) {
+			narrow(a, na);
+			narrow(b, nb);
+		}
+		if (chain_strict_part(a, na, b, nb))
+			return true;
+	}
+	return false;
 }
 
 /* Debug knob for the equivalence test (tests/seccomp/test-order.c): keep the
@@ -125,16 +136,15 @@ bool sc_filter_keep_order;
  * only part of the branched level: 96 bytes per comparison node, 192 or 384
  * bytes for the fuzzer's cases (`chmod {a0>2, a5<=2}`, `{a0>3, a2&12==0,
  * a5<=2}`, then `{a5<=2}` on ia32; `{a0==3, a1==5}`, `{a0==3, a2==6}`, then
- * `{a0==3}` on every arch). Given the shorter rule first, libseccomp drops
- * the longer ones as redundant, without a leak, and builds the same filter
- * (the shorter rule matches every call the longer ones match, so they add
- * nothing in either order). So a rule moves in front of the first earlier
- * rule of the same syscall and action whose chain contains its own, unless
- * a rule of the same syscall with another action lies in between (the order
- * of different actions means something to libseccomp:
- * tests/seccomp/test-libseccomp.c).
+ * `{a0==3}` on every arch; on ia32, where only low words are compared,
+ * `{a0<=2, a1>4294967299}`, `{a1<=2}`, then `{a1>3}`). Given the shorter rule first, libseccomp
+ * drops the longer ones as redundant, without a leak, and builds the same filter (the shorter rule
+ * matches every call the longer ones match, so they add nothing in either order). So a rule moves
+ * in front of the first earlier rule of the same syscall and action whose chain contains its own,
+ * unless a rule of the same syscall with another action lies in between (the order of different
+ * actions means something to libseccomp: tests/seccomp/test-libseccomp.c).
  */
-static void order_prefixes_first(struct sc_pend_list *l)
+static void order_prefixes_first(struct sc_pend_list *l, enum sc_arch arch)
 {
 	for (size_t j = 1; j < l->n; j++) {
 		size_t to = j;
@@ -144,7 +154,7 @@ static void order_prefixes_first(struct sc_pend_list *l)
 				continue;
 			if (o->act != l->v[j].act)
 				break;
-			if (rule_part_of(&l->v[j], o))
+			if (rule_part_of(&l->v[j], o, arch != SC_ARCH_X86_64))
 				to = i;
 		}
 		if (to == j)
@@ -382,7 +392,7 @@ void sc_order_rules(struct sc_pend_list *l, enum sc_arch arch)
 {
 	if (sc_filter_keep_order)
 		return;
-	order_prefixes_first(l);
+	order_prefixes_first(l, arch);
 	if (arch != SC_ARCH_X86_64)
 		return;
 	/* Each move puts a rule in front of one it would otherwise displace or
