@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The filter builder's rule ordering (src/lib/gen/seccomp-filter.c,
+ * The filter builder's rule ordering (src/lib/gen/seccomp-order.c,
  * order_prefixes_first) keeps libseccomp 2.5.4's prune leak away without
  * changing the filter: for the leak shapes the fuzzer found and for random
  * profiles, the BPF built with the reordering is byte for byte the one built
@@ -107,7 +107,7 @@ static bool same_behaviour(const struct sim_filter *a, const struct sim_filter *
 						     vals[g / 64 % 8],
 						     vals[g / 512 % 8],
 						     0,
-						     0 };
+						     vals[(g / 8 + g / 512) % 8] };
 				if (s == PL_N(names))
 					args[0] = (uint64_t[]){ 1, 11, 12, 3 }[g % 4];
 				if (sim_run(a, arches[ar].sim, nr, args) !=
@@ -171,6 +171,47 @@ static const struct {
 	  "{\"index\":2,\"value\":16,\"op\":\"SCMP_CMP_GT\"}]},"
 	  "{\"names\":[\"sendto\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":["
 	  "{\"index\":0,\"value\":1,\"op\":\"SCMP_CMP_NE\"}]}]}" },
+	{ "chmod a5 suffix (a5 twice: two rules) after two chains branching on a0 (ia32)",
+	  "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+	  "{\"names\":[\"chmod\"],\"action\":\"SCMP_ACT_ERRNO\",\"args\":["
+	  "{\"index\":5,\"value\":2,\"op\":\"SCMP_CMP_LE\"},"
+	  "{\"index\":0,\"value\":4294967298,\"op\":\"SCMP_CMP_GT\"}]},"
+	  "{\"names\":[\"chmod\"],\"action\":\"SCMP_ACT_ERRNO\",\"args\":["
+	  "{\"index\":5,\"value\":2,\"op\":\"SCMP_CMP_LE\"},"
+	  "{\"index\":0,\"value\":3,\"op\":\"SCMP_CMP_GT\"},"
+	  "{\"index\":2,\"value\":12,\"valueTwo\":0,\"op\":\"SCMP_CMP_MASKED_EQ\"}]},"
+	  "{\"names\":[\"chmod\"],\"action\":\"SCMP_ACT_ERRNO\",\"args\":["
+	  "{\"index\":5,\"value\":2,\"op\":\"SCMP_CMP_LE\"},"
+	  "{\"index\":5,\"value\":3,\"op\":\"SCMP_CMP_LE\"}]}]}" },
+	{ "chmod a2 middle part after two chains through a0, a2, a5 (every arch)",
+	  "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+	  "{\"names\":[\"chmod\"],\"action\":\"SCMP_ACT_ERRNO\",\"args\":["
+	  "{\"index\":0,\"value\":2,\"op\":\"SCMP_CMP_EQ\"},"
+	  "{\"index\":2,\"value\":1,\"op\":\"SCMP_CMP_EQ\"},"
+	  "{\"index\":5,\"value\":2,\"op\":\"SCMP_CMP_EQ\"}]},"
+	  "{\"names\":[\"chmod\"],\"action\":\"SCMP_ACT_ERRNO\",\"args\":["
+	  "{\"index\":0,\"value\":3,\"op\":\"SCMP_CMP_EQ\"},"
+	  "{\"index\":2,\"value\":1,\"op\":\"SCMP_CMP_EQ\"},"
+	  "{\"index\":5,\"value\":3,\"op\":\"SCMP_CMP_EQ\"}]},"
+	  "{\"names\":[\"chmod\"],\"action\":\"SCMP_ACT_ERRNO\",\"args\":["
+	  "{\"index\":2,\"value\":1,\"op\":\"SCMP_CMP_EQ\"}]}]}" },
+	{ "chmod a3 suffix after a2/a3 and an a0 masked chain (every arch)",
+	  "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+	  "{\"names\":[\"chmod\"],\"action\":\"SCMP_ACT_ERRNO\",\"args\":["
+	  "{\"index\":2,\"value\":8,\"valueTwo\":8,\"op\":\"SCMP_CMP_MASKED_EQ\"},"
+	  "{\"index\":3,\"value\":8,\"op\":\"SCMP_CMP_EQ\"}]},"
+	  "{\"names\":[\"chmod\"],\"action\":\"SCMP_ACT_ERRNO\",\"args\":["
+	  "{\"index\":0,\"value\":4,\"valueTwo\":0,\"op\":\"SCMP_CMP_MASKED_EQ\"}]},"
+	  "{\"names\":[\"chmod\"],\"action\":\"SCMP_ACT_ERRNO\",\"args\":["
+	  "{\"index\":3,\"value\":8,\"op\":\"SCMP_CMP_EQ\"}]}]}" },
+	{ "chmod a1 > 3 after a1 > 4294967299 (the same comparison on ia32) and a1 <= 2",
+	  "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+	  "{\"names\":[\"chmod\"],\"action\":\"SCMP_ACT_ERRNO\",\"args\":["
+	  "{\"index\":0,\"value\":2,\"op\":\"SCMP_CMP_LE\"},"
+	  "{\"index\":1,\"value\":4294967299,\"op\":\"SCMP_CMP_GT\"}]},"
+	  "{\"names\":[\"chmod\"],\"action\":\"SCMP_ACT_ERRNO\",\"args\":["
+	  "{\"index\":1,\"value\":2,\"op\":\"SCMP_CMP_LE\"},"
+	  "{\"index\":1,\"value\":3,\"op\":\"SCMP_CMP_GT\"}]}]}" },
 };
 
 /* xorshift64*: the seed is printed, so a failure can be replayed with

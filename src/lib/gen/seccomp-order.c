@@ -89,32 +89,47 @@ static unsigned chain_of(const struct sc_pend *r, bool sock, struct scmp_arg_cmp
 	return k;
 }
 
-static bool chain_strict_prefix(const struct scmp_arg_cmp *a, unsigned na,
-				const struct scmp_arg_cmp *b, unsigned nb)
+/* Whether chain a is a strict part of chain b: each of a's comparisons is
+ * one of b's (both in argument order), and b has more. A prefix is one case,
+ * a suffix (`{a5<=2}` of `{a0>2, a5<=2}`) or a middle part another. */
+static bool chain_strict_part(const struct scmp_arg_cmp *a, unsigned na,
+			      const struct scmp_arg_cmp *b, unsigned nb)
 {
 	if (na >= nb)
 		return false;
-	for (unsigned i = 0; i < na; i++)
-		if (!cmp_eq(&a[i], &b[i]))
-			return false;
-	return true;
+	unsigned k = 0;
+	for (unsigned i = 0; i < nb && k < na; i++)
+		if (cmp_eq(&a[k], &b[i]))
+			k++;
+	return k == na;
 }
 
-/* Whether r's chain is a strict prefix of s's (on the direct syscall, or on
- * the derived socketcall rule). */
-static bool rule_prefix_of(const struct sc_pend *r, const struct sc_pend *s)
+/* On a 32-bit arch (ia32, x32) libseccomp keeps only the low words of a
+ * comparison's datum and mask (`a1 > 4294967299` is `a1 > 3` there). */
+static void narrow(struct scmp_arg_cmp *c, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		c[i].datum_a &= UINT32_MAX;
+		c[i].datum_b &= UINT32_MAX;
+	}
+}
+
+/* Whether r's chain is a strict part of s's as libseccomp builds them for
+ * the arch (on the direct syscall, or on the derived socketcall rule): r
+ * matches every call s matches. */
+static bool rule_part_of(const struct sc_pend *r, const struct sc_pend *s, bool w32)
 {
 	struct scmp_arg_cmp a[7], b[7];
-	unsigned na, nb;
-	na = chain_of(r, false, a);
-	nb = chain_of(s, false, b);
-	if (chain_strict_prefix(a, na, b, nb))
-		return true;
-	if (!r->multiplexed)
-		return false;
-	na = chain_of(r, true, a);
-	nb = chain_of(s, true, b);
-	return chain_strict_prefix(a, na, b, nb);
+	for (int sock = 0; sock <= r->multiplexed; sock++) {
+		unsigned na = chain_of(r, sock, a), nb = chain_of(s, sock, b);
+		if (w32) {
+			narrow(a, na);
+			narrow(b, nb);
+		}
+		if (chain_strict_part(a, na, b, nb))
+			return true;
+	}
+	return false;
 }
 
 /* Whether libseccomp puts r into the ia32 socketcall tree: an explicit
@@ -136,18 +151,21 @@ bool sc_filter_keep_order;
 
 /*
  * libseccomp 2.5.4 leaks tree nodes when a rule arrives whose comparison
- * chain is a strict prefix of the chains of two or more earlier rules of the
- * same syscall and action that branch below its end (it replaces the longer
- * chains by the shorter one and frees only part of the branched level): 96
- * bytes per comparison node, 384 bytes for the fuzzer's cases. Given the
- * shorter rule first, libseccomp drops the longer ones as redundant, without
- * a leak, and builds the same filter (the longer rules add nothing in either
- * order). So a rule moves in front of the first earlier rule of the same
- * syscall and action whose chain it prefixes, unless a rule of the same
- * syscall with another action lies in between (the order of different
+ * chain is a strict part (a prefix, a suffix, a middle part) of the chains of
+ * earlier rules of the same syscall and action: its prune pass
+ * (_db_tree_prune) replaces the longer chains by the shorter one and frees
+ * only part of the branched level: 96 bytes per comparison node, 192 or 384
+ * bytes for the fuzzer's cases (`chmod {a0>2, a5<=2}`, `{a0>3, a2&12==0,
+ * a5<=2}`, then `{a5<=2}` on ia32; `{a0==3, a1==5}`, `{a0==3, a2==6}`, then
+ * `{a0==3}` on every arch; on ia32, where only low words are compared,
+ * `{a0<=2, a1>4294967299}`, `{a1<=2}`, then `{a1>3}`). Given the shorter rule first, libseccomp
+ * drops the longer ones as redundant, without a leak, and builds the same filter (the shorter rule
+ * matches every call the longer ones match, so they add nothing in either order). So a rule moves
+ * in front of the first earlier rule of the same syscall and action whose chain contains its own,
+ * unless a rule of the same syscall with another action lies in between (the order of different
  * actions means something to libseccomp: tests/seccomp/test-libseccomp.c).
  */
-static void order_prefixes_first(struct sc_pend_list *l)
+static void order_prefixes_first(struct sc_pend_list *l, enum sc_arch arch)
 {
 	for (size_t j = 1; j < l->n; j++) {
 		size_t to = j;
@@ -157,7 +175,8 @@ static void order_prefixes_first(struct sc_pend_list *l)
 				continue;
 			if (o->act != l->v[j].act)
 				break;
-			if (o->nr == l->v[j].nr && rule_prefix_of(&l->v[j], o))
+			if (o->nr == l->v[j].nr &&
+			    rule_part_of(&l->v[j], o, arch != SC_ARCH_X86_64))
 				to = i;
 		}
 		if (to == j)
@@ -459,7 +478,7 @@ void sc_order_rules(struct sc_pend_list *l, enum sc_arch arch)
 {
 	if (sc_filter_keep_order || !model_applies())
 		return;
-	order_prefixes_first(l);
+	order_prefixes_first(l, arch);
 	if (arch != SC_ARCH_X86_64 || l->n < 2)
 		return;
 	/* Out of memory: unordered; sc_check_rules reports it. */
