@@ -60,12 +60,18 @@ static void pend_add(const struct change *c)
 			break;
 	if (i == W.n_pend) {
 		struct change *v = realloc(W.pend, (W.n_pend + 1) * sizeof(*v));
-		if (!v)
+		if (v)
+			W.pend = v;
+		if (v)
+			W.pend[i] = (struct change){ .path = strdup(c->path) };
+		if (!v || !W.pend[i].path) {
+			/* Never silent: the file's policies stay at their
+			 * version in force until the next trigger (or SIGHUP). */
+			say("reload: out of memory: a change of %s was not queued; the version in "
+			    "force stays until it changes again or SIGHUP",
+			    c->path);
 			return;
-		W.pend = v;
-		W.pend[i] = (struct change){ .path = strdup(c->path) };
-		if (!W.pend[i].path)
-			return;
+		}
 		W.n_pend++;
 	}
 	W.pend[i].watched = c->watched;
