@@ -235,7 +235,9 @@ done
 check "once its container is gone the orphan is dropped (status, kernel)" kernel_is "pa=absent pb=icmp"
 
 # ---- 4. duplicates: the file that holds a name keeps it, also after a restart
+n=$(reloads)
 { doc pa core; doc pb icmp; doc pc meta; } | put multi.yaml
+wait_reloads $((n + 1)) # reloads compile off the control path: pa is there once it is done
 check "plastron attach the cgroup to pa again" "$PLASTRON" attach --socket "$sock" --cgroup "$cg" --policy pa
 n=$(reloads)
 doc pb meta | put a-dup.yaml # sorts before multi.yaml
