@@ -35,7 +35,7 @@
  *
  * The OCI profile (tens of KB of JSON) is pinned by its digest: the copy
  * placed in a container leaves it out, so that plastron-init, which never
- * needs it, parses only what it applies; the agent keeps it (oci_json).
+ * needs it, parses only what it applies (oci_json holds it after a build).
  *
  * Landlock paths are not checked when the bundle is built: they name paths
  * of the container's root filesystem, opened by pl_bundle_apply() inside the
@@ -75,6 +75,13 @@ struct pl_bundle {
  * serialization. Landlock features the ABI lacks are warnings in `d`. */
 int pl_bundle_build(const struct pl_policy *p, const struct pl_sc_profile *prof,
 		    struct pl_bundle **ret, struct pl_diag *d);
+/* The same, from parts the caller compiled itself (plastrond compiles the
+ * program in a child process under a deadline): `prof`, its program `bpf`
+ * (bpf_len bytes, as pl_sc_profile_export_bpf wrote it) and, when not NULL,
+ * its OCI JSON `oci_json` (as pl_sc_profile_to_json wrote it). Copied. */
+int pl_bundle_build_compiled(const struct pl_policy *p, const struct pl_sc_profile *prof,
+			     const unsigned char *bpf, size_t bpf_len, const char *oci_json,
+			     struct pl_bundle **ret, struct pl_diag *d);
 /* Parse and check a serialization (format, hash, every field). */
 int pl_bundle_parse(const char *text, size_t len, struct pl_bundle **ret, struct pl_diag *d);
 void pl_bundle_free(struct pl_bundle *b);

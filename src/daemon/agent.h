@@ -82,7 +82,6 @@ struct policy {
 	struct pfile *file;
 	const struct pl_policy *p;
 	struct pl_sc_profile *prof; /* for naming seccomp rules in events */
-	char *sc_bpf_hex;           /* the filter compiled once by libseccomp, hex */
 	size_t n_bpf_entries;
 	char bpf_hash[17]; /* pl_enforcer_tables_hash of the version in force, "" unknown */
 	bool observe;      /* mode set as "observe" (cgroup-bpf: audit) */
@@ -90,9 +89,9 @@ struct policy {
 	size_t n_rules;    /* rule_weight of the version in force */
 	bool mark;
 	json_t *unenforced; /* rules accepted unenforced (allowUnenforced), or NULL */
-	/* The confinement bundle of this version, compiled on the first
-	 * container start that asks for it (policy_bundle); freed whenever the
-	 * version changes. */
+	/* The confinement bundle of this version, compiled with it (by the
+	 * reload that loaded it, batch_build); NULL only for an orphan re-adopted
+	 * at start-up, which has no source (new starts under it fail closed). */
 	struct pl_bundle *bundle;
 };
 
@@ -153,7 +152,7 @@ struct built {
 	const struct pl_policy *p;
 	struct pl_bpf_tables *t;
 	struct pl_sc_profile *prof;
-	char *sc_bpf_hex;
+	struct pl_bundle *bundle;
 	json_t *unenforced;
 };
 
@@ -236,7 +235,6 @@ char *diag_first(struct pl_diag *d);
 
 /* policies.c */
 extern unsigned batch_gen;
-int seccomp_bpf_hex(const struct pl_sc_profile *prof, char **ret, struct pl_diag *d);
 char *read_file(const char *path, size_t *ret_len);
 const char *intern(const char *s);
 struct pfile *pfile_find(const char *path);
@@ -267,6 +265,18 @@ size_t reload_batch(struct change *cv, size_t n);
 
 /* reload-build.c: thread-safe (the compile worker) */
 int64_t now_us(void);
+
+/* The seccomp compile (compile.c): in a child, within compile_timeout_ms
+ * (plastrond --compile-timeout), kept by profile. */
+struct compiled {
+	unsigned char *bpf; /* the program, bpf_len bytes */
+	size_t bpf_len;
+	char *oci_json; /* the profile as OCI JSON */
+};
+extern unsigned compile_timeout_ms;
+int compile_seccomp(const struct pl_policy *p, const struct pl_sc_profile *prof,
+		    struct compiled *out, struct pl_diag *d);
+void compiled_clear(struct compiled *c);
 void batch_build(struct change *c, struct batch_times *T);
 void change_refuse(struct change *c, int r, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

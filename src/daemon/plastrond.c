@@ -209,6 +209,8 @@ static int usage(FILE *f, int status)
 		"  --annotation-namespaces NS[,NS]  Kubernetes namespaces whose pods may request\n"
 		"                       a policy by annotation plastron.io/policy (\"*\": all;\n"
 		"                       default: none)\n"
+		"  --compile-timeout S  refuse a policy whose seccomp filter libseccomp has not\n"
+		"                       compiled within S seconds (default 30)\n"
 		"  --uninstall          remove every pinned object and the state, then exit\n"
 		"  --foreground         do not detach\n\n"
 		"Examples:\n"
@@ -304,6 +306,7 @@ int main(int argc, char **argv)
 		{ "log-backups", required_argument, NULL, 'B' },
 		{ "metrics", required_argument, NULL, 'm' },
 		{ "annotation-namespaces", required_argument, NULL, 'N' },
+		{ "compile-timeout", required_argument, NULL, 'T' },
 		{ "uninstall", no_argument, NULL, 'u' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
@@ -349,6 +352,19 @@ int main(int argc, char **argv)
 		case 'N':
 			annotation_namespaces = optarg;
 			break;
+		case 'T': {
+			char *end;
+			double sec = strtod(optarg, &end);
+			if (end == optarg || *end || !(sec >= 0.1 && sec <= 3600)) {
+				fprintf(stderr,
+					"plastrond: --compile-timeout: '%s' is not a number "
+					"of seconds from 0.1 to 3600\n",
+					optarg);
+				return 2;
+			}
+			compile_timeout_ms = (unsigned)(sec * 1000);
+			break;
+		}
 		case 'u':
 			do_uninstall = true;
 			break;

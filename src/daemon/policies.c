@@ -1,49 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * policies.c: plastrond's policy files: the file and policy records, the
- * seccomp filter compiled once per version, orphans (policies kept for
- * containers after their file went) and ghosts, files refused as
- * duplicates, the policy directory (start-up scan, inotify, adoption of
+ * policies.c: plastrond's policy files: the file and policy records,
+ * orphans (policies kept for containers after their file went) and ghosts,
+ * files refused as duplicates, the policy directory (start-up scan, inotify, adoption of
  * orphans from the state file). Reload batches are in reload.c.
  */
 #include "agent.h"
 
 /* ---- policies ----------------------------------------------------------- */
-
-/*
- * Compile the seccomp filter once per policy version (libseccomp's export)
- * so that plastron-init only loads it: compiling a large profile for three
- * architectures takes most of a second, which would otherwise be paid at
- * every container start.
- */
-int seccomp_bpf_hex(const struct pl_sc_profile *prof, char **ret, struct pl_diag *d)
-{
-	_cleanup_close_ int fd = memfd_create("plastron-seccomp", MFD_CLOEXEC);
-	struct stat st;
-	unsigned char *buf;
-	char *hex;
-	int r;
-
-	if (fd < 0)
-		return pl_error(d, -errno, NULL, NULL, "memfd_create: %s", strerror(errno));
-	r = pl_sc_profile_export_bpf(prof, fd, d);
-	if (r < 0)
-		return r;
-	if (fstat(fd, &st) < 0 || st.st_size <= 0 || st.st_size > (1 << 22))
-		return pl_error(d, -EIO, NULL, NULL, "exported seccomp filter has no size");
-	buf = malloc((size_t)st.st_size);
-	hex = malloc((size_t)st.st_size * 2 + 1);
-	if (!buf || !hex || pread(fd, buf, (size_t)st.st_size, 0) != st.st_size) {
-		free(buf);
-		free(hex);
-		return pl_error(d, -EIO, NULL, NULL, "reading the exported seccomp filter failed");
-	}
-	for (off_t i = 0; i < st.st_size; i++)
-		snprintf(hex + 2 * i, 3, "%02x", buf[i]);
-	free(buf);
-	*ret = hex;
-	return 0;
-}
 
 static bool policy_file_name(const char *name)
 {
@@ -167,7 +131,6 @@ void policy_drop(struct policy *pol)
 	pl_bundle_free(pol->bundle);
 	json_decref(pol->unenforced);
 	pl_sc_profile_free(pol->prof);
-	free(pol->sc_bpf_hex);
 	free(pol->name);
 	free(pol);
 }

@@ -2,9 +2,9 @@
 /*
  * reload-build.c: compiling one file of a reload batch (batch_build: read,
  * parse, validate, the rules no mechanism carries, cgroup-BPF tables,
- * seccomp profile and filter, the filters kept by profile), and the
+ * seccomp profile, filter (compile.c) and the confinement bundle), and the
  * refusal of a file. Everything here is safe on the compile worker thread
- * (reload-worker.c): it touches only the change it is given, its own
+ * (reload-worker.c): it touches only the change it is given, compile.c's
  * locked filter cache and the library, never the agent's state A.
  */
 #include "agent.h"
@@ -19,53 +19,6 @@ void change_refuse(struct change *c, int r, const char *fmt, ...)
 	va_end(ap);
 	pl_error(&c->d, r, NULL, NULL, "%s", buf);
 	c->r = r;
-}
-
-/*
- * Compiling a filter (libseccomp, three architectures) was ~80% of loading
- * a file of 1,000 policies. Policies often share a profile: filters are
- * kept by the profile's OCI JSON (which holds all of it), the last 64.
- */
-static int seccomp_bpf_cached(const struct pl_sc_profile *prof, char **ret, struct pl_diag *d)
-{
-	static struct {
-		char *json, *hex;
-	} cache[64];
-	static unsigned next;
-	/* the worker and an inline batch (attach --policy) may both be here */
-	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	char *json = NULL;
-	int r;
-
-	if (pl_sc_profile_to_json(prof, &json, NULL) < 0)
-		return seccomp_bpf_hex(prof, ret, d);
-	pthread_mutex_lock(&lock);
-	for (size_t i = 0; i < PL_ARRAY_SIZE(cache); i++)
-		if (cache[i].json && !strcmp(cache[i].json, json)) {
-			free(json);
-			*ret = strdup(cache[i].hex);
-			pthread_mutex_unlock(&lock);
-			return *ret ? 0 : pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
-		}
-	pthread_mutex_unlock(&lock);
-	r = seccomp_bpf_hex(prof, ret, d); /* not under the lock: the slow part */
-	if (r < 0) {
-		free(json);
-		return r;
-	}
-	char *hex = strdup(*ret);
-	if (!hex) {
-		free(json);
-		return 0;
-	}
-	pthread_mutex_lock(&lock);
-	unsigned k = next++ % PL_ARRAY_SIZE(cache);
-	free(cache[k].json);
-	free(cache[k].hex);
-	cache[k].json = json;
-	cache[k].hex = hex;
-	pthread_mutex_unlock(&lock);
-	return 0;
 }
 
 /* The mechanisms of a container confined through the agent: seccomp,
@@ -229,9 +182,17 @@ void batch_build(struct change *c, struct batch_times *T)
 			r = pl_gen_seccomp(p, NULL, &c->b[i].prof, &c->d);
 		int64_t t1 = now_us();
 		T->gen += t1 - t0;
+		struct compiled cc = { 0 };
 		if (r == 0)
-			r = seccomp_bpf_cached(c->b[i].prof, &c->b[i].sc_bpf_hex, &c->d);
+			r = compile_seccomp(p, c->b[i].prof, &cc, &c->d);
 		T->seccomp += now_us() - t1;
+		/* compiled once, here: a container start only places it */
+		if (r == 0)
+			r = pl_bundle_build_compiled(p, c->b[i].prof, cc.bpf, cc.bpf_len,
+						     cc.oci_json, &c->b[i].bundle, &c->d);
+		compiled_clear(&cc);
+		if (r == 0) /* the agent never needs it: a profile's worth of memory */
+			free(PL_TAKE_PTR(c->b[i].bundle->oci_json));
 		if (r < 0) {
 			c->r = r;
 			return;

@@ -64,7 +64,7 @@ static void built_free(struct change *c)
 	for (size_t i = 0; c->b && i < c->nb; i++) {
 		pl_bpf_tables_free(c->b[i].t);
 		pl_sc_profile_free(c->b[i].prof);
-		free(c->b[i].sc_bpf_hex);
+		pl_bundle_free(c->b[i].bundle);
 		json_decref(c->b[i].unenforced);
 	}
 	free(c->b);
@@ -358,9 +358,8 @@ static void change_commit(struct change *c)
 			pol->bpf_hash[0] = 0; /* (out of memory) not reported */
 		pl_sc_profile_free(pol->prof);
 		pol->prof = PL_TAKE_PTR(b->prof);
-		pl_bundle_free(PL_TAKE_PTR(pol->bundle)); /* a new version: compiled again */
-		free(pol->sc_bpf_hex);
-		pol->sc_bpf_hex = PL_TAKE_PTR(b->sc_bpf_hex);
+		pl_bundle_free(pol->bundle);
+		pol->bundle = PL_TAKE_PTR(b->bundle);
 		json_decref(pol->unenforced);
 		pol->unenforced = PL_TAKE_PTR(b->unenforced);
 		pol->p = b->p;
@@ -368,6 +367,8 @@ static void change_commit(struct change *c)
 		pol->mark = true;
 		say("policy %s (id %u) loaded from %s: %zu cgroup-bpf entries, mode %s", pol->name,
 		    pol->id, c->path, pol->n_bpf_entries, pol->observe ? "observe" : "as loaded");
+		say("policy %s: confinement bundle version %s (%s, %zu bytes)", pol->name,
+		    pol->bundle->version, pol->bundle->hash, pol->bundle->text_len);
 	}
 	/* Policies the new version no longer defines. */
 	snprintf(why, sizeof(why), "no longer in %s", c->path);

@@ -77,7 +77,7 @@ static json_t *req_status(void)
 		/* accepted with spec.plastron.allowUnenforced */
 		if (p->unenforced)
 			json_object_set(x, "unenforced", p->unenforced);
-		if (p->bundle) /* compiled once a container started under this version */
+		if (p->bundle) /* the version in force (NULL: an orphan without source) */
 			json_object_update_missing_new(x, json_pack("{s:s,s:s}", "version",
 								    p->bundle->version, "hash",
 								    p->bundle->hash));
@@ -274,32 +274,17 @@ static json_t *req_mode(json_t *req)
 			 "container started with");
 }
 
-/* The policy version's confinement bundle, compiled once (on the first
- * start that needs it). */
+/* The policy version's confinement bundle, compiled with it (batch_build):
+ * a start never compiles. */
 static struct pl_bundle *policy_bundle(struct policy *pol, char *err, size_t errlen)
 {
-	struct pl_diag d = { 0 };
-
 	if (pol->bundle)
 		return pol->bundle;
-	if (!pol->p) {
+	if (!pol->p)
 		snprintf(err, errlen, "policy '%s' has no version in force", pol->name);
-		return NULL;
-	}
-	if (pl_bundle_build(pol->p, pol->prof, &pol->bundle, &d) < 0) {
-		char *first = diag_first(&d);
-		snprintf(err, errlen, "policy '%s' does not compile into a confinement bundle: %s",
-			 pol->name, first ? first : "unknown error");
-		free(first);
-		say_diag(pol->name, &d);
-		pl_diag_clear(&d);
-		return NULL;
-	}
-	say_diag(pol->name, &d); /* Landlock features this kernel lacks */
-	pl_diag_clear(&d);
-	say("policy %s: confinement bundle version %s (%s, %zu bytes)", pol->name,
-	    pol->bundle->version, pol->bundle->hash, pol->bundle->text_len);
-	return pol->bundle;
+	else
+		snprintf(err, errlen, "policy '%s' has no confinement bundle", pol->name);
+	return NULL;
 }
 
 /* For plastron-runtime: the selected policy and its version's bundle. */

@@ -179,23 +179,43 @@ PL_EXPORT int pl_bundle_build(const struct pl_policy *p, const struct pl_sc_prof
 			      struct pl_bundle **ret, struct pl_diag *d)
 {
 	struct pl_sc_profile *own = NULL;
+	unsigned char *bpf = NULL;
+	size_t bpf_len = 0;
+	int r;
+
+	if (!p || !ret)
+		return pl_error(d, -EINVAL, NULL, NULL, "pl_bundle_build: invalid argument");
+	if (!prof) {
+		r = pl_gen_seccomp(p, NULL, &own, d);
+		if (r < 0)
+			return r;
+		prof = own;
+	}
+	r = export_bpf(prof, &bpf, &bpf_len, d);
+	if (r == 0)
+		r = pl_bundle_build_compiled(p, prof, bpf, bpf_len, NULL, ret, d);
+	free(bpf);
+	pl_sc_profile_free(own);
+	return r;
+}
+
+PL_EXPORT int pl_bundle_build_compiled(const struct pl_policy *p, const struct pl_sc_profile *prof,
+				       const unsigned char *bpf, size_t bpf_len,
+				       const char *oci_json, struct pl_bundle **ret,
+				       struct pl_diag *d)
+{
 	struct pl_bundle *b;
 	char *oci = NULL;
 	json_t *body = NULL, *sc = json_null(), *caps, *drop;
 	int r;
 
-	if (!p || !ret)
-		return pl_error(d, -EINVAL, NULL, NULL, "pl_bundle_build: invalid argument");
+	if (!p || !prof || !bpf || !bpf_len || bpf_len % 8 || bpf_len > MAX_BPF_BYTES || !ret)
+		return pl_error(d, -EINVAL, NULL, NULL,
+				"pl_bundle_build_compiled: invalid argument");
 	b = calloc(1, sizeof(*b));
 	if (!b || !(b->policy = strdup(p->name))) {
 		r = pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
 		goto fail;
-	}
-	if (!prof) {
-		r = pl_gen_seccomp(p, NULL, &own, d);
-		if (r < 0)
-			goto fail;
-		prof = own;
 	}
 	r = pl_gen_caps(p, NULL, &b->cap_drop, d);
 	if (r < 0)
@@ -207,10 +227,17 @@ PL_EXPORT int pl_bundle_build(const struct pl_policy *p, const struct pl_sc_prof
 		pl_ll_ruleset_free(b->landlock);
 		b->landlock = NULL;
 	}
-	r = export_bpf(prof, &b->sc_bpf, &b->sc_bpf_len, d);
-	if (r < 0)
+	b->sc_bpf = malloc(bpf_len);
+	if (!b->sc_bpf) {
+		r = pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
 		goto fail;
-	r = pl_sc_profile_to_json(prof, &oci, d);
+	}
+	memcpy(b->sc_bpf, bpf, bpf_len);
+	b->sc_bpf_len = bpf_len;
+	if (oci_json)
+		oci = strdup(oci_json);
+	r = oci_json ? (oci ? 0 : pl_error(d, -ENOMEM, NULL, NULL, "out of memory"))
+		     : pl_sc_profile_to_json(prof, &oci, d);
 	if (r < 0)
 		goto fail;
 	json_t *flags = json_array();
@@ -252,13 +279,11 @@ PL_EXPORT int pl_bundle_build(const struct pl_policy *p, const struct pl_sc_prof
 		goto fail;
 	json_decref(body);
 	b->oci_json = PL_TAKE_PTR(oci);
-	pl_sc_profile_free(own);
 	*ret = b;
 	return 0;
 fail:
 	json_decref(body);
 	free(oci);
-	pl_sc_profile_free(own);
 	pl_bundle_free(b);
 	return r;
 }

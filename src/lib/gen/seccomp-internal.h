@@ -63,3 +63,4 @@ int sc_check_rules(const struct sc_pend_list *l, enum sc_arch arch, struct pl_di
  * libseccomp the rules in the profile's order, without the reordering of
  * sc_order_rules (the checks of sc_check_rules still apply). */
 extern bool sc_filter_keep_order;
+extern bool sc_filter_model_off;
