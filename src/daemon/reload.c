@@ -625,6 +625,7 @@ size_t batch_finish(struct batch *b)
 				released |= c->pf != NULL; /* names may have moved */
 			}
 		}
+	policies_remove_dropped(); /* the kernel side of every drop, at once */
 	for (size_t x = 0; x < n; x++) {
 		struct change *c = v[x];
 		if (c->r < 0) {

@@ -103,6 +103,12 @@ int pl_enforcer_policy_cgroups(struct pl_cg_enforcer *e, uint32_t policy, uint64
 int pl_enforcer_set_policy(struct pl_cg_enforcer *e, uint32_t policy, const struct pl_bpf_tables *t,
 			   struct pl_diag *d);
 int pl_enforcer_remove_policy(struct pl_cg_enforcer *e, uint32_t policy, struct pl_diag *d);
+/* Several policies removed at once: one grace period and one read of the
+ * rule maps for all of them (removing them one by one costs one of each per
+ * policy). A policy whose removal fails stays in force; the others go.
+ * Returns 0 or the first error (each one in `d`). */
+int pl_enforcer_remove_policies(struct pl_cg_enforcer *e, const uint32_t *ids, size_t n,
+				struct pl_diag *d);
 /* The programs of `policy` loaded (or re-opened from their pins) ahead of a
  * stage or register, which otherwise do it the first time: loading a new
  * policy's set takes 45-200 ms (the verifier, seven programs), so an agent

@@ -10,15 +10,21 @@
 # (status, and the kernel's policies map). Then a SIGHUP of the same
 # directory under the same requests, triggers coalesced (three SIGHUPs and a
 # rename during one compile: one follow-up batch), and a new version of
-# every policy renamed in: in force in the kernel's rule names.
+# every policy renamed in: in force in the kernel's rule names. Last, the
+# file deleted: status answers within the bound meanwhile, listing all of
+# its policies or none, the main thread held at most $DELETE_BOUND_MS (500
+# ms; 1.5 s in the ASan tree) at once, and no rule of them is left in the
+# kernel's maps.
 # Usage: reload.sh PROBE POLICY_YAML   (env PLASTROND, PLASTRON_RUNTIME_SHIM,
-#        AGENT_STRESS, START_BOUND_MS, REQUEST_BOUND_MS, RELOAD_POLICIES)
+#        AGENT_STRESS, START_BOUND_MS, REQUEST_BOUND_MS, DELETE_BOUND_MS,
+#        RELOAD_POLICIES)
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 probe=$1 policy_src=$2
 SHIM=$PLASTRON_RUNTIME_SHIM
 START_BOUND_MS=${START_BOUND_MS:-3000}
 REQUEST_BOUND_MS=${REQUEST_BOUND_MS:-3000}
+DELETE_BOUND_MS=${DELETE_BOUND_MS:-500}
 N=${RELOAD_POLICIES:-300}
 
 ((EUID == 0)) || bail "runtime tests run as root"
@@ -208,6 +214,51 @@ if [[ -n $released ]] && ((released <= REQUEST_BOUND_MS)); then
 else
 	not_ok "releasing the replaced rule sets held the main thread within $REQUEST_BOUND_MS ms (${released:-?} ms)"
 fi
+# ---- 3. the file deleted: its policies removed, no container uses them ----
+# One transaction, its kernel side done at once (one grace period and one
+# read of the rule maps for all of them): status shows every policy or none
+# of them, and answers within the bound meanwhile; then the kernel's maps
+# hold only rt-demo's rules.
+n=$(reloads)
+demo=$(jq -r '.policies[] | select(.name == "rt-demo") | .id' "$tmp/status.json")
+t0=$(now_ms)
+rm "$tmp/pol/big.yaml"
+del_max=0 del_n=0 bad=()
+while (($(reloads) < n + 1)) && (($(now_ms) < t0 + 600000)); do
+	t1=$(now_ms)
+	if timeout 30 "$AGENT_STRESS" request "$sock" '{"op":"status"}' >"$tmp/del.json" 2>&1 &&
+		k=$(jq -e '.policies | length' "$tmp/del.json"); then
+		ms=$(($(now_ms) - t1))
+		((ms > del_max)) && del_max=$ms
+		((ms > REQUEST_BOUND_MS)) && bad+=("status $del_n: $ms ms")
+		((k == N + 1 || k == 1)) || bad+=("status $del_n: $k policies")
+	else
+		bad+=("status $del_n: failed")
+	fi
+	del_n=$((del_n + 1))
+done
+note "$N policies deleted: reload done after $(($(now_ms) - t0)) ms, $del_n status answers (max $del_max ms)"
+note "$(grep "reload done" "$tmp/agent.log" | tail -n 1 | sed 's/.*reload done/reload done/')"
+if ((${#bad[@]} == 0 && $(reloads) == n + 1)); then
+	ok "deleting $N policies: every status within $REQUEST_BOUND_MS ms, all or none of them listed ($del_n answers)"
+else
+	not_ok "deleting $N policies: every status within $REQUEST_BOUND_MS ms, all or none of them listed ($del_n answers; ${bad[*]:0:8})"
+fi
+longest=$(grep "reload done" "$tmp/agent.log" | tail -n 1 | sed -n 's/.*longest step \([0-9]*\) ms.*/\1/p')
+if [[ -n $longest ]] && ((longest <= DELETE_BOUND_MS)); then
+	ok "deleting $N policies held the main thread at most $longest ms at once (bound $DELETE_BOUND_MS ms)"
+else
+	not_ok "deleting $N policies held the main thread at most $DELETE_BOUND_MS ms at once (${longest:-?} ms)"
+fi
+if out=$(in_force 1); then ok "after the deletion: rt-demo alone in force (status, kernel map)"; else
+	not_ok "after the deletion: rt-demo alone in force (status, kernel map) $out"
+fi
+left=$(for m in rule_names sock_rules sysctl_rules dev_rules; do
+	bpftool -j map dump pinned "$pin/maps/$m" |
+		jq -r --argjson d "$demo" '.[] | select((.formatted.key.table / 2 | floor) != $d) | .formatted.key.table'
+done | sort -u | head -n 5 | tr '\n' ' ')
+check "no rule of a deleted policy is left in the kernel's rule maps (${left:-none})" test -z "$left"
+
 check "nothing refused, no error in the agent's log" \
 	bash -c "! grep -E ' refused: |not applied|compiling its' '$tmp/agent.log'"
 tap_done
