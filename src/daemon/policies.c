@@ -133,7 +133,7 @@ static size_t n_dropped, cap_dropped;
  * Removing them one by one took one grace period and two scans of the rule
  * maps each: 26 s of the main thread for a file of 1,000 policies.
  */
-void policy_drop(struct policy *pol)
+static void drop_queue(const struct policy *pol)
 {
 	if (pol->loaded) {
 		if (n_dropped == cap_dropped) {
@@ -153,6 +153,11 @@ void policy_drop(struct policy *pol)
 			pl_diag_clear(&d);
 		}
 	}
+}
+
+void policy_drop(struct policy *pol)
+{
+	drop_queue(pol);
 	PTR_REMOVE(A.pols, A.n_pols, pol);
 	reload_gen++; /* a reload between its phases starts again */
 	pl_bundle_free(pol->bundle);
@@ -382,15 +387,12 @@ void adopt_orphans(void)
 		if (policy_by_name(k) || policy_by_id(id) || pl_enforcer_get_mode(A.e, id, &m) < 0)
 			continue;
 		if (!policy_users(&tmp) && !policy_kernel_users(id)) {
-			struct pl_diag d = { 0 };
-			if (pl_enforcer_remove_policy(A.e, id, &d) < 0)
-				say_diag("remove policy", &d);
-			else
-				say("policy %s (id %u) removed: %s is gone or no longer defines "
-				    "it, "
-				    "and no container uses it",
-				    k, id, file ? file : "its file");
-			pl_diag_clear(&d);
+			/* all of them at once, below (policies_remove_dropped) */
+			struct policy gone = { .loaded = true, .id = id };
+			drop_queue(&gone);
+			say("policy %s (id %u) removed: %s is gone or no longer defines it, and "
+			    "no container uses it",
+			    k, id, file ? file : "its file");
 			continue;
 		}
 		pol = calloc(1, sizeof(*pol));
@@ -424,6 +426,7 @@ void adopt_orphans(void)
 		    "for %zu container(s) until they stop or are re-pointed",
 		    k, id, home->path, policy_users(pol));
 	}
+	policies_remove_dropped();
 }
 
 /* Watch the policy directory, and its parent for the directory coming
