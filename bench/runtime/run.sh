@@ -11,6 +11,9 @@
 # BENCH_CPU=1: CPU time of the runtime's process tree per start (perf stat
 # -e task-clock; plastrond not counted, its utime+stime printed apart)
 # instead of wall clock: steadier on a loaded machine.
+# BENCH_B=DIR: also DIR/plastron-runtime (a copy of another build's
+# plastron-runtime, plastron-init and plastron-hook, side by side),
+# interleaved with the two others: an A/B comparison in one run.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:-$root/build}" && pwd) || exit 1
@@ -65,6 +68,9 @@ one_start() {
 	t0=$(date +%s%N)
 	if [[ $kind == plain ]]; then
 		"${pre[@]}" runc --root "$state" run --bundle "$tmp/b-$kind" "$id" >"$out" 2>&1 </dev/null
+	elif [[ $kind == b ]]; then
+		"${pre[@]}" "$BENCH_B/plastron-runtime" --plastron-socket "$sock" --root "$state" run \
+			--bundle "$tmp/b-$kind" "$id" >"$out" 2>&1 </dev/null
 	else
 		"${pre[@]}" "$SHIM" --plastron-socket "$sock" --root "$state" run \
 			--bundle "$tmp/b-$kind" "$id" >"$out" 2>&1 </dev/null
@@ -81,15 +87,21 @@ one_start() {
 }
 cp "$tmp/b-plain/config.json" "$tmp/b-plain/config.json.orig"
 cp "$tmp/b-shim/config.json" "$tmp/b-shim/config.json.orig"
+if [[ -n ${BENCH_B:-} ]]; then
+	[[ -x $BENCH_B/plastron-runtime ]] || die "BENCH_B: no $BENCH_B/plastron-runtime"
+	mkdir -p "$tmp/b-b" && cp "$tmp/b-shim/config.json.orig" "$tmp/b-b/config.json.orig"
+fi
 
 one_start plain warm >/dev/null
 one_start shim warm >/dev/null
-plain=() shim=()
+[[ -n ${BENCH_B:-} ]] && one_start b warm >/dev/null
+plain=() shim=() other=()
 agent_cpu() { awk '{print ($14 + $15) * 1000 / '"$(getconf CLK_TCK)"'}' "/proc/$agent_pid/stat"; }
 a0=$(agent_cpu)
 for ((i = 0; i < n; i++)); do
 	plain+=("$(one_start plain "$i")") || exit 1
 	shim+=("$(one_start shim "$i")") || exit 1
+	if [[ -n ${BENCH_B:-} ]]; then other+=("$(one_start b "$i")") || exit 1; fi
 done
 stats() { printf '%s\n' "$@" | sort -n | awk '{v[NR] = $1; s += $1}
 	END {m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
@@ -103,3 +115,9 @@ printf '%-28s %10s %10s\n' "runc" "$pm" "$pa"
 printf '%-28s %10s %10s\n' "plastron-runtime + rt-demo" "$sm" "$sa"
 awk -v a="$pm" -v b="$sm" -v c="$pa" -v d="$sa" \
 	'BEGIN {printf "ratio (plastron-runtime / runc): median %.2f, mean %.2f\n", b / a, d / c}'
+if [[ -n ${BENCH_B:-} ]]; then
+	read -r om oa <<<"$(stats "${other[@]}")"
+	printf '%-28s %10s %10s\n' "BENCH_B plastron-runtime" "$om" "$oa"
+	awk -v a="$pm" -v b="$om" -v c="$pa" -v d="$oa" \
+		'BEGIN {printf "ratio (BENCH_B / runc): median %.2f, mean %.2f\n", b / a, d / c}'
+fi
