@@ -60,6 +60,35 @@ agent_env() {
 	agent_pid=
 }
 
+# runc_env TAG OFFSET: agent_env, and what the runc tests share: runc's
+# state dir ($state), a network namespace ($netns, lo up), the policy dir
+# holding $policy_src as rt-demo.yaml, the busybox root filesystem with
+# $probe and the bundle template ($template). On exit (trap), the caller's
+# cleanup_extra when it defines one, then every container, the agent, the
+# namespace and $tmp go.
+runc_env() {
+	agent_env "$1" "$2" || bail "temp dir"
+	state=$tmp/runc
+	netns=plastron-$1-$$
+	trap runc_cleanup EXIT
+	mkdir -p "$tmp/pol" && cp "$policy_src" "$tmp/pol/rt-demo.yaml" || bail "policy dir"
+	make_rootfs "$tmp/rootfs" "$probe" || bail "busybox root filesystem"
+	ip netns add "$netns" && ip -n "$netns" link set lo up || bail "network namespace"
+	template=$tmp/template.json
+	make_template "$template" "$tmp/rootfs" "/var/run/netns/$netns" || bail "bundle template"
+}
+
+runc_cleanup() {
+	local p
+	! declare -F cleanup_extra >/dev/null || cleanup_extra
+	for p in $(runc --root "$state" list -q 2>/dev/null); do
+		runc --root "$state" delete -f "$p" >/dev/null 2>&1
+	done
+	agent_remove
+	ip netns del "$netns" 2>/dev/null
+	rm -rf "$tmp"
+}
+
 # agent_up: start the private agent, or bail with its log.
 agent_up() {
 	agent_start || {

@@ -32,24 +32,7 @@ command -v runc >/dev/null || bail "runc is installed"
 command -v bpftool >/dev/null || bail "bpftool reads the pinned maps"
 [[ -x $PLASTROND ]] || bail "plastrond was built (-Dbpf)"
 
-agent_env rtreload 31 || bail "temp dir"
-state=$tmp/runc
-netns=plastron-rtreload-$$
-cleanup() {
-	local p
-	for p in $(runc --root "$state" list -q 2>/dev/null); do
-		runc --root "$state" delete -f "$p" >/dev/null 2>&1
-	done
-	agent_remove
-	ip netns del "$netns" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-mkdir -p "$tmp/pol" && cp "$policy_src" "$tmp/pol/rt-demo.yaml" || bail "policy dir"
-make_rootfs "$tmp/rootfs" "$probe" || bail "busybox root filesystem"
-ip netns add "$netns" && ip -n "$netns" link set lo up || bail "network namespace"
-template=$tmp/template.json
-make_template "$template" "$tmp/rootfs" "/var/run/netns/$netns" || bail "bundle template"
+runc_env rtreload 31
 agent_up
 
 # many V: $N policies in one file (V: 1 or 2, the second version swaps a rule)

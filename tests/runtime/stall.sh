@@ -29,26 +29,12 @@ N_STARTS=50
 command -v runc >/dev/null || bail "runc is installed"
 [[ -x $PLASTROND ]] || bail "plastrond was built (-Dbpf)"
 
-agent_env rtstall 29 || bail "temp dir"
-state=$tmp/runc
-netns=plastron-rtstall-$$
 bg=()
-cleanup() {
+cleanup_extra() {
 	local p
 	for p in "${bg[@]}"; do kill "$p" 2>/dev/null; done
-	for p in $(runc --root "$state" list -q 2>/dev/null); do
-		runc --root "$state" delete -f "$p" >/dev/null 2>&1
-	done
-	agent_remove
-	ip netns del "$netns" 2>/dev/null
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
-mkdir -p "$tmp/pol" && cp "$policy_src" "$tmp/pol/rt-demo.yaml" || bail "policy dir"
-make_rootfs "$tmp/rootfs" "$probe" || bail "busybox root filesystem"
-ip netns add "$netns" && ip -n "$netns" link set lo up || bail "network namespace"
-template=$tmp/template.json
-make_template "$template" "$tmp/rootfs" "/var/run/netns/$netns" || bail "bundle template"
+runc_env rtstall 29
 agent_up
 
 # status_ms: ms for one status round trip (fails after 10 s)
