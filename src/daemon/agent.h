@@ -244,6 +244,7 @@ size_t policy_kernel_users(uint32_t id);
 bool policy_orphaned(const struct policy *pol);
 void policy_drop(struct policy *pol);
 void policies_remove_dropped(void);
+bool policy_id_dropping(uint32_t id);
 void ghosts_free(void);
 void orphans_reap(void);
 size_t rule_weight(const struct pl_policy *p, const struct pl_bpf_tables *t,

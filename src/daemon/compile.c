@@ -73,14 +73,38 @@ static void put_str(struct wbuf *w, const char *s)
 	put(w, s, n);
 }
 
-static _Noreturn void child(const struct pl_sc_profile *prof, int bpf_fd, int out)
+/* Close every descriptor from `from` up to `to` (inclusive), if any. */
+static void close_span(unsigned from, unsigned to)
+{
+	if (from <= to)
+		close_range(from, to, 0);
+}
+
+static _Noreturn void child(const struct pl_sc_profile *prof, int bpf_fd, int out, pid_t parent)
 {
 	struct pl_diag d = { 0 };
 	struct wbuf w = { 0 };
+	unsigned a = (unsigned)(bpf_fd < out ? bpf_fd : out),
+		 b = (unsigned)(bpf_fd < out ? out : bpf_fd);
 	int r;
 
-	/* the agent's death (or its worker's) ends the compile */
+	/* the agent's death (or its worker's) ends the compile; an agent gone
+	 * before this line is seen by getppid */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(3);
+	/* policy input runs here: none of the agent's descriptors (maps,
+	 * sockets, the log), and the first to go under memory pressure */
+	close_span(3, a - 1);
+	close_span(a + 1, b - 1);
+	close_span(b + 1, ~0u);
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (write(fd, "1000", 4) < 0) {
+			/* best effort */
+		}
+		close(fd);
+	}
 #ifdef PLD_FAULT_INJECTION
 	if (getenv("PLD_FAULT_MODEL_OFF"))
 		sc_filter_model_off = true;
@@ -213,16 +237,17 @@ static int collect(pid_t pid, int rd, int pfd, unsigned timeout_ms, struct wbuf 
 	return 0;
 }
 
-/* Compile `prof` into `bpf_fd` in a child, within compile_timeout_ms. */
+/* Compile `prof` into `bpf_fd` in a child, within compile_timeout_ms. On
+ * success the child's report (its warnings) is left in *report. */
 static int compile_guarded(const struct pl_policy *p, const struct pl_sc_profile *prof, int bpf_fd,
-			   struct pl_diag *d)
+			   struct wbuf *report, struct pl_diag *d)
 {
 	struct wbuf in = { 0 };
 	int pipefd[2], status = 0, r;
 
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return pl_error(d, -errno, NULL, NULL, "pipe2: %s", strerror(errno));
-	pid_t pid = fork();
+	pid_t self = getpid(), pid = fork();
 	if (pid < 0) {
 		r = -errno;
 		close(pipefd[0]);
@@ -231,7 +256,7 @@ static int compile_guarded(const struct pl_policy *p, const struct pl_sc_profile
 	}
 	if (pid == 0) {
 		close(pipefd[0]);
-		child(prof, bpf_fd, pipefd[1]);
+		child(prof, bpf_fd, pipefd[1], self);
 	}
 	close(pipefd[1]);
 	int pfd = pidfd_open(pid, 0);
@@ -241,9 +266,10 @@ static int compile_guarded(const struct pl_policy *p, const struct pl_sc_profile
 		waitpid(pid, NULL, 0);
 	} else {
 		r = collect(pid, pipefd[0], pfd, compile_timeout_ms, &in, &status);
-		if (r == -ETIMEDOUT) {
+		if (r < 0) { /* the deadline, or poll/waitpid failed: never left behind */
 			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+				;
 		}
 	}
 	if (pfd >= 0)
@@ -268,7 +294,10 @@ static int compile_guarded(const struct pl_policy *p, const struct pl_sc_profile
 			     "the seccomp compile could not report its result (out of memory?)");
 	else
 		r = replay(in.p, in.n, d);
-	free(in.p);
+	if (r == 0)
+		*report = in;
+	else
+		free(in.p);
 	return r;
 }
 
@@ -305,6 +334,7 @@ int compile_seccomp(const struct pl_policy *p, const struct pl_sc_profile *prof,
 		char *json;
 		unsigned char *bpf;
 		size_t len;
+		struct wbuf report; /* its warnings, given again on every hit */
 	} cache[64];
 	static unsigned next;
 	/* the worker and an inline batch (attach --policy) may both be here */
@@ -322,9 +352,10 @@ int compile_seccomp(const struct pl_policy *p, const struct pl_sc_profile *prof,
 			if (out->bpf) {
 				memcpy(out->bpf, cache[i].bpf, cache[i].len);
 				out->bpf_len = cache[i].len;
+				r = replay(cache[i].report.p, cache[i].report.n, d);
 			}
 			pthread_mutex_unlock(&lock);
-			return out->bpf ? 0 : pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
+			return out->bpf ? r : pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
 		}
 	pthread_mutex_unlock(&lock);
 
@@ -332,17 +363,21 @@ int compile_seccomp(const struct pl_policy *p, const struct pl_sc_profile *prof,
 	_cleanup_close_ int fd = memfd_create("plastron-seccomp", MFD_CLOEXEC);
 	if (fd < 0)
 		return pl_error(d, -errno, NULL, NULL, "memfd_create: %s", strerror(errno));
-	r = compile_guarded(p, prof, fd, d);
+	struct wbuf report = { 0 };
+	r = compile_guarded(p, prof, fd, &report, d);
 	if (r == 0)
 		r = read_program(fd, &out->bpf, &out->bpf_len, d);
-	if (r < 0)
+	if (r < 0) {
+		free(report.p);
 		return r;
+	}
 
 	char *json = strdup(out->oci_json);
 	unsigned char *bpf = malloc(out->bpf_len);
 	if (!json || !bpf) {
 		free(json);
 		free(bpf);
+		free(report.p);
 		return 0; /* not kept */
 	}
 	memcpy(bpf, out->bpf, out->bpf_len);
@@ -350,9 +385,11 @@ int compile_seccomp(const struct pl_policy *p, const struct pl_sc_profile *prof,
 	unsigned k = next++ % PL_ARRAY_SIZE(cache);
 	free(cache[k].json);
 	free(cache[k].bpf);
+	free(cache[k].report.p);
 	cache[k].json = json;
 	cache[k].bpf = bpf;
 	cache[k].len = out->bpf_len;
+	cache[k].report = report;
 	pthread_mutex_unlock(&lock);
 	return 0;
 }

@@ -176,13 +176,28 @@ void policies_remove_dropped(void)
 
 	if (!n_dropped)
 		return;
-	if (pl_enforcer_remove_policies(A.e, dropped, n_dropped, &d) < 0)
+	if (pl_enforcer_remove_policies(A.e, dropped, n_dropped, &d) < 0) {
+		/* kept, tried again at the next call (removing is idempotent),
+		 * and their ids stay taken meanwhile (policy_id_dropping): a
+		 * fresh policy must not inherit their rules or their mode */
 		say_diag("remove policy", &d);
+		say("%zu dropped policies are still in the kernel; tried again later", n_dropped);
+		pl_diag_clear(&d);
+		return;
+	}
 	pl_diag_clear(&d);
 	if (n_dropped > 1)
 		say("%zu policies removed from the kernel in %lld ms", n_dropped,
 		    (long long)(now_us() - t0) / 1000);
 	n_dropped = 0;
+}
+
+bool policy_id_dropping(uint32_t id)
+{
+	for (size_t i = 0; i < n_dropped; i++)
+		if (dropped[i] == id)
+			return true;
+	return false;
 }
 
 /* Ghost files no policy points to any more go. */

@@ -194,7 +194,7 @@ static bool id_taken_fresh(uint32_t id, struct change **v, size_t n)
 
 static bool id_taken(uint32_t id, struct change **v, size_t n)
 {
-	if (policy_by_id(id))
+	if (policy_by_id(id) || policy_id_dropping(id))
 		return true;
 	const char *k;
 	json_t *s;
@@ -241,7 +241,8 @@ static int batch_prepare(struct change **v, size_t n, size_t *n_new_pols, size_t
 			pol->observe = saved && json_is_true(json_object_get(saved, "observe"));
 			uint32_t id =
 			    saved ? (uint32_t)json_integer_value(json_object_get(saved, "id")) : 0;
-			if (!id || policy_by_id(id) || id_taken_fresh(id, v, n)) {
+			if (!id || policy_by_id(id) || policy_id_dropping(id) ||
+			    id_taken_fresh(id, v, n)) {
 				for (id = next; id < PL_CG_MAX_POLICIES && id_taken(id, v, n); id++)
 					;
 				next = id + 1;
