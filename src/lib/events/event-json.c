@@ -153,26 +153,24 @@ static void put_str(struct out *o, const char *str)
 }
 
 /* ,"key": (the first key of the object is "action", written without the
- * comma) */
-static void put_key(struct out *o, const char *k)
-{
-	PUT_LIT(o, ",\"");
-	put(o, k, strlen(k));
-	PUT_LIT(o, "\":");
-}
+ * comma); keys are literals, measured at compile time. */
+#define PUT_KEY(o, k) PUT_LIT((o), ",\"" k "\":")
 
-static void put_kstr(struct out *o, const char *k, const char *v)
+static void put_kstr_n(struct out *o, const char *key, size_t n, const char *v)
 {
-	put_key(o, k);
+	put(o, key, n);
 	put_str(o, v);
 }
 
+#define PUT_KSTR(o, k, v) put_kstr_n((o), ",\"" k "\":", sizeof(",\"" k "\":") - 1, (v))
+
 /* The key with a string value when `v` is not empty. */
-static void put_kstr_set(struct out *o, const char *k, const char *v)
-{
-	if (v && v[0])
-		put_kstr(o, k, v);
-}
+#define PUT_KSTR_SET(o, k, v)               \
+	do {                                \
+		const char *v_ = (v);       \
+		if (v_ && v_[0])            \
+			PUT_KSTR(o, k, v_); \
+	} while (0)
 
 static const char *arch_name(uint32_t arch)
 {
@@ -233,7 +231,7 @@ static void put_time(struct out *o, int64_t ms, struct pl_event_json_cache *cach
 		strftime(cache->prefix, sizeof(cache->prefix), "%Y-%m-%dT%H:%M:%S", &tm);
 		cache->sec = sec;
 	}
-	put_key(o, "time");
+	PUT_KEY(o, "time");
 	PUT_LIT(o, "\"");
 	put(o, cache->prefix, strlen(cache->prefix));
 	put(o, f, 5);
@@ -255,71 +253,71 @@ PL_EXPORT size_t pl_event_json(const struct pl_event *ev, struct pl_event_json_c
 
 	PUT_LIT(&o, "{\"action\":");
 	put_str(&o, pl_event_action_name(ev->action));
-	put_kstr_set(&o, "address", ev->address);
+	PUT_KSTR_SET(&o, "address", ev->address);
 	if (sc) {
 		const char *an = arch_name(ev->arch);
 		char hex[16];
 
 		snprintf(hex, sizeof(hex), "%08" PRIx32, ev->arch);
-		put_kstr(&o, "arch", an ? an : hex);
+		PUT_KSTR(&o, "arch", an ? an : hex);
 	}
-	put_kstr_set(&o, "blockers", ev->blockers);
+	PUT_KSTR_SET(&o, "blockers", ev->blockers);
 	if (ctr)
-		put_kstr(&o, "cgroup", ev->cgroup ? ev->cgroup : "");
+		PUT_KSTR(&o, "cgroup", ev->cgroup ? ev->cgroup : "");
 	if (cgb || ctr) {
-		put_key(&o, "cgroup_id");
+		PUT_KEY(&o, "cgroup_id");
 		put_u64(&o, ev->cgroup_id);
 	}
-	put_kstr(&o, "comm", ev->comm);
+	PUT_KSTR(&o, "comm", ev->comm);
 	if (ctr) {
 		if (ev->container)
-			put_kstr(&o, "container", ev->container);
-		put_kstr(&o, "container_id", ev->container_id);
-		put_kstr(&o, "container_name", ev->container_name ? ev->container_name : "");
+			PUT_KSTR(&o, "container", ev->container);
+		PUT_KSTR(&o, "container_id", ev->container_id);
+		PUT_KSTR(&o, "container_name", ev->container_name ? ev->container_name : "");
 	}
 	if (ll) {
 		char dom[32];
 
 		snprintf(dom, sizeof(dom), "%" PRIx64, ev->domain);
-		put_kstr(&o, "domain", dom);
+		PUT_KSTR(&o, "domain", dom);
 	}
-	put_kstr(&o, "enforcer", pl_enforcer_kind_name(ev->enforcer));
-	put_kstr_set(&o, "exe", ev->exe);
-	put_kstr_set(&o, "mode", ev->mode);
+	PUT_KSTR(&o, "enforcer", pl_enforcer_kind_name(ev->enforcer));
+	PUT_KSTR_SET(&o, "exe", ev->exe);
+	PUT_KSTR_SET(&o, "mode", ev->mode);
 	if (ctr && ev->namespace_)
-		put_kstr(&o, "namespace", ev->namespace_);
-	put_kstr_set(&o, "object", ev->object);
-	put_kstr_set(&o, "path", ev->path);
-	put_key(&o, "pid");
+		PUT_KSTR(&o, "namespace", ev->namespace_);
+	PUT_KSTR_SET(&o, "object", ev->object);
+	PUT_KSTR_SET(&o, "path", ev->path);
+	PUT_KEY(&o, "pid");
 	if (ev->pid || cgb) /* the BPF side always knows the pid */
 		put_i64(&o, ev->pid);
 	else
 		PUT_LIT(&o, "null");
 	if (ctr && ev->pod)
-		put_kstr(&o, "pod", ev->pod);
+		PUT_KSTR(&o, "pod", ev->pod);
 	if (ev->policy)
-		put_kstr(&o, "policy", ev->policy);
+		PUT_KSTR(&o, "policy", ev->policy);
 	if (ev->policy_hash)
-		put_kstr(&o, "policy_hash", ev->policy_hash);
-	put_kstr(&o, "rule", ev->rule);
+		PUT_KSTR(&o, "policy_hash", ev->policy_hash);
+	PUT_KSTR(&o, "rule", ev->rule);
 	if (ev->rule_ambiguous)
 		PUT_LIT(&o, ",\"rule_ambiguous\":true");
 	if (sc)
-		put_kstr(&o, "seccomp_action", sc_action_name(ev->sc_action));
+		PUT_KSTR(&o, "seccomp_action", sc_action_name(ev->sc_action));
 	if (!cgb) {
-		put_key(&o, "serial");
+		PUT_KEY(&o, "serial");
 		put_u64(&o, ev->serial);
 	}
 	if (sc && ev->sig) {
-		put_key(&o, "signal");
+		PUT_KEY(&o, "signal");
 		put_i64(&o, ev->sig);
 	}
-	put_kstr_set(&o, "socket", ev->socket);
+	PUT_KSTR_SET(&o, "socket", ev->socket);
 	if (ll)
-		put_kstr_set(&o, "status", ev->status);
-	put_kstr_set(&o, "syscall", ev->syscall);
+		PUT_KSTR_SET(&o, "status", ev->status);
+	PUT_KSTR_SET(&o, "syscall", ev->syscall);
 	if (sc) {
-		put_key(&o, "syscall_nr");
+		PUT_KEY(&o, "syscall_nr");
 		put_i64(&o, ev->syscall_nr);
 	}
 	put_time(&o, ev->time_ms, cache);
