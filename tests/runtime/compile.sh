@@ -8,7 +8,8 @@
 #     rule order it loops forever on (chmod {a1>2, a2<=8} then {a1>2,
 #     a3!=4}); with --compile-timeout 3 the policy is refused within the
 #     deadline, status keeps answering, the other policies keep loading and
-#     no compile process is left;
+#     no compile process is left; the looping child holds only its memfd
+#     and pipe and has oom_score_adj 1000;
 #   - $PLD_FAULT_COMPILE_CRASH: a compile that dies refuses its policy and
 #     the agent lives;
 #   - the production agent refuses the same policy from its model of
@@ -100,6 +101,17 @@ for i in $(seq 10); do
 	sleep 0.05
 done
 same "status answers within 0.5 s while libseccomp loops" "$slow" 0
+# the looping child: only its memfd and pipe besides stdio, first to go
+kid=$(pgrep -P "$agent_pid" | head -n 1)
+if [[ -n $kid ]]; then
+	nfd=$(ls "/proc/$kid/fd" 2>/dev/null | wc -l)
+	((nfd <= 5)) && ok "the compile child holds none of the agent's descriptors ($nfd open)" ||
+		not_ok "the compile child holds none of the agent's descriptors ($nfd open: $(ls -l "/proc/$kid/fd" | tr '\n' ' '))"
+	same "the compile child is the first to go under memory pressure" \
+		"$(cat "/proc/$kid/oom_score_adj" 2>/dev/null)" 1000
+else
+	not_ok "a compile child runs while libseccomp loops"
+fi
 if refused_with hang.yaml "did not finish compiling its seccomp filter within 3000 ms"; then
 	ok "the looping compile refuses its policy, naming the deadline"
 else
