@@ -35,6 +35,19 @@ command -v bpftool >/dev/null || bail "bpftool reads the pinned maps"
 runc_env rtreload 31
 agent_up
 
+# longest_within BOUND WHAT: the last reload's longest main-thread step
+# (its "reload done" line) is at most BOUND ms
+longest_within() {
+	local longest
+	longest=$(grep "reload done" "$tmp/agent.log" | tail -n 1 |
+		sed -n 's/.*longest step \([0-9]*\) ms.*/\1/p')
+	if [[ -n $longest ]] && ((longest <= $1)); then
+		ok "$2 ($longest ms)"
+	else
+		not_ok "$2 (${longest:-?} ms)"
+	fi
+}
+
 # many V: $N policies in one file (V: 1 or 2, the second version swaps a rule)
 many() {
 	local i r
@@ -161,12 +174,7 @@ report "$N new policies renamed in" 2 # (a reload of minutes: many starts)
 if out=$(in_force $((N + 1))); then ok "all $((N + 1)) policies in force (status, kernel map)"; else
 	not_ok "all $((N + 1)) policies in force (status, kernel map) $out"
 fi
-longest=$(grep "reload done" "$tmp/agent.log" | tail -n 1 | sed -n 's/.*longest step \([0-9]*\) ms.*/\1/p')
-if [[ -n $longest ]] && ((longest <= REQUEST_BOUND_MS)); then
-	ok "the main thread was never held longer than $REQUEST_BOUND_MS ms at once ($longest ms)"
-else
-	not_ok "the main thread was never held longer than $REQUEST_BOUND_MS ms at once (${longest:-?} ms)"
-fi
+longest_within "$REQUEST_BOUND_MS" "the main thread was never held longer than $REQUEST_BOUND_MS ms at once"
 
 # ---- 2. SIGHUP; triggers during a compile coalesce -------------------------
 n=$(reloads)
@@ -227,12 +235,7 @@ if ((${#bad[@]} == 0 && $(reloads) == n + 1)); then
 else
 	not_ok "deleting $N policies: every status within $REQUEST_BOUND_MS ms, all or none of them listed ($del_n answers; ${bad[*]:0:8})"
 fi
-longest=$(grep "reload done" "$tmp/agent.log" | tail -n 1 | sed -n 's/.*longest step \([0-9]*\) ms.*/\1/p')
-if [[ -n $longest ]] && ((longest <= DELETE_BOUND_MS)); then
-	ok "deleting $N policies held the main thread at most $longest ms at once (bound $DELETE_BOUND_MS ms)"
-else
-	not_ok "deleting $N policies held the main thread at most $DELETE_BOUND_MS ms at once (${longest:-?} ms)"
-fi
+longest_within "$DELETE_BOUND_MS" "deleting $N policies held the main thread at most $DELETE_BOUND_MS ms at once"
 if out=$(in_force 1); then ok "after the deletion: rt-demo alone in force (status, kernel map)"; else
 	not_ok "after the deletion: rt-demo alone in force (status, kernel map) $out"
 fi
