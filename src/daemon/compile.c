@@ -95,9 +95,13 @@ static _Noreturn void child(const struct pl_sc_profile *prof, int bpf_fd, int ou
 		_exit(3);
 	/* policy input runs here: none of the agent's descriptors (maps,
 	 * sockets, the log), and the first to go under memory pressure */
-	close_span(3, a - 1);
-	close_span(a + 1, b - 1);
-	close_span(b + 1, ~0u);
+	unsigned lo = 3;
+	for (unsigned keep[2] = { a, b }, i = 0; i < 2; i++)
+		if (keep[i] >= lo) {
+			close_span(lo, keep[i] - 1);
+			lo = keep[i] + 1;
+		}
+	close_span(lo, ~0u);
 	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		if (write(fd, "1000", 4) < 0) {
