@@ -48,3 +48,24 @@ static inline void pl_closep(int *fd)
 		(fd) = -1;     \
 		_t;            \
 	})
+
+/*
+ * PL_MUTEX_FORK_SAFE(lock), at file scope after a static pthread mutex
+ * `lock` (the caller includes <pthread.h>): fork takes the lock first
+ * (pthread_atfork), so a child forked while another thread holds it does
+ * not inherit it held and block on it for good (plastrond's compile child,
+ * src/daemon/compile.c).
+ */
+#define PL_MUTEX_FORK_SAFE(lock)                                                      \
+	static void lock##_fork_take(void)                                            \
+	{                                                                             \
+		pthread_mutex_lock(&lock);                                            \
+	}                                                                             \
+	static void lock##_fork_give(void)                                            \
+	{                                                                             \
+		pthread_mutex_unlock(&lock);                                          \
+	}                                                                             \
+	__attribute__((constructor)) static void lock##_atfork(void)                  \
+	{                                                                             \
+		pthread_atfork(lock##_fork_take, lock##_fork_give, lock##_fork_give); \
+	}

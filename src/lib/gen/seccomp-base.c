@@ -467,22 +467,7 @@ static char **known_v;
 static size_t known_n;
 static pthread_mutex_t known_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* As seccomp-filter.c's name cache: a child forked while another thread
- * holds the lock would block on it for good, so fork takes it first. */
-static void known_fork_lock(void)
-{
-	pthread_mutex_lock(&known_lock);
-}
-
-static void known_fork_unlock(void)
-{
-	pthread_mutex_unlock(&known_lock);
-}
-
-__attribute__((constructor)) static void known_atfork(void)
-{
-	pthread_atfork(known_fork_lock, known_fork_unlock, known_fork_unlock);
-}
+PL_MUTEX_FORK_SAFE(known_lock)
 
 static void known_init(void)
 {

@@ -118,22 +118,7 @@ static struct {
 } cache[CACHE_SLOTS];
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* A child forked while another thread holds cache_lock (plastrond's compile,
- * src/daemon/compile.c) would block on it for good: fork takes it first. */
-static void cache_fork_lock(void)
-{
-	pthread_mutex_lock(&cache_lock);
-}
-
-static void cache_fork_unlock(void)
-{
-	pthread_mutex_unlock(&cache_lock);
-}
-
-__attribute__((constructor)) static void cache_atfork(void)
-{
-	pthread_atfork(cache_fork_lock, cache_fork_unlock, cache_fork_unlock);
-}
+PL_MUTEX_FORK_SAFE(cache_lock)
 
 int sc_resolve(const char *name, enum sc_arch arch)
 {
