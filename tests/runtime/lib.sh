@@ -89,6 +89,26 @@ runc_cleanup() {
 	rm -rf "$tmp"
 }
 
+# shim_start ID: the container of bundle $tmp/b-ID (/probe getpid) run
+# through $SHIM and runc ($state), then deleted; prints its ms, or what
+# failed (and fails). Output in $tmp/ID.out and $tmp/ID.err.
+shim_start() {
+	local id=$1 t0 ms
+	t0=$(now_ms)
+	timeout 60 "$SHIM" --plastron-socket "$sock" --root "$state" run --bundle "$tmp/b-$id" \
+		"$id" >"$tmp/$id.out" 2>"$tmp/$id.err" </dev/null || {
+		echo "FAILED after $(($(now_ms) - t0)) ms"
+		return 1
+	}
+	ms=$(($(now_ms) - t0))
+	runc --root "$state" delete -f "$id" >/dev/null 2>&1
+	grep -q '^getpid: ok' "$tmp/$id.out" || {
+		echo "RAN WITHOUT OUTPUT after $ms ms"
+		return 1
+	}
+	echo "$ms"
+}
+
 # agent_up: start the private agent, or bail with its log.
 agent_up() {
 	agent_start || {

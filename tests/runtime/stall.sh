@@ -100,29 +100,12 @@ check "a request line over 1 MiB is answered with an error" \
 answered_fast "after the attacks"
 
 # ---- 50 starts under the flood ---------------------------------------------------
-# start_one ID: one container through the shim; prints its ms, fails on error
-start_one() {
-	local id=$1 t0 ms
-	t0=$(now_ms)
-	timeout 60 "$SHIM" --plastron-socket "$sock" --root "$state" run --bundle "$tmp/b-$id" \
-		"$id" >"$tmp/$id.out" 2>"$tmp/$id.err" </dev/null || {
-		echo "FAILED after $(($(now_ms) - t0)) ms"
-		return 1
-	}
-	ms=$(($(now_ms) - t0))
-	runc --root "$state" delete -f "$id" >/dev/null 2>&1
-	grep -q '^getpid: ok' "$tmp/$id.out" || {
-		echo "RAN WITHOUT OUTPUT after $ms ms"
-		return 1
-	}
-	echo "$ms"
-}
 # starts LABEL N: N starts; sets times[] and failed
 starts() {
 	local i r
 	times=() failed=0
 	for i in $(seq "$2"); do
-		if r=$(start_one "st$$-$1-$i"); then times+=("$r"); else
+		if r=$(shim_start "st$$-$1-$i"); then times+=("$r"); else
 			failed=$((failed + 1))
 			note "$1 start $i: $r: $(tail -n 2 "$tmp/st$$-$1-$i.err" 2>/dev/null | tr '\n' ' ')"
 		fi
