@@ -291,7 +291,9 @@ static long a_userfaultfd(void)
 	return 0;
 }
 
-long a_bpf_prog_load(void)
+/* A two-instruction socket filter loaded with `hi` in the upper 32 bits
+ * of bpf()'s int arguments (the kernel reads only the low ones). */
+static long bpf_prog_load_with(long hi)
 {
 	struct bpf_insn insns[] = {
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0 },
@@ -303,30 +305,21 @@ long a_bpf_prog_load(void)
 	attr.insns = (uintptr_t)insns;
 	attr.insn_cnt = 2;
 	attr.license = (uintptr_t) "GPL";
-	long fd = syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
+	long fd = syscall(SYS_bpf, hi | BPF_PROG_LOAD, &attr, hi | sizeof(attr));
 	if (fd < 0)
 		return -errno;
 	close((int)fd);
 	return 0;
 }
 
+long a_bpf_prog_load(void)
+{
+	return bpf_prog_load_with(0);
+}
+
 long a_bpf_prog_load_hi(void)
 {
-	struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0 },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
-	union bpf_attr attr;
-	memset(&attr, 0, sizeof(attr));
-	attr.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
-	attr.insns = (uintptr_t)insns;
-	attr.insn_cnt = 2;
-	attr.license = (uintptr_t) "GPL";
-	long fd = syscall(SYS_bpf, HI | BPF_PROG_LOAD, &attr, HI | sizeof(attr));
-	if (fd < 0)
-		return -errno;
-	close((int)fd);
-	return 0;
+	return bpf_prog_load_with(HI);
 }
 
 long a_bpf_map_create(void)
