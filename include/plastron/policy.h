@@ -293,6 +293,9 @@ struct pl_policy {
 	/* spec.plastron.allowUnenforced: plastrond loads the policy even when
 	 * some rules have no active mechanism (status lists them). */
 	bool allow_unenforced;
+	/* spec.policy.networkProxyConfig: validated, not enforced by plastron */
+	bool has_network_proxy_config;
+	struct pl_pos network_proxy_config_pos;
 };
 
 struct pl_policy_set {

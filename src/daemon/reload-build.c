@@ -109,6 +109,10 @@ static int unenforced_rules(const struct pl_policy *p, json_t **ret, struct pl_d
 		unenforced_one(d, ok, list, &p->pos,
 			       "spec.policy.enhanceProtect.networkProxyRawRules",
 			       "networkProxyRawRules", "a network proxy (not part of plastron)");
+	if (p->has_network_proxy_config)
+		unenforced_one(d, ok, list, &p->network_proxy_config_pos,
+			       "spec.policy.networkProxyConfig", "networkProxyConfig",
+			       "a network proxy (not part of plastron)");
 	if (p->mode == PL_MODE_DEFENSE_IN_DEPTH && p->dind.present &&
 	    (p->dind.apparmor_type != PL_PROFILE_NONE || p->dind.n_apparmor_raw))
 		unenforced_one(d, ok, list, &p->pos, "spec.policy.defenseInDepth.appArmor",

@@ -330,6 +330,15 @@ run --policy "$T/unenf.yaml" --allow-unenforced -- touch "$T/marker"
 check "--allow-unenforced: runs (rc $rc)" eval '[[ $rc -eq 0 && -e $T/marker ]]'
 check "…and lists the skipped rule, one line" \
 	eval '[[ $(grep -c "disable-write-etc" "$T/err") -eq 1 ]]'
+# NetworkProxy sections are validated, never enforced: refused like the rest
+policy "$T/np.yaml" AlwaysAllow "    networkProxyConfig:
+      proxyPort: 15001"
+rm -f "$T/marker"
+run --policy "$T/np.yaml" -- touch "$T/marker"
+check "networkProxyConfig: run refuses with exit 1 (rc $rc), nothing runs" \
+	eval '[[ $rc -eq 1 && ! -e $T/marker ]] && grep -q "networkProxyConfig is not enforced" "$T/err"'
+run --policy "$T/np.yaml" --allow-unenforced -- touch "$T/marker"
+check "…runs with --allow-unenforced (rc $rc)" eval '[[ $rc -eq 0 && -e $T/marker ]]'
 
 # ---- invalid policies run nothing ---------------------------------------
 rm -f "$T/marker"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Every example policy and every tests/policy/good/* file must pass
 # `plastron check` (exit 0, "FILE: ok (N ...)"), and `plastron explain` must
-# dump it. Also checks stdin, --quiet, --help and the usage errors.
+# dump it; a good/NAME.expect holds the exact stderr (notes and warnings). Also checks stdin, --quiet, --help and the usage errors.
 set -u
 src="${PLASTRON_SOURCE_ROOT:?}"
 n=0
@@ -44,6 +44,25 @@ for f in "$src"/examples/*.yaml "$src"/tests/policy/good/*.yaml "$src"/tests/pol
 	rel=${f#"$src"/}
 	t "check $rel" check_ok "$f"
 	t "explain $rel" explain_ok "$f"
+done
+
+# where good/NAME.expect exists, check's whole stderr (notes, warnings) must
+# equal it: nothing skipped without a note, no note missing or extra
+stderr_is() { # stderr_is FILE EXPECT
+	(cd "$(dirname "$1")" && "$PLASTRON" check "$(basename "$1")" 2>&1 >/dev/null) |
+		cmp -s - "$2" || {
+		echo "# expected:"
+		sed 's/^/#   /' "$2"
+		echo "# got:"
+		(cd "$(dirname "$1")" && "$PLASTRON" check "$(basename "$1")" 2>&1 >/dev/null) | sed 's/^/#   /'
+		return 1
+	}
+}
+for e in "$src"/tests/policy/good/*.expect; do
+	[ -e "$e" ] || continue
+	f=${e%.expect}.yaml
+	[ -e "$f" ] || f=${e%.expect}.json
+	t "stderr of ${f#"$src"/}" stderr_is "$f" "$e"
 done
 
 # multi-document file: the count is right

@@ -104,6 +104,9 @@ static void check_raw(const struct pl_policy *p, size_t *n, struct pl_diag *d)
 	if (e->has_network_proxy_raw)
 		unenforced(n, d, &p->pos, "spec.policy.enhanceProtect.networkProxyRawRules",
 			   "networkProxyRawRules", "a network proxy (not part of plastron)");
+	if (p->has_network_proxy_config)
+		unenforced(n, d, &p->network_proxy_config_pos, "spec.policy.networkProxyConfig",
+			   "networkProxyConfig", "a network proxy (not part of plastron)");
 	if (p->mode == PL_MODE_DEFENSE_IN_DEPTH && p->dind.present) {
 		if (p->dind.apparmor_type != PL_PROFILE_NONE || p->dind.n_apparmor_raw)
 			unenforced(n, d, &p->pos, "spec.policy.defenseInDepth.appArmor",

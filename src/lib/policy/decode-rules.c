@@ -183,8 +183,9 @@ void dec_enhance_protect(struct ctx *c, const struct pl_node *n, const char *pat
 				&e->syscall_raw, &e->n_syscall_raw);
 	if ((v = dec_get(n, "networkProxyRawRules"))) {
 		e->has_network_proxy_raw = true;
+		dec_network_proxy_rules(c, v, dec_pkey(kp, path, "networkProxyRawRules"));
 		dec_warn(
-		    c, v, dec_pkey(kp, path, "networkProxyRawRules"),
+		    c, v, kp,
 		    "accepted but not enforced by plastron (the NetworkProxy enforcer is out of "
 		    "scope)");
 	}
@@ -279,8 +280,9 @@ void dec_defense_in_depth(struct ctx *c, const struct pl_node *n, const char *pa
 		    di->allow_violations ? PL_ACTION_ALLOW_LOG : PL_ACTION_DENY_LOG;
 	if ((v = dec_get(n, "networkProxy"))) {
 		di->has_network_proxy = true;
+		dec_network_proxy_rules(c, v, dec_pkey(kp, path, "networkProxy"));
 		dec_warn(
-		    c, v, dec_pkey(kp, path, "networkProxy"),
+		    c, v, kp,
 		    "accepted but not enforced by plastron (the NetworkProxy enforcer is out of "
 		    "scope)");
 	}

@@ -133,11 +133,15 @@ static void policy(struct ctx *c, const struct pl_node *n, const char *path)
 	}
 	if (di)
 		dec_defense_in_depth(c, di, dec_pkey(kp, path, "defenseInDepth"));
-	if (np)
+	if (np) {
+		p->has_network_proxy_config = true;
+		p->network_proxy_config_pos = np->pos;
+		dec_network_proxy_config(c, np, dec_pkey(kp, path, "networkProxyConfig"));
 		dec_warn(
-		    c, np, dec_pkey(kp, path, "networkProxyConfig"),
+		    c, np, kp,
 		    "accepted but not enforced by plastron (the NetworkProxy enforcer is out of "
 		    "scope)");
+	}
 
 	if (!mode_ok || !p->enforcers)
 		return;
@@ -316,12 +320,52 @@ static void spec(struct ctx *c, const struct pl_node *n, const char *path)
 	}
 }
 
+/*
+ * Manifests hold policies beside other Kubernetes objects (a Deployment, a
+ * Secret, ...). An object is skipped, with a note, when it has a string
+ * apiVersion and kind and its kind is neither a policy kind nor close to one
+ * (a misspelt "VarmorPolcy" stays an error). In vArmor's own group
+ * (crd.varmor.org) only its other known kinds are skipped. Objects without
+ * apiVersion or kind, and policy kinds with a wrong apiVersion, are decoded
+ * as policies and so reported as errors.
+ */
+static bool skip_other_object(struct ctx *c, const struct pl_node *doc)
+{
+	static const char *const kinds[] = { "VarmorPolicy", "VarmorClusterPolicy", NULL };
+	static const char *const varmor_other[] = { "ArmorProfile", "ArmorProfileModel", NULL };
+	if (doc->type != PL_NODE_MAP)
+		return false;
+	const struct pl_node *k = pl_node_get(doc, "kind"), *a = pl_node_get(doc, "apiVersion");
+	if (!k || !a || k->type != PL_NODE_SCALAR || a->type != PL_NODE_SCALAR || !*k->str ||
+	    !*a->str)
+		return false;
+	if (!strcmp(k->str, kinds[0]) || !strcmp(k->str, kinds[1]) || pl_suggest(k->str, kinds, 0))
+		return false;
+	if (!strncmp(a->str, "crd.varmor.org/", 15)) {
+		size_t i;
+		for (i = 0; varmor_other[i] && strcmp(varmor_other[i], k->str); i++)
+			;
+		if (!varmor_other[i])
+			return false;
+	}
+	const struct pl_node *m = pl_node_get(doc, "metadata");
+	const struct pl_node *nm = m && m->type == PL_NODE_MAP ? pl_node_get(m, "name") : NULL;
+	bool named = nm && nm->type == PL_NODE_SCALAR;
+	pl_note(c->d, &doc->pos, NULL, "skipping %s%s%s%s (%s): not a vArmor policy", k->str,
+		named ? " '" : "", named ? nm->str : "", named ? "'" : "", a->str);
+	if (!c->n_skipped++)
+		c->first_skipped = doc->pos;
+	return true;
+}
+
 static void document(struct ctx *c, const struct pl_node *doc)
 {
 	static const char *const keys[] = {
 		"apiVersion", "kind", "metadata", "spec", "status", NULL
 	};
 	static const char *const kinds[] = { "VarmorPolicy", "VarmorClusterPolicy", NULL };
+	if (skip_other_object(c, doc))
+		return;
 	if (!dec_is_type(c, doc, "", PL_NODE_MAP))
 		return;
 	struct pl_policy *p = pl_arena_alloc(c->a, sizeof(*p));
@@ -435,7 +479,12 @@ int pl_policy_decode_docs(struct pl_policy_set_priv *s, struct pl_node **docs, s
 			break;
 		}
 	}
-	if (s->pub.n == 0 && d->n_errors == errs) {
+	if (s->pub.n == 0 && d->n_errors == errs && c.n_skipped) {
+		pl_error(d, -EINVAL, &c.first_skipped, NULL,
+			 "no VarmorPolicy or VarmorClusterPolicy found (%u other object%s "
+			 "skipped)",
+			 c.n_skipped, c.n_skipped == 1 ? "" : "s");
+	} else if (s->pub.n == 0 && d->n_errors == errs) {
 		struct pl_pos pos = { .file = s->file };
 		pl_error(d, -EINVAL, &pos, NULL, "no policy found");
 	}

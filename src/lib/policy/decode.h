@@ -28,6 +28,8 @@ struct ctx {
 	const char *const *rule_names; /* ids and aliases, for "did you mean" */
 	size_t n_rule_names;
 	unsigned n_suggested; /* "did you mean" hints given in this load */
+	unsigned n_skipped;   /* other Kubernetes objects skipped (decode.c) */
+	struct pl_pos first_skipped;
 	bool oom;
 };
 
@@ -114,5 +116,10 @@ void dec_bpf_raw(struct ctx *c, const struct pl_node *n, const char *path);
  * (decode-syscall.c) */
 void dec_syscall_raw(struct ctx *c, const struct pl_node *n, const char *path, const char *origin,
 		     struct pl_sc_syscall **out, size_t *n_out);
+/* spec.policy.networkProxyConfig; the NetworkProxyRules of
+ * enhanceProtect.networkProxyRawRules and defenseInDepth.networkProxy
+ * (decode-proxy.c) */
+void dec_network_proxy_config(struct ctx *c, const struct pl_node *n, const char *path);
+void dec_network_proxy_rules(struct ctx *c, const struct pl_node *n, const char *path);
 /* spec.plastron.landlock (decode-landlock.c) */
 void dec_landlock(struct ctx *c, const struct pl_node *n, const char *path);
