@@ -396,6 +396,39 @@ static bool is_full_profile(const char *text)
 	return false;
 }
 
+/*
+ * The last closing brace that ends a top-level block, skipping comments
+ * ("#" to end of line, except "#include"): NULL when there is none.
+ */
+static const char *last_top_close(const char *text)
+{
+	const char *last = NULL;
+	long depth = 0;
+
+	for (const char *c = text; *c; c++) {
+		if (*c == '#' && strncmp(c, "#include", 8)) {
+			c = strchrnul(c, '\n');
+			if (!*c)
+				break;
+		} else if (*c == '{') {
+			depth++;
+		} else if (*c == '}' && depth > 0 && --depth == 0) {
+			last = c;
+		}
+	}
+	return last;
+}
+
+static void emit_raw_rules(FILE *f, const struct pl_dind *dd)
+{
+	for (size_t i = 0; i < dd->n_apparmor_raw; i++) {
+		if (!dd->apparmor_raw[i].rules)
+			continue;
+		fputs("  # appArmorRawRules\n", f);
+		emit_raw(f, 1, dd->apparmor_raw[i].rules);
+	}
+}
+
 static int gen_dind(FILE *f, const struct pl_policy *p, const char *name, struct pl_diag *d)
 {
 	const struct pl_dind *dd = &p->dind;
@@ -432,12 +465,13 @@ static int gen_dind(FILE *f, const struct pl_policy *p, const char *name, struct
 				"spec.policy.defenseInDepth.appArmor.customProfile",
 				"unbalanced braces in customProfile");
 	if (is_full_profile(dd->apparmor_custom)) {
-		if (dd->n_apparmor_raw)
-			return pl_error(
-			    d, -EINVAL, &p->pos,
-			    "spec.policy.defenseInDepth.appArmor.appArmorRawRules",
-			    "appArmorRawRules cannot be merged into a customProfile that is "
-			    "a complete profile; put the rules into the profile instead");
+		const char *close = last_top_close(dd->apparmor_custom);
+
+		if (dd->n_apparmor_raw && !close)
+			return pl_error(d, -EINVAL, &p->pos,
+					"spec.policy.defenseInDepth.appArmor.customProfile",
+					"customProfile has no closing brace to add "
+					"appArmorRawRules before");
 		if (dd->allow_violations)
 			pl_warning(d, &p->pos, "spec.policy.defenseInDepth.allowViolations",
 				   "a complete customProfile is used as written: put "
@@ -448,8 +482,20 @@ static int gen_dind(FILE *f, const struct pl_policy *p, const char *name, struct
 				   "the complete customProfile does not mention the profile name "
 				   "'%s' the workload is attached to",
 				   name);
-		fputs(dd->apparmor_custom, f);
-		if (dd->apparmor_custom[strlen(dd->apparmor_custom) - 1] != '\n')
+		if (!dd->n_apparmor_raw) {
+			fputs(dd->apparmor_custom, f);
+			if (dd->apparmor_custom[strlen(dd->apparmor_custom) - 1] != '\n')
+				fputc('\n', f);
+			return 0;
+		}
+		/* As vArmor: the raw rules go before the profile's last top-level
+		 * closing brace (after any hats or child profiles). */
+		fwrite(dd->apparmor_custom, 1, (size_t)(close - dd->apparmor_custom), f);
+		if (close > dd->apparmor_custom && close[-1] != '\n')
+			fputc('\n', f);
+		emit_raw_rules(f, dd);
+		fputs(close, f);
+		if (close[strlen(close) - 1] != '\n')
 			fputc('\n', f);
 		return 0;
 	}
@@ -458,12 +504,7 @@ static int gen_dind(FILE *f, const struct pl_policy *p, const char *name, struct
 	emit_header(f, name, dd->allow_violations ? ",complain" : NULL);
 	fputs("  # customProfile\n", f);
 	emit_raw(f, 1, dd->apparmor_custom);
-	for (size_t i = 0; i < dd->n_apparmor_raw; i++) {
-		if (!dd->apparmor_raw[i].rules)
-			continue;
-		fputs("  # appArmorRawRules\n", f);
-		emit_raw(f, 1, dd->apparmor_raw[i].rules);
-	}
+	emit_raw_rules(f, dd);
 	fputs("}\n", f);
 	return 0;
 }
