@@ -344,6 +344,27 @@ int main(void)
 					 "profile custom-x {\n  #include <abstractions/base>\n"
 					 "  file,\n}\n";
 		check(&p, &o, "DefenseInDepth complete custom profile");
+		/* raw rules go before the last top-level closing brace, as in vArmor:
+		 * after a hat, before a trailing comment */
+		p.dind.apparmor_custom = "abi <abi/3.0>,\n#include <tunables/global>\n"
+					 "profile custom-x {\n  #include <abstractions/base>\n"
+					 "  file,\n  ^hat {\n    file,\n  }\n}  # end {of} x\n";
+		p.dind.n_apparmor_raw = 1;
+		check(&p, &o, "DefenseInDepth complete custom profile with a hat + raw rules");
+		{
+			struct pl_diag dw = { 0 };
+			char *tw = NULL;
+
+			r = pl_gen_apparmor(&p, &o, "plastron-test", &tw, &dw);
+			const char *hat = tw ? strstr(tw, "^hat") : NULL;
+			const char *rule = tw ? strstr(tw, "deny /etc/shadow r,") : NULL;
+			const char *end = tw ? strstr(tw, "}  # end") : NULL;
+			TAP_OK(r == 0 && hat && rule && end && hat < rule && rule < end,
+			       "…the raw rule lands after the hat, before the profile's brace");
+			free(tw);
+			pl_diag_clear(&dw);
+		}
+		p.dind.n_apparmor_raw = 0;
 		{
 			struct pl_diag dw = { 0 };
 			char *tw = NULL;
