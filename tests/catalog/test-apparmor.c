@@ -363,6 +363,20 @@ int main(void)
 			       "…the raw rule lands after the hat, before the profile's brace");
 			free(tw);
 			pl_diag_clear(&dw);
+			/* "#" inside a quoted name is not a comment: the rule still goes
+			 * into the outer profile, after the child */
+			p.dind.apparmor_custom =
+			    "profile outer {\n  file,\n  profile \"/usr/bin/a#b\" "
+			    "{\n    file,\n  }\n}\n";
+			tw = NULL;
+			r = pl_gen_apparmor(&p, &o, "plastron-test", &tw, &dw);
+			const char *child = tw ? strstr(tw, "a#b\" {") : NULL;
+			const char *cend = child ? strstr(child, "  }\n") : NULL;
+			rule = tw ? strstr(tw, "deny /etc/shadow r,") : NULL;
+			TAP_OK(r == 0 && cend && rule && rule > cend,
+			       "…a quoted '#' in a child's name does not move it into the child");
+			free(tw);
+			pl_diag_clear(&dw);
 		}
 		p.dind.n_apparmor_raw = 0;
 		{

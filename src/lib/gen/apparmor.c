@@ -398,7 +398,9 @@ static bool is_full_profile(const char *text)
 
 /*
  * The last closing brace that ends a top-level block, skipping comments
- * ("#" to end of line, except "#include"): NULL when there is none.
+ * ("#" to end of line, except "#include") and quoted strings (where "#" and
+ * braces are plain characters, as in apparmor_parser): NULL when there is
+ * none, or when a string is not closed.
  */
 static const char *last_top_close(const char *text)
 {
@@ -406,7 +408,13 @@ static const char *last_top_close(const char *text)
 	long depth = 0;
 
 	for (const char *c = text; *c; c++) {
-		if (*c == '#' && strncmp(c, "#include", 8)) {
+		if (*c == '"') {
+			for (c++; *c && *c != '"'; c++)
+				if (*c == '\\' && c[1])
+					c++;
+			if (!*c)
+				return NULL;
+		} else if (*c == '#' && strncmp(c, "#include", 8)) {
 			c = strchrnul(c, '\n');
 			if (!*c)
 				break;

@@ -341,6 +341,11 @@ static bool skip_other_object(struct ctx *c, const struct pl_node *doc)
 		return false;
 	if (!strcmp(k->str, kinds[0]) || !strcmp(k->str, kinds[1]) || pl_suggest(k->str, kinds, 0))
 		return false;
+	/* anything that names vArmor but is not one of its other known kinds is
+	 * decoded, so a typo in both apiVersion and kind is an error, not a note */
+	if (strcasestr(k->str, "varmor") ||
+	    (strcasestr(a->str, "varmor") && strncmp(a->str, "crd.varmor.org/", 15)))
+		return false;
 	if (!strncmp(a->str, "crd.varmor.org/", 15)) {
 		size_t i;
 		for (i = 0; varmor_other[i] && strcmp(varmor_other[i], k->str); i++)
