@@ -37,16 +37,7 @@ SHIM=$build/src/runtime/plastron-runtime
 agent_env bench-rt 29 || die "temp dir"
 state=$tmp/runc
 netns=plastron-bench-rt-$$
-cleanup() {
-	local c
-	for c in $(runc --root "$state" list -q 2>/dev/null); do
-		runc --root "$state" delete -f "$c" >/dev/null 2>&1
-	done
-	agent_remove
-	ip netns del "$netns" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+trap runc_cleanup EXIT
 
 mkdir -p "$tmp/pol" && cp "$root/tests/runtime/policy.yaml" "$tmp/pol/rt-demo.yaml" ||
 	die "policy dir"
