@@ -113,13 +113,7 @@ void dec_check_keys(struct ctx *c, const struct pl_node *map, const char *path,
 {
 	for (size_t i = 0; i < map->n_pairs; i++) {
 		const struct pl_node *k = map->pairs[i].key;
-		bool found = false;
-		for (size_t j = 0; known[j]; j++)
-			if (!strcmp(known[j], k->str)) {
-				found = true;
-				break;
-			}
-		if (found)
+		if (pl_name_in(known, k->str))
 			continue;
 		dec_err(c, k, path, "unknown field '%s'", k->str);
 		dec_hint_suggest(c, k->str, known, 0);

@@ -339,20 +339,15 @@ static bool skip_other_object(struct ctx *c, const struct pl_node *doc)
 	if (!k || !a || k->type != PL_NODE_SCALAR || a->type != PL_NODE_SCALAR || !*k->str ||
 	    !*a->str)
 		return false;
-	if (!strcmp(k->str, kinds[0]) || !strcmp(k->str, kinds[1]) || pl_suggest(k->str, kinds, 0))
+	if (pl_name_in(kinds, k->str) || pl_suggest(k->str, kinds, 0))
 		return false;
-	/* anything that names vArmor but is not one of its other known kinds is
-	 * decoded, so a typo in both apiVersion and kind is an error, not a note */
-	if (strcasestr(k->str, "varmor") ||
-	    (strcasestr(a->str, "varmor") && strncmp(a->str, "crd.varmor.org/", 15)))
+	/* in vArmor's group only its other known kinds are skipped; elsewhere
+	 * anything that names vArmor is decoded, so a typo in both apiVersion
+	 * and kind is an error, not a note */
+	if (!strncmp(a->str, "crd.varmor.org/", 15)
+		? !pl_name_in(varmor_other, k->str)
+		: strcasestr(k->str, "varmor") || strcasestr(a->str, "varmor"))
 		return false;
-	if (!strncmp(a->str, "crd.varmor.org/", 15)) {
-		size_t i;
-		for (i = 0; varmor_other[i] && strcmp(varmor_other[i], k->str); i++)
-			;
-		if (!varmor_other[i])
-			return false;
-	}
 	const struct pl_node *m = pl_node_get(doc, "metadata");
 	const struct pl_node *nm = m && m->type == PL_NODE_MAP ? pl_node_get(m, "name") : NULL;
 	bool named = nm && nm->type == PL_NODE_SCALAR;

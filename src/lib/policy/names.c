@@ -272,6 +272,14 @@ const struct pl_word pl_ll_access_words[] = {
 	{ NULL, 0, 0 },
 };
 
+bool pl_name_in(const char *const *list, const char *s)
+{
+	for (size_t i = 0; list[i]; i++)
+		if (!strcmp(list[i], s))
+			return true;
+	return false;
+}
+
 const struct pl_word *pl_word_find(const struct pl_word *table, const char *s)
 {
 	for (const struct pl_word *w = table; w->name; w++)

@@ -2,6 +2,7 @@
 /* Word tables of the policy language (internal). */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +18,8 @@ extern const struct pl_word pl_ptrace_perm_words[];
 extern const struct pl_word pl_mount_flag_words[];
 extern const struct pl_word pl_ll_access_words[];
 
+/* Whether `s` is one of the NULL-terminated `list`. */
+bool pl_name_in(const char *const *list, const char *s);
 const struct pl_word *pl_word_find(const struct pl_word *table, const char *s);
 const char *pl_word_suggest(const struct pl_word *table, const char *s);
 /* Fill `out` with the names of every known domain / socket type. */

@@ -17,6 +17,7 @@
 
 #include "plastron/error.h"
 #include "plastron/seccomp.h"
+#include "names.h"
 #include "seccomp-json.h"
 #include "shared/arena.h"
 #include "shared/macro.h"
@@ -100,22 +101,14 @@ enum pl_sc_op sc_op_from_name(const char *s)
 	return 0;
 }
 
-static bool in_list(const char *const *list, const char *s)
-{
-	for (size_t i = 0; list[i]; i++)
-		if (!strcmp(list[i], s))
-			return true;
-	return false;
-}
-
 bool sc_arch_known(const char *s)
 {
-	return in_list(sc_arch_names, s);
+	return pl_name_in(sc_arch_names, s);
 }
 
 bool sc_flag_known(const char *s)
 {
-	return in_list(sc_flag_names, s);
+	return pl_name_in(sc_flag_names, s);
 }
 
 struct pl_sc_profile *sc_profile_new(void)
@@ -172,7 +165,7 @@ static void check_keys(struct imp *im, json_t *obj, const char *path, const char
 	json_t *v;
 	json_object_foreach(obj, k, v)
 	{
-		if (!in_list(keys, k)) {
+		if (!pl_name_in(keys, k)) {
 			ierr(im, path, "unknown key '%s'", k);
 			suggest(im, k, keys);
 		}
