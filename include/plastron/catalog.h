@@ -137,6 +137,7 @@ enum pl_rule_flags {
 	PL_RULE_APPARMOR_TARGETS = 1u << 0, /* honours attackProtectionRules targets */
 	PL_RULE_PRIVILEGED_ONLY = 1u << 1,  /* meaningful only with privileged: true */
 	PL_RULE_NEEDS_K8S = 1u << 2,        /* resolved from the Kubernetes API (service IPs) */
+	PL_RULE_EXTENSION = 1u << 3,        /* plastron's own: vArmor has no such rule */
 };
 
 struct pl_rule {
@@ -144,6 +145,9 @@ struct pl_rule {
 	enum pl_category category;
 	const char *help;
 	uint32_t flags;
+	/* How the rule's meaning differs from vArmor's rule of the same id, on
+	 * purpose; NULL when it means the same (explain and `rules` show it). */
+	const char *vs_varmor;
 	const struct pl_translation *tr;
 	size_t n_tr;
 };

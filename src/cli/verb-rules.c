@@ -233,11 +233,15 @@ static json_t *rule_json(const struct pl_rule *r)
 		json_array_append_new(flags, json_string("privileged-only"));
 	if (r->flags & PL_RULE_NEEDS_K8S)
 		json_array_append_new(flags, json_string("needs-kubernetes"));
+	if (r->flags & PL_RULE_EXTENSION)
+		json_array_append_new(flags, json_string("plastron-extension"));
 	for (size_t i = 0; i < r->n_tr; i++)
 		json_array_append_new(trs, translation_json(&r->tr[i]));
-	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "id", r->id, "category",
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "id", r->id, "category",
 			 pl_category_name(r->category), "help", r->help, "aliases", aliases,
-			 "flags", flags, "translations", trs);
+			 "flags", flags, "vsVarmor",
+			 r->vs_varmor ? json_string(r->vs_varmor) : json_null(), "translations",
+			 trs);
 }
 
 static void print_sc_rule(const struct pl_tr_sc_rule *r)
@@ -289,6 +293,8 @@ static void print_detail(const struct pl_rule *r)
 		printf("  vArmor's BPF enforcer applies it only with privileged: true\n");
 	if (r->flags & PL_RULE_NEEDS_K8S)
 		printf("  needs the Kubernetes API to resolve addresses\n");
+	if (r->vs_varmor)
+		printf("  vs vArmor: %s\n", r->vs_varmor);
 	for (size_t t = 0; t < r->n_tr; t++) {
 		const struct pl_translation *tr = &r->tr[t];
 

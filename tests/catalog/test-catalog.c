@@ -440,6 +440,50 @@ static void test_plan_and_caps(void)
 	pl_plan_free(plan);
 }
 
+/* Issue 9, item 6: rule meanings checked against vArmor's. The exec rules
+ * deny "rx" in AppArmor as vArmor does; the deliberate differences carry a
+ * vs_varmor note; plastron's own rule is marked an extension. */
+static void test_varmor_semantics(void)
+{
+	static const char *const exec_rules[] = { "disable-shell", "disable-busybox",
+						  "disable-wget",  "disable-curl",
+						  "disable-chmod", "disable-su-sudo" };
+	bool rx = true;
+
+	for (size_t i = 0; i < sizeof(exec_rules) / sizeof(exec_rules[0]); i++) {
+		const struct pl_rule *r = pl_catalog_find(exec_rules[i]);
+		const struct pl_translation *t = pl_rule_translation(r, PL_MECH_APPARMOR);
+
+		if (!t || !t->u.apparmor.lines || !t->u.apparmor.lines[0]) {
+			rx = false;
+			tap_diag("%s has no AppArmor lines", exec_rules[i]);
+			continue;
+		}
+		for (const char *const *l = t->u.apparmor.lines; *l; l++) {
+			size_t len = strlen(*l);
+
+			if (len < 3 || strcmp(*l + len - 3, " rx")) {
+				rx = false;
+				tap_diag("%s: '%s' does not end in ' rx'", exec_rules[i], *l);
+			}
+		}
+		if (r->vs_varmor) {
+			rx = false;
+			tap_diag("%s means what vArmor's does, yet has a vs note", exec_rules[i]);
+		}
+	}
+	TAP_OK(rx, "exec rules deny rx in AppArmor, as vArmor does");
+
+	const struct pl_rule *k8s = pl_catalog_find("disallow-access-k8s-sensitive-files");
+	TAP_OK(k8s && (k8s->flags & PL_RULE_EXTENSION) && k8s->vs_varmor && *k8s->vs_varmor,
+	       "the k8s sensitive-files rule is a plastron extension with a note");
+	const struct pl_rule *ssh = pl_catalog_find("disable-access-ssh-dir");
+	TAP_OK(ssh && ssh->vs_varmor && !(ssh->flags & PL_RULE_EXTENSION),
+	       "disable-access-ssh-dir notes how it differs from vArmor");
+	const struct pl_rule *shell = pl_catalog_find("disable-shell");
+	TAP_OK(shell && !(shell->flags & PL_RULE_EXTENSION), "vArmor's own rules are no extension");
+}
+
 int main(void)
 {
 	test_table();
@@ -447,5 +491,6 @@ int main(void)
 	test_lookup();
 	test_actions();
 	test_plan_and_caps();
+	test_varmor_semantics();
 	return tap_done();
 }

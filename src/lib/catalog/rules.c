@@ -83,12 +83,13 @@
 
 #define CAP(c) (1ull << CAP_##c)
 
-#define RULE(id_, cat_, flags_, help_, ...)                                           \
+#define RULE_VS(id_, cat_, flags_, vs_, help_, ...)                                   \
 	{                                                                             \
 		.id = id_, .category = PL_CAT_##cat_, .help = help_, .flags = flags_, \
-		.tr = LIST(struct pl_translation, __VA_ARGS__),                       \
+		.vs_varmor = vs_, .tr = LIST(struct pl_translation, __VA_ARGS__),     \
 		.n_tr = N_OF(struct pl_translation, __VA_ARGS__)                      \
 	}
+#define RULE(id_, cat_, flags_, help_, ...) RULE_VS(id_, cat_, flags_, NULL, help_, __VA_ARGS__)
 
 #ifndef CLONE_NEWUSER
 #define CLONE_NEWUSER 0x10000000
@@ -164,10 +165,18 @@
 	"carries "                                                                             \
 	"no addresses and the rule is reported as unenforced"
 
-/* Exec rules: AppArmor file rules with `x`, and BPF-LSM exec patterns. */
+/*
+ * Exec rules, as vArmor writes them: AppArmor denies `rx` (reading the
+ * binary too, so it cannot be copied to a name the rule does not cover),
+ * BPF-LSM denies exec only, as vArmor's BPF enforcer does.
+ */
+#define NOTE_EXEC_ONLY                                                                      \
+	"exec only, as vArmor's BPF enforcer: reading the binary stays allowed, so a copy " \
+	"under a name the rule does not cover still runs"
 #define EXEC_RULE(id_, help_, aa_lines, lsm_paths)                    \
 	RULE(id_, ATTACK_PROTECTION, PL_RULE_APPARMOR_TARGETS, help_, \
-	     TR(APPARMOR, EXACT, NULL, aa_lines), TR(BPF_LSM, EXACT, NULL, lsm_paths))
+	     TR(APPARMOR, EXACT, NULL, aa_lines),                     \
+	     TR(BPF_LSM, NARROWER, NOTE_EXEC_ONLY, lsm_paths))
 #define X_ (PL_PERM_EXEC)
 
 #define P_RWA (PL_PERM_READ | PL_PERM_WRITE | PL_PERM_APPEND)
@@ -234,11 +243,14 @@ const struct pl_rule pl_catalog_table[] = {
 	     "Deny reading and writing /etc/shadow.",
 	     TR(APPARMOR, EXACT, NULL, LINES("/etc/shadow rw")),
 	     TR(BPF_LSM, EXACT, NULL, PATHS({ "/etc/shadow", P_RWA }))),
-	RULE("disable-access-ssh-dir", ATTACK_PROTECTION, PL_RULE_APPARMOR_TARGETS,
-	     "Deny reading and writing any .ssh directory and its contents.",
-	     TR(APPARMOR, EXACT, NULL, LINES("/**/.ssh/{,**} rw")),
-	     TR(BPF_LSM, EXACT, NULL, PATHS({ "/**/.ssh/**", P_RWA }))),
-	EXEC_RULE("disable-busybox", "Deny executing busybox.", LINES("/**/busybox x"),
+	RULE_VS("disable-access-ssh-dir", ATTACK_PROTECTION, PL_RULE_APPARMOR_TARGETS,
+		"broader than vArmor's BPF enforcer, which covers only /**/.ssh and "
+		"/root/.ssh/**: here every .ssh directory and its contents under both "
+		"AppArmor and BPF-LSM, as vArmor's AppArmor form does",
+		"Deny reading and writing any .ssh directory and its contents.",
+		TR(APPARMOR, EXACT, NULL, LINES("/**/.ssh/{,**} rw")),
+		TR(BPF_LSM, EXACT, NULL, PATHS({ "/**/.ssh", P_RWA }, { "/**/.ssh/**", P_RWA }))),
+	EXEC_RULE("disable-busybox", "Deny executing busybox.", LINES("/**/busybox rx"),
 		  PATHS({ "/**/busybox", X_ })),
 	RULE("disable-cap-all", HARDENING, 0, "Deny every capability.",
 	     TR(CAPS, EXACT, NULL, DROP(ALL_CAPS)), TR(APPARMOR, EXACT, NULL, LINES("capability")),
@@ -320,7 +332,7 @@ const struct pl_rule pl_catalog_table[] = {
 		 "privileged syslog operations, kernel addresses"),
 	CAP_RULE("disable-cap-wake-alarm", WAKE_ALARM, "wake_alarm",
 		 "set alarms that wake the system"),
-	EXEC_RULE("disable-chmod", "Deny executing chmod.", LINES("/**/chmod x"),
+	EXEC_RULE("disable-chmod", "Deny executing chmod.", LINES("/**/chmod rx"),
 		  PATHS({ "/**/chmod", X_ })),
 	RULE("disable-chmod-s-bit", ATTACK_PROTECTION, 0,
 	     "Deny chmod/fchmod/fchmodat/fchmodat2 calls whose mode sets the set-user-ID or "
@@ -349,7 +361,7 @@ const struct pl_rule pl_catalog_table[] = {
 			 SC1("fchmodat2", MASKED(2, S_IXUSR, S_IXUSR)),
 			 SC1("fchmodat2", MASKED(2, S_IXGRP, S_IXGRP)),
 			 SC1("fchmodat2", MASKED(2, S_IXOTH, S_IXOTH))))),
-	EXEC_RULE("disable-curl", "Deny executing curl.", LINES("/**/curl x"),
+	EXEC_RULE("disable-curl", "Deny executing curl.", LINES("/**/curl rx"),
 		  PATHS({ "/**/curl", X_ })),
 	RULE("disable-icmp", ATTACK_PROTECTION, PL_RULE_APPARMOR_TARGETS,
 	     "Deny creating ICMP and ICMPv6 sockets (ping sockets and raw ICMP).",
@@ -358,7 +370,9 @@ const struct pl_rule pl_catalog_table[] = {
 			 SC2("socket", INT_EQ(0, AF_INET6), INT_EQ(2, IPPROTO_ICMPV6)),
 			 SC("socketcall"))),
 	     TR(APPARMOR, NARROWER,
-		"AppArmor has no ICMPv6 protocol keyword: only IPv4 ICMP sockets are denied",
+		"AppArmor has no ICMPv6 protocol keyword: only IPv4 ICMP sockets are denied "
+		"(vArmor's "
+		"AppArmor form is the same; seccomp and cgroup-BPF cover ICMPv6)",
 		LINES("network inet icmp")),
 	     TR(CGROUP_BPF, EXACT, NULL, SOCKETS({ 0, 0, PL_PROTO_ICMP }))),
 	RULE("disable-inet", ATTACK_PROTECTION, PL_RULE_APPARMOR_TARGETS,
@@ -381,10 +395,10 @@ const struct pl_rule pl_catalog_table[] = {
 	     TR(CGROUP_BPF, NARROWER, NOTE_NO_CGROUP_SOCK ": other families stay allowed",
 		SOCKETS({ (1ull << AF_INET) | (1ull << AF_INET6), 0, 0 }))),
 	EXEC_RULE("disable-shell", "Deny executing the sh, bash and dash shells.",
-		  LINES("/**/sh x", "/**/bash x", "/**/dash x"),
+		  LINES("/**/sh rx", "/**/bash rx", "/**/dash rx"),
 		  PATHS({ "/**/sh", X_ }, { "/**/bash", X_ }, { "/**/dash", X_ })),
-	EXEC_RULE("disable-su-sudo", "Deny executing su and sudo.", LINES("/**/su x", "/**/sudo x"),
-		  PATHS({ "/**/su", X_ }, { "/**/sudo", X_ })),
+	EXEC_RULE("disable-su-sudo", "Deny executing su and sudo.",
+		  LINES("/**/su rx", "/**/sudo rx"), PATHS({ "/**/su", X_ }, { "/**/sudo", X_ })),
 	RULE("disable-tcp", ATTACK_PROTECTION, PL_RULE_APPARMOR_TARGETS,
 	     "Deny creating TCP sockets (IPv4 and IPv6).",
 	     TR(SECCOMP, BROADER, NOTE_SOCKETCALL,
@@ -423,7 +437,7 @@ const struct pl_rule pl_catalog_table[] = {
 		SYSCALLS(SC1("socket", INT_EQ(0, AF_UNIX)), SC1("socketpair", INT_EQ(0, AF_UNIX)),
 			 SC("socketcall"))),
 	     TR(APPARMOR, EXACT, NULL, LINES("network unix"))),
-	EXEC_RULE("disable-wget", "Deny executing wget.", LINES("/**/wget x"),
+	EXEC_RULE("disable-wget", "Deny executing wget.", LINES("/**/wget rx"),
 		  PATHS({ "/**/wget", X_ })),
 	RULE("disable-write-etc", ATTACK_PROTECTION, PL_RULE_APPARMOR_TARGETS,
 	     "Deny writing anything under /etc.", TR(APPARMOR, EXACT, NULL, LINES("/etc/** wl")),
@@ -443,16 +457,20 @@ const struct pl_rule pl_catalog_table[] = {
 		DROP(CAP(SYS_ADMIN))),
 	     TR(APPARMOR, EXACT, NULL, LINES("capability sys_admin")),
 	     TR(BPF_LSM, EXACT, NULL, LSM_CAPS(CAP(SYS_ADMIN)))),
-	RULE("disallow-access-k8s-sensitive-files", ATTACK_PROTECTION, PL_RULE_APPARMOR_TARGETS,
-	     "Deny reading Kubernetes credentials that may be mounted from the host "
-	     "(/etc/kubernetes, .kube/config, secret volumes).",
-	     TR(APPARMOR, EXACT, NULL,
-		LINES("/**/etc/kubernetes/{,**} r", "/**/.kube/config r",
-		      "/**/volumes/kubernetes.io~secret/{,**} r")),
-	     TR(BPF_LSM, EXACT, NULL,
-		PATHS({ "/**/etc/kubernetes/**", PL_PERM_READ },
-		      { "/**/.kube/config", PL_PERM_READ },
-		      { "/**/volumes/kubernetes.io~secret/**", PL_PERM_READ }))),
+	RULE_VS("disallow-access-k8s-sensitive-files", ATTACK_PROTECTION,
+		PL_RULE_APPARMOR_TARGETS | PL_RULE_EXTENSION,
+		"a plastron extension: vArmor's current catalog (82baa15) has no such rule "
+		"(older releases had it, with these paths) and ignores the name, so under "
+		"vArmor a policy naming it gets no protection from it",
+		"Deny reading Kubernetes credentials that may be mounted from the host "
+		"(/etc/kubernetes, .kube/config, secret volumes).",
+		TR(APPARMOR, EXACT, NULL,
+		   LINES("/**/etc/kubernetes/{,**} r", "/**/.kube/config r",
+			 "/**/volumes/kubernetes.io~secret/{,**} r")),
+		TR(BPF_LSM, EXACT, NULL,
+		   PATHS({ "/**/etc/kubernetes/**", PL_PERM_READ },
+			 { "/**/.kube/config", PL_PERM_READ },
+			 { "/**/volumes/kubernetes.io~secret/**", PL_PERM_READ }))),
 	RULE("disallow-access-kallsyms", HARDENING, 0,
 	     "Deny reading /proc/kallsyms (kernel symbol addresses).",
 	     TR(APPARMOR, EXACT, NULL, LINES("/proc/kallsyms r")),

@@ -95,7 +95,8 @@ static void indent(FILE *f, int depth)
 /*
  * One catalog line with the action's prefix and the trailing comma. An
  * allowed (audited) file rule that grants `x` needs an exec mode: a lone
- * "x" becomes "rix" as in vArmor, any other "x" becomes "ix" (inherit).
+ * "x" becomes "rix" as in vArmor, any other "x" becomes "ix" (inherit), so
+ * the exec rules' "rx" becomes "rix" too.
  */
 static void emit_rule_line(FILE *f, int depth, enum pl_action a, const char *line)
 {

@@ -168,6 +168,8 @@ static void rules(FILE *out, const struct pl_policy *p)
 			fprintf(out, " (written '%s')", u->written);
 		pos(out, &u->pos);
 		fputc('\n', out);
+		if (u->rule->vs_varmor)
+			fprintf(out, "        vs vArmor: %s\n", u->rule->vs_varmor);
 		if (u->targets.n) {
 			fputs("        targets: ", out);
 			strv(out, &u->targets);
