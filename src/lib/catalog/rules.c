@@ -371,8 +371,7 @@ const struct pl_rule pl_catalog_table[] = {
 			 SC("socketcall"))),
 	     TR(APPARMOR, NARROWER,
 		"AppArmor has no ICMPv6 protocol keyword: only IPv4 ICMP sockets are denied "
-		"(vArmor's "
-		"AppArmor form is the same; seccomp and cgroup-BPF cover ICMPv6)",
+		"(vArmor's AppArmor form is the same; seccomp and cgroup-BPF cover ICMPv6)",
 		LINES("network inet icmp")),
 	     TR(CGROUP_BPF, EXACT, NULL, SOCKETS({ 0, 0, PL_PROTO_ICMP }))),
 	RULE("disable-inet", ATTACK_PROTECTION, PL_RULE_APPARMOR_TARGETS,
