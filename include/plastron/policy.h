@@ -296,6 +296,11 @@ struct pl_policy {
 	/* spec.policy.networkProxyConfig: validated, not enforced by plastron */
 	bool has_network_proxy_config;
 	struct pl_pos network_proxy_config_pos;
+	/* Syscall names this build does not know, skipped (each with a warning)
+	 * from syscallRawRules and the seccomp customProfile, in file order;
+	 * `plastron explain` and `plastron compile` list them. */
+	struct pl_sc_skipped *skipped_syscalls;
+	size_t n_skipped_syscalls;
 };
 
 struct pl_policy_set {

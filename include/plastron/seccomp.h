@@ -80,6 +80,17 @@ struct pl_sc_syscall {
 	char *errno_name;
 };
 
+/* A syscall name this build does not know, skipped from its rule as runc and
+ * crun skip it: the rule keeps its other names exactly as written (action,
+ * args), and a rule left without names is dropped. */
+struct pl_sc_skipped {
+	char *name;
+	char *field;      /* "syscalls[2].names[0]", "spec.policy...names[1]" */
+	char *suggestion; /* the closest known name, NULL when none is close */
+	struct pl_pos pos;
+	bool rule_dropped; /* every name of its rule was unknown */
+};
+
 struct pl_sc_archmap {
 	char *arch;
 	char **sub_arches;
@@ -103,6 +114,10 @@ struct pl_sc_profile {
 	struct pl_arena *arena; /* owns everything above when created by this module */
 	/* containers-common's "defaultErrno": "ENOSYS" (NULL when absent). */
 	char *default_errno_name;
+	/* Not OCI JSON: names the import skipped; for a generated profile, the
+	 * policy's (struct pl_policy's skipped_syscalls). Shown by the dump. */
+	struct pl_sc_skipped *skipped;
+	size_t n_skipped;
 };
 
 /* errno number of a name like "EPERM"; -ENOENT when unknown, -EINVAL for
@@ -110,7 +125,9 @@ struct pl_sc_profile {
 int pl_errno_from_name(const char *name);
 
 /* Import any OCI / Docker / containers-common profile. Unknown keys,
- * actions, operators or architectures are errors, never dropped.
+ * actions, operators or architectures are errors, never dropped; a syscall
+ * name this build does not know is a warning and skipped (the profile's
+ * `skipped`), as runc and crun skip it.
  * src/lib/policy/seccomp-json.c; the export, pl_sc_profile_to_json(), is a
  * generator (plastron/gen.h). */
 int pl_sc_profile_from_json(const char *name, const char *json, size_t len,

@@ -111,6 +111,10 @@ PL_EXPORT int pl_sc_profile_dump(const struct pl_sc_profile *p, FILE *out)
 		fprintf(out, "listener: %s%s%s\n", p->listener_path,
 			p->listener_metadata ? " metadata=" : "",
 			p->listener_metadata ? p->listener_metadata : "");
+	for (size_t i = 0; i < p->n_skipped; i++)
+		fprintf(out, "skipped: %s (unknown to this build; %s)%s\n", p->skipped[i].name,
+			p->skipped[i].field ? p->skipped[i].field : "?",
+			p->skipped[i].rule_dropped ? ", its rule dropped" : "");
 	for (size_t i = 0; i < p->n_syscalls; i++) {
 		const struct pl_sc_syscall *sc = &p->syscalls[i];
 		for (size_t j = 0; j < sc->n_names; j++) {

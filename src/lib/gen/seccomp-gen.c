@@ -241,6 +241,29 @@ static void observe_allowed(struct gen *g)
 	}
 }
 
+/* The policy's skipped syscall names, for the profile's dump (the profile
+ * may outlive the policy: copied into its arena). */
+static void copy_skipped(struct pl_sc_profile *p, const struct pl_policy *pol)
+{
+	if (!pol->n_skipped_syscalls)
+		return;
+	p->skipped = pl_arena_alloc(p->arena, pol->n_skipped_syscalls * sizeof(*p->skipped));
+	if (!p->skipped)
+		return;
+	for (size_t i = 0; i < pol->n_skipped_syscalls; i++) {
+		const struct pl_sc_skipped *s = &pol->skipped_syscalls[i];
+		p->skipped[i] = (struct pl_sc_skipped){
+			.name = pl_arena_strdup(p->arena, s->name),
+			.field = s->field ? pl_arena_strdup(p->arena, s->field) : NULL,
+			.suggestion =
+			    s->suggestion ? pl_arena_strdup(p->arena, s->suggestion) : NULL,
+			.pos = { .line = s->pos.line, .col = s->pos.col },
+			.rule_dropped = s->rule_dropped,
+		};
+	}
+	p->n_skipped = pol->n_skipped_syscalls;
+}
+
 PL_EXPORT int pl_gen_seccomp(const struct pl_policy *pol, const struct pl_gen_opts *o,
 			     struct pl_sc_profile **ret, struct pl_diag *d)
 {
@@ -311,6 +334,8 @@ PL_EXPORT int pl_gen_seccomp(const struct pl_policy *pol, const struct pl_gen_op
 	}
 	if (g.r >= 0)
 		g.r = emit(&g);
+	if (g.r >= 0)
+		copy_skipped(g.p, pol);
 	/* an allocation the builders did not check leaves the profile short */
 	if (g.r >= 0 && pl_arena_failed(g.p->arena))
 		g.r = pl_error(d, -ENOMEM, NULL, NULL, "out of memory");

@@ -256,6 +256,15 @@ static void seccomp_custom(struct ctx *c, const struct pl_node *n, const char *p
 	c->set->profiles = slot;
 	slot[c->set->n_profiles++] = prof;
 	c->p->dind.seccomp_custom = prof;
+	for (size_t i = 0; i < prof->n_skipped; i++) {
+		struct pl_sc_skipped s = prof->skipped[i];
+		char f[2 * PATH_LEN];
+		snprintf(f, sizeof(f), "%.*s.%.*s", PATH_LEN, path, PATH_LEN,
+			 s.field ? s.field : "");
+		s.field = f;
+		s.pos = n->pos;
+		dec_syscall_skipped(c, &s);
+	}
 }
 
 void dec_defense_in_depth(struct ctx *c, const struct pl_node *n, const char *path)

@@ -3,12 +3,42 @@
  * syscallRawRules (enhanceProtect and defenseInDepth.seccomp): OCI
  * LinuxSyscall entries as YAML, decoded into struct pl_sc_syscall.
  */
-#include <seccomp.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "decode.h"
 #include "seccomp-json.h"
+
+/* ---- names this build does not know ------------------------------------ */
+
+void dec_syscall_skipped(struct ctx *c, const struct pl_sc_skipped *s)
+{
+	struct pl_sc_skipped *slot = PUSH(c, c->p->skipped_syscalls, c->p->n_skipped_syscalls);
+	if (!slot)
+		return;
+	*slot = *s;
+	slot->name = dec_sdup(c, s->name);
+	slot->field = dec_sdup(c, s->field);
+	slot->suggestion = s->suggestion ? dec_sdup(c, s->suggestion) : NULL;
+}
+
+/* Warns about NAME (at N, PATH) and records it on the model: runc and crun
+ * skip a name their libseccomp does not know (vArmor's own policies name
+ * `sysctl`, no syscall on x86_64), and so does plastron. */
+static void skip_unknown(struct ctx *c, const struct pl_node *n, const char *path, const char *nm)
+{
+	char sug[64];
+	bool has = c->n_suggested < PL_MAX_SUGGESTIONS && pl_syscall_suggest(nm, sug, sizeof(sug));
+	c->n_suggested++;
+	dec_warn(c, n, path, "unknown syscall '%s' (not known to this build), skipped", nm);
+	if (has)
+		pl_diag_hint(c->d, "did you mean '%s'?", sug);
+	struct pl_sc_skipped s = { .name = (char *)nm,
+				   .field = (char *)path,
+				   .suggestion = has ? sug : NULL,
+				   .pos = n->pos };
+	dec_syscall_skipped(c, &s);
+}
 
 /* ---- syscallRawRules (OCI LinuxSyscall) --------------------------------- */
 
@@ -40,6 +70,7 @@ void dec_syscall_raw(struct ctx *c, const struct pl_node *n, const char *path, c
 		}
 		bool denies = sc.action != PL_SC_ACT_ALLOW && sc.action != PL_SC_ACT_LOG &&
 			      sc.action != PL_SC_ACT_INVALID;
+		size_t n_unknown = 0;
 		if (names && dec_is_type(c, names, dec_pkey(kp, ip, "names"), PL_NODE_SEQ)) {
 			if (names->n_items == 0)
 				dec_err(c, names, kp, "no syscall names given");
@@ -48,9 +79,13 @@ void dec_syscall_raw(struct ctx *c, const struct pl_node *n, const char *path, c
 				const char *nm = dec_get_str(c, nn, dec_pidx(vp, kp, j));
 				if (!nm)
 					continue;
-				if (seccomp_syscall_resolve_name(nm) == __NR_SCMP_ERROR &&
-				    pl_syscall_extra_nr(nm) < 0) {
-					dec_err(c, nn, vp, "unknown syscall '%s'", nm);
+				if (!*nm) {
+					dec_err(c, nn, vp, "empty syscall name");
+					continue;
+				}
+				if (!pl_syscall_known(nm)) {
+					skip_unknown(c, nn, vp, nm);
+					n_unknown++;
 					continue;
 				}
 				if (denies)
@@ -113,6 +148,16 @@ void dec_syscall_raw(struct ctx *c, const struct pl_node *n, const char *path, c
 				if (slot)
 					*slot = arg;
 			}
+		}
+		if (n_unknown && !sc.n_names && c->d->n_errors == errs) {
+			/* nothing left to filter: the whole rule goes, never widened */
+			size_t ns = c->p->n_skipped_syscalls;
+			for (size_t k = ns >= n_unknown ? ns - n_unknown : 0; k < ns; k++)
+				c->p->skipped_syscalls[k].rule_dropped = true;
+			dec_warn(c, it, ip,
+				 "no syscall of this rule is known to this build: the rule is "
+				 "dropped");
+			continue;
 		}
 		KEEP(c, errs, *out, *n_out, sc);
 	}

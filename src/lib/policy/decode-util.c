@@ -73,14 +73,9 @@ __attribute__((format(printf, 4, 5))) void dec_warn(struct ctx *c, const struct 
 	free(msg);
 }
 
-/* At most this many "did you mean" hints per load: each one is a search of
- * the candidates, and a file of thousands of misspelt names must not cost
- * thousands of searches (the errors themselves are still all reported). */
-#define MAX_SUGGESTIONS 32
-
 void dec_hint_suggest(struct ctx *c, const char *word, const char *const *cands, size_t n)
 {
-	if (c->n_suggested >= MAX_SUGGESTIONS)
+	if (c->n_suggested >= PL_MAX_SUGGESTIONS)
 		return;
 	c->n_suggested++;
 	const char *s = pl_suggest(word, cands, n);

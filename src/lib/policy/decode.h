@@ -70,7 +70,7 @@ __attribute__((format(printf, 4, 5))) void dec_err(struct ctx *c, const struct p
 						   const char *path, const char *fmt, ...);
 __attribute__((format(printf, 4, 5))) void dec_warn(struct ctx *c, const struct pl_node *n,
 						    const char *path, const char *fmt, ...);
-/* "did you mean" (at most MAX_SUGGESTIONS per load). */
+/* "did you mean" (at most PL_MAX_SUGGESTIONS per load). */
 void dec_hint_suggest(struct ctx *c, const char *word, const char *const *cands, size_t n);
 char *dec_sdup(struct ctx *c, const char *s);
 
@@ -116,6 +116,8 @@ void dec_bpf_raw(struct ctx *c, const struct pl_node *n, const char *path);
  * (decode-syscall.c) */
 void dec_syscall_raw(struct ctx *c, const struct pl_node *n, const char *path, const char *origin,
 		     struct pl_sc_syscall **out, size_t *n_out);
+/* Records a syscall name skipped as unknown on the model (copied). */
+void dec_syscall_skipped(struct ctx *c, const struct pl_sc_skipped *s);
 /* spec.policy.networkProxyConfig; the NetworkProxyRules of
  * enhanceProtect.networkProxyRawRules and defenseInDepth.networkProxy
  * (decode-proxy.c) */

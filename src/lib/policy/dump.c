@@ -446,6 +446,15 @@ PL_EXPORT int pl_policy_dump(const struct pl_policy *p, FILE *out)
 	}
 	if (p->landlock.present)
 		landlock(out, &p->landlock);
+	if (p->n_skipped_syscalls)
+		fprintf(out, "skipped syscalls (unknown to this build): %zu\n",
+			p->n_skipped_syscalls);
+	for (size_t i = 0; i < p->n_skipped_syscalls; i++) {
+		const struct pl_sc_skipped *s = &p->skipped_syscalls[i];
+		fprintf(out, "  %s  [%s]%s%s%s%s\n", s->name, s->field ? s->field : "",
+			s->suggestion ? " did you mean '" : "", s->suggestion ? s->suggestion : "",
+			s->suggestion ? "'" : "", s->rule_dropped ? " (its rule is dropped)" : "");
+	}
 	if (p->allow_unenforced)
 		fputs("plastron.allowUnenforced: true\n", out);
 	return ferror(out) ? -EIO : 0;

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Name tables of the policy model: modes, actions, kinds, socket domains and
- * types, permission words. */
+ * types, permission words, the syscall names this build knows. */
 #include "names.h"
 
 #include <errno.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -331,4 +334,36 @@ PL_EXPORT int pl_syscall_extra_nr(const char *name)
 		if (!strcmp(extra_syscalls[i].name, name))
 			return extra_syscalls[i].nr;
 	return -ENOENT;
+}
+
+/* ---- syscall names this build knows ------------------------------------ */
+
+bool pl_syscall_known(const char *name)
+{
+	/* libseccomp's table covers every architecture: a name of another one
+	 * (arm_fadvise64_64) resolves to a negative pseudo-number, not to
+	 * __NR_SCMP_ERROR */
+	return name && *name &&
+	       (seccomp_syscall_resolve_name(name) != __NR_SCMP_ERROR ||
+		pl_syscall_extra_nr(name) >= 0);
+}
+
+bool pl_syscall_suggest(const char *name, char *buf, size_t len)
+{
+	enum { MAX_NR = 512 };
+	char *lib[MAX_NR];
+	const char *cand[MAX_NR + PL_ARRAY_SIZE(extra_syscalls)];
+	size_t n_lib = 0, n = 0;
+	for (int nr = 0; nr < MAX_NR; nr++) {
+		char *s = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+		if (s)
+			cand[n++] = lib[n_lib++] = s;
+	}
+	for (size_t i = 0; i < PL_ARRAY_SIZE(extra_syscalls); i++)
+		cand[n++] = extra_syscalls[i].name;
+	const char *s = name ? pl_suggest(name, cand, n) : NULL;
+	bool found = s && len && snprintf(buf, len, "%s", s) < (int)len;
+	for (size_t i = 0; i < n_lib; i++)
+		free(lib[i]);
+	return found;
 }

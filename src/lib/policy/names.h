@@ -25,3 +25,13 @@ const char *pl_word_suggest(const struct pl_word *table, const char *s);
 /* Fill `out` with the names of every known domain / socket type. */
 size_t pl_af_names(const char **out, size_t max);
 size_t pl_sock_type_names(const char **out, size_t max);
+/* At most this many "did you mean" hints per load: each one is a search of
+ * the candidates, and a file of thousands of misspelt names must not cost
+ * thousands of searches (the errors themselves are still all reported). */
+#define PL_MAX_SUGGESTIONS 32
+/* Whether NAME is a syscall this build knows: in libseccomp's table (of any
+ * architecture) or in plastron's table of newer ones (pl_syscall_extra_nr). */
+bool pl_syscall_known(const char *name);
+/* The known name closest to NAME (the native architecture's libseccomp names
+ * and the newer ones), copied into BUF; false when none is close. */
+bool pl_syscall_suggest(const char *name, char *buf, size_t len);

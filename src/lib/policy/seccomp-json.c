@@ -139,6 +139,9 @@ struct imp {
 	struct pl_diag *d;
 	const char *name;
 	int r;
+	unsigned n_suggested; /* did-you-mean searches for unknown syscalls */
+	size_t cap_skipped;
+	bool dropped; /* the last entry read named only unknown syscalls */
 };
 
 __attribute__((format(printf, 3, 4))) static void ierr(struct imp *im, const char *path,
@@ -284,6 +287,58 @@ static void get_errno_name(struct imp *im, json_t *v, const char *path, bool has
 	*out = pl_arena_strdup(im->p->arena, json_string_value(v));
 }
 
+/* Names this build does not know are skipped with a warning, as runc and
+ * crun skip them; the entry keeps its other names exactly as written. An
+ * entry left without names is dropped by the caller (never widened). */
+static void skip_unknown_names(struct imp *im, const char *path, struct pl_sc_syscall *sc)
+{
+	size_t keep = 0, n = sc->n_names;
+	for (size_t i = 0; i < n; i++) {
+		const char *nm = sc->names[i];
+		if (!nm || !*nm || pl_syscall_known(nm)) {
+			sc->names[keep++] = sc->names[i];
+			continue;
+		}
+		const char *f = pathf(im, "%s.names[%zu]", path, i);
+		struct pl_pos pos = { .file = im->name };
+		char sug[64];
+		bool has = im->n_suggested++ < PL_MAX_SUGGESTIONS &&
+			   pl_syscall_suggest(nm, sug, sizeof(sug));
+		pl_warning(im->d, &pos, f,
+			   "unknown syscall '%s' (not known to this build), skipped", nm);
+		if (has)
+			pl_diag_hint(im->d, "did you mean '%s'?", sug);
+		if (im->p->n_skipped == im->cap_skipped) {
+			size_t nc = im->cap_skipped ? 2 * im->cap_skipped : 8;
+			struct pl_sc_skipped *ns = pl_arena_alloc(im->p->arena, nc * sizeof(*ns));
+			if (!ns)
+				return;
+			if (im->p->n_skipped)
+				memcpy(ns, im->p->skipped, im->p->n_skipped * sizeof(*ns));
+			im->p->skipped = ns;
+			im->cap_skipped = nc;
+		}
+		im->p->skipped[im->p->n_skipped++] = (struct pl_sc_skipped){
+			.name = pl_arena_strdup(im->p->arena, nm),
+			.field = (char *)f,
+			.suggestion = has ? pl_arena_strdup(im->p->arena, sug) : NULL,
+			.pos = pos,
+			.rule_dropped = false,
+		};
+	}
+	if (keep == n)
+		return;
+	sc->n_names = keep;
+	if (keep == 0) {
+		im->dropped = true;
+		for (size_t k = im->p->n_skipped - n; k < im->p->n_skipped; k++)
+			im->p->skipped[k].rule_dropped = true;
+		struct pl_pos pos = { .file = im->name };
+		pl_warning(im->d, &pos, path,
+			   "no syscall of this entry is known to this build: the entry is dropped");
+	}
+}
+
 static void get_syscall(struct imp *im, json_t *v, const char *path, struct pl_sc_syscall *sc)
 {
 	static const char *const keys[] = { "names", "name",    "action",   "errnoRet", "errno",
@@ -321,6 +376,7 @@ static void get_syscall(struct imp *im, json_t *v, const char *path, struct pl_s
 	for (size_t i = 0; i < sc->n_names; i++)
 		if (!sc->names[i] || !sc->names[i][0])
 			ierr(im, pathf(im, "%s.names[%zu]", path, i), "empty syscall name");
+	skip_unknown_names(im, path, sc);
 
 	json_t *act = json_object_get(v, "action");
 	const char *apath = pathf(im, "%s.action", path);
@@ -564,13 +620,20 @@ PL_EXPORT int pl_sc_profile_from_json(const char *name, const char *json, size_t
 				: NULL;
 			if (!p->syscalls)
 				p->n_syscalls = 0;
+			size_t n_all = p->n_syscalls, kept = 0;
 			json_array_foreach(v, i, e)
 			{
-				if (i >= p->n_syscalls)
+				if (i >= n_all)
 					break;
-				get_syscall(&im, e, pathf(&im, "syscalls[%zu]", i),
-					    &p->syscalls[i]);
+				struct pl_sc_syscall *sc = &p->syscalls[kept];
+				*sc = (struct pl_sc_syscall){ 0 };
+				im.dropped = false;
+				get_syscall(&im, e, pathf(&im, "syscalls[%zu]", i), sc);
+				/* every name unknown: the entry goes, never widened */
+				if (!im.dropped)
+					kept++;
 			}
+			p->n_syscalls = kept;
 		}
 	}
 out:
