@@ -127,6 +127,7 @@ enum pl_addr_kind {
 	PL_ADDR_POD_SELF,
 	PL_ADDR_UNSPECIFIED, /* 0.0.0.0 and :: */
 	PL_ADDR_LOCALHOST,   /* 127.0.0.1 and ::1 */
+	PL_ADDR_ANY,         /* every address, IPv4 and IPv6 (a port-only rule) */
 };
 
 struct pl_egress_rule {

@@ -312,6 +312,34 @@ int main(void)
 		TAP_OK(r == 0, "%d port ranges on one prefix fit (%d)", PL_BPF_MAX_PORT_RANGES, r);
 		pl_diag_clear(&d);
 
+		/* port-only (vArmor `egresses: - port: N`): those ports on every
+		 * address of both families, folded into every longer prefix so
+		 * that the one longest-prefix lookup still finds them */
+		struct pl_port_range any_p[] = { { 443, 443 }, { 6443, 6443 } };
+		struct pl_egress_rule any[] = {
+			{ .kind = PL_ADDR_ANY,
+			  .action = PL_ACTION_DENY_LOG,
+			  .ports = any_p,
+			  .n_ports = 2 },
+			cidr("10.0.0.0/8", 80, 80, PL_ACTION_DENY, &ports[2]),
+			cidr("2001:db8::/32", 0, 0, PL_ACTION_ALLOW_LOG, NULL),
+		};
+		p.enhance.bpf.egress = any;
+		p.enhance.bpf.n_egress = 3;
+		check("port-only egress", &p, NULL, NULL,
+		      "rules:\n"
+		      "  #0 bpfRawRules.network.egress[0]\n"
+		      "  #1 bpfRawRules.network.egress[1]\n"
+		      "  #2 bpfRawRules.network.egress[2]\n"
+		      "sock_create:\n"
+		      "egress:\n"
+		      "  0.0.0.0/0 -> 443:deny+log #0 6443:deny+log #0\n"
+		      "  10.0.0.0/8 -> 80:deny #1 443:deny+log #0 6443:deny+log #0\n"
+		      "  ::/0 -> 443:deny+log #0 6443:deny+log #0\n"
+		      "  2001:db8::/32 -> all:allow+log #2 443:deny+log #0 6443:deny+log #0\n"
+		      "sysctl (write):\ndev:\nelsewhere:\n",
+		      &d);
+
 		/* pod-self needs Kubernetes: refused loudly */
 		struct pl_egress_rule self = { .kind = PL_ADDR_POD_SELF,
 					       .action = PL_ACTION_DENY,

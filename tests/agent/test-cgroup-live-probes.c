@@ -29,6 +29,7 @@
 #include "enforcer.h"
 #include "cg-test.h"
 #include "plastron/bpf.h"
+#include "plastron/policy.h"
 #include "cg-live.h"
 #include "tap.h"
 
@@ -66,11 +67,33 @@ static const struct pl_rule r_disk = { .id = "disallow-debug-disk-device",
 				       .tr = TR_CG(.devices = disk_devices, .n_devices = 2),
 				       .n_tr = 1 };
 
+/* Port-only egress rules (issue 9, item 2), decoded from the YAML a user
+ * writes: port 9443 on every address, IPv4 and IPv6 [deny]; ports
+ * 9500-9510 likewise [audit]. They follow the struct rules above, as
+ * bpfRawRules.network.egress[3] and [4]. */
+static const char port_only_yaml[] = "apiVersion: crd.varmor.org/v1beta1\n"
+				     "kind: VarmorPolicy\n"
+				     "metadata: {name: port-only, namespace: live}\n"
+				     "spec:\n"
+				     "  target: {kind: Deployment, name: web}\n"
+				     "  policy:\n"
+				     "    enforcer: BPF\n"
+				     "    mode: EnhanceProtect\n"
+				     "    enhanceProtect:\n"
+				     "      bpfRawRules:\n"
+				     "        network:\n"
+				     "          egress:\n"
+				     "            toDestinations:\n"
+				     "            - ports: [{port: 9443}]\n"
+				     "            - ports: [{port: 9500, endPort: 9510}]\n"
+				     "              qualifiers: [audit]\n";
+
 struct pl_bpf_tables *policy_tables(void)
 {
 	static struct pl_rule_use uses[4];
 	static struct pl_socket_rule socks[1];
-	static struct pl_egress_rule eg[3];
+	static struct pl_egress_rule eg[5];
+	static struct pl_policy_set *yaml_set;
 	static struct pl_port_range range = { 8000, 8100 };
 	struct pl_policy p = { .name = "live" };
 	struct pl_bpf_tables *t = NULL;
@@ -108,8 +131,18 @@ struct pl_bpf_tables *policy_tables(void)
 	p.enhance.n_rules = 4;
 	p.enhance.bpf.sockets = socks;
 	p.enhance.bpf.n_sockets = 1;
+	if (!yaml_set && (pl_policy_set_load_buffer("port-only.yaml", port_only_yaml,
+						    strlen(port_only_yaml), &yaml_set, &d) < 0 ||
+			  yaml_set->n != 1 || yaml_set->policies[0]->enhance.bpf.n_egress != 2)) {
+		for (const struct pl_diag_entry *e = d.head; e; e = e->next)
+			tap_diag("port-only.yaml: %s", e->message);
+		pl_diag_clear(&d);
+		return NULL;
+	}
+	eg[3] = yaml_set->policies[0]->enhance.bpf.egress[0];
+	eg[4] = yaml_set->policies[0]->enhance.bpf.egress[1];
 	p.enhance.bpf.egress = eg;
-	p.enhance.bpf.n_egress = 3;
+	p.enhance.bpf.n_egress = 5;
 	if (pl_gen_cgroup_bpf(&p, NULL, NULL, &t, &d) < 0) {
 		for (const struct pl_diag_entry *e = d.head; e; e = e->next)
 			tap_diag("%s", e->message);

@@ -283,6 +283,56 @@ int main(void)
 		EXPECT(cg_in, true, p_net, &v6ok, 0, "inside: 2001:db8:8::1 works");
 	}
 
+	/* 3b. port-only egress (vArmor `toDestinations: - ports: [...]` with no
+	 * address, decoded from YAML): the port on every address, IPv4, IPv6
+	 * and v4-mapped, also where a longer prefix has rules of its own */
+	{
+		struct net_arg p4 = { "10.20.0.5", "10.20.0.5", 9443, SOCK_STREAM };
+		struct net_arg p4u = { "10.20.0.5", "10.20.0.5", 9443, SOCK_DGRAM };
+		struct net_arg p4next = { "10.20.0.5", "10.20.0.5", 9444, SOCK_STREAM };
+		struct net_arg p4fold = { "10.30.0.5", "10.30.0.5", 9443, SOCK_STREAM };
+		struct net_arg p4meta = { "10.40.0.5", "10.40.0.5", 9443, SOCK_STREAM };
+		struct net_arg p6 = { "2001:db8:8::1", "2001:db8:8::1", 9443, SOCK_DGRAM };
+		struct net_arg p6next = { "2001:db8:8::1", "2001:db8:8::1", 9442, SOCK_DGRAM };
+		struct net_arg p6fold = { "2001:db8:7::1", "2001:db8:7::1", 9443, SOCK_DGRAM };
+		struct net_arg pmap = {
+			"10.20.0.5", "::ffff:10.20.0.5", 9443, SOCK_DGRAM, 0, true
+		};
+		struct net_arg pmap_send = { "10.20.0.5", "::ffff:10.20.0.5", 9443, SOCK_DGRAM };
+		struct net_arg paudit = { "10.20.0.5", "10.20.0.5", 9505, SOCK_STREAM };
+		struct net_arg paudit6 = { "2001:db8:8::1", "2001:db8:8::1", 9510, SOCK_DGRAM };
+
+		EXPECT(cg_out, true, p_net, &p4, 0, "outside: connect 10.20.0.5:9443 works");
+		EXPECT(cg_in, true, p_net, &p4, EPERM,
+		       "inside: port-only 9443: connect 10.20.0.5:9443 -> EPERM");
+		EXPECT(cg_in, true, p_net, &p4u, EPERM,
+		       "inside: port-only 9443: UDP sendto 10.20.0.5:9443 -> EPERM");
+		EXPECT(cg_in, true, p_net, &p4next, 0, "inside: connect 10.20.0.5:9444 works");
+		EXPECT(cg_in, true, p_net, &p4fold, EPERM,
+		       "inside: port-only 9443 folded into 10.30.0.0/16 (ports 8000-8100) -> "
+		       "EPERM");
+		EXPECT(cg_in, true, p_net, &p4meta, EPERM,
+		       "inside: port-only 9443 stronger than 10.40.0.0/24 [audit] -> EPERM");
+		EXPECT(cg_out, true, p_net, &p6, 0,
+		       "outside: UDP sendmsg6 [2001:db8:8::1]:9443 works");
+		EXPECT(cg_in, true, p_net, &p6, EPERM,
+		       "inside: port-only 9443: UDP sendmsg6 [2001:db8:8::1]:9443 -> EPERM");
+		EXPECT(cg_in, true, p_net, &p6next, 0,
+		       "inside: UDP sendmsg6 [2001:db8:8::1]:9442 works");
+		EXPECT(cg_in, true, p_net, &p6fold, EPERM,
+		       "inside: port-only 9443 within 2001:db8:7::/48 -> EPERM");
+		EXPECT(cg_out, true, p_net, &pmap, 0,
+		       "outside: UDP connect6 ::ffff:10.20.0.5:9443 works");
+		EXPECT(cg_in, true, p_net, &pmap, EPERM,
+		       "inside: port-only 9443: UDP connect6 v4-mapped ::ffff:10.20.0.5 -> EPERM");
+		EXPECT(cg_in, true, p_net, &pmap_send, EPERM,
+		       "inside: port-only 9443: UDP sendmsg6 v4-mapped ::ffff:10.20.0.5 -> EPERM");
+		EXPECT(cg_in, true, p_net, &paudit, 0,
+		       "inside: port-only 9500-9510 [audit]: connect 10.20.0.5:9505 allowed");
+		EXPECT(cg_in, true, p_net, &paudit6, 0,
+		       "inside: port-only 9500-9510 [audit]: UDP [2001:db8:8::1]:9510 allowed");
+	}
+
 	/* 3a. raw sockets: their sendto()/send() pass no connect/sendmsg hook;
 	 * address-only egress rules reach their packets at cgroup_skb/egress.
 	 * (Raw ICMP sockets are refused at creation by disable-icmp: UDP here.) */
@@ -452,11 +502,14 @@ int main(void)
 	{
 		struct net_arg r8050 = { "10.30.0.5", "10.30.0.5", 8050, SOCK_STREAM };
 		struct net_arg audit = { "10.40.0.5", "10.40.0.5", 7000, SOCK_STREAM };
+		struct net_arg any6 = { "2001:db8:8::1", "2001:db8:8::1", 9507, SOCK_DGRAM };
 		const struct pl_cg_event *ev;
 
 		EXPECT(cg_in, true, p_net, &r8050, EPERM, "deny+log rule denies");
 		EXPECT(cg_in, true, p_net, &audit, 0,
 		       "allow+log rule lets connect 10.40.0.5 through");
+		EXPECT(cg_in, true, p_net, &any6, 0,
+		       "port-only allow+log rule lets [2001:db8:8::1]:9507 through");
 		EXPECT(cg_in, false, p_sysctl, NULL, EPERM, "deny+log sysctl rule denies");
 		{
 			struct pollfd efd = { .fd = pl_enforcer_events_fd(e, collect, NULL),
@@ -474,6 +527,13 @@ int main(void)
 				PL_CG_ALLOW_LOG);
 		TAP_OK(ev && ev->u.net.port == 7000 && !strcmp(ev->comm, "pl-probe"),
 		       "AUDIT event: connect4 10.40.0.5:7000, rule bpfRawRules.network.egress[1]");
+		ev = find_event(PL_CG_HOOK_SENDMSG6, "bpfRawRules.network.egress[4]",
+				PL_CG_ALLOW_LOG);
+		TAP_OK(ev && ev->u.net.port == 9507 &&
+			   !memcmp(ev->u.net.addr,
+				   (uint8_t[]){ 0x20, 0x01, 0x0d, 0xb8, 0, 8, [15] = 1 }, 16),
+		       "AUDIT event: sendmsg6 [2001:db8:8::1]:9507, port-only rule "
+		       "bpfRawRules.network.egress[4]");
 		ev = find_event(PL_CG_HOOK_SYSCTL, "disable-write-core-pattern", PL_CG_DENY_LOG);
 		TAP_OK(ev && !strcmp(ev->u.sysctl.name, "kernel/core_pattern"),
 		       "DENIED event: sysctl kernel/core_pattern, rule disable-write-core-pattern");

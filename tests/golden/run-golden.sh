@@ -7,14 +7,17 @@
 #   seccomp.txt   plastron compile policy.yaml --enforcer seccomp --format text
 #   apparmor.txt  plastron compile policy.yaml --enforcer apparmor
 #   landlock.txt  plastron compile policy.yaml --enforcer landlock --landlock-abi 7
+#   cgroup-bpf.txt  plastron-bpfctl dump policy.yaml (the cgroup-BPF tables)
 # Prints TAP, one case per expected file. With --update, (re)writes the
 # expected files instead: model.txt and seccomp.* always, apparmor.txt when
 # the policy's enforcer names AppArmor, landlock.txt when it has
-# spec.plastron.landlock. Review every changed file by eye before committing.
+# spec.plastron.landlock, cgroup-bpf.txt when it has bpfRawRules. Review every changed file by eye before committing.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 plastron=${PLASTRON:-$here/../../build/src/cli/plastron}
 case $plastron in /*) ;; *) plastron=$PWD/$plastron ;; esac
+bpfctl=${PLASTRON_BPFCTL:-$here/../../build/src/loader/plastron-bpfctl}
+case $bpfctl in /*) ;; *) bpfctl=$PWD/$bpfctl ;; esac
 update=0
 [ "${1:-}" = "--update" ] && update=1
 
@@ -25,6 +28,7 @@ produce() { # kind -> stdout; status of plastron
 	seccomp.txt) "$plastron" compile policy.yaml --enforcer seccomp --format text ;;
 	apparmor.txt) "$plastron" compile policy.yaml --enforcer apparmor ;;
 	landlock.txt) "$plastron" compile policy.yaml --enforcer landlock --landlock-abi 7 ;;
+	cgroup-bpf.txt) "$bpfctl" dump policy.yaml ;;
 	esac
 }
 
@@ -45,6 +49,7 @@ for dir in "$here"/[0-9][0-9]-*/; do
 		kinds="model.txt seccomp.json seccomp.txt"
 		grep -qi 'enforcer:.*apparmor' policy.yaml && kinds="$kinds apparmor.txt"
 		grep -q '^ *landlock:' policy.yaml && kinds="$kinds landlock.txt"
+		grep -q '^ *bpfRawRules:' policy.yaml && kinds="$kinds cgroup-bpf.txt"
 		for k in $kinds; do
 			n=$((n + 1))
 			if produce "$k" > "$tmp/out" 2> "$tmp/err"; then
@@ -62,9 +67,13 @@ for dir in "$here"/[0-9][0-9]-*/; do
 		done
 		continue
 	fi
-	for k in model.txt seccomp.json seccomp.txt apparmor.txt landlock.txt; do
+	for k in model.txt seccomp.json seccomp.txt apparmor.txt landlock.txt cgroup-bpf.txt; do
 		[ -f "$k" ] || continue
 		n=$((n + 1))
+		if [ "$k" = cgroup-bpf.txt ] && [ ! -x "$bpfctl" ]; then
+			echo "ok $n - $case/$k # SKIP plastron-bpfctl not built (no BPF toolchain)"
+			continue
+		fi
 		if ! produce "$k" > "$tmp/out" 2> "$tmp/err"; then
 			echo "not ok $n - $case/$k: plastron failed"
 			sed 's/^/# /' "$tmp/err"

@@ -274,6 +274,15 @@ static int gen_raw_egress(struct gen *g, const struct pl_bpf_raw *raw)
 			if (r == 0)
 				r = egress_ports(g, AF_INET6, zero, 128, e, action, rule);
 			break;
+		case PL_ADDR_ANY:
+			/* every address of both families: /0 prefixes; the merge folds
+			 * their ports into every longer prefix (cgroup-bpf-entries.c) */
+			r = rule_add(g, name, true, &rule);
+			if (r == 0)
+				r = egress_ports(g, AF_INET, zero, 0, e, action, rule);
+			if (r == 0)
+				r = egress_ports(g, AF_INET6, zero, 0, e, action, rule);
+			break;
 		case PL_ADDR_LOCALHOST:
 			r = rule_add(g, name, true, &rule);
 			if (r == 0)

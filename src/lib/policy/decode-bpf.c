@@ -279,6 +279,9 @@ static void egress_ip(struct ctx *c, const struct pl_node *n, const char *path, 
 		parse_cidr(c, n, path, s, false, e);
 }
 
+/* How a port-only rule's address reads in the model (explain, events). */
+#define ANY_TEXT "any address"
+
 static void to_destinations(struct ctx *c, const struct pl_node *n, const char *path)
 {
 	static const char *const keys[] = { "ip", "cidr", "ports", "qualifiers", NULL };
@@ -291,6 +294,27 @@ static void to_destinations(struct ctx *c, const struct pl_node *n, const char *
 		struct pl_egress_rule e = { .action = dec_get_qualifiers(c, it, ip),
 					    .pos = it->pos };
 		bool is_ip;
+		const struct pl_node *pn = dec_get(it, "ports");
+		if (pn && !dec_get(it, "ip") && !dec_get(it, "cidr")) {
+			/* vArmor: ports and no address = those ports on every
+			 * address, IPv4 and IPv6 */
+			dec_get_ports(c, pn, dec_pkey(kp, ip, "ports"), &e.ports, &e.n_ports);
+			if (!e.n_ports && c->d->n_errors == errs)
+				dec_err(c, pn, kp,
+					"no ports given: a destination without 'ip' or 'cidr' "
+					"needs at least one port");
+			e.kind = PL_ADDR_ANY;
+			e.text = dec_sdup(c, ANY_TEXT);
+			KEEP(c, errs, b->egress, b->n_egress, e);
+			continue;
+		}
+		if (!pn && !dec_get(it, "ip") && !dec_get(it, "cidr")) {
+			dec_err(
+			    c, it, ip,
+			    "a destination needs 'ip', 'cidr' or 'ports' (ports alone: on every "
+			    "address)");
+			continue;
+		}
 		const struct pl_node *an =
 		    dec_one_of(c, it, ip, "ip", "cidr", "a destination", &is_ip);
 		if (!an)
@@ -311,7 +335,6 @@ static void to_destinations(struct ctx *c, const struct pl_node *n, const char *
 			}
 			parse_cidr(c, an, kp, s, true, &e);
 		}
-		const struct pl_node *pn = dec_get(it, "ports");
 		if (pn)
 			dec_get_ports(c, pn, dec_pkey(kp, ip, "ports"), &e.ports, &e.n_ports);
 		e.text = dec_sdup(c, s);
@@ -331,18 +354,30 @@ static void egresses_v07(struct ctx *c, const struct pl_node *n, const char *pat
 		size_t errs = c->d->n_errors;
 		struct pl_egress_rule e = { .action = c->p->default_action, .pos = it->pos };
 		bool is_ip;
-		const struct pl_node *an =
-		    dec_one_of(c, it, ip, "ip", "ipBlock", "an egress rule", &is_ip);
-		if (!an)
-			continue;
-		const char *s = dec_get_str(c, an, dec_pkey(kp, ip, is_ip ? "ip" : "ipBlock"));
-		if (!s)
-			continue;
-		if (is_ip)
-			egress_ip(c, an, kp, s, &e);
-		else
-			parse_cidr(c, an, kp, s, true, &e);
 		const struct pl_node *pn = dec_get(it, "port");
+		const char *s = ANY_TEXT;
+		if (pn && !dec_get(it, "ip") && !dec_get(it, "ipBlock")) {
+			/* vArmor: a port and no address = that port on every
+			 * address, IPv4 and IPv6 */
+			e.kind = PL_ADDR_ANY;
+		} else if (!pn && !dec_get(it, "ip") && !dec_get(it, "ipBlock")) {
+			dec_err(c, it, ip,
+				"an egress rule needs 'ip', 'ipBlock' or 'port' (a port alone: on "
+				"every address)");
+			continue;
+		} else {
+			const struct pl_node *an =
+			    dec_one_of(c, it, ip, "ip", "ipBlock", "an egress rule", &is_ip);
+			if (!an)
+				continue;
+			s = dec_get_str(c, an, dec_pkey(kp, ip, is_ip ? "ip" : "ipBlock"));
+			if (!s)
+				continue;
+			if (is_ip)
+				egress_ip(c, an, kp, s, &e);
+			else
+				parse_cidr(c, an, kp, s, true, &e);
+		}
 		uint32_t port = 0;
 		if (pn && dec_get_u32_range(c, pn, dec_pkey(kp, ip, "port"), 1, 65535, &port)) {
 			e.ports = pl_arena_alloc(c->a, sizeof(*e.ports));

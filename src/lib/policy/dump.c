@@ -142,6 +142,9 @@ static void egress_addr(FILE *out, const struct pl_egress_rule *e)
 	case PL_ADDR_LOCALHOST:
 		fputs("localhost (127.0.0.1, ::1)", out);
 		return;
+	case PL_ADDR_ANY:
+		fputs("any address (0.0.0.0/0, ::/0)", out);
+		return;
 	case PL_ADDR_CIDR:
 		break;
 	}
