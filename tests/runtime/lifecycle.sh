@@ -40,10 +40,11 @@ mkdir -p "$pol" "$cg" || bail "policy dir, test cgroup"
 # doc NAME RULE...: one policy (RULE: core, icmp, meta; shadow: a file rule
 # no mechanism here carries; +allow: spec.plastron.allowUnenforced).
 doc() {
-	local name=$1 r hard=() att=() allow=
+	local name=$1 r hard=() att=() allow= proxy=
 	shift
 	for r in "$@"; do
 		case $r in
+		+proxy) proxy=1 ;;
 		core) hard+=(disallow-write-core-pattern) ;;
 		icmp) att+=(disable-icmp) ;;
 		meta) att+=(block-access-to-metadata-service) ;;
@@ -56,6 +57,7 @@ doc() {
 	printf 'spec:\n  target: {kind: Deployment, name: %s}\n' "$name"
 	[[ -n $allow ]] && printf '  plastron: {allowUnenforced: true}\n'
 	printf '  policy:\n'
+	[[ -n $proxy ]] && printf '    networkProxyConfig: {proxyPort: 15001, proxyAdminPort: 15000}\n'
 	printf '    enforcer: BPFSeccomp\n    mode: EnhanceProtect\n    enhanceProtect:\n'
 	printf '      auditViolations: true\n'
 	printf '      hardeningRules: [%s]\n' "$(IFS=,; echo "${hard[*]}")"
@@ -341,6 +343,29 @@ check "with spec.plastron.allowUnenforced it loads and status lists the unenforc
 	'[.policies[] | select(.name == "pf" and .unenforced == ["rule '"'disable-access-shadow'"'"])] | length == 1' <(status)
 ids
 check "... its enforceable rules are in the kernel" kernel_is "pf=core"
+
+# networkProxyConfig (validated, enforced by no plastron mechanism): refused
+# like every other unenforceable feature, with its file:line; accepted with
+# allowUnenforced and listed
+n=$(reloads)
+doc pg core +proxy | put g.yaml
+wait_reloads $((n + 1))
+msg="networkProxyConfig is not enforced"
+check "a policy with networkProxyConfig is refused by the agent (status names it)" jq_true \
+	'([.refused[] | select((.file | endswith("g.yaml")) and (.error | contains($m)))] | length == 1)
+	 and ([.policies[] | select(.name == "pg")] | length == 0)' --arg m "$msg" <(status)
+grep -qE "g\.yaml:[0-9]+:[0-9]+: .*networkProxyConfig is not enforced" "$tmp/agent.log" &&
+	ok "... and the log names its file:line" ||
+	{ not_ok "... and the log names its file:line"; grep -i proxy "$tmp/agent.log" | sed 's/^/# /'; }
+ids
+check "... nothing of it is in the kernel" kernel_is "pg=absent"
+n=$(reloads)
+doc pg core +proxy +allow | put g.yaml
+wait_reloads $((n + 1))
+check "with allowUnenforced it loads and status lists networkProxyConfig" jq_true \
+	'[.policies[] | select(.name == "pg" and (.unenforced | index("networkProxyConfig")))] | length == 1' <(status)
+ids
+check "... its enforceable rules are in the kernel" kernel_is "pg=core"
 
 # ---- 8. events_logged survives a restart ------------------------------------
 core_denied
