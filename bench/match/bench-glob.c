@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The path automaton's cost (issue 10, item 6, user-space half): compile
+ * time, states and table size of profiles of 8, 64, 1,024 and 4,096
+ * patterns, and the cost of one lookup over the same paths at each size,
+ * printed as ratios against the 8-pattern profile measured in the same run.
+ * Usage: bench-glob [ROUNDS]
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "plastron/glob.h"
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Pattern i of a profile: the shapes file and exec rules take. */
+static void pattern(int i, char *out, size_t cap)
+{
+	switch (i % 6) {
+	case 0:
+		snprintf(out, cap, "/var/lib/app%d/**", i);
+		break;
+	case 1:
+		snprintf(out, cap, "/**/tool%d", i);
+		break;
+	case 2:
+		snprintf(out, cap, "/etc/svc%d/*.conf", i);
+		break;
+	case 3:
+		snprintf(out, cap, "/home/*/.cfg%d/**", i);
+		break;
+	case 4:
+		snprintf(out, cap, "/opt/vendor%d/bin/[a-z]*", i);
+		break;
+	default:
+		snprintf(out, cap, "/proc/*/attr%d", i);
+		break;
+	}
+}
+
+/* The paths every profile is asked about: hits and misses. */
+static void path(int j, char *out, size_t cap)
+{
+	int v = (j * 37) % 4096;
+	switch (j % 8) {
+	case 0:
+		snprintf(out, cap, "/var/lib/app%d/data/db/file.sqlite", v);
+		break;
+	case 1:
+		snprintf(out, cap, "/usr/local/bin/tool%d", v);
+		break;
+	case 2:
+		snprintf(out, cap, "/etc/svc%d/main.conf", v);
+		break;
+	case 3:
+		snprintf(out, cap, "/home/user/.cfg%d/settings.json", v);
+		break;
+	case 4:
+		snprintf(out, cap, "/opt/vendor%d/bin/run", v);
+		break;
+	case 5:
+		snprintf(out, cap, "/proc/1234/attr%d", v);
+		break;
+	case 6:
+		snprintf(out, cap, "/usr/lib/x86_64-linux-gnu/libc.so.%d", v);
+		break;
+	default:
+		snprintf(out, cap, "/tmp/build-%d/obj/a.o", v);
+		break;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	int rounds = argc > 1 ? atoi(argv[1]) : 200;
+	static const int sizes[] = { 8, 64, 1024, 4096 };
+	enum { NP = 1024 };
+	static char paths[NP][96];
+	size_t lens[NP];
+	double base = 0;
+
+	for (int j = 0; j < NP; j++) {
+		path(j, paths[j], sizeof(paths[j]));
+		lens[j] = strlen(paths[j]);
+	}
+	printf("%-8s %10s %8s %8s %6s %10s %12s %10s %8s\n", "patterns", "compile", "states",
+	       "classes", "parts", "table", "ns/lookup", "ns/byte", "ratio");
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		int n = sizes[k];
+		struct pl_glob_rule *r = calloc((size_t)n, sizeof(*r));
+		char(*pats)[64] = calloc((size_t)n, sizeof(*pats));
+		if (!r || !pats)
+			return 1;
+		for (int i = 0; i < n; i++) {
+			pattern(i, pats[i], sizeof(pats[i]));
+			r[i] = (struct pl_glob_rule){ pats[i], 1, 0, (uint32_t)i };
+		}
+		struct pl_glob_dfa *dfa = NULL;
+		struct pl_diag d = { 0 };
+		double t0 = now();
+		if (pl_glob_compile(r, (size_t)n, NULL, &dfa, &d) < 0) {
+			fprintf(stderr, "%d patterns: %s\n", n, d.head ? d.head->message : "?");
+			return 1;
+		}
+		double tc = now() - t0;
+		volatile uint32_t sink = 0;
+		size_t bytes = 0;
+		t0 = now();
+		for (int it = 0; it < rounds; it++)
+			for (int j = 0; j < NP; j++) {
+				sink += pl_glob_match(dfa, paths[j], lens[j]).rule;
+				bytes += lens[j];
+			}
+		double tl = now() - t0;
+		double per = tl * 1e9 / ((double)rounds * NP);
+		if (k == 0)
+			base = per;
+		size_t table = 0;
+		uint32_t cls = 0;
+		for (uint32_t i = 0; i < dfa->n_parts; i++) {
+			table += (size_t)dfa->part[i].n_states * dfa->part[i].n_classes *
+				 sizeof(uint32_t);
+			cls += dfa->part[i].n_classes;
+		}
+		printf("%-8d %8.1fms %8u %8u %6u %8zuKB %12.1f %10.2f %8.2f\n", n, tc * 1e3,
+		       dfa->n_states, cls, dfa->n_parts, table / 1024, per,
+		       tl * 1e9 / (double)bytes, per / base);
+		(void)sink;
+		pl_glob_free(dfa);
+		pl_diag_clear(&d);
+		free(r);
+		free(pats);
+	}
+	return 0;
+}
