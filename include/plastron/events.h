@@ -156,12 +156,21 @@ struct pl_event {
 	uint64_t cgroup_id; /* of the process (cgroup-BPF), or of its container (agent) */
 	char address[64];   /* egress: "169.254.169.254:80", "[fd00::1]:53" */
 	char socket[64];    /* socket creation: "inet6 raw protocol 58" */
+	/* socket creation, as numbers (AF_*, SOCK_*, IPPROTO_*) */
+	int sock_family, sock_type, sock_protocol;
+	/* the mount namespace inode of the process; 0 when unknown */
+	uint32_t mnt_ns;
 	/* Attribution, filled by the agent (NULL: not known, key absent); not
 	 * owned: they point into the agent's records and are read only while
 	 * the event is written. A NULL container_id means "no container": none
 	 * of cgroup, container, container_name, namespace, pod is written. */
 	const char *container_id, *container_name, *container, *pod, *namespace_, *cgroup;
-	const char *policy, *policy_hash;
+	const char *pod_uid, *image; /* attributed, when the CRI annotations give them */
+	/* The policy (NULL: unknown, key absent): its name, its kind
+	 * ("VarmorPolicy", "VarmorClusterPolicy", pl_policy_kind_name) and
+	 * namespace (a VarmorPolicy's; NULL for a cluster policy). */
+	const char *policy, *policy_hash, *policy_kind, *policy_namespace;
+	const char *node; /* the host's name, for the vArmor format; NULL: "" */
 };
 
 /*
@@ -209,6 +218,29 @@ size_t pl_event_json(const struct pl_event *ev, struct pl_event_json_cache *cach
 		     size_t len);
 /* The same line in a malloc'd string (*ret); 0 or -ENOMEM. */
 int pl_event_to_json(const struct pl_event *ev, char **ret);
+
+/*
+ * The event in vArmor's violation-event schema (what vArmor's agent writes
+ * to /var/log/varmor/violations.log, pkg/auditor; docs/agent.md "The vArmor
+ * format"): one compact JSON object in zerolog's key order, with its '\n',
+ * in a malloc'd string (*ret). What plastron does not know is written as
+ * vArmor writes a field it does not know: "" or 0. 0 or -ENOMEM.
+ */
+int pl_event_to_varmor_json(const struct pl_event *ev, char **ret);
+/* vArmor's ArmorProfile name of a policy: varmor-<ns>-<name> or
+ * varmor-cluster-varmor-<name>, lower case, at most 63 characters
+ * (NUL-terminated into buf[len]; len >= 64). */
+void pl_varmor_profile_name(bool cluster, const char *ns, const char *name, char *buf, size_t len);
+
+/* The event formats `plastron run --event-format` and plastrond's
+ * --log-format choose from. */
+enum pl_event_format {
+	PL_EVENT_FORMAT_PLASTRON, /* pl_event_json: the one plastron schema */
+	PL_EVENT_FORMAT_VARMOR,   /* pl_event_to_varmor_json */
+};
+/* "plastron" or "varmor" → 0 and *ret; -EINVAL otherwise. */
+int pl_event_format_from_name(const char *name, enum pl_event_format *ret);
+
 /* One human line: "DENIED seccomp: mount() by sh[123] (rule disallow-mount)". */
 int pl_event_format_human(const struct pl_event *ev, char *buf, size_t len);
 

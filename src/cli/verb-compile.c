@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "plastron/apply.h"
 #include "plastron/gen.h"
+#include "plastron/events.h"
 #include "plastron/policy.h"
 
 static void compile_usage(FILE *f)
@@ -95,19 +96,13 @@ static int write_out(const char *out, const char *buf, size_t len)
 	return CLI_OK;
 }
 
-/* vArmor's profile name: varmor-<ns>-<name> / varmor-cluster-<varmorNs>-<name>,
- * lower case, at most 63 characters. */
+/* vArmor's profile name (pl_varmor_profile_name, also that of the vArmor
+ * event format). */
 static char *profile_name(const struct pl_policy *p)
 {
-	char buf[256];
-	if (p->kind == PL_KIND_VARMOR_CLUSTER_POLICY)
-		snprintf(buf, sizeof(buf), "varmor-cluster-varmor-%s", p->name ? p->name : "");
-	else
-		snprintf(buf, sizeof(buf), "varmor-%s-%s",
-			 p->namespace_ ? p->namespace_ : "default", p->name ? p->name : "");
-	for (char *c = buf; *c; c++)
-		*c = (char)tolower((unsigned char)*c);
-	buf[63] = 0;
+	char buf[64];
+	pl_varmor_profile_name(p->kind == PL_KIND_VARMOR_CLUSTER_POLICY, p->namespace_, p->name,
+			       buf, sizeof(buf));
 	return strdup(buf);
 }
 

@@ -80,6 +80,9 @@ PL_EXPORT void pl_event_from_cg(struct pl_event *ev, const struct pl_cg_event *c
 
 		snprintf(ev->socket, sizeof(ev->socket), "%s %s protocol %u", af ? af : "?",
 			 ty ? ty : "?", cg->u.sock.protocol);
+		ev->sock_family = (int)cg->u.sock.family;
+		ev->sock_type = (int)cg->u.sock.type;
+		ev->sock_protocol = (int)cg->u.sock.protocol;
 		break;
 	}
 	case PL_CG_HOOK_CONNECT4:

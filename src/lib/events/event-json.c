@@ -283,6 +283,8 @@ PL_EXPORT size_t pl_event_json(const struct pl_event *ev, struct pl_event_json_c
 	}
 	PUT_KSTR(&o, "enforcer", pl_enforcer_kind_name(ev->enforcer));
 	PUT_KSTR_SET(&o, "exe", ev->exe);
+	if (ev->image)
+		PUT_KSTR(&o, "image", ev->image);
 	PUT_KSTR_SET(&o, "mode", ev->mode);
 	if (ctr && ev->namespace_)
 		PUT_KSTR(&o, "namespace", ev->namespace_);
@@ -295,10 +297,16 @@ PL_EXPORT size_t pl_event_json(const struct pl_event *ev, struct pl_event_json_c
 		PUT_LIT(&o, "null");
 	if (ctr && ev->pod)
 		PUT_KSTR(&o, "pod", ev->pod);
+	if (ctr && ev->pod_uid)
+		PUT_KSTR(&o, "pod_uid", ev->pod_uid);
 	if (ev->policy)
 		PUT_KSTR(&o, "policy", ev->policy);
 	if (ev->policy_hash)
 		PUT_KSTR(&o, "policy_hash", ev->policy_hash);
+	if (ev->policy_kind)
+		PUT_KSTR(&o, "policy_kind", ev->policy_kind);
+	if (ev->policy_namespace)
+		PUT_KSTR(&o, "policy_namespace", ev->policy_namespace);
 	PUT_KSTR(&o, "rule", ev->rule);
 	if (ev->rule_ambiguous)
 		PUT_LIT(&o, ",\"rule_ambiguous\":true");
