@@ -92,6 +92,9 @@ static void help(FILE *f)
 	    "                          On stderr, events share the stream with COMMAND's\n"
 	    "                          own messages and can land mid-line: use a FILE to\n"
 	    "                          parse them\n"
+	    "      --event-format FMT  plastron (default): plastron's event schema;\n"
+	    "                          varmor: vArmor's violation-event schema (the lines\n"
+	    "                          vArmor's agent writes to violations.log)\n"
 	    "      --allow-unenforced  run even when some rules cannot be enforced here\n"
 	    "                          (AppArmor-, BPF-LSM- or cgroup-BPF-only rules); each\n"
 	    "                          one is listed on stderr\n"
@@ -119,6 +122,7 @@ static void help(FILE *f)
 	    "  plastron run -- sh -c 'unshare -U true'      # built-in policy: denied, reported\n"
 	    "  plastron run --policy examples/landlock.yaml -- cat /etc/hostname\n"
 	    "  plastron run --policy p.yaml --mode audit --events events.jsonl -- ./app\n"
+	    "  plastron run --policy p.yaml --events - --event-format varmor -- ./app\n"
 	    "  plastron run --policy p.yaml --allow-unenforced -- /bin/sh\n");
 }
 
@@ -203,7 +207,11 @@ static bool tree_has_domain(const struct tree *t, uint64_t dom)
 /* ---- event output ------------------------------------------------------ */
 struct out {
 	FILE *json;
-	bool human; /* also a summary line on stderr */
+	enum pl_event_format format;
+	const struct pl_policy *pol; /* its name, kind and namespace go in each event */
+	char node[65];               /* the host's name (vArmor's nodeName) */
+	uint32_t root_mnt; /* the command's mount namespace at fork, if the pid's is gone */
+	bool human;        /* also a summary line on stderr */
 	const struct pl_sc_profile *prof;
 	char (*seen)[96]; /* observe: each allowed (comm, syscall) once */
 	size_t n_seen;
@@ -232,11 +240,42 @@ static bool seen_before(struct out *o, const struct pl_event *ev)
 	return false;
 }
 
-static void emit(struct out *o, const struct pl_event *ev)
+/* The inode of /proc/PID/ns/mnt ("mnt:[4026531841]"), 0 when unknown. */
+static uint32_t mnt_ns_of(pid_t pid)
+{
+	char path[64], link[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return 0;
+	link[n] = '\0';
+	return strncmp(link, "mnt:[", 5) ? 0 : (uint32_t)strtoul(link + 5, NULL, 10);
+}
+
+static void emit(struct out *o, const struct pl_event *evp)
 {
 	char line[768];
 	char *json;
-	int r = pl_event_to_json(ev, &json);
+	struct pl_event e = *evp, *ev = &e;
+	int r;
+
+	if (o->pol) {
+		e.policy = o->pol->name;
+		e.policy_kind = pl_policy_kind_name(o->pol->kind);
+		e.policy_namespace =
+		    o->pol->kind == PL_KIND_VARMOR_POLICY ? o->pol->namespace_ : NULL;
+	}
+	e.node = o->node;
+	if (o->format == PL_EVENT_FORMAT_VARMOR) {
+		e.mnt_ns = e.pid > 0 ? mnt_ns_of((pid_t)e.pid) : 0;
+		if (!e.mnt_ns)
+			e.mnt_ns = o->root_mnt;
+		r = pl_event_to_varmor_json(ev, &json);
+	} else {
+		r = pl_event_to_json(ev, &json);
+	}
 
 	if (r == 0) {
 		fputs(json, o->json);
@@ -386,7 +425,7 @@ run_child(const struct pl_confinement *c, char **cmd, int report_fd)
 	_exit(r == ENOENT ? 127 : 126);
 }
 
-enum { OPT_ALLOW_UNENFORCED = 256, OPT_SHOW_BUILTIN };
+enum { OPT_ALLOW_UNENFORCED = 256, OPT_SHOW_BUILTIN, OPT_EVENT_FORMAT };
 
 int verb_run(int argc, char **argv)
 {
@@ -395,6 +434,7 @@ int verb_run(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "events", required_argument, NULL, 'e' },
+		{ "event-format", required_argument, NULL, OPT_EVENT_FORMAT },
 		{ "allow-unenforced", no_argument, NULL, OPT_ALLOW_UNENFORCED },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "show-builtin-policy", no_argument, NULL, OPT_SHOW_BUILTIN },
@@ -444,6 +484,15 @@ int verb_run(int argc, char **argv)
 			break;
 		case 'e':
 			events_path = optarg;
+			break;
+		case OPT_EVENT_FORMAT:
+			if (pl_event_format_from_name(optarg, &out.format) < 0) {
+				fprintf(
+				    stderr,
+				    "plastron run: unknown event format '%s' (plastron, varmor)\n",
+				    optarg);
+				return CLI_USAGE;
+			}
 			break;
 		case 'q':
 			quiet = true;
@@ -555,6 +604,9 @@ int verb_run(int argc, char **argv)
 		out.json = stderr;
 	}
 	out.prof = conf->seccomp;
+	out.pol = pol;
+	if (gethostname(out.node, sizeof(out.node) - 1) < 0)
+		out.node[0] = '\0';
 	r = pl_audit_open(&audit, &d);
 	if (r < 0) {
 		fprintf(stderr, "plastron run: warning: events will not be reported: %s\n",
@@ -601,6 +653,7 @@ int verb_run(int argc, char **argv)
 	report[1] = -1;
 	child_pid = pid;
 	tree->root = pid;
+	out.root_mnt = mnt_ns_of(pid);
 	tree->ses = AUDIT_SID_UNSET;
 	if (read(report[0], &tree->ses, sizeof(tree->ses)) != sizeof(tree->ses))
 		tree->ses = AUDIT_SID_UNSET;

@@ -300,6 +300,46 @@ check "--mode audit: Landlock allow-lists are not applied (and said so)" \
 run --policy "$T/ll.yaml" --mode audit -- true
 check "…with a note on stderr" grep -q "Landlock cannot report without denying" "$T/err"
 
+# ---- the vArmor event format (--event-format varmor) ------------------------
+# vArmor's violation-event lines (docs/agent.md "The vArmor format"): its
+# top-level keys in zerolog's order, the policy's identity, and the event
+# body of each enforcer.
+VKEYS='["level","time","metadata","nodeName","podUID","podName","podNamespace","containerID","containerName","image","pid","mntNsID","eventTimestamp","enforcer","action","profileName","policyKind","policyName","policyNamespace","event","message"]'
+mntns=$(readlink /proc/self/ns/mnt | tr -dc 0-9)
+ep "$T/vuser.yaml" "disallow-create-user-ns"
+run -q --policy "$T/vuser.yaml" --events "$T/ev.jsonl" --event-format varmor -- unshare -U true
+check "--event-format varmor, seccomp denial: vArmor's keys in order, Seccomp DENIED, the policy's identity" \
+	event "$T/ev.jsonl" "(keys_unsorted == $VKEYS) and .level == \"warn\" and .message == \"violation event\" and
+		.enforcer == \"Seccomp\" and .action == \"DENIED\" and .pid > 0 and .mntNsID == $mntns and
+		.nodeName == \"$(hostname)\" and .containerID == \"\" and .podUID == \"\" and .image == \"\" and
+		.profileName == \"varmor-live-vuser\" and .policyKind == \"VarmorPolicy\" and
+		.policyName == \"vuser\" and .policyNamespace == \"live\" and
+		(.eventTimestamp | type) == \"number\" and (now - .eventTimestamp | fabs) < 120"
+check "--event-format varmor, seccomp denial: event is vArmor's SeccompEvent" \
+	event "$T/ev.jsonl" '(.event | keys_unsorted) == ["auditID","epoch","subj","pid","comm","exe","syscall"] and
+		.event.syscall == "unshare" and .event.comm == "unshare" and .event.pid == .pid and
+		.event.epoch == .eventTimestamp and (.event.auditID | test("^[0-9]+\\.[0-9]{3}:[0-9]+$"))'
+run -q --policy "$T/ll.yaml" --events "$T/ev.jsonl" --event-format varmor -- cat "$T/secret"
+check "--event-format varmor, Landlock denial: File event, permissions [read], the path" \
+	event "$T/ev.jsonl" "(keys_unsorted == $VKEYS) and .enforcer == \"Landlock\" and .action == \"DENIED\" and
+		.pid == 0 and .profileName == \"varmor-live-ll\" and .event.operation == \"File\" and
+		.event.permissions == [\"read\"] and .event.path == \"$T/secret\""
+if (($(cat /sys/kernel/security/landlock/abi_version 2>/dev/null || echo 7) >= 4)); then
+	run -q --policy "$T/ll.yaml" --events "$T/ev.jsonl" --event-format varmor -- "$PROBE" --fail connect "$badp"
+	check "--event-format varmor, Landlock connect denial: Network connect to 127.0.0.1:$badp" \
+		event "$T/ev.jsonl" "(keys_unsorted == $VKEYS) and .enforcer == \"Landlock\" and .action == \"DENIED\" and
+			.event.operation == \"Network\" and .event.type == \"connect\" and
+			.event.address.ip == \"127.0.0.1\" and .event.address.port == $badp and
+			.event.socket == {\"operation\":\"\",\"domain\":\"\",\"type\":\"\",\"protocol\":\"\"}"
+else
+	skip "--event-format varmor, Landlock connect denial" "Landlock ABI < 4"
+fi
+run -q --policy "$T/vuser.yaml" --events "$T/ev.jsonl" -- unshare -U true
+check "plastron format: the policy's kind and namespace" \
+	event "$T/ev.jsonl" '.policy == "vuser" and .policy_kind == "VarmorPolicy" and .policy_namespace == "live" and (has("image") | not)'
+run -q --event-format json -- true
+check "--event-format json: a usage error (rc $rc)" eval '[[ $rc -eq 2 ]] && grep -q "unknown event format" "$T/err"'
+
 # ---- never half-applied ----------------------------------------------------
 # An outer run whose filter refuses landlock_restrict_self (the runtime-default
 # allow-list without it): the inner run
