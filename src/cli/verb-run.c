@@ -264,8 +264,9 @@ static void emit(struct out *o, const struct pl_event *evp)
 	if (o->pol) {
 		e.policy = o->pol->name;
 		e.policy_kind = pl_policy_kind_name(o->pol->kind);
-		e.policy_namespace =
-		    o->pol->kind == PL_KIND_VARMOR_POLICY ? o->pol->namespace_ : NULL;
+		e.policy_namespace = o->pol->kind != PL_KIND_VARMOR_POLICY ? NULL
+				     : o->pol->namespace_                  ? o->pol->namespace_
+									   : "default";
 	}
 	e.node = o->node;
 	if (o->format == PL_EVENT_FORMAT_VARMOR) {

@@ -118,6 +118,8 @@ struct agent {
 	const char *pin_dir, *policy_dir, *socket, *log, *state, *metrics;
 	uint64_t log_max;
 	int log_backups;
+	enum pl_event_format log_format; /* --log-format */
+	char node[65];                   /* the host's name (the vArmor format's nodeName) */
 	struct pl_cg_enforcer *e;
 	struct pl_audit *audit;
 	int epfd, listen_fd, ino_fd, sig_fd, metrics_fd;
@@ -216,6 +218,8 @@ void state_save(void);
 void state_save_soon(void);
 void container_remove(struct container *c, const char *why);
 const char *ann(json_t *a, const char *key);
+/* the first of two annotations that is set */
+const char *ann2(json_t *a, const char *k1, const char *k2);
 int container_add(const char *cgpath, uint64_t cgid, struct policy *pol, const char *id,
 		  const char *name, json_t *annotations, char *err, size_t errlen);
 void sweep(void);

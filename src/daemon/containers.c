@@ -199,8 +199,6 @@ const char *ann(json_t *a, const char *key)
 	return json_string_value(json_object_get(a, key));
 }
 
-static const char *ann2(json_t *a, const char *k1, const char *k2);
-
 static char *dup_or_null(const char *s)
 {
 	return s && *s ? strdup(s) : NULL;
@@ -363,7 +361,7 @@ static bool pod_of(enum pl_target_kind kind, const char *target, const char *pod
 	}
 }
 
-static const char *ann2(json_t *a, const char *k1, const char *k2)
+const char *ann2(json_t *a, const char *k1, const char *k2)
 {
 	const char *v = ann(a, k1);
 	return v ? v : ann(a, k2);

@@ -130,19 +130,70 @@ static void attribute(struct pl_event *ev, struct container *c)
 	ev->cgroup = c->cgroup;
 	if (!ev->policy)
 		ev->policy = c->policy;
+	ev->pod_uid =
+	    ann2(c->annotations, "io.kubernetes.cri.sandbox-uid", "io.kubernetes.pod.uid");
+	ev->image =
+	    ann2(c->annotations, "io.kubernetes.cri.image-name", "io.kubernetes.cri-o.ImageName");
 	/* The bundle the container started with (the shim's annotation). */
 	if (!ev->policy_hash)
 		ev->policy_hash = ann(c->annotations, "plastron.io/bundle-hash");
 }
 
-/* Write one event as a JSON line (pl_event_json: the one schema, also that
- * of `plastron run`) and count it in the metrics. */
-static void log_event(const struct pl_event *ev)
+/* The policy's kind and namespace (NULL: not known). */
+static void policy_identity(struct pl_event *ev)
+{
+	struct policy *pol = ev->policy ? policy_by_name(ev->policy) : NULL;
+
+	if (!pol || !pol->p)
+		return;
+	ev->policy_kind = pl_policy_kind_name(pol->p->kind);
+	if (pol->p->kind == PL_KIND_VARMOR_POLICY)
+		ev->policy_namespace = pol->p->namespace_ ? pol->p->namespace_ : "default";
+}
+
+/* The inode of /proc/PID/ns/mnt, 0 when unknown (the vArmor format only:
+ * a readlink per event). */
+static uint32_t mnt_ns_of(int64_t pid)
+{
+	char path[64], link[64];
+	ssize_t n;
+
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%lld/ns/mnt", (long long)pid);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return 0;
+	link[n] = '\0';
+	return strncmp(link, "mnt:[", 5) ? 0 : (uint32_t)strtoul(link + 5, NULL, 10);
+}
+
+/* Write one event as a JSON line (--log-format: pl_event_json, the one
+ * schema, also that of `plastron run`, or vArmor's) and count it in the
+ * metrics. */
+static void log_event(struct pl_event *ev)
 {
 	static struct pl_event_json_cache cache; /* keeps the formatted second */
 	char buf[2048], *line = buf;
-	size_t n = pl_event_json(ev, &cache, buf, sizeof(buf));
+	size_t n;
 
+	policy_identity(ev);
+	if (A.log_format == PL_EVENT_FORMAT_VARMOR) {
+		ev->node = A.node;
+		ev->mnt_ns = mnt_ns_of(ev->pid);
+		if (pl_event_to_varmor_json(ev, &line) < 0) {
+			say("%s event: out of memory, event of pid %lld not logged",
+			    pl_enforcer_kind_name(ev->enforcer), (long long)ev->pid);
+			return;
+		}
+		n = strlen(line);
+		metric_count(ev->rule, pl_event_action_name(ev->action),
+			     pl_enforcer_kind_name(ev->enforcer));
+		log_line(line, n);
+		free(line);
+		return;
+	}
+	n = pl_event_json(ev, &cache, buf, sizeof(buf));
 	if (n >= sizeof(buf)) {
 		line = malloc(n + 1);
 		if (!line || pl_event_json(ev, &cache, line, n + 1) != n) {

@@ -205,6 +205,8 @@ static int usage(FILE *f, int status)
 		"  --log FILE           violation log (default %s)\n"
 		"  --log-max-bytes N    rotate the log at N bytes (default 10485760; 0: never)\n"
 		"  --log-backups N      rotated logs kept (default 3)\n"
+		"  --log-format FMT     plastron (default): plastron's event schema; varmor:\n"
+		"                       vArmor's violation-event schema (docs/agent.md)\n"
 		"  --metrics 127.0.0.1:PORT  Prometheus text on a local HTTP endpoint\n"
 		"  --annotation-namespaces NS[,NS]  Kubernetes namespaces whose pods may request\n"
 		"                       a policy by annotation plastron.io/policy (\"*\": all;\n"
@@ -304,6 +306,7 @@ int main(int argc, char **argv)
 		{ "log", required_argument, NULL, 'l' },
 		{ "log-max-bytes", required_argument, NULL, 'M' },
 		{ "log-backups", required_argument, NULL, 'B' },
+		{ "log-format", required_argument, NULL, 'F' },
 		{ "metrics", required_argument, NULL, 'm' },
 		{ "annotation-namespaces", required_argument, NULL, 'N' },
 		{ "compile-timeout", required_argument, NULL, 'T' },
@@ -323,6 +326,8 @@ int main(int argc, char **argv)
 	A.log = PLD_LOG;
 	A.log_max = 10u << 20;
 	A.log_backups = 3;
+	if (gethostname(A.node, sizeof(A.node) - 1) < 0)
+		A.node[0] = '\0';
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
@@ -345,6 +350,15 @@ int main(int argc, char **argv)
 			break;
 		case 'B':
 			A.log_backups = atoi(optarg);
+			break;
+		case 'F':
+			if (pl_event_format_from_name(optarg, &A.log_format) < 0) {
+				fprintf(stderr,
+					"plastrond: --log-format: unknown format '%s' (plastron, "
+					"varmor)\n",
+					optarg);
+				return 2;
+			}
 			break;
 		case 'm':
 			A.metrics = optarg;

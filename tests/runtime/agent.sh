@@ -3,6 +3,7 @@
 # plastrond on its own: the control socket (mode 0600, uid 0 only), the
 # metrics endpoint (127.0.0.1 only), log rotation with N backups, a cgroup
 # attached with `plastron attach` whose sysctl writes are denied and logged,
+# --log-format varmor (a connect() denial in vArmor's schema),
 # and --uninstall removing every pin.
 # Usage: agent.sh POLICY   (env PLASTRON, PLASTROND)
 set -uo pipefail
@@ -128,6 +129,51 @@ else
 fi
 check "rotated events are JSON with the sysctl rule" bash -c \
 	"jq -e -s 'map(select(.rule == \"disallow-write-core-pattern\" and .path == \"/proc/sys/kernel/core_pattern\")) | length > 0' '$log.1'"
+# ---- --log-format varmor: vArmor's violation-event lines -------------------
+# The agent restarted with --log-format varmor (the cgroup stays registered);
+# a connect() to the metadata service from the attached cgroup, inside a
+# network namespace of this test where 169.254.169.254 is on lo, is denied
+# by cgroup-BPF and logged in vArmor's schema (an attached cgroup has no
+# container id, pod or image: "", as vArmor writes what it does not know).
+agent_stop TERM
+vlog=$tmp/varmor.log
+"$PLASTROND" --foreground --pin-dir "$pin" --policy-dir "$tmp/pol" --socket "$sock" \
+	--log "$vlog" --log-format varmor >>"$tmp/agent.log" 2>&1 &
+agent_pid=$!
+up=0
+for i in $(seq 100); do
+	"$PLASTRON" status --socket "$sock" >/dev/null 2>&1 && up=1 && break
+	sleep 0.05
+done
+((up)) && ok "plastrond --log-format varmor starts" || not_ok "plastrond --log-format varmor starts"
+"$PLASTROND" --log-format json --help >/dev/null 2>&1
+check "--log-format json is refused (status 2)" test $? -eq 2
+vns=plastron-rta-$$
+ip netns add "$vns" && ip -n "$vns" link set lo up && ip -n "$vns" addr add 169.254.169.254/32 dev lo
+"$PLASTRON" attach --socket "$sock" --pid "$spid" --policy rt-demo >/dev/null 2>&1
+sh -c "echo \$\$ >'$cg/cgroup.procs' && exec ip netns exec '$vns' bash -c 'echo >/dev/tcp/169.254.169.254/80'" \
+	2>"$tmp/md.err"
+check "connect() to the metadata service from the attached cgroup is denied" \
+	grep -q "Operation not permitted" "$tmp/md.err"
+VKEYS='["level","time","metadata","nodeName","podUID","podName","podNamespace","containerID","containerName","image","pid","mntNsID","eventTimestamp","enforcer","action","profileName","policyKind","policyName","policyNamespace","event","message"]'
+vhas() {
+	for i in $(seq 100); do
+		jq -e -s "any(.[]; $1)" "$vlog" >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	return 1
+}
+check "varmor log: the connect denial with vArmor's keys in order, BPF DENIED, the policy's identity" \
+	vhas "(keys_unsorted == $VKEYS) and .enforcer == \"BPF\" and .action == \"DENIED\" and
+		.nodeName == \"$(hostname)\" and .containerID == \"\" and .pid > 0 and .mntNsID > 0 and
+		.profileName == \"varmor-default-rt-demo\" and .policyKind == \"VarmorPolicy\" and
+		.policyName == \"rt-demo\" and .policyNamespace == \"default\" and .level == \"warn\""
+check "varmor log: event is vArmor's Network connect to 169.254.169.254:80" \
+	vhas '.event.operation == "Network" and .event.type == "connect" and
+		.event.address.ip == "169.254.169.254" and .event.address.port == 80 and
+		(.event | keys_unsorted) == ["operation","type","socket","address"]'
+grep -q "169.254.169.254" "$vlog" 2>/dev/null || tail -n 3 "$vlog" 2>/dev/null | sed "s/^/# /"
+ip netns del "$vns" 2>/dev/null
 kill "$spid" 2>/dev/null
 wait "$spid" 2>/dev/null
 spid=
