@@ -125,7 +125,15 @@ expect "baseline" "$tmp/base.out" metadata-raw ok
 expect "baseline" "$tmp/base.out" alg EAFNOSUPPORT
 
 id=$(cid conf)
-if run_shim "$id" "$tmp/conf.out" rt-demo /probe "${acts[@]}"; then
+# A container of a pod of Deployment rt-demo (CRI annotations: they select
+# rt-demo); its pod, namespace, image and pod uid go in the events.
+if bundle_jq='.annotations += {"io.kubernetes.cri.container-type": "container",
+	"io.kubernetes.cri.container-name": "app",
+	"io.kubernetes.cri.sandbox-name": "rt-demo-5d8f7b9c4-x2x7q",
+	"io.kubernetes.cri.sandbox-namespace": "default",
+	"io.kubernetes.cri.image-name": "docker.io/library/busybox:1.36",
+	"io.kubernetes.cri.sandbox-uid": "0b9e6a52-1c1f-4d3e-9a1e-5a8c2f0d1e77"}' \
+	run_shim "$id" "$tmp/conf.out" rt-demo /probe "${acts[@]}"; then
 	ok "plastron-runtime runs the probe under rt-demo"
 else
 	not_ok "plastron-runtime runs the probe under rt-demo"
@@ -154,6 +162,11 @@ for pair in "disable-icmp:seccomp" "disallow-write-core-pattern:cgroup-bpf" \
 		diag "$log"
 	fi
 done
+check "log: the container's pod, image and pod uid, the policy's kind and namespace" \
+	log_has ".container_id == \"$id\" and .image == \"docker.io/library/busybox:1.36\"
+		and .pod == \"rt-demo-5d8f7b9c4-x2x7q\" and .namespace == \"default\" and .container == \"app\"
+		and .pod_uid == \"0b9e6a52-1c1f-4d3e-9a1e-5a8c2f0d1e77\"
+		and .policy_kind == \"VarmorPolicy\" and .policy_namespace == \"default\""
 # The raw send is seen by cgroup_skb/egress (hook raw_send4): the event names
 # the send and the destination like a connect's.
 check "log: DENIED raw send to 169.254.169.254:80 (syscall send, address) for container $id" \
