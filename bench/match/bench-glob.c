@@ -4,6 +4,9 @@
  * time, states and table size of profiles of 8, 64, 1,024 and 4,096
  * patterns, and the cost of one lookup over the same paths at each size,
  * printed as ratios against the 8-pattern profile measured in the same run.
+ * With the BPF walk built (-Dbpf) and as root, the same lookups also run in
+ * the kernel: src/bpf/glob.bpf.c by BPF_PROG_TEST_RUN, each path walked
+ * ROUNDS times inside one run (timed there with bpf_ktime_get_ns).
  * Usage: bench-glob [ROUNDS]
  */
 #include <stdint.h>
@@ -13,6 +16,14 @@
 #include <time.h>
 
 #include "plastron/glob.h"
+#ifdef BENCH_BPF
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "glob-maps.h"
+#include "glob.h"
+#endif
 
 static double now(void)
 {
@@ -85,14 +96,16 @@ int main(int argc, char **argv)
 	enum { NP = 1024 };
 	static char paths[NP][96];
 	size_t lens[NP];
-	double base = 0;
+	double base = 0, bbase = 0;
+	(void)bbase;
 
 	for (int j = 0; j < NP; j++) {
 		path(j, paths[j], sizeof(paths[j]));
 		lens[j] = strlen(paths[j]);
 	}
-	printf("%-8s %10s %8s %8s %6s %10s %12s %10s %8s\n", "patterns", "compile", "states",
-	       "classes", "parts", "table", "ns/lookup", "ns/byte", "ratio");
+	printf("%-8s %10s %8s %8s %6s %10s %12s %10s %8s %12s %8s\n", "patterns", "compile",
+	       "states", "classes", "parts", "table", "ns/lookup", "ns/byte", "ratio", "bpf ns",
+	       "ratio");
 	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
 		int n = sizes[k];
 		struct pl_glob_rule *r = calloc((size_t)n, sizeof(*r));
@@ -130,9 +143,32 @@ int main(int argc, char **argv)
 				 sizeof(uint32_t);
 			cls += dfa->part[i].n_classes;
 		}
-		printf("%-8d %8.1fms %8u %8u %6u %8zuKB %12.1f %10.2f %8.2f\n", n, tc * 1e3,
+		printf("%-8d %8.1fms %8u %8u %6u %8zuKB %12.1f %10.2f %8.2f", n, tc * 1e3,
 		       dfa->n_states, cls, dfa->n_parts, table / 1024, per,
 		       tl * 1e9 / (double)bytes, per / base);
+#ifdef BENCH_BPF
+		struct pl_glob_bpf *g = NULL;
+		if (geteuid() == 0 && pl_glob_bpf_load(dfa, &g, &d) == 0) {
+			double ns = 0;
+			for (int j = 0; j < NP; j++) {
+				struct pl_glob_bpf_ctx ctx = { .path =
+								   (uint64_t)(uintptr_t)paths[j],
+							       .len = (uint32_t)lens[j],
+							       .repeat = (uint32_t)rounds };
+				LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = &ctx,
+					    .ctx_size_in = sizeof(ctx));
+				if (bpf_prog_test_run_opts(pl_glob_bpf_prog_fd(g), &o) < 0)
+					break;
+				ns += (double)ctx.ns;
+			}
+			double bper = ns / ((double)rounds * NP);
+			if (k == 0)
+				bbase = bper;
+			printf(" %12.1f %8.2f", bper, bper / bbase);
+		}
+		pl_glob_bpf_close(g);
+#endif
+		putchar('\n');
 		(void)sink;
 		pl_glob_free(dfa);
 		pl_diag_clear(&d);
