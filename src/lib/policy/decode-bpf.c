@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "decode.h"
+#include "plastron/glob.h"
 
 /* ---- bpfRawRules ------------------------------------------------------- */
 
@@ -36,8 +37,15 @@ static void check_pattern(struct ctx *c, const struct pl_node *n, const char *pa
 		dec_err(c, n, path, "pattern '%s' has an empty path component ('//')", s);
 		return;
 	}
-	if (strlen(s) >= 4096)
+	if (strlen(s) >= 4096) {
 		dec_err(c, n, path, "pattern is longer than 4095 bytes");
+		return;
+	}
+	/* the rest of the language, as the automaton reads it (plastron/glob.h) */
+	size_t at = 0;
+	const char *why = NULL;
+	if (pl_glob_check(s, &at, &why) < 0)
+		dec_err(c, n, path, "pattern '%s', byte %zu: %s", s, at, why ? why : "invalid");
 }
 
 static void file_rules(struct ctx *c, const struct pl_node *n, const char *path, bool processes)
