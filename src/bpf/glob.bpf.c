@@ -33,7 +33,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct pl_glob_bpf_next2);
+	__type(value, struct pl_glob_bpf_next);
 } glob_next SEC(".maps");
 
 struct {
@@ -56,6 +56,7 @@ struct walk {
 	const struct pl_glob_bpf_part *part;
 	const struct pl_glob_bpf_cls *cls;
 	__u32 state;
+	__u32 wide;
 };
 
 static long walk_step(__u32 i, void *data)
@@ -65,9 +66,14 @@ static long walk_step(__u32 i, void *data)
 	if (at >= PL_GLOB_BPF_PATH_MAX)
 		return 1;
 	__u32 idx = pl_glob_bpf_index(w->part, w->state, w->cls->c[w->buf->b[at]]);
-	__u32 half = idx / 2;
-	struct pl_glob_bpf_next2 *next = bpf_map_lookup_elem(&glob_next, &half);
-	w->state = next ? next->s[idx & 1] : 0;
+	__u32 el = w->wide ? idx / 2 : idx / 4;
+	struct pl_glob_bpf_next *next = bpf_map_lookup_elem(&glob_next, &el);
+	if (!next)
+		w->state = 0;
+	else if (w->wide)
+		w->state = next->w[idx & 1];
+	else
+		w->state = next->h[idx & 3];
 	return w->state == 0; /* the dead state: stop */
 }
 
@@ -93,7 +99,7 @@ static __always_inline void walk_part(struct all *al, __u32 k, __u32 *rank)
 	struct pl_glob_bpf_cls *cls = bpf_map_lookup_elem(&glob_cls, &key);
 	if (!cls)
 		return;
-	struct walk w = { al->buf, al->len, part, cls, 1 };
+	struct walk w = { al->buf, al->len, part, cls, 1, al->ps->wide };
 	bpf_loop(al->len, walk_step, &w, 0);
 	__u32 ai = part->accept_base + w.state;
 	struct pl_glob_bpf_accept *a = bpf_map_lookup_elem(&glob_accept, &ai);

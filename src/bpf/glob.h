@@ -7,13 +7,17 @@
  *
  *   glob_parts   ARRAY [0]     -> { n_parts, part headers }
  *   glob_cls     ARRAY part    -> byte → class (256 bytes)
- *   glob_next    ARRAY i / 2   -> the next states of transitions i and i + 1,
+ *   glob_next    ARRAY i / 4   -> the next states of transitions i .. i + 3
+ *                (16-bit: every part has fewer than 65,536 states), or
+ *                ARRAY i / 2 -> those of i and i + 1 (32-bit: "wide"),
  *                i = next_base + state * n_classes + class
  *   glob_accept  ARRAY accept_base + state -> { deny, audit, rule }
  *
- * An array map's elements are 8-byte aligned, so glob_next packs two
- * 32-bit states per element and an accept entry is 16 bytes: the maps are
- * then the loader's arrays byte for byte and are filled through mmap.
+ * An array map's elements are 8-byte aligned, so glob_next packs four
+ * 16-bit or two 32-bit states per element and an accept entry is 16 bytes:
+ * the maps are then the loader's arrays byte for byte and are filled
+ * through mmap. 16-bit states halve the table, which is what the walk's
+ * cost grows with (cache misses) once a profile has thousands of rules.
  * pl_glob_bpf_index is the one index computation both sides use; the walk
  * reads one glob_next element per byte of the path (an inlined array
  * load).
@@ -35,7 +39,7 @@ struct pl_glob_bpf_part {
 
 struct pl_glob_bpf_parts {
 	__u32 n_parts;
-	__u32 pad;
+	__u32 wide; /* glob_next holds 32-bit states */
 	struct pl_glob_bpf_part part[PL_GLOB_BPF_PARTS];
 };
 
@@ -46,8 +50,11 @@ struct pl_glob_bpf_accept {
 	__u32 pad;
 };
 
-struct pl_glob_bpf_next2 {
-	__u32 s[2];
+struct pl_glob_bpf_next {
+	union {
+		__u16 h[4]; /* narrow */
+		__u32 w[2]; /* wide */
+	};
 };
 
 struct pl_glob_bpf_cls {
@@ -75,7 +82,7 @@ struct pl_glob_bpf_ctx {
 _Static_assert(sizeof(struct pl_glob_bpf_part) == 16, "part header layout");
 _Static_assert(sizeof(struct pl_glob_bpf_parts) == 8 + 16 * PL_GLOB_BPF_PARTS, "parts layout");
 _Static_assert(sizeof(struct pl_glob_bpf_accept) == 16, "accept layout: 8-byte elements");
-_Static_assert(sizeof(struct pl_glob_bpf_next2) == 8, "two states per element");
+_Static_assert(sizeof(struct pl_glob_bpf_next) == 8, "one 8-byte array element");
 _Static_assert(sizeof(struct pl_glob_bpf_ctx) == 40, "ctx layout");
 
 /* The glob_next entry of (state, class) in a part. */

@@ -7,6 +7,7 @@
  * mmap (BPF_F_MMAPABLE), not one update per entry.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -63,12 +64,17 @@ PL_EXPORT int pl_glob_bpf_load(const struct pl_glob_dfa *dfa, struct pl_glob_bpf
 		n_acc += p->n_states;
 	}
 	parts.n_parts = dfa->n_parts;
-	if (n_next > UINT32_MAX / 2)
+	if (n_next > UINT32_MAX / 4)
 		return pl_error(d, -E2BIG, NULL, NULL, "automaton of %zu transitions: too large",
 				n_next);
 	struct pl_glob_bpf *g = calloc(1, sizeof(*g));
-	size_t n_next2 = (n_next + 1) / 2 ? (n_next + 1) / 2 : 1; /* two states per element */
-	uint32_t *next = calloc(n_next2 * 2, sizeof(*next));
+	bool wide = false;
+	for (uint32_t k = 0; k < dfa->n_parts; k++)
+		wide |= dfa->part[k].n_states > UINT16_MAX;
+	size_t per = wide ? 2 : 4; /* states per 8-byte element */
+	size_t n_el = (n_next + per - 1) / per ? (n_next + per - 1) / per : 1;
+	void *next = calloc(n_el, 8);
+	parts.wide = wide;
 	struct pl_glob_bpf_accept *acc = malloc((n_acc ? n_acc : 1) * sizeof(*acc));
 	struct pl_glob_bpf_cls cls[PL_GLOB_BPF_PARTS] = { 0 };
 	if (!g || !next || !acc) {
@@ -79,8 +85,13 @@ PL_EXPORT int pl_glob_bpf_load(const struct pl_glob_dfa *dfa, struct pl_glob_bpf
 	}
 	for (uint32_t k = 0; k < dfa->n_parts; k++) {
 		const struct pl_glob_part *p = &dfa->part[k];
-		memcpy(next + parts.part[k].next_base, p->next,
-		       (size_t)p->n_states * p->n_classes * sizeof(*next));
+		size_t n = (size_t)p->n_states * p->n_classes, base = parts.part[k].next_base;
+		for (size_t i = 0; i < n; i++) {
+			if (wide)
+				((uint32_t *)next)[base + i] = p->next[i];
+			else
+				((uint16_t *)next)[base + i] = (uint16_t)p->next[i];
+		}
 		for (uint32_t s = 0; s < p->n_states; s++)
 			acc[parts.part[k].accept_base + s] =
 			    (struct pl_glob_bpf_accept){ p->accept[s].deny, p->accept[s].audit,
@@ -90,7 +101,7 @@ PL_EXPORT int pl_glob_bpf_load(const struct pl_glob_dfa *dfa, struct pl_glob_bpf
 	g->skel = pl_glob__open();
 	r = g->skel ? 0 : -errno;
 	if (r == 0)
-		r = bpf_map__set_max_entries(g->skel->maps.glob_next, (uint32_t)n_next2);
+		r = bpf_map__set_max_entries(g->skel->maps.glob_next, (uint32_t)n_el);
 	if (r == 0)
 		r = bpf_map__set_max_entries(g->skel->maps.glob_accept,
 					     n_acc ? (uint32_t)n_acc : 1);
@@ -103,7 +114,7 @@ PL_EXPORT int pl_glob_bpf_load(const struct pl_glob_dfa *dfa, struct pl_glob_bpf
 	if (r < 0)
 		pl_error(d, r, NULL, NULL, "loading the path automaton program: %s", strerror(-r));
 	if (r == 0)
-		r = fill(g->skel->maps.glob_next, next, n_next2, 2 * sizeof(*next));
+		r = fill(g->skel->maps.glob_next, next, n_el, 8);
 	if (r == 0 && n_acc)
 		r = fill(g->skel->maps.glob_accept, acc, n_acc, sizeof(*acc));
 	for (uint32_t k = 0; r == 0 && k < PL_GLOB_BPF_PARTS; k++)

@@ -124,6 +124,15 @@ static void gen_long(int j, char *out, size_t cap, void *arg)
 	out[len] = '\0';
 }
 
+/* The wide profile's patterns, every other one with its last byte changed. */
+static void gen_wide(int j, char *out, size_t cap, void *arg)
+{
+	const char(*pats)[64] = arg;
+	snprintf(out, cap, "%s", pats[j]);
+	if (j % 2)
+		out[strlen(out) - 1] = '0';
+}
+
 int main(void)
 {
 	if (geteuid() != 0) {
@@ -191,6 +200,33 @@ int main(void)
 			TAP_OK(
 			    a.deny == 8 && a.audit == 16 && a.rule == 4096,
 			    "a 4,0xx-byte path under /deep/ ending in /.key: denied by its rule");
+		}
+		pl_glob_free(dfa);
+		pl_diag_clear(&d);
+	}
+	/* more than 65,535 states in a part: the tables' 32-bit ("wide") form */
+	{
+		static char pats[3000][64];
+		static struct pl_glob_rule r[3000];
+		for (int i = 0; i < 3000; i++) {
+			int n = snprintf(pats[i], sizeof(pats[i]), "/w%d/", i);
+			for (int j = 0; j < 40 && n < 62; j++)
+				pats[i][n++] = (char)('a' + rnd(26));
+			pats[i][n] = '\0';
+			r[i] = (struct pl_glob_rule){ pats[i], 1, 0, (uint32_t)i };
+		}
+		struct pl_glob_dfa *dfa = NULL;
+		struct pl_diag d = { 0 };
+		long before = mismatches;
+		int rc = pl_glob_compile(r, 3000, &(struct pl_glob_opts){ .max_states = 400000 },
+					 &dfa, &d);
+		TAP_OK(rc == 0 && dfa->part[0].n_states > 65535,
+		       "a part of more than 65,535 states (%u)", dfa ? dfa->part[0].n_states : 0);
+		if (rc == 0) {
+			rpats = NULL;
+			long n = compare(dfa, "wide", 3000, gen_wide, pats);
+			TAP_OK(mismatches == before && n == 3000,
+			       "BPF walk = user-space walk on %ld paths, 32-bit states", n);
 		}
 		pl_glob_free(dfa);
 		pl_diag_clear(&d);

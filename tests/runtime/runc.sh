@@ -625,6 +625,50 @@ if [[ -x $HOOK ]]; then
 		diag "$tmp/hook2.err"
 	fi
 fi
+# ---- the agent's log in vArmor's schema (issue 9, item 7) -------------------
+# The agent restarted with --log-format varmor writing a log of its own: a
+# container's seccomp, cgroup-BPF and Landlock denials, field by field.
+log_plastron=$log
+log=$tmp/varmor.log
+agent_args_plastron=("${agent_args[@]}")
+agent_args+=(--log-format varmor)
+agent_start || bail "plastrond restarts with --log-format varmor"
+id_v=$(cid vconf)
+bundle_jq='.annotations += {"io.kubernetes.cri.container-type": "container",
+	"io.kubernetes.cri.container-name": "app",
+	"io.kubernetes.cri.sandbox-name": "rt-demo-5d8f7b9c4-x2x7q",
+	"io.kubernetes.cri.sandbox-namespace": "default",
+	"io.kubernetes.cri.image-name": "docker.io/library/busybox:1.36",
+	"io.kubernetes.cri.sandbox-uid": "0b9e6a52-1c1f-4d3e-9a1e-5a8c2f0d1e77"}' \
+	run_shim "$id_v" "$tmp/vconf.out" rt-demo /probe icmp-raw metadata
+expect "varmor agent" "$tmp/vconf.out" icmp-raw EPERM
+expect "varmor agent" "$tmp/vconf.out" metadata EPERM
+id_vl=$(cid vll)
+bundle_jq=$ll_mount run_shim "$id_vl" "$tmp/vll.out" rt-landlock /probe write-shm
+expect "varmor agent, rt-landlock" "$tmp/vll.out" write-shm EACCES
+VKEYS='["level","time","metadata","nodeName","podUID","podName","podNamespace","containerID","containerName","image","pid","mntNsID","eventTimestamp","enforcer","action","profileName","policyKind","policyName","policyNamespace","event","message"]'
+vpod=".podName == \"rt-demo-5d8f7b9c4-x2x7q\" and .podNamespace == \"default\" and
+	.podUID == \"0b9e6a52-1c1f-4d3e-9a1e-5a8c2f0d1e77\" and .containerName == \"app\" and
+	.image == \"docker.io/library/busybox:1.36\""
+vid=".nodeName == \"$(hostname)\" and .pid > 0 and .mntNsID > 0 and .eventTimestamp > 0 and
+	.policyKind == \"VarmorPolicy\" and .policyNamespace == \"default\" and .action == \"DENIED\""
+check "varmor log: the seccomp denial, vArmor's keys in order, the container's pod and image" \
+	log_has "(keys_unsorted == $VKEYS) and .containerID == \"$id_v\" and .enforcer == \"Seccomp\"
+		and $vpod and $vid and .profileName == \"varmor-default-rt-demo\"
+		and .policyName == \"rt-demo\" and (.event.syscall | type) == \"number\""
+check "varmor log: the cgroup-BPF connect denial, vArmor's Network event to 169.254.169.254:80" \
+	log_has "(keys_unsorted == $VKEYS) and .containerID == \"$id_v\" and .enforcer == \"BPF\"
+		and $vpod and $vid and .event.operation == \"Network\" and .event.type == \"connect\"
+		and .event.address.ip == \"169.254.169.254\" and .event.address.port == 80"
+check "varmor log: the Landlock denial, a File event on the path with its permissions" \
+	log_has "(keys_unsorted == $VKEYS) and .containerID == \"$id_vl\" and .enforcer == \"Landlock\"
+		and $vid and .profileName == \"varmor-default-rt-landlock\" and .policyName == \"rt-landlock\"
+		and .event.operation == \"File\" and (.event.path | startswith(\"/dev/shm\"))
+		and (.event.permissions | length) > 0"
+if ! log_has ".containerID == \"$id_vl\""; then diag "$log"; fi
+agent_stop TERM
+log=$log_plastron
+agent_args=("${agent_args_plastron[@]}")
 agent_start || bail "plastrond restarts"
 
 # ---- before the first instruction: N starts --------------------------------
