@@ -258,7 +258,7 @@ static void seccomp_custom(struct ctx *c, const struct pl_node *n, const char *p
 	c->p->dind.seccomp_custom = prof;
 	for (size_t i = 0; i < prof->n_skipped; i++) {
 		struct pl_sc_skipped s = prof->skipped[i];
-		char f[2 * PATH_LEN];
+		char f[2 * PATH_LEN + 2];
 		snprintf(f, sizeof(f), "%.*s.%.*s", PATH_LEN, path, PATH_LEN,
 			 s.field ? s.field : "");
 		s.field = f;
