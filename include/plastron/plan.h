@@ -28,9 +28,25 @@ enum pl_run_mode {
 	PL_RUN_OBSERVE,    /* audit, and record everything allowed too (modeling) */
 };
 
+/* The capability set a container of the runtimes' default holds (Docker's,
+ * containerd's: CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, SETGID, SETUID,
+ * SETPCAP, NET_BIND_SERVICE, NET_RAW, SYS_CHROOT, MKNOD, AUDIT_WRITE,
+ * SETFCAP), bit 1 << CAP_*. */
+#define PL_CAPS_RUNTIME_DEFAULT                                                                  \
+	((1ull << 0) | (1ull << 1) | (1ull << 3) | (1ull << 4) | (1ull << 5) | (1ull << 6) |     \
+	 (1ull << 7) | (1ull << 8) | (1ull << 10) | (1ull << 13) | (1ull << 18) | (1ull << 27) | \
+	 (1ull << 29) | (1ull << 31))
+
 struct pl_gen_opts {
 	enum pl_run_mode run_mode;
 	bool force_log; /* report every denial even where the policy is silent */
+	/* The capabilities the container holds (bit 1 << CAP_*): RuntimeDefault
+	 * allows the syscalls Docker's default profile gates on a capability
+	 * (mount with CAP_SYS_ADMIN, chroot with CAP_SYS_CHROOT, ...) only when
+	 * the set has it, minus what the policy's rules drop (pl_gen_caps).
+	 * caps_known false (and no opts at all): PL_CAPS_RUNTIME_DEFAULT. */
+	bool caps_known;
+	uint64_t caps;
 };
 
 /* The action a rule use gets after the run mode is applied. */

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The seccomp generator's bases (seccomp-gen.c has the pipeline): the
- * RuntimeDefault allow-list and its argument rules (personality, clone), the
+ * RuntimeDefault allow-list, its capability-gated part and its argument rules
+ * (personality, clone), the
  * BehaviorModeling allow-list, the list of entries being built (scg_push,
  * scg_add_simple) and the architectures every profile covers.
  */
 #include <errno.h>
+#include <linux/capability.h>
 #include <pthread.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -20,10 +22,15 @@
 #include "shared/macro.h"
 
 /*
- * RuntimeDefault: what a normal, unprivileged container may call, with the
- * semantics of the container runtimes' default profiles (no CAP_SYS_ADMIN:
- * no mount, unshare, setns, pivot_root, keyctl, bpf, ...). io_uring is
- * denied on top. Sorted.
+ * RuntimeDefault: what a normal container may call, with the semantics of
+ * Docker's default profile (moby/profiles seccomp/default.json; compared
+ * entry by entry in tests/seccomp/test-docker-default.c against
+ * tests/seccomp/docker-default.txt): this list is everything Docker allows
+ * unconditionally (and the few legacy ia32 calls glibc still makes), the
+ * names of libseccomp-unknown syscalls (statmount, mseal, ...) included:
+ * the filter adds those by number. What Docker allows only with a
+ * capability (mount, unshare, setns, bpf, chroot, ...) is rd_cap_allow
+ * below. io_uring is denied on top. Sorted.
  */
 static const char *const rd_allow[] = {
 	"_llseek",
@@ -31,11 +38,13 @@ static const char *const rd_allow[] = {
 	"accept",
 	"accept4",
 	"access",
+	"add_key",
 	"adjtimex",
 	"alarm",
 	"arch_prctl",
 	"bind",
 	"brk",
+	"cachestat",
 	"capget",
 	"capset",
 	"chdir",
@@ -109,7 +118,6 @@ static const char *const rd_allow[] = {
 	"futex_waitv",
 	"futex_wake",
 	"futimesat",
-	"get_mempolicy",
 	"get_robust_list",
 	"get_thread_area",
 	"getcpu",
@@ -146,6 +154,7 @@ static const char *const rd_allow[] = {
 	"getuid",
 	"getuid32",
 	"getxattr",
+	"getxattrat",
 	"inotify_add_watch",
 	"inotify_init",
 	"inotify_init1",
@@ -161,6 +170,7 @@ static const char *const rd_allow[] = {
 	"ioprio_get",
 	"ioprio_set",
 	"ipc",
+	"keyctl",
 	"kill",
 	"landlock_add_rule",
 	"landlock_create_ruleset",
@@ -171,7 +181,9 @@ static const char *const rd_allow[] = {
 	"link",
 	"linkat",
 	"listen",
+	"listmount",
 	"listxattr",
+	"listxattrat",
 	"llistxattr",
 	"lremovexattr",
 	"lseek",
@@ -180,7 +192,6 @@ static const char *const rd_allow[] = {
 	"lstat64",
 	"madvise",
 	"map_shadow_stack",
-	"mbind",
 	"membarrier",
 	"memfd_create",
 	"memfd_secret",
@@ -221,7 +232,6 @@ static const char *const rd_allow[] = {
 	"openat",
 	"openat2",
 	"pause",
-	"pidfd_getfd",
 	"pidfd_open",
 	"pidfd_send_signal",
 	"pipe",
@@ -259,9 +269,11 @@ static const char *const rd_allow[] = {
 	"recvmsg",
 	"remap_file_pages",
 	"removexattr",
+	"removexattrat",
 	"rename",
 	"renameat",
 	"renameat2",
+	"request_key",
 	"restart_syscall",
 	"rmdir",
 	"rseq",
@@ -300,7 +312,6 @@ static const char *const rd_allow[] = {
 	"sendmmsg",
 	"sendmsg",
 	"sendto",
-	"set_mempolicy",
 	"set_robust_list",
 	"set_thread_area",
 	"set_tid_address",
@@ -329,6 +340,7 @@ static const char *const rd_allow[] = {
 	"setuid",
 	"setuid32",
 	"setxattr",
+	"setxattrat",
 	"shmat",
 	"shmctl",
 	"shmdt",
@@ -351,6 +363,7 @@ static const char *const rd_allow[] = {
 	"stat64",
 	"statfs",
 	"statfs64",
+	"statmount",
 	"statx",
 	"symlink",
 	"symlinkat",
@@ -382,11 +395,13 @@ static const char *const rd_allow[] = {
 	"uname",
 	"unlink",
 	"unlinkat",
+	"uretprobe",
 	"utime",
 	"utimensat",
 	"utimensat_time64",
 	"utimes",
 	"vfork",
+	"vmsplice",
 	"wait4",
 	"waitid",
 	"waitpid",
@@ -407,6 +422,77 @@ static const uint64_t rd_personality[] = { 0x0, 0x8, 0x20000, 0x20008, 0xfffffff
  * the flags (lower_32_bits(clone_flags)); the mask tests only low bits, so
  * upper bits change nothing. */
 #define RD_CLONE_NS_MASK 0x7E020000ull
+
+/* What Docker's default profile allows only to a container holding a
+ * capability ("includes": {"caps": [...]}); a name listed twice is allowed
+ * with either. clone and clone3 are handled in scg_base_runtime_default:
+ * with CAP_SYS_ADMIN clone is allowed with namespace flags too and clone3
+ * is allowed instead of ENOSYS. ptrace and process_vm_{read,write}v, gated
+ * on CAP_SYS_PTRACE before Linux 4.8 only, are in rd_allow. */
+static const struct {
+	const char *name;
+	int cap;
+} rd_cap_allow[] = {
+	{ "open_by_handle_at", CAP_DAC_READ_SEARCH },
+	{ "bpf", CAP_SYS_ADMIN },
+	{ "fanotify_init", CAP_SYS_ADMIN },
+	{ "fsconfig", CAP_SYS_ADMIN },
+	{ "fsmount", CAP_SYS_ADMIN },
+	{ "fsopen", CAP_SYS_ADMIN },
+	{ "fspick", CAP_SYS_ADMIN },
+	{ "lookup_dcookie", CAP_SYS_ADMIN },
+	{ "lsm_get_self_attr", CAP_SYS_ADMIN },
+	{ "lsm_list_modules", CAP_SYS_ADMIN },
+	{ "lsm_set_self_attr", CAP_SYS_ADMIN },
+	{ "mount", CAP_SYS_ADMIN },
+	{ "mount_setattr", CAP_SYS_ADMIN },
+	{ "move_mount", CAP_SYS_ADMIN },
+	{ "open_tree", CAP_SYS_ADMIN },
+	{ "perf_event_open", CAP_SYS_ADMIN },
+	{ "quotactl", CAP_SYS_ADMIN },
+	{ "quotactl_fd", CAP_SYS_ADMIN },
+	{ "setdomainname", CAP_SYS_ADMIN },
+	{ "sethostname", CAP_SYS_ADMIN },
+	{ "setns", CAP_SYS_ADMIN },
+	{ "syslog", CAP_SYS_ADMIN },
+	{ "umount", CAP_SYS_ADMIN },
+	{ "umount2", CAP_SYS_ADMIN },
+	{ "unshare", CAP_SYS_ADMIN },
+	{ "reboot", CAP_SYS_BOOT },
+	{ "chroot", CAP_SYS_CHROOT },
+	{ "delete_module", CAP_SYS_MODULE },
+	{ "init_module", CAP_SYS_MODULE },
+	{ "finit_module", CAP_SYS_MODULE },
+	{ "acct", CAP_SYS_PACCT },
+	{ "kcmp", CAP_SYS_PTRACE },
+	{ "pidfd_getfd", CAP_SYS_PTRACE },
+	{ "process_madvise", CAP_SYS_PTRACE },
+	{ "iopl", CAP_SYS_RAWIO },
+	{ "ioperm", CAP_SYS_RAWIO },
+	{ "settimeofday", CAP_SYS_TIME },
+	{ "stime", CAP_SYS_TIME },
+	{ "clock_settime", CAP_SYS_TIME },
+	{ "clock_settime64", CAP_SYS_TIME },
+	{ "vhangup", CAP_SYS_TTY_CONFIG },
+	{ "get_mempolicy", CAP_SYS_NICE },
+	{ "mbind", CAP_SYS_NICE },
+	{ "set_mempolicy", CAP_SYS_NICE },
+	{ "set_mempolicy_home_node", CAP_SYS_NICE },
+	{ "syslog", CAP_SYSLOG },
+	{ "bpf", CAP_BPF },
+	{ "perf_event_open", CAP_PERFMON },
+};
+
+#define HAS_CAP(caps, c) (((caps) >> (c)) & 1u)
+
+/* `name` is in rd_cap_allow with a capability of `caps`. */
+static bool rd_cap_allowed(const char *name, uint64_t caps)
+{
+	for (size_t i = 0; i < PL_ARRAY_SIZE(rd_cap_allow); i++)
+		if (HAS_CAP(caps, rd_cap_allow[i].cap) && !strcmp(rd_cap_allow[i].name, name))
+			return true;
+	return false;
+}
 
 /* Never allowed by RuntimeDefault on top of the runtimes' defaults. */
 static const char *const rd_extra_deny[] = { "io_uring_enter", "io_uring_register",
@@ -524,15 +610,28 @@ static int known_names(struct gen *g, char ***ret, size_t *n_ret)
 	return 0;
 }
 
-void scg_base_runtime_default(struct gen *g)
+void scg_base_runtime_default(struct gen *g, uint64_t caps)
 {
 	const char *o = "runtime-default";
+	bool sys_admin = HAS_CAP(caps, CAP_SYS_ADMIN);
 	g->p->default_action = PL_SC_ACT_ERRNO;
 	g->p->has_default_errno_ret = true;
 	g->p->default_errno_ret = ENOSYS;
 	for (size_t i = 0; i < PL_ARRAY_SIZE(rd_allow); i++)
 		if (scg_name_relevant(rd_allow[i]))
 			scg_add_simple(g, rd_allow[i], PL_SC_ACT_ALLOW, 0, o, NULL);
+	for (size_t i = 0; i < PL_ARRAY_SIZE(rd_cap_allow); i++) {
+		const char *s = rd_cap_allow[i].name;
+		bool first = true; /* the first entry naming it with a held cap */
+		for (size_t j = 0; j < i && first; j++)
+			first = !(HAS_CAP(caps, rd_cap_allow[j].cap) &&
+				  !strcmp(rd_cap_allow[j].name, s));
+		if (HAS_CAP(caps, rd_cap_allow[i].cap) && first && scg_name_relevant(s))
+			scg_add_simple(g, s, PL_SC_ACT_ALLOW, 0, o, NULL);
+		if (rd_allowed(s))
+			g->r = pl_error(g->d, -EINVAL, NULL, NULL,
+					"internal: %s both allowed and capability-gated", s);
+	}
 	for (size_t i = 0; i < PL_ARRAY_SIZE(rd_personality); i++) {
 		struct ent e = {
 			.name = "personality", .act = PL_SC_ACT_ALLOW, .origin = o, .n_args = 1
@@ -541,13 +640,21 @@ void scg_base_runtime_default(struct gen *g)
 		    (struct pl_sc_arg){ .index = 0, .value = rd_personality[i], .op = PL_SC_OP_EQ };
 		scg_push(g, &e);
 	}
-	struct ent c = { .name = "clone", .act = PL_SC_ACT_ALLOW, .origin = o, .n_args = 1 };
-	c.args[0] = (struct pl_sc_arg){
-		.index = 0, .value = RD_CLONE_NS_MASK, .value_two = 0, .op = PL_SC_OP_MASKED_EQ
-	};
-	scg_push(g, &c);
-	/* clone3 passes its flags in memory: ENOSYS makes glibc fall back to clone. */
-	scg_add_simple(g, "clone3", PL_SC_ACT_ERRNO, ENOSYS, o, NULL);
+	if (sys_admin) {
+		scg_add_simple(g, "clone", PL_SC_ACT_ALLOW, 0, o, NULL);
+		scg_add_simple(g, "clone3", PL_SC_ACT_ALLOW, 0, o, NULL);
+	} else {
+		struct ent c = {
+			.name = "clone", .act = PL_SC_ACT_ALLOW, .origin = o, .n_args = 1
+		};
+		c.args[0] = (struct pl_sc_arg){ .index = 0,
+						.value = RD_CLONE_NS_MASK,
+						.value_two = 0,
+						.op = PL_SC_OP_MASKED_EQ };
+		scg_push(g, &c);
+		/* clone3 passes its flags in memory: ENOSYS makes glibc fall back to clone. */
+		scg_add_simple(g, "clone3", PL_SC_ACT_ERRNO, ENOSYS, o, NULL);
+	}
 	char **known;
 	size_t n_known;
 	if (known_names(g, &known, &n_known) < 0) {
@@ -558,13 +665,13 @@ void scg_base_runtime_default(struct gen *g)
 	 * (newer than this table) with the default ENOSYS. */
 	for (size_t i = 0; i < n_known; i++) {
 		const char *s = known[i];
-		if (rd_allowed(s) || !strcmp(s, "clone") || !strcmp(s, "clone3") ||
-		    !strcmp(s, "personality"))
+		if (rd_allowed(s) || rd_cap_allowed(s, caps) || !strcmp(s, "clone") ||
+		    !strcmp(s, "clone3") || !strcmp(s, "personality"))
 			continue;
 		scg_add_simple(g, s, PL_SC_ACT_ERRNO, EPERM, o, NULL);
 	}
 	for (size_t i = 0; rd_extra_deny[i]; i++)
-		if (rd_allowed(rd_extra_deny[i]))
+		if (rd_allowed(rd_extra_deny[i]) || rd_cap_allowed(rd_extra_deny[i], ~0ull))
 			g->r = pl_error(g->d, -EINVAL, NULL, NULL, "internal: %s in allow-list",
 					rd_extra_deny[i]);
 }

@@ -41,7 +41,8 @@ struct ent *scg_push(struct gen *g, const struct ent *e);
 bool scg_name_relevant(const char *name);
 void scg_add_simple(struct gen *g, const char *name, enum pl_sc_action act, int err,
 		    const char *origin, const char *comment);
-void scg_base_runtime_default(struct gen *g);
+/* `caps`: what the container holds (bit 1 << CAP_*) */
+void scg_base_runtime_default(struct gen *g, uint64_t caps);
 void scg_set_arches(struct gen *g);
 
 /* seccomp-rules.c */

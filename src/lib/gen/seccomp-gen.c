@@ -264,6 +264,17 @@ static void copy_skipped(struct pl_sc_profile *p, const struct pl_policy *pol)
 	p->n_skipped = pol->n_skipped_syscalls;
 }
 
+/* The capabilities RuntimeDefault's gated syscalls are allowed for: the
+ * container's set (or the runtimes' default) minus what the rules drop. */
+static uint64_t held_caps(const struct pl_policy *pol, const struct pl_gen_opts *o)
+{
+	uint64_t caps = o && o->caps_known ? o->caps : PL_CAPS_RUNTIME_DEFAULT;
+	uint64_t drop = 0;
+	if (pl_gen_caps(pol, o, &drop, NULL) == 0)
+		caps &= ~drop;
+	return caps;
+}
+
 PL_EXPORT int pl_gen_seccomp(const struct pl_policy *pol, const struct pl_gen_opts *o,
 			     struct pl_sc_profile **ret, struct pl_diag *d)
 {
@@ -280,14 +291,14 @@ PL_EXPORT int pl_gen_seccomp(const struct pl_policy *pol, const struct pl_gen_op
 		scg_set_arches(&g);
 		break;
 	case PL_MODE_RUNTIME_DEFAULT:
-		scg_base_runtime_default(&g);
+		scg_base_runtime_default(&g, held_caps(pol, o));
 		scg_set_arches(&g);
 		break;
 	case PL_MODE_ENHANCE_PROTECT:
 		if (pol->enhance.privileged)
 			g.p->default_action = PL_SC_ACT_ALLOW;
 		else
-			scg_base_runtime_default(&g);
+			scg_base_runtime_default(&g, held_caps(pol, o));
 		scg_set_arches(&g);
 		scg_add_builtin(&g, pol, o);
 		scg_add_raw(&g, pol->enhance.syscall_raw, pol->enhance.n_syscall_raw,
