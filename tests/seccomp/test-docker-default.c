@@ -356,6 +356,22 @@ static void check_defaults_and_rules(void)
 	       "every capability, disable-cap-sys-chroot: chroot not allowed");
 	sim_free(&f);
 	pl_sc_profile_free(p);
+	p = NULL;
+
+	/* CAP_SYS_ADMIN lets clone take namespace flags, but not past a rule */
+	tpol_init(&t, PL_MODE_ENHANCE_PROTECT);
+	have_rule = tpol_rule(&t, "disallow-create-user-ns", PL_ACTION_DENY);
+	ok = have_rule && pl_gen_seccomp(&t.p, &o, &p, &d) == 0 && sim_load(p, &f, &d) == 0;
+	if (!ok)
+		print_diag(&d);
+	int clone_nr = nr_of("clone", 0), unshare_nr = nr_of("unshare", 0);
+	TAP_OK(ok && !allows(&f, 0, clone_nr, 0x10000000) &&
+		   !allows(&f, 0, unshare_nr, 0x10000000) && allows(&f, 0, clone_nr, 0x20000) &&
+		   allows(&f, 0, unshare_nr, 0x20000),
+	       "every capability, disallow-create-user-ns: clone and unshare take CLONE_NEWNS, "
+	       "not CLONE_NEWUSER");
+	sim_free(&f);
+	pl_sc_profile_free(p);
 	pl_diag_clear(&d);
 }
 

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The seccomp generator's bases (seccomp-gen.c has the pipeline): the
- * RuntimeDefault allow-list, its capability-gated part and its argument rules
- * (personality, clone), the
- * BehaviorModeling allow-list, the list of entries being built (scg_push,
- * scg_add_simple) and the architectures every profile covers.
+ * RuntimeDefault allow-list, its capability-gated part and its argument
+ * rules (personality, clone), the BehaviorModeling allow-list, the list of
+ * entries being built (scg_push, scg_add_simple) and the architectures every
+ * profile covers.
  */
 #include <errno.h>
 #include <linux/capability.h>
