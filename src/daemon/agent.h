@@ -102,6 +102,7 @@ struct container {
 	char *id, *name;
 	char *pod, *ns, *cname;
 	json_t *annotations;
+	uint32_t mnt_ns; /* its init's mount namespace at registration (0: unknown) */
 };
 
 struct metric {
@@ -207,6 +208,8 @@ extern const char *annotation_namespaces;
 struct policy *policy_by_name(const char *name);
 struct policy *policy_by_id(uint32_t id);
 struct container *container_by_cgid(uint64_t id);
+/* The inode of /proc/PID/ns/mnt, 0 when unknown (eventlog.c). */
+uint32_t pid_mnt_ns(int64_t pid);
 void pid_remember(int pid, uint64_t cgid);
 struct container *container_by_pid(int pid);
 void state_save(void);

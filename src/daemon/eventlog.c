@@ -128,6 +128,7 @@ static void attribute(struct pl_event *ev, struct container *c)
 	ev->pod = c->pod;
 	ev->namespace_ = c->ns;
 	ev->cgroup = c->cgroup;
+	ev->mnt_ns = c->mnt_ns;
 	if (!ev->policy)
 		ev->policy = c->policy;
 	ev->pod_uid =
@@ -151,9 +152,9 @@ static void policy_identity(struct pl_event *ev)
 		ev->policy_namespace = pol->p->namespace_ ? pol->p->namespace_ : "default";
 }
 
-/* The inode of /proc/PID/ns/mnt, 0 when unknown (the vArmor format only:
- * a readlink per event). */
-static uint32_t mnt_ns_of(int64_t pid)
+/* The inode of /proc/PID/ns/mnt, 0 when unknown (the vArmor format: a
+ * readlink per event; registration: once per container). */
+uint32_t pid_mnt_ns(int64_t pid)
 {
 	char path[64], link[64];
 	ssize_t n;
@@ -180,7 +181,11 @@ static void log_event(struct pl_event *ev)
 	policy_identity(ev);
 	if (A.log_format == PL_EVENT_FORMAT_VARMOR) {
 		ev->node = A.node;
-		ev->mnt_ns = mnt_ns_of(ev->pid);
+		/* the process's own namespace, else (it has exited: a denied
+		 * process often has by now) its container's at registration */
+		uint32_t live = pid_mnt_ns(ev->pid);
+		if (live)
+			ev->mnt_ns = live;
 		if (pl_event_to_varmor_json(ev, &line) < 0) {
 			say("%s event: out of memory, event of pid %lld not logged",
 			    pl_enforcer_kind_name(ev->enforcer), (long long)ev->pid);

@@ -202,8 +202,13 @@ static json_t *req_register(json_t *req, bool from_hook)
 			  json_string_value(json_object_get(req, "name")),
 			  json_object_get(req, "annotations"), err, sizeof(err)) < 0)
 		return fail("register cgroup %s: %s", rel, err);
-	if (json_is_integer(json_object_get(req, "pid")))
-		pid_remember((int)json_integer_value(json_object_get(req, "pid")), id);
+	if (json_is_integer(json_object_get(req, "pid"))) {
+		int pid = (int)json_integer_value(json_object_get(req, "pid"));
+		struct container *c = container_by_cgid(id);
+		pid_remember(pid, id);
+		if (c)
+			c->mnt_ns = pid_mnt_ns(pid);
+	}
 	(void)from_hook;
 	return json_pack("{s:b,s:s,s:I,s:s,s:I}", "ok", 1, "cgroup", rel, "cgroup_id",
 			 (json_int_t)id, "policy", pol->name, "policy_id", (json_int_t)pol->id);
