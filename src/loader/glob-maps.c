@@ -46,90 +46,148 @@ static int fill(struct bpf_map *m, const void *src, size_t n, size_t size)
 	return 0;
 }
 
+/* A profile's automaton flattened into the maps' layout (glob.h). */
+struct pl_glob_flat {
+	struct pl_glob_bpf_parts parts;
+	struct pl_glob_bpf_cls cls[PL_GLOB_BPF_PARTS];
+	void *next; /* n_el 8-byte elements */
+	size_t n_el;
+	struct pl_glob_bpf_accept *acc;
+	size_t n_acc;
+};
+
+PL_EXPORT void pl_glob_flat_free(struct pl_glob_flat *f)
+{
+	if (!f)
+		return;
+	free(f->next);
+	free(f->acc);
+	free(f);
+}
+
+PL_EXPORT int pl_glob_flatten(const struct pl_glob_dfa *dfa, struct pl_glob_flat **ret,
+			      struct pl_diag *d)
+{
+	size_t n_next = 0, n_acc = 0;
+	bool wide = false;
+
+	if (!dfa || !ret || dfa->n_parts > PL_GLOB_BPF_PARTS)
+		return pl_error(d, -EINVAL, NULL, NULL, "pl_glob_flatten: invalid argument");
+	*ret = NULL;
+	struct pl_glob_flat *f = calloc(1, sizeof(*f));
+	if (!f)
+		return pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
+	for (uint32_t k = 0; k < dfa->n_parts; k++) {
+		const struct pl_glob_part *p = &dfa->part[k];
+		f->parts.part[k] = (struct pl_glob_bpf_part){ (uint32_t)n_next, (uint32_t)n_acc,
+							      p->n_classes, p->backward };
+		n_next += (size_t)p->n_states * p->n_classes;
+		n_acc += p->n_states;
+		wide |= p->n_states > UINT16_MAX;
+	}
+	f->parts.n_parts = dfa->n_parts;
+	f->parts.wide = wide;
+	if (n_next > UINT32_MAX / 4) {
+		pl_glob_flat_free(f);
+		return pl_error(d, -E2BIG, NULL, NULL, "automaton of %zu transitions: too large",
+				n_next);
+	}
+	size_t per = wide ? 2 : 4; /* states per 8-byte element */
+	f->n_el = (n_next + per - 1) / per ? (n_next + per - 1) / per : 1;
+	f->n_acc = n_acc ? n_acc : 1;
+	f->next = calloc(f->n_el, 8);
+	f->acc = calloc(f->n_acc, sizeof(*f->acc));
+	if (!f->next || !f->acc) {
+		pl_glob_flat_free(f);
+		return pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
+	}
+	f->acc[0].rule = UINT32_MAX;
+	for (uint32_t k = 0; k < dfa->n_parts; k++) {
+		const struct pl_glob_part *p = &dfa->part[k];
+		size_t n = (size_t)p->n_states * p->n_classes, base = f->parts.part[k].next_base;
+		for (size_t i = 0; i < n; i++) {
+			if (wide)
+				((uint32_t *)f->next)[base + i] = p->next[i];
+			else
+				((uint16_t *)f->next)[base + i] = (uint16_t)p->next[i];
+		}
+		for (uint32_t st = 0; st < p->n_states; st++)
+			f->acc[f->parts.part[k].accept_base + st] =
+			    (struct pl_glob_bpf_accept){ p->accept[st].deny, p->accept[st].audit,
+							 p->accept[st].rule, 0 };
+		memcpy(f->cls[k].c, p->cls, 256);
+	}
+	*ret = f;
+	return 0;
+}
+
+static struct bpf_map *map_of(struct bpf_object *obj, const char *name)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, name);
+	if (!m)
+		errno = ENOENT;
+	return m;
+}
+
+PL_EXPORT int pl_glob_maps_size(struct bpf_object *obj, const struct pl_glob_flat *f)
+{
+	struct bpf_map *next = map_of(obj, "glob_next"), *acc = map_of(obj, "glob_accept");
+	int r;
+	if (!next || !acc)
+		return -ENOENT;
+	if ((r = bpf_map__set_max_entries(next, (uint32_t)f->n_el)) < 0 ||
+	    (r = bpf_map__set_max_entries(acc, (uint32_t)f->n_acc)) < 0 ||
+	    (r = bpf_map__set_map_flags(next, BPF_F_MMAPABLE)) < 0 ||
+	    (r = bpf_map__set_map_flags(acc, BPF_F_MMAPABLE)) < 0)
+		return r;
+	return 0;
+}
+
+PL_EXPORT int pl_glob_maps_fill(struct bpf_object *obj, const struct pl_glob_flat *f)
+{
+	struct bpf_map *next = map_of(obj, "glob_next"), *acc = map_of(obj, "glob_accept"),
+		       *cls = map_of(obj, "glob_cls"), *parts = map_of(obj, "glob_parts");
+	uint32_t zero = 0;
+	int r;
+	if (!next || !acc || !cls || !parts)
+		return -ENOENT;
+	if ((r = fill(next, f->next, f->n_el, 8)) < 0 ||
+	    (r = fill(acc, f->acc, f->n_acc, sizeof(*f->acc))) < 0)
+		return r;
+	for (uint32_t k = 0; k < PL_GLOB_BPF_PARTS; k++)
+		if (bpf_map_update_elem(bpf_map__fd(cls), &k, &f->cls[k], 0) < 0)
+			return -errno;
+	/* the header last: until it is written, n_parts is 0 and nothing matches */
+	if (bpf_map_update_elem(bpf_map__fd(parts), &zero, &f->parts, 0) < 0)
+		return -errno;
+	return 0;
+}
+
 PL_EXPORT int pl_glob_bpf_load(const struct pl_glob_dfa *dfa, struct pl_glob_bpf **ret,
 			       struct pl_diag *d)
 {
-	struct pl_glob_bpf_parts parts = { 0 };
-	size_t n_next = 0, n_acc = 0;
+	struct pl_glob_flat *f = NULL;
 	int r;
 
-	if (!dfa || !ret || dfa->n_parts > PL_GLOB_BPF_PARTS)
+	if (!ret)
 		return pl_error(d, -EINVAL, NULL, NULL, "pl_glob_bpf_load: invalid argument");
 	*ret = NULL;
-	for (uint32_t k = 0; k < dfa->n_parts; k++) {
-		const struct pl_glob_part *p = &dfa->part[k];
-		parts.part[k] = (struct pl_glob_bpf_part){ (uint32_t)n_next, (uint32_t)n_acc,
-							   p->n_classes, p->backward };
-		n_next += (size_t)p->n_states * p->n_classes;
-		n_acc += p->n_states;
-	}
-	parts.n_parts = dfa->n_parts;
-	if (n_next > UINT32_MAX / 4)
-		return pl_error(d, -E2BIG, NULL, NULL, "automaton of %zu transitions: too large",
-				n_next);
+	if ((r = pl_glob_flatten(dfa, &f, d)) < 0)
+		return r;
 	struct pl_glob_bpf *g = calloc(1, sizeof(*g));
-	bool wide = false;
-	for (uint32_t k = 0; k < dfa->n_parts; k++)
-		wide |= dfa->part[k].n_states > UINT16_MAX;
-	size_t per = wide ? 2 : 4; /* states per 8-byte element */
-	size_t n_el = (n_next + per - 1) / per ? (n_next + per - 1) / per : 1;
-	void *next = calloc(n_el, 8);
-	parts.wide = wide;
-	struct pl_glob_bpf_accept *acc = malloc((n_acc ? n_acc : 1) * sizeof(*acc));
-	struct pl_glob_bpf_cls cls[PL_GLOB_BPF_PARTS] = { 0 };
-	if (!g || !next || !acc) {
-		free(g);
-		free(next);
-		free(acc);
-		return pl_error(d, -ENOMEM, NULL, NULL, "out of memory");
-	}
-	for (uint32_t k = 0; k < dfa->n_parts; k++) {
-		const struct pl_glob_part *p = &dfa->part[k];
-		size_t n = (size_t)p->n_states * p->n_classes, base = parts.part[k].next_base;
-		for (size_t i = 0; i < n; i++) {
-			if (wide)
-				((uint32_t *)next)[base + i] = p->next[i];
-			else
-				((uint16_t *)next)[base + i] = (uint16_t)p->next[i];
-		}
-		for (uint32_t s = 0; s < p->n_states; s++)
-			acc[parts.part[k].accept_base + s] =
-			    (struct pl_glob_bpf_accept){ p->accept[s].deny, p->accept[s].audit,
-							 p->accept[s].rule, 0 };
-		memcpy(cls[k].c, p->cls, 256);
-	}
-	g->skel = pl_glob__open();
-	r = g->skel ? 0 : -errno;
+	r = g ? 0 : -ENOMEM;
 	if (r == 0)
-		r = bpf_map__set_max_entries(g->skel->maps.glob_next, (uint32_t)n_el);
+		r = (g->skel = pl_glob__open()) ? 0 : -errno;
 	if (r == 0)
-		r = bpf_map__set_max_entries(g->skel->maps.glob_accept,
-					     n_acc ? (uint32_t)n_acc : 1);
-	if (r == 0)
-		r = bpf_map__set_map_flags(g->skel->maps.glob_next, BPF_F_MMAPABLE);
-	if (r == 0)
-		r = bpf_map__set_map_flags(g->skel->maps.glob_accept, BPF_F_MMAPABLE);
+		r = pl_glob_maps_size(g->skel->obj, f);
 	if (r == 0)
 		r = pl_glob__load(g->skel);
 	if (r < 0)
 		pl_error(d, r, NULL, NULL, "loading the path automaton program: %s", strerror(-r));
-	if (r == 0)
-		r = fill(g->skel->maps.glob_next, next, n_el, 8);
-	if (r == 0 && n_acc)
-		r = fill(g->skel->maps.glob_accept, acc, n_acc, sizeof(*acc));
-	for (uint32_t k = 0; r == 0 && k < PL_GLOB_BPF_PARTS; k++)
-		if (bpf_map_update_elem(bpf_map__fd(g->skel->maps.glob_cls), &k, &cls[k], 0) < 0)
-			r = -errno;
-	uint32_t zero = 0;
-	if (r == 0 &&
-	    bpf_map_update_elem(bpf_map__fd(g->skel->maps.glob_parts), &zero, &parts, 0) < 0)
-		r = -errno;
-	free(next);
-	free(acc);
+	if (r == 0 && (r = pl_glob_maps_fill(g->skel->obj, f)) < 0)
+		pl_error(d, r, NULL, NULL, "filling the path automaton's maps: %s", strerror(-r));
+	pl_glob_flat_free(f);
 	if (r < 0) {
-		if (!d || !d->n_errors)
-			pl_error(d, r, NULL, NULL, "filling the path automaton's maps: %s",
-				 strerror(-r));
 		pl_glob_bpf_close(g);
 		return r;
 	}

@@ -12,6 +12,16 @@
 #include "plastron/glob.h"
 
 struct pl_glob_bpf;
+struct bpf_object;
+
+/* A profile's automaton in the maps' layout, for any BPF object that
+ * includes glob-walk.bpf.h (the test-run program, the LSM programs):
+ * flatten it, size the object's maps before its load, fill them after. */
+struct pl_glob_flat;
+int pl_glob_flatten(const struct pl_glob_dfa *dfa, struct pl_glob_flat **ret, struct pl_diag *d);
+void pl_glob_flat_free(struct pl_glob_flat *f); /* NULL-safe */
+int pl_glob_maps_size(struct bpf_object *obj, const struct pl_glob_flat *f);
+int pl_glob_maps_fill(struct bpf_object *obj, const struct pl_glob_flat *f);
 
 /* 0, or a negative errno with a diagnostic; nothing is left loaded then. */
 int pl_glob_bpf_load(const struct pl_glob_dfa *dfa, struct pl_glob_bpf **ret, struct pl_diag *d);

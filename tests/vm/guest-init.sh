@@ -10,6 +10,7 @@ mount -t sysfs sysfs /sys
 mount -t securityfs securityfs /sys/kernel/security
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mount -t tmpfs tmpfs /tmp
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
 # kernel messages (the audit lines) stay off the console: dmesg reads them
 echo 1 >/proc/sys/kernel/printk
 # every audit line kept (the checks read them back), none rate-limited away
@@ -85,6 +86,24 @@ t "audit mode: copying /bin/sh works" confined $P /bin/busybox cp /bin/sh /tmp/x
 t "audit mode: cat /etc/shadow works" confined $P /bin/busybox cat /etc/shadow
 t "the kernel log has AUDIT for /bin/sh" logged AUDIT 'name="/bin/sh"'
 t "the kernel log has AUDIT for /etc/shadow" logged AUDIT 'name="/etc/shadow"'
+
+# BPF-LSM: lsm/file_open over the path automaton (tests/vm/lsm-open.c)
+if [ -x /bin/lsm-open ]; then
+	t "BPF-LSM is an active LSM" grep -q bpf /sys/kernel/security/lsm
+	/bin/lsm-open >/tmp/lsm.out 2>&1
+	rc=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) n=$((n + 1)); echo "ok $n - bpf-lsm: ${line#* - }" ;;
+		"not ok "*) n=$((n + 1)); echo "not ok $n - bpf-lsm: ${line#* - }" ;;
+		"#"*) echo "$line" ;;
+		"1.."*) lsm_cases=${line#1..} ;;
+		*) echo "# lsm-open: $line" ;;
+		esac
+	done </tmp/lsm.out
+	t "lsm-open ran to its end and passed (exit status $rc, ${lsm_cases:-no} cases)" \
+		test "$rc" = 0 -a -n "${lsm_cases:-}"
+fi
 echo "1..$n"
 echo "QEMU-TAP-END"
 poweroff -f

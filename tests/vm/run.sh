@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# The qemu tier, AppArmor: this kernel cannot load AppArmor, so the profiles
-# plastron generates are enforced in a guest. Debian's linux-image-amd64
-# boots under qemu TCG (never KVM) with lsm=...,apparmor,bpf from an
-# initramfs built here: busybox-static, apparmor_parser with its libraries
-# and includes, the profiles compiled on this host and guest-init.sh as
-# /init. The guest prints TAP between markers; its cases are passed
-# through, numbered after the host's own.
-# Usage: apparmor.sh POLICY.yaml GUEST-INIT.sh
+# The qemu tier: this kernel cannot load AppArmor or BPF-LSM programs, so
+# what plastron generates for them is enforced in a guest. Debian's
+# linux-image-amd64 boots under qemu TCG (never KVM) with
+# lsm=...,apparmor,bpf from an initramfs built here: busybox-static,
+# apparmor_parser with its libraries and includes, the AppArmor profiles
+# compiled on this host, the static BPF-LSM test (lsm-open.c) when the BPF
+# programs are built, and guest-init.sh as /init. The guest prints TAP
+# between markers; its cases are passed through, numbered after the
+# host's own.
+# Usage: run.sh POLICY.yaml GUEST-INIT.sh [LSM-OPEN]
 set -uo pipefail
 source "$(dirname "$0")/../lib/tap.sh"
-policy=$1 init=$2
+policy=$1 init=$2 lsm_open=${3:-}
 : "${PLASTRON:?}"
 
 kernel=$(ls /boot/vmlinuz-*-amd64 2>/dev/null | sort -V | tail -n 1)
@@ -18,7 +20,7 @@ qemu=$(command -v qemu-system-x86_64 || true)
 parser=$(command -v apparmor_parser || true)
 busybox=/bin/busybox
 if [[ -z $qemu || -z $kernel || -z $parser ]] || ldd "$busybox" >/dev/null 2>&1; then
-	skip "qemu tier (AppArmor in a guest)" \
+	skip "qemu tier (AppArmor and BPF-LSM in a guest)" \
 		"needs qemu-system-x86_64, /boot/vmlinuz-*-amd64 (linux-image-amd64), apparmor_parser and busybox-static (scripts/deps installs them)"
 	tap_done
 fi
@@ -61,6 +63,11 @@ mkdir -p "$root/etc/apparmor.d"
 cp -r /etc/apparmor.d/abi /etc/apparmor.d/tunables /etc/apparmor.d/abstractions "$root/etc/apparmor.d/"
 cp "$tmp/enforce.aa" "$tmp/audit.aa" "$root/profiles/"
 cp "$init" "$root/init"
+if [[ -n $lsm_open ]]; then
+	cp "$lsm_open" "$root/bin/lsm-open"
+else
+	note "no BPF-LSM test: the BPF programs are not built (-Dbpf)"
+fi
 chmod +x "$root/init"
 if (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$tmp/initrd.gz"; then
 	ok "initramfs built ($(du -k "$tmp/initrd.gz" | cut -f1) KiB)"
