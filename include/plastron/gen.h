@@ -17,6 +17,7 @@
 
 #include "plastron/catalog.h"
 #include "plastron/error.h"
+#include "plastron/glob.h"
 #include "plastron/plan.h"
 #include "plastron/policy.h"
 #include "plastron/seccomp.h"
@@ -24,6 +25,22 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* ---- file and exec patterns (BPF-LSM, fanotify) --------------------------- */
+/* The policy's file and exec patterns with their deny and audit bits
+ * (PL_PERM_*) under the effective action, compiled into one path automaton
+ * (NULL when there are none); rule i of the automaton is names[i] (a
+ * built-in rule's id or "bpfRawRules.files[N]"). src/lib/gen/files.c */
+struct pl_file_patterns {
+	struct pl_glob_rule *rules; /* patterns point into the policy or the catalog */
+	char **names;
+	size_t n;
+	struct pl_glob_dfa *dfa;
+};
+int pl_gen_file_patterns(const struct pl_policy *p, const struct pl_gen_opts *o,
+			 const struct pl_glob_opts *go, struct pl_file_patterns **ret,
+			 struct pl_diag *d);
+void pl_file_patterns_free(struct pl_file_patterns *fp); /* NULL-safe */
 
 /* ---- seccomp ------------------------------------------------------------ */
 /* Build the profile for a policy in any mode (AlwaysAllow, RuntimeDefault,

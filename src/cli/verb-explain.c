@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "plastron/gen.h"
 #include "plastron/policy.h"
 
 static void explain_usage(FILE *f)
@@ -21,6 +22,29 @@ static void explain_usage(FILE *f)
 		   "Examples:\n"
 		   "  plastron explain examples/enhance-protect.yaml\n"
 		   "  plastron explain --name demo policies.yaml\n");
+}
+
+/* The file and exec patterns the path-matching enforcers would carry, as
+ * one automaton: its size, or why it cannot be built (over the budget). */
+static int file_patterns(const struct pl_policy *p)
+{
+	struct pl_file_patterns *fp = NULL;
+	struct pl_diag d = { 0 };
+	int r = pl_gen_file_patterns(p, NULL, NULL, &fp, &d);
+	if (r < 0) {
+		cli_print_diag(&d);
+	} else if (fp->n) {
+		uint32_t cls = 0;
+		for (uint32_t k = 0; k < fp->dfa->n_parts; k++)
+			cls += fp->dfa->part[k].n_classes;
+		printf("file and exec patterns: %zu, one automaton of %u states in %u part%s "
+		       "(%u byte classes)\n",
+		       fp->n, fp->dfa->n_states, fp->dfa->n_parts, fp->dfa->n_parts == 1 ? "" : "s",
+		       cls);
+	}
+	pl_file_patterns_free(fp);
+	pl_diag_clear(&d);
+	return r;
 }
 
 int verb_explain(int argc, char **argv)
@@ -55,6 +79,7 @@ int verb_explain(int argc, char **argv)
 	if (!set)
 		return st;
 	size_t shown = 0;
+	bool failed = false;
 	for (size_t i = 0; i < set->n; i++) {
 		const struct pl_policy *p = set->policies[i];
 		if (name && (!p->name || strcmp(p->name, name)))
@@ -62,8 +87,10 @@ int verb_explain(int argc, char **argv)
 		if (shown++)
 			putchar('\n');
 		pl_policy_dump(p, stdout);
+		if (file_patterns(p) < 0)
+			failed = true;
 	}
-	int ret = CLI_OK;
+	int ret = failed ? CLI_POLICY_ERROR : CLI_OK;
 	if (name && !shown) {
 		const char **names = calloc(set->n + 1, sizeof(*names));
 		for (size_t i = 0; names && i < set->n; i++)

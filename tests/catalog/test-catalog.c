@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "plastron/gen.h"
+#include "plastron/glob.h"
 #include "tap.h"
 
 /*
@@ -223,6 +224,45 @@ static void test_table(void)
 	TAP_OK(per_cat[PL_CAT_HARDENING] == 62 && per_cat[PL_CAT_ATTACK_PROTECTION] == 32 &&
 		   per_cat[PL_CAT_VUL_MITIGATION] == 5,
 	       "category counts 62/32/5");
+
+	/* every BPF-LSM path pattern is in the automaton's language, and all of
+	 * them together (a policy naming every rule) fit one automaton */
+	{
+		struct pl_glob_rule *gr = NULL;
+		size_t n_gr = 0, cap_gr = 0;
+		bool syntax = true;
+		for (size_t i = 0; i < n; i++) {
+			const struct pl_translation *tr =
+			    pl_rule_translation(&rules[i], PL_MECH_BPF_LSM);
+			for (size_t k = 0; tr && k < tr->u.lsm.n_paths; k++) {
+				size_t at = 0;
+				const char *why = NULL;
+				if (pl_glob_check(tr->u.lsm.paths[k].pattern, &at, &why) < 0) {
+					syntax = false;
+					tap_diag("%s: '%s', byte %zu: %s", rules[i].id,
+						 tr->u.lsm.paths[k].pattern, at, why);
+				}
+				if (n_gr == cap_gr) {
+					cap_gr = cap_gr ? 2 * cap_gr : 64;
+					gr = realloc(gr, cap_gr * sizeof(*gr));
+				}
+				if (gr)
+					gr[n_gr++] =
+					    (struct pl_glob_rule){ tr->u.lsm.paths[k].pattern,
+								   tr->u.lsm.paths[k].perms, 0,
+								   (uint32_t)i };
+			}
+		}
+		struct pl_glob_dfa *dfa = NULL;
+		struct pl_diag gd = { 0 };
+		int rc = gr ? pl_glob_compile(gr, n_gr, NULL, &dfa, &gd) : -ENOMEM;
+		TAP_OK(syntax, "every BPF-LSM path pattern is in the automaton's language");
+		TAP_OK(rc == 0, "all %zu of them compile into one automaton (%u states, %u parts)",
+		       n_gr, dfa ? dfa->n_states : 0, dfa ? dfa->n_parts : 0);
+		pl_glob_free(dfa);
+		pl_diag_clear(&gd);
+		free(gr);
+	}
 
 	/* aliases */
 	bool al_ok = true;
