@@ -20,6 +20,7 @@ int verb_doctor(int argc, char **argv);
 int verb_status(int argc, char **argv);
 int verb_attach(int argc, char **argv);
 int verb_mode(int argc, char **argv);
+int verb_lint(int argc, char **argv);
 
 /* Print every entry of `d` to stderr, errors and warnings alike. */
 void cli_print_diag(const struct pl_diag *d);

@@ -14,6 +14,8 @@ struct verb {
 
 static const struct verb verbs[] = {
 	{ "check", verb_check, "validate policy files; print file:line:col errors" },
+	{ "lint", verb_lint,
+	  "find risky settings in Kubernetes manifests (Pod Security Standards)" },
 	{ "explain", verb_explain, "show the compiled model and how each rule is enforced" },
 	{ "rules", verb_rules, "list the built-in rule catalog" },
 	{ "compile", verb_compile, "emit a seccomp, Landlock or AppArmor profile" },
@@ -35,6 +37,7 @@ static void usage(FILE *f)
 		   "Examples:\n"
 		   "  plastron check examples/enhance-protect.yaml\n"
 		   "  plastron rules --json\n"
+		   "  plastron lint deploy.yaml\n"
 		   "  plastron compile policy.yaml --enforcer seccomp -o profile.json\n"
 		   "  plastron run --policy policy.yaml -- /bin/sh\n");
 }

@@ -38,6 +38,12 @@ st 0 "explain a valid policy" "$PLASTRON" explain "$good"
 st 1 "explain an invalid policy" "$PLASTRON" explain "$bad"
 st 3 "explain a missing file" "$PLASTRON" explain "$tmp/missing.yaml"
 st 1 "explain --name of no policy" "$PLASTRON" explain --name nope "$good"
+st 0 "lint a clean manifest" "$PLASTRON" lint "$src/tests/lint/pass/50-clean-default.yaml"
+st 1 "lint a manifest with findings" "$PLASTRON" lint "$src/tests/lint/fail/03-privileged.yaml"
+st 1 "lint a file that is not YAML" "$PLASTRON" lint "$src/tests/policy/bad/47-yaml-syntax.yaml"
+st 3 "lint a missing file" "$PLASTRON" lint "$tmp/missing.yaml"
+st 2 "lint without a file" "$PLASTRON" lint
+st 2 "lint --pss of an unknown level" "$PLASTRON" lint --pss privileged "$good"
 st 0 "compile a valid policy" "$PLASTRON" compile "$good" --enforcer seccomp
 st 1 "compile an invalid policy" "$PLASTRON" compile "$bad" --enforcer seccomp
 st 3 "compile a missing file" "$PLASTRON" compile "$tmp/missing.yaml" --enforcer seccomp

@@ -17,3 +17,8 @@ struct pl_policy_set_priv {
  * returns a negative errno when any error was found. */
 int pl_policy_decode_docs(struct pl_policy_set_priv *s, struct pl_node **docs, size_t n_docs,
 			  struct pl_diag *d);
+
+/* Read a whole input file ('-' is stdin, named "<stdin>" in positions) into a
+ * malloc'd buffer (caller frees), at most PL_TREE_MAX_INPUT bytes. Shared by
+ * the policy loader and plastron lint. */
+int pl_input_read(const char *path, char **ret_buf, size_t *ret_len, struct pl_diag *d);

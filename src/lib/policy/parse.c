@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Loading policy sets from files, stdin or memory. */
+/* Loading policy sets from files, stdin or memory; reading an input file. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,7 +109,7 @@ out:
 	return r;
 }
 
-PL_EXPORT int pl_policy_set_load(const char *path, struct pl_policy_set **ret, struct pl_diag *diag)
+int pl_input_read(const char *path, char **ret_buf, size_t *ret_len, struct pl_diag *diag)
 {
 	bool is_stdin = !strcmp(path, "-");
 	const char *name = is_stdin ? "<stdin>" : path;
@@ -151,10 +151,24 @@ PL_EXPORT int pl_policy_set_load(const char *path, struct pl_policy_set **ret, s
 			break;
 		}
 	}
-	r = pl_policy_set_load_buffer(name, buf, len, ret, diag);
+	*ret_buf = buf;
+	*ret_len = len;
+	buf = NULL;
 out:
 	free(buf);
 	if (!is_stdin)
 		fclose(f);
+	return r;
+}
+
+PL_EXPORT int pl_policy_set_load(const char *path, struct pl_policy_set **ret, struct pl_diag *diag)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int r = pl_input_read(path, &buf, &len, diag);
+	if (r < 0)
+		return r;
+	r = pl_policy_set_load_buffer(strcmp(path, "-") ? path : "<stdin>", buf, len, ret, diag);
+	free(buf);
 	return r;
 }

@@ -1,0 +1,93 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# Data-driven lint suite (TAP). The first line of each manifest may be
+# "# lint: ARGS" (options for plastron lint, e.g. --pss baseline).
+#   pass/NAME.yaml   plastron lint exits 0 and prints nothing at all;
+#   fail/NAME.yaml   plastron lint exits 1 (or the status in NAME.status),
+#                    its stdout equals NAME.expect exactly, and its stderr
+#                    equals NAME.stderr (empty when there is no such file).
+set -u
+dir="${PLASTRON_SOURCE_ROOT:?}/tests/lint"
+cd "$dir" || exit 1
+n=0
+failed=0
+outf=$(mktemp)
+errf=$(mktemp)
+trap 'rm -f "$outf" "$errf"' EXIT
+args_of() {
+	sed -n '1s/^# lint: //p' "$1"
+}
+for f in pass/*.yaml pass/*.json; do
+	[ -e "$f" ] || continue
+	n=$((n + 1))
+	# shellcheck disable=SC2046 # the options are words
+	"$PLASTRON" lint $(args_of "$f") "$f" >"$outf" 2>"$errf"
+	rc=$?
+	if [ "$rc" -eq 0 ] && [ ! -s "$outf" ] && [ ! -s "$errf" ]; then
+		echo "ok $n - $f"
+	else
+		echo "not ok $n - $f (exit $rc, want 0 and no output)"
+		sed 's/^/#   /' "$outf" "$errf"
+		failed=$((failed + 1))
+	fi
+done
+for f in fail/*.yaml fail/*.json; do
+	[ -e "$f" ] || continue
+	base=${f%.*}
+	n=$((n + 1))
+	if [ ! -s "$base.expect" ]; then
+		echo "not ok $n - $f: no $base.expect"
+		failed=$((failed + 1))
+		continue
+	fi
+	want=1
+	[ -f "$base.status" ] && want=$(cat "$base.status")
+	# shellcheck disable=SC2046
+	"$PLASTRON" lint $(args_of "$f") "$f" >"$outf" 2>"$errf"
+	rc=$?
+	experr=/dev/null
+	[ -f "$base.stderr" ] && experr="$base.stderr"
+	if [ "$rc" -eq "$want" ] && cmp -s "$outf" "$base.expect" && cmp -s "$errf" "$experr"; then
+		echo "ok $n - $f"
+	else
+		echo "not ok $n - $f (exit $rc, want $want; stdout must equal $base.expect)"
+		diff -u "$base.expect" "$outf" | sed 's/^/#   /'
+		diff -u "$experr" "$errf" | sed 's/^/#   stderr: /'
+		failed=$((failed + 1))
+	fi
+done
+# exit statuses: 2 for usage mistakes, 3 for a file that cannot be read,
+# 1 for a file that is not YAML
+status_case() { # WANT NAME ARGS...
+	want=$1 name=$2
+	shift 2
+	n=$((n + 1))
+	"$PLASTRON" lint "$@" >/dev/null 2>"$errf"
+	rc=$?
+	if [ "$rc" -eq "$want" ]; then
+		echo "ok $n - exit $want: $name"
+	else
+		echo "not ok $n - exit $rc, want $want: $name"
+		sed 's/^/#   /' "$errf"
+		failed=$((failed + 1))
+	fi
+}
+status_case 2 "no FILE" --pss baseline
+status_case 2 "unknown --pss level" --pss privileged pass/03-privileged.yaml
+status_case 2 "unknown --fail-on level" --fail-on high pass/03-privileged.yaml
+status_case 2 "unknown --only check" --only pss-privilegd pass/03-privileged.yaml
+status_case 2 "--only with --pss" --only pss-privileged --pss baseline pass/03-privileged.yaml
+status_case 3 "missing file" does-not-exist.yaml
+printf 'a: [\n' >"$outf"
+status_case 1 "not YAML" "$outf"
+status_case 0 "--fail-on none" --fail-on none fail/03-privileged.yaml
+status_case 0 "--list" --list
+n=$((n + 1))
+if "$PLASTRON" lint --help | grep -q 'Examples:'; then
+	echo "ok $n - --help has examples"
+else
+	echo "not ok $n - --help has examples"
+	failed=$((failed + 1))
+fi
+echo "1..$n"
+[ "$failed" -eq 0 ]
