@@ -271,6 +271,8 @@ static void sysctls(struct lint_ctx *c)
 					    "net.ipv4.tcp_fin_timeout",
 					    "net.ipv4.tcp_keepalive_intvl",
 					    "net.ipv4.tcp_keepalive_probes",
+					    "net.ipv4.tcp_rmem",
+					    "net.ipv4.tcp_wmem",
 					    NULL };
 	const struct pl_node *v = lint_get(lint_get(c->spec, "securityContext"), "sysctls");
 	const char *sp = lint_path(c, c->spec_path, "securityContext.sysctls");
