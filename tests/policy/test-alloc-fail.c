@@ -6,7 +6,9 @@
  * allocation made by the library fails, while the input is checked and
  * compiled (pl_policy_set_load_buffer, pl_gen_seccomp + the OCI JSON export,
  * pl_gen_caps, pl_gen_landlock, pl_gen_apparmor, pl_gen_cgroup_bpf; for OCI
- * profiles pl_sc_profile_from_json + pl_sc_profile_to_json). k runs from 1
+ * profiles pl_sc_profile_from_json + pl_sc_profile_to_json; for manifests
+ * after --lint, pl_lint_buffer with every check and the findings rendered).
+ * k runs from 1
  * until a run completes without reaching the k-th allocation. Each run must:
  *   - never accept an input that is invalid without failures;
  *   - when a step fails, return a negative errno AND count an error in the
@@ -47,6 +49,7 @@
 #include "plastron/bpf.h"
 #include "plastron/error.h"
 #include "plastron/gen.h"
+#include "plastron/lint.h"
 #include "plastron/policy.h"
 #include "plastron/seccomp.h"
 #include "tap.h"
@@ -276,12 +279,41 @@ static void run_oci(const char *name, const char *buf, size_t len, struct run *r
 	pl_diag_clear(&d);
 }
 
+static void run_lint(const char *name, const char *buf, size_t len, struct run *ru)
+{
+	struct pl_diag d = { 0 };
+	struct pl_lint_report *r = NULL;
+	char *mbuf = NULL;
+	size_t mlen = 0;
+
+	memset(ru, 0, sizeof(*ru));
+	armed = true;
+	STEP("lint", pl_lint_buffer(name, buf, len, PL_LINT_SET_ALL, &r, &d));
+	armed = false;
+	if (!ru->r) {
+		FILE *o = open_memstream(&mbuf, &mlen);
+		for (size_t i = 0; i < r->n; i++) {
+			const struct pl_lint_finding *f = &r->findings[i];
+			fprintf(o, "%u:%u %s %s %s %s\n", f->pos.line, f->pos.col, f->check->id,
+				f->field, f->message, f->hint ? f->hint : "-");
+		}
+		fclose(o);
+		ru->out = mbuf;
+	}
+	ru->n_errors = d.n_errors;
+	keep_msg(ru, &d);
+	pl_lint_report_free(r);
+	pl_diag_clear(&d);
+}
+
 /* ---- driver ----------------------------------------------------------------- */
 
 static unsigned long max_runs = 400;
 static unsigned long total_runs;
 
-static void check_input(const char *path, bool oci)
+enum input { IN_POLICY, IN_OCI, IN_LINT };
+
+static void check_input(const char *path, enum input what)
 {
 	FILE *f = fopen(path, "rb");
 	struct stat st;
@@ -302,7 +334,10 @@ static void check_input(const char *path, bool oci)
 				base = prev + 1;
 			prev = c;
 		}
-	void (*run)(const char *, const char *, size_t, struct run *) = oci ? run_oci : run_policy;
+	void (*run)(const char *, const char *, size_t, struct run *) = what == IN_OCI ? run_oci
+									: what == IN_LINT
+									    ? run_lint
+									    : run_policy;
 
 	struct run ref, ru;
 	fail_at = 0;
@@ -378,11 +413,11 @@ static int cmp(const void *a, const void *b)
 
 /* A directory: its *.yaml / *.json files, sorted; or DIR/policy.yaml of
  * each subdirectory (the golden cases). */
-static void walk(const char *dir, bool oci)
+static void walk(const char *dir, enum input what)
 {
 	DIR *d = opendir(dir);
 	if (!d) {
-		check_input(dir, oci);
+		check_input(dir, what);
 		return;
 	}
 	char **v = NULL;
@@ -403,7 +438,7 @@ static void walk(const char *dir, bool oci)
 	closedir(d);
 	qsort(v, n, sizeof(*v), cmp);
 	for (size_t i = 0; i < n; i++) {
-		check_input(v[i], oci);
+		check_input(v[i], what);
 		free(v[i]);
 	}
 	free(v);
@@ -418,14 +453,19 @@ int main(int argc, char **argv)
 		max_runs = strtoul(s, NULL, 10);
 	json_set_alloc_funcs(json_alloc, free);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	/* --oci switches the following arguments to OCI seccomp profiles */
-	bool oci = false;
+	/* --oci switches the following arguments to OCI seccomp profiles,
+	 * --lint to Kubernetes manifests for plastron lint */
+	enum input what = IN_POLICY;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--oci")) {
-			oci = true;
+			what = IN_OCI;
 			continue;
 		}
-		walk(argv[i], oci);
+		if (!strcmp(argv[i], "--lint")) {
+			what = IN_LINT;
+			continue;
+		}
+		walk(argv[i], what);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	tap_diag("%lu runs with one injected failure, %.1f s", total_runs,
