@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 # Data-driven lint suite (TAP). The first line of each manifest may be
-# "# lint: ARGS" (options for plastron lint, e.g. --pss baseline).
+# "# lint: ARGS" (options for plastron lint, e.g. --pss baseline); for JSON,
+# NAME.args holds them.
 #   pass/NAME.yaml   plastron lint exits 0 and prints nothing at all;
 #   fail/NAME.yaml   plastron lint exits 1 (or the status in NAME.status),
 #                    its stdout equals NAME.expect exactly, and its stderr
@@ -14,8 +15,12 @@ failed=0
 outf=$(mktemp)
 errf=$(mktemp)
 trap 'rm -f "$outf" "$errf"' EXIT
-args_of() {
-	sed -n '1s/^# lint: //p' "$1"
+args_of() { # a JSON manifest has no comments: NAME.args holds them
+	if [ -f "${1%.*}.args" ]; then
+		cat "${1%.*}.args"
+	else
+		sed -n '1s/^# lint: //p' "$1"
+	fi
 }
 for f in pass/*.yaml pass/*.json; do
 	[ -e "$f" ] || continue
@@ -82,6 +87,13 @@ printf 'a: [\n' >"$outf"
 status_case 1 "not YAML" "$outf"
 status_case 0 "--fail-on none" --fail-on none fail/03-privileged.yaml
 status_case 0 "--list" --list
+n=$((n + 1))
+if "$PLASTRON" lint --pss baseline - <fail/03-privileged.yaml | grep -q '^<stdin>:11:21: error: pss-privileged: '; then
+	echo "ok $n - '-' reads stdin, named <stdin>"
+else
+	echo "not ok $n - '-' reads stdin, named <stdin>"
+	failed=$((failed + 1))
+fi
 n=$((n + 1))
 if "$PLASTRON" lint --help | grep -q 'Examples:'; then
 	echo "ok $n - --help has examples"

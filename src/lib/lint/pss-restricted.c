@@ -5,7 +5,8 @@
  * capabilities (restricted). Pod-level settings are inherited by the
  * containers that leave them unset; a container's own value overrides the
  * pod's. As in the Pod Security admission controller, an explicit bad value
- * is reported where it is written, pod level included.
+ * is reported where it is written, pod level included, and a pod that sets
+ * spec.os.name: windows is exempt from the Linux-only controls.
  */
 #include <string.h>
 
@@ -198,10 +199,17 @@ static void caps_restricted_sc(struct lint_ctx *c, const struct pl_node *sc,
 
 void lint_pss_restricted(struct lint_ctx *c)
 {
+	/* Privilege Escalation, Seccomp and Capabilities are Linux-only controls
+	 * since v1.25: a pod that sets spec.os.name: windows is exempt */
+	const char *os = lint_str(lint_get(lint_get(c->spec, "os"), "name"));
+	bool on_linux = !os || strcmp(os, "windows");
 	volume_types(c);
-	lint_each_sc(c, false, priv_esc_sc);
+	if (on_linux)
+		lint_each_sc(c, false, priv_esc_sc);
 	inherited(c, &run_as_non_root);
 	lint_each_sc(c, true, run_as_user_sc);
-	inherited(c, &seccomp_restricted);
-	lint_each_sc(c, false, caps_restricted_sc);
+	if (on_linux) {
+		inherited(c, &seccomp_restricted);
+		lint_each_sc(c, false, caps_restricted_sc);
+	}
 }
