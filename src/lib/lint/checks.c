@@ -65,7 +65,7 @@ const struct pl_lint_check lint_check_table[L__COUNT] = {
 			"Only namespaced, isolated sysctls are allowed.",
 			"remove the sysctl from securityContext.sysctls", NULL },
 	[L_VOLUME_TYPES] = { "pss-volume-types", R, E, "Volume Types",
-			     "Only configMap, csi, downwardAPI, emptyDir, ephemeral, "
+			     "Only configMap, csi, downwardAPI, emptyDir, ephemeral, image, "
 			     "persistentVolumeClaim, projected and secret volumes are allowed.",
 			     "use one of the allowed volume types (a persistentVolumeClaim for "
 			     "storage)",

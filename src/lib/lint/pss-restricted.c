@@ -16,15 +16,12 @@
 
 static void volume_types(struct lint_ctx *c)
 {
-	static const char *const ok[] = { "name",
-					  "configMap",
-					  "csi",
-					  "downwardAPI",
-					  "emptyDir",
+	static const char *const ok[] = { "name", "configMap", "csi", "downwardAPI", "emptyDir",
 					  "ephemeral",
-					  "persistentVolumeClaim",
-					  "projected",
-					  "secret",
+					  /* allowed by the admission controller since
+					   * v1.33 (kubernetes#130394), not yet listed
+					   * in the standard's page */
+					  "image", "persistentVolumeClaim", "projected", "secret",
 					  NULL };
 	const struct pl_node *vols = lint_get(c->spec, "volumes");
 	const char *vp = lint_path(c, c->spec_path, "volumes");
