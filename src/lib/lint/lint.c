@@ -153,20 +153,41 @@ static void lint_pod(struct lint_ctx *c, const struct pl_node *meta, const char 
 }
 
 /* Where each workload kind keeps its pod template: the keys leading to the
- * template (whose metadata and spec are the pod's), or none for a Pod. */
+ * template (whose metadata and spec are the pod's), or none for a Pod; and
+ * the API groups of the kind (a "Job" of another group is not linted). */
 static const struct {
 	const char *kind;
 	const char *to_template[5];
+	const char *groups; /* "" is the core group; a space separates */
 } workloads[] = {
-	{ "Pod", { NULL } },
-	{ "PodTemplate", { "template", NULL } },
-	{ "Deployment", { "spec", "template", NULL } },
-	{ "StatefulSet", { "spec", "template", NULL } },
-	{ "DaemonSet", { "spec", "template", NULL } },
-	{ "ReplicaSet", { "spec", "template", NULL } },
-	{ "Job", { "spec", "template", NULL } },
-	{ "CronJob", { "spec", "jobTemplate", "spec", "template", NULL } },
+	{ "Pod", { NULL }, "" },
+	{ "PodTemplate", { "template", NULL }, "" },
+	{ "Deployment", { "spec", "template", NULL }, "apps extensions" },
+	{ "StatefulSet", { "spec", "template", NULL }, "apps" },
+	{ "DaemonSet", { "spec", "template", NULL }, "apps extensions" },
+	{ "ReplicaSet", { "spec", "template", NULL }, "apps extensions" },
+	{ "Job", { "spec", "template", NULL }, "batch" },
+	{ "CronJob", { "spec", "jobTemplate", "spec", "template", NULL }, "batch" },
 };
+
+/* Whether apiVersion `av` ("v1", "apps/v1") is in one of `groups`; an object
+ * without apiVersion is taken as it is. */
+static bool in_groups(const char *av, const char *groups)
+{
+	if (!av)
+		return true;
+	const char *slash = strchr(av, '/');
+	size_t n = slash ? (size_t)(slash - av) : 0;
+	if (!slash)
+		return !*groups;
+	for (const char *g = groups; *g;) {
+		const char *e = strchrnul(g, ' ');
+		if ((size_t)(e - g) == n && !strncmp(g, av, n))
+			return true;
+		g = *e ? e + 1 : e;
+	}
+	return false;
+}
 
 static void object(struct lint_ctx *c, const struct pl_node *doc, const char *path,
 		   struct pl_diag *d);
@@ -194,7 +215,8 @@ static void object(struct lint_ctx *c, const struct pl_node *doc, const char *pa
 	}
 	const char *name = lint_str(lint_get(lint_get(doc, "metadata"), "name"));
 	for (size_t i = 0; kind && i < PL_ARRAY_SIZE(workloads); i++) {
-		if (strcmp(kind, workloads[i].kind))
+		if (strcmp(kind, workloads[i].kind) ||
+		    !in_groups(lint_str(lint_get(doc, "apiVersion")), workloads[i].groups))
 			continue;
 		const struct pl_node *t = doc;
 		const char *tpath = path;
@@ -212,9 +234,11 @@ static void object(struct lint_ctx *c, const struct pl_node *doc, const char *pa
 			 lint_path(c, tpath, "spec"));
 		return;
 	}
+	const char *av = lint_str(lint_get(doc, "apiVersion"));
 	if (kind)
-		pl_note(d, &doc->pos, NULL, "skipping %s%s%s%s: not a workload", kind,
-			name ? " '" : "", name ? name : "", name ? "'" : "");
+		pl_note(d, &doc->pos, NULL, "skipping %s%s%s%s%s%s%s: not a workload", kind,
+			name ? " '" : "", name ? name : "", name ? "'" : "", av ? " (" : "",
+			av ? av : "", av ? ")" : "");
 	else
 		pl_note(d, &doc->pos, NULL, "skipping an object without kind");
 }
