@@ -101,5 +101,22 @@ else
 	echo "not ok $n - --help has examples"
 	failed=$((failed + 1))
 fi
+# docs/lint.md names every check, and some fail/*.expect reports each one
+for id in $("$PLASTRON" lint --list | awk '{print $1}'); do
+	n=$((n + 1))
+	if grep -q "^| \`$id\` |" "$dir/../../docs/lint.md"; then
+		echo "ok $n - docs/lint.md lists $id"
+	else
+		echo "not ok $n - docs/lint.md has no table row for $id"
+		failed=$((failed + 1))
+	fi
+	n=$((n + 1))
+	if cat fail/*.expect | grep -q -e ": $id: " -e "\"id\": \"$id\""; then
+		echo "ok $n - a fail case reports $id"
+	else
+		echo "not ok $n - no fail/*.expect reports $id"
+		failed=$((failed + 1))
+	fi
+done
 echo "1..$n"
 [ "$failed" -eq 0 ]
