@@ -56,7 +56,8 @@ const struct pl_lint_check lint_check_table[L__COUNT] = {
 			"allowed.",
 			"remove seLinuxOptions.user and .role; use an allowed type", NULL },
 	[L_PROC_MOUNT] = { "pss-proc-mount", B, E, "/proc Mount Type",
-			   "An Unmasked /proc exposes the host's /proc paths the runtime masks.",
+			   "An Unmasked /proc exposes the host's /proc paths the runtime masks "
+			   "(allowed for a pod with hostUsers: false).",
 			   "remove securityContext.procMount (or set it to Default)", NULL },
 	[L_SECCOMP] = { "pss-seccomp", B, E, "Seccomp",
 			"The seccomp profile must not be explicitly Unconfined.",
@@ -76,10 +77,12 @@ const struct pl_lint_check lint_check_table[L__COUNT] = {
 			 "set securityContext.allowPrivilegeEscalation: false", NULL },
 	[L_RUN_AS_NON_ROOT] = { "pss-run-as-non-root", R, E, "Running as Non-root",
 				"runAsNonRoot must be true, at pod level or in every container; "
-				"an explicit false is refused at either level.",
+				"an explicit false is refused at either level (not checked for a "
+				"pod with hostUsers: false).",
 				"set spec.securityContext.runAsNonRoot: true", NULL },
 	[L_RUN_AS_USER] = { "pss-run-as-user", R, E, "Running as Non-root user",
-			    "runAsUser must not be 0, at pod or container level.",
+			    "runAsUser must not be 0, at pod or container level (not checked "
+			    "for a pod with hostUsers: false).",
 			    "set runAsUser to a non-zero UID (or remove it)", NULL },
 	[L_SECCOMP_RESTRICTED] = { "pss-seccomp-restricted", R, E, "Seccomp (restricted)",
 				   "seccompProfile.type must be RuntimeDefault or Localhost, at "
@@ -92,6 +95,11 @@ const struct pl_lint_check lint_check_table[L__COUNT] = {
 					"back only NET_BIND_SERVICE.",
 					"set securityContext.capabilities.drop: [ALL]",
 					"pss-capabilities" },
+	[L_PROC_MOUNT_RESTRICTED] = { "pss-proc-mount-restricted", R, E,
+				      "/proc Mount Type (restricted)",
+				      "procMount must be Default, in a user namespace too.",
+				      "remove securityContext.procMount (or set it to Default)",
+				      "pss-proc-mount" },
 	[L_RUNTIME_SOCKET] = { "runtime-socket", P, E, "Container runtime socket mounted",
 			       "A docker.sock, containerd.sock or crio.sock hostPath gives the pod "
 			       "control of the node's container runtime: a root shell on the node.",

@@ -30,6 +30,7 @@ enum lint_id {
 	L_RUN_AS_USER,
 	L_SECCOMP_RESTRICTED,
 	L_CAPABILITIES_RESTRICTED,
+	L_PROC_MOUNT_RESTRICTED,
 	/* plastron */
 	L_RUNTIME_SOCKET,
 	L_SENSITIVE_HOST_PATH,
@@ -64,6 +65,7 @@ struct lint_ctx {
 	const char *spec_path;      /* "spec", "spec.template.spec", ... */
 	struct lint_container *ctrs;
 	size_t n_ctrs;
+	bool user_ns; /* spec.hostUsers: false (relaxes some controls) */
 };
 
 /* A mapping's value (NULL when absent, null, or `map` is not a mapping). */

@@ -143,6 +143,7 @@ static void lint_pod(struct lint_ctx *c, const struct pl_node *meta, const char 
 	c->spec_path = spec_path;
 	c->ctrs = NULL;
 	c->n_ctrs = 0;
+	c->user_ns = lint_is_false(lint_get(spec, "hostUsers"));
 	add_containers(c, "initContainers", "init container", false);
 	add_containers(c, "containers", "container", false);
 	add_containers(c, "ephemeralContainers", "ephemeral container", true);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The Pod Security Standards' baseline controls (Kubernetes v1.34 and later,
+ * The Pod Security Standards' baseline controls (as Kubernetes v1.37 applies them,
  * https://kubernetes.io/docs/concepts/security/pod-security-standards/):
  * HostProcess, host namespaces, privileged, capabilities, hostPath volumes,
  * host ports, host probes and lifecycle hooks, AppArmor, SELinux, /proc
@@ -188,7 +188,7 @@ static void apparmor_annotations(struct lint_ctx *c)
 		const char *s = lint_str(v);
 		if (strncmp(key, prefix, sizeof(prefix) - 1))
 			continue;
-		if (s && (!strcmp(s, "runtime/default") || !strncmp(s, "localhost/", 10)))
+		if (s && (!*s || !strcmp(s, "runtime/default") || !strncmp(s, "localhost/", 10)))
 			continue;
 		const char *f = lint_printf(c, "%s.annotations['%s']", c->meta_path, key);
 		ADD(c, L_APPARMOR, v, f, lint_printf(c, "set %s to runtime/default", f),
@@ -238,7 +238,11 @@ static void proc_mount_sc(struct lint_ctx *c, const struct pl_node *sc, const st
 	if (!p || (s && !strcmp(s, "Default")))
 		return;
 	const char *f = lint_path(c, path, "procMount");
-	ADD(c, L_PROC_MOUNT, p, f, lint_printf(c, "remove %s (or set it to Default)", f),
+	/* baseline allows any type in a user namespace; restricted does not */
+	if (!c->user_ns)
+		ADD(c, L_PROC_MOUNT, p, f, lint_printf(c, "remove %s (or set it to Default)", f),
+		    "%s mounts /proc %s", who, s ? s : "?");
+	ADD(c, L_PROC_MOUNT_RESTRICTED, p, f, lint_printf(c, "remove %s (or set it to Default)", f),
 	    "%s mounts /proc %s", who, s ? s : "?");
 }
 
@@ -273,6 +277,8 @@ static void sysctls(struct lint_ctx *c)
 					    "net.ipv4.tcp_keepalive_probes",
 					    "net.ipv4.tcp_rmem",
 					    "net.ipv4.tcp_wmem",
+					    "net.ipv4.tcp_slow_start_after_idle",
+					    "net.ipv4.tcp_notsent_lowat",
 					    NULL };
 	const struct pl_node *v = lint_get(lint_get(c->spec, "securityContext"), "sysctls");
 	const char *sp = lint_path(c, c->spec_path, "securityContext.sysctls");

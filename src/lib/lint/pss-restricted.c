@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The Pod Security Standards' restricted controls: volume types, privilege
- * escalation, running as non-root, non-root user, seccomp (restricted) and
- * capabilities (restricted). Pod-level settings are inherited by the
+ * escalation, running as non-root, non-root user, seccomp (restricted),
+ * capabilities (restricted) and /proc mount type (restricted; the check
+ * itself is pss-baseline.c's, beside its baseline twin). Pod-level settings are inherited by the
  * containers that leave them unset; a container's own value overrides the
  * pod's. As in the Pod Security admission controller, an explicit bad value
  * is reported where it is written, pod level included, and a pod that sets
- * spec.os.name: windows is exempt from the Linux-only controls.
+ * spec.os.name: windows is exempt from the Linux-only controls, one with
+ * hostUsers: false (a user namespace) from the non-root ones.
  */
 #include <string.h>
 
@@ -203,8 +205,11 @@ void lint_pss_restricted(struct lint_ctx *c)
 	volume_types(c);
 	if (on_linux)
 		lint_each_sc(c, false, priv_esc_sc);
-	inherited(c, &run_as_non_root);
-	lint_each_sc(c, true, run_as_user_sc);
+	/* a pod in a user namespace (hostUsers: false) is root only inside it */
+	if (!c->user_ns) {
+		inherited(c, &run_as_non_root);
+		lint_each_sc(c, true, run_as_user_sc);
+	}
 	if (on_linux) {
 		inherited(c, &seccomp_restricted);
 		lint_each_sc(c, false, caps_restricted_sc);
