@@ -9,43 +9,44 @@
 #include <string.h>
 
 #include "cli.h"
+#include "lint-output.h"
 #include "plastron/lint.h"
 #include "shared/macro.h"
 
-static const char *const sev_names[] = { "error", "warning", "note" };
-
 static int usage(FILE *f, int status)
 {
-	fprintf(f,
-		"Usage: plastron lint [--pss baseline|restricted] [--fail-on LEVEL] [--json] "
-		"FILE...\n"
-		"       plastron lint --list\n\n"
-		"Find risky settings in Kubernetes manifests (Pod, Deployment, StatefulSet,\n"
-		"DaemonSet, ReplicaSet, Job, CronJob, PodTemplate; several documents per file,\n"
-		"Lists; '-' reads stdin) before they are deployed. Other objects are skipped\n"
-		"with a note. Each finding is printed as\n"
-		"  FILE:LINE:COL: SEVERITY: CHECK-ID: FIELD: message\n"
-		"    hint: the exact change\n"
-		"Pod-level securityContext settings count for the containers that leave them\n"
-		"unset; init and ephemeral containers are checked. See docs/lint.md.\n\n"
-		"Options:\n"
-		"  --pss LEVEL      check exactly the Pod Security Standards LEVEL (baseline or\n"
-		"                   restricted) and nothing else; default: restricted plus\n"
-		"                   plastron's own checks\n"
-		"  --fail-on LEVEL  exit 1 when a finding is at or above LEVEL: error (default),\n"
-		"                   warning, or none (always exit 0 when the files were read)\n"
-		"  --only ID[,ID]   report only these checks (any group; not with --pss)\n"
-		"  --json           print one JSON array of findings (file, line, col,\n"
-		"                   severity, id, field, message, hint)\n"
-		"  --list           list every check: id, severity, group, title\n"
-		"  -h, --help       show this help\n\n"
-		"Exit status: 0 no finding at or above --fail-on, 1 such findings (or a file\n"
-		"that is not YAML), 2 usage error, 3 a file could not be read.\n\n"
-		"Examples:\n"
-		"  plastron lint deploy/*.yaml\n"
-		"  plastron lint --pss baseline pod.yaml\n"
-		"  helm template chart | plastron lint --fail-on warning -\n"
-		"  plastron lint --json app.yaml | jq -r '.[].id' | sort | uniq -c\n");
+	fprintf(
+	    f,
+	    "Usage: plastron lint [--pss baseline|restricted] [--fail-on LEVEL] [--json|--sarif] "
+	    "FILE...\n"
+	    "       plastron lint --list\n\n"
+	    "Find risky settings in Kubernetes manifests (Pod, Deployment, StatefulSet,\n"
+	    "DaemonSet, ReplicaSet, Job, CronJob, PodTemplate; several documents per file,\n"
+	    "Lists; '-' reads stdin) before they are deployed. Other objects are skipped\n"
+	    "with a note. Each finding is printed as\n"
+	    "  FILE:LINE:COL: SEVERITY: CHECK-ID: FIELD: message\n"
+	    "    hint: the exact change\n"
+	    "Pod-level securityContext settings count for the containers that leave them\n"
+	    "unset; init and ephemeral containers are checked. See docs/lint.md.\n\n"
+	    "Options:\n"
+	    "  --pss LEVEL      check exactly the Pod Security Standards LEVEL (baseline or\n"
+	    "                   restricted) and nothing else; default: restricted plus\n"
+	    "                   plastron's own checks\n"
+	    "  --fail-on LEVEL  exit 1 when a finding is at or above LEVEL: error (default),\n"
+	    "                   warning, or none (always exit 0 when the files were read)\n"
+	    "  --only ID[,ID]   report only these checks (any group; not with --pss)\n"
+	    "  --json           print one JSON array of findings (file, line, col,\n"
+	    "                   severity, id, field, message, hint)\n"
+	    "  --sarif          print a SARIF 2.1.0 log (for code-scanning tools)\n"
+	    "  --list           list every check: id, severity, group, title\n"
+	    "  -h, --help       show this help\n\n"
+	    "Exit status: 0 no finding at or above --fail-on, 1 such findings (or a file\n"
+	    "that is not YAML), 2 usage error, 3 a file could not be read.\n\n"
+	    "Examples:\n"
+	    "  plastron lint deploy/*.yaml\n"
+	    "  plastron lint --pss baseline pod.yaml\n"
+	    "  helm template chart | plastron lint --fail-on warning -\n"
+	    "  plastron lint --json app.yaml | jq -r '.[].id' | sort | uniq -c\n");
 	return status;
 }
 
@@ -55,7 +56,7 @@ static void list_checks(void)
 	size_t n;
 	const struct pl_lint_check *v = pl_lint_checks(&n);
 	for (size_t i = 0; i < n; i++)
-		printf("%-28s %-8s %-15s %s\n", v[i].id, sev_names[v[i].severity],
+		printf("%-28s %-8s %-15s %s\n", v[i].id, cli_lint_severity(v[i].severity),
 		       groups[v[i].group], v[i].title);
 }
 
@@ -110,40 +111,13 @@ static void keep_only(struct pl_lint_report *r, const char *list)
 	r->n = k;
 }
 
-static void print_text(const struct pl_lint_report *r)
-{
-	for (size_t i = 0; i < r->n; i++) {
-		const struct pl_lint_finding *f = &r->findings[i];
-		printf("%s:%u:%u: %s: %s: %s: %s\n", f->pos.file ? f->pos.file : r->file,
-		       f->pos.line, f->pos.col ? f->pos.col : 1, sev_names[f->check->severity],
-		       f->check->id, f->field, f->message);
-		if (f->hint)
-			printf("  hint: %s\n", f->hint);
-	}
-}
-
-static int append_json(json_t *arr, const struct pl_lint_report *r)
-{
-	for (size_t i = 0; i < r->n; i++) {
-		const struct pl_lint_finding *f = &r->findings[i];
-		json_t *o =
-		    json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:s?}", "file",
-			      f->pos.file ? f->pos.file : r->file, "line", (json_int_t)f->pos.line,
-			      "col", (json_int_t)(f->pos.col ? f->pos.col : 1), "severity",
-			      sev_names[f->check->severity], "id", f->check->id, "field", f->field,
-			      "message", f->message, "hint", f->hint);
-		if (!o || json_array_append_new(arr, o) < 0)
-			return -ENOMEM;
-	}
-	return 0;
-}
-
 int verb_lint(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "pss", required_argument, NULL, 'p' },
 		{ "fail-on", required_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "sarif", no_argument, NULL, 'S' },
 		{ "only", required_argument, NULL, 'o' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
@@ -151,7 +125,7 @@ int verb_lint(int argc, char **argv)
 	};
 	enum pl_lint_set set = PL_LINT_SET_DEFAULT;
 	int fail_on = PL_SEV_ERROR; /* findings with severity <= fail_on fail; -1: none */
-	bool json = false, list = false, pss = false;
+	bool json = false, sarif = false, list = false, pss = false;
 	const char *only = NULL;
 	int c;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -187,6 +161,9 @@ int verb_lint(int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
+		case 'S':
+			sarif = true;
+			break;
 		case 'l':
 			list = true;
 			break;
@@ -207,6 +184,10 @@ int verb_lint(int argc, char **argv)
 			fprintf(stderr, "plastron lint: --only and --pss exclude each other\n");
 		return usage(stderr, CLI_USAGE);
 	}
+	if (json && sarif) {
+		fprintf(stderr, "plastron lint: --json and --sarif exclude each other\n");
+		return usage(stderr, CLI_USAGE);
+	}
 	if (only)
 		set = PL_LINT_SET_ALL;
 	if (optind >= argc) {
@@ -214,8 +195,8 @@ int verb_lint(int argc, char **argv)
 		return usage(stderr, CLI_USAGE);
 	}
 	int ret = CLI_OK;
-	json_t *arr = json ? json_array() : NULL;
-	if (json && !arr)
+	json_t *arr = json || sarif ? json_array() : NULL;
+	if ((json || sarif) && !arr)
 		return CLI_SYSTEM_ERROR;
 	for (int i = optind; i < argc; i++) {
 		_cleanup_diag_ struct pl_diag d = { 0 };
@@ -234,14 +215,18 @@ int verb_lint(int argc, char **argv)
 			if ((int)r->findings[k].check->severity <= fail_on &&
 			    ret < CLI_POLICY_ERROR)
 				ret = CLI_POLICY_ERROR;
-		if (json) {
-			if (append_json(arr, r) < 0 && ret < CLI_SYSTEM_ERROR)
+		if (json || sarif) {
+			if ((json ? cli_lint_json_append(arr, r) : cli_lint_sarif_append(arr, r)) <
+				0 &&
+			    ret < CLI_SYSTEM_ERROR)
 				ret = CLI_SYSTEM_ERROR;
 		} else
-			print_text(r);
+			cli_lint_print_text(r);
 		pl_lint_report_free(r);
 	}
-	if (json) {
+	if (sarif && !(arr = cli_lint_sarif_log(arr)))
+		ret = CLI_SYSTEM_ERROR;
+	if (arr) {
 		if (json_dumpf(arr, stdout, JSON_INDENT(2)) < 0 && ret < CLI_SYSTEM_ERROR)
 			ret = CLI_SYSTEM_ERROR;
 		putchar('\n');
