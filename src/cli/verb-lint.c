@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* plastron lint FILE...: risky settings in Kubernetes manifests (the checks are
- * in src/lib/lint/); findings as text or JSON, the exit status from --fail-on. */
+ * in src/lib/lint/); findings as text, JSON or SARIF (lint-output.c), the exit
+ * status from --fail-on. */
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
