@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "glob-shapes.h"
 #include "plastron/glob.h"
 #ifdef BENCH_BPF
 #include <unistd.h>
@@ -30,31 +31,6 @@ static double now(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* Pattern i of a profile: the shapes file and exec rules take. */
-static void pattern(int i, char *out, size_t cap)
-{
-	switch (i % 6) {
-	case 0:
-		snprintf(out, cap, "/var/lib/app%d/**", i);
-		break;
-	case 1:
-		snprintf(out, cap, "/**/tool%d", i);
-		break;
-	case 2:
-		snprintf(out, cap, "/etc/svc%d/*.conf", i);
-		break;
-	case 3:
-		snprintf(out, cap, "/home/*/.cfg%d/**", i);
-		break;
-	case 4:
-		snprintf(out, cap, "/opt/vendor%d/bin/[a-z]*", i);
-		break;
-	default:
-		snprintf(out, cap, "/proc/*/attr%d", i);
-		break;
-	}
 }
 
 /* The paths every profile is asked about: hits and misses. */
@@ -113,7 +89,7 @@ int main(int argc, char **argv)
 		if (!r || !pats)
 			return 1;
 		for (int i = 0; i < n; i++) {
-			pattern(i, pats[i], sizeof(pats[i]));
+			glob_shape_pattern(i, pats[i], sizeof(pats[i]));
 			r[i] = (struct pl_glob_rule){ pats[i], 1, 0, (uint32_t)i };
 		}
 		struct pl_glob_dfa *dfa = NULL;

@@ -14,6 +14,7 @@
 #include "glob-maps.h"
 #include "glob-ref.h"
 #include "glob.h"
+#include "glob-shapes.h"
 #include "plastron/glob.h"
 #include "tap.h"
 
@@ -62,30 +63,6 @@ static void gen_random(int j, char *out, size_t cap, void *arg)
 		instantiate(rpats[rnd((uint32_t)rk)], out, cap < 128 ? cap : 128);
 }
 
-static void pattern4096(int i, char *out, size_t cap)
-{
-	switch (i % 6) {
-	case 0:
-		snprintf(out, cap, "/var/lib/app%d/**", i);
-		break;
-	case 1:
-		snprintf(out, cap, "/**/tool%d", i);
-		break;
-	case 2:
-		snprintf(out, cap, "/etc/svc%d/*.conf", i);
-		break;
-	case 3:
-		snprintf(out, cap, "/home/*/.cfg%d/**", i);
-		break;
-	case 4:
-		snprintf(out, cap, "/opt/vendor%d/bin/[a-z]*", i);
-		break;
-	default:
-		snprintf(out, cap, "/proc/*/attr%d", i);
-		break;
-	}
-}
-
 static void gen_4096(int j, char *out, size_t cap, void *arg)
 {
 	(void)arg;
@@ -94,7 +71,7 @@ static void gen_4096(int j, char *out, size_t cap, void *arg)
 	case 0: /* a pattern's own shape, filled in */
 	{
 		char p[64];
-		pattern4096((int)rnd(4096), p, sizeof(p));
+		glob_shape_pattern((int)rnd(4096), p, sizeof(p));
 		instantiate(p, out, cap);
 	} break;
 	case 1:
@@ -172,7 +149,7 @@ int main(void)
 		static char pats[4096][64];
 		static struct pl_glob_rule r[4098];
 		for (int i = 0; i < 4096; i++) {
-			pattern4096(i, pats[i], sizeof(pats[i]));
+			glob_shape_pattern(i, pats[i], sizeof(pats[i]));
 			r[i] = (struct pl_glob_rule){ pats[i], 1u << (i % 3), 0, (uint32_t)i };
 		}
 		r[4096] = (struct pl_glob_rule){ "/deep/**/.key", 8, 0, 4096 };
