@@ -53,9 +53,22 @@ struct pl_lint_finding {
 	struct pl_pos pos; /* the offending node, or the object that lacks a field */
 	const char *field; /* dotted path from the document's root */
 	const char *message;
-	const char *hint; /* the exact change */
-	size_t seq;       /* order found (ties in the sort) */
+	const char *hint;   /* the exact change */
+	const char *detail; /* the capability or host path it is about, or NULL */
+	size_t seq;         /* order found (ties in the sort) */
 };
+
+/*
+ * A setting the workload may not be able to drop (a capability it needs, a
+ * host mount, privileged, a host namespace, root)
+ * is limited by plastron's built-in rules: the ids of those rules
+ * (NULL-terminated; NULL when the finding has none) and why they help.
+ * src/lib/lint/mitigate.c
+ */
+const char *const *pl_lint_mitigations(const struct pl_lint_finding *f, const char **why);
+/* Entry i of the table (its check id and detail), NULL past the end: for
+ * the tests, which check every rule it names against the catalog. */
+const char *const *pl_lint_mitigation_entry(size_t i, const char **check, const char **detail);
 
 /* One linted input. Everything lives in `arena`. */
 struct pl_lint_report {

@@ -30,7 +30,28 @@ void cli_lint_print_text(const struct pl_lint_report *r)
 		       f->check->id, f->field, f->message);
 		if (f->hint)
 			printf("  hint: %s\n", f->hint);
+		const char *why = NULL;
+		const char *const *m = pl_lint_mitigations(f, &why);
+		if (m) {
+			fputs("  mitigate:", stdout);
+			for (size_t k = 0; m[k]; k++)
+				printf("%s %s", k ? "," : "", m[k]);
+			printf(" (%s)\n", why);
+		}
 	}
+}
+
+/* The finding's mitigating rules as JSON, or NULL when it has none. */
+static json_t *mitigations_json(const struct pl_lint_finding *f)
+{
+	const char *why = NULL;
+	const char *const *m = pl_lint_mitigations(f, &why);
+	if (!m)
+		return NULL;
+	json_t *rules = json_array();
+	for (size_t k = 0; rules && m[k]; k++)
+		json_array_append_new(rules, json_string(m[k]));
+	return rules ? json_pack("{s:o, s:s}", "rules", rules, "why", why) : NULL;
 }
 
 int cli_lint_json_append(json_t *arr, const struct pl_lint_report *r)
@@ -42,6 +63,9 @@ int cli_lint_json_append(json_t *arr, const struct pl_lint_report *r)
 				      (json_int_t)(f->pos.col ? f->pos.col : 1), "severity",
 				      cli_lint_severity(f->check->severity), "id", f->check->id,
 				      "field", f->field, "message", f->message, "hint", f->hint);
+		json_t *m = o ? mitigations_json(f) : NULL;
+		if (m && json_object_set_new(o, "mitigations", m) < 0)
+			return -ENOMEM;
 		if (!o || json_array_append_new(arr, o) < 0)
 			return -ENOMEM;
 	}
@@ -64,6 +88,10 @@ int cli_lint_sarif_append(json_t *results, const struct pl_lint_report *r)
 		    "startColumn", (json_int_t)(f->pos.col ? f->pos.col : 1), "logicalLocations",
 		    "fullyQualifiedName", f->field, "properties", "field", f->field, "hint",
 		    f->hint);
+		json_t *m = o ? mitigations_json(f) : NULL;
+		if (m &&
+		    json_object_set_new(json_object_get(o, "properties"), "mitigations", m) < 0)
+			return -ENOMEM;
 		if (!o || json_array_append_new(results, o) < 0)
 			return -ENOMEM;
 	}

@@ -87,6 +87,8 @@ const char *lint_index(struct lint_ctx *c, const char *base, size_t i);
  */
 void lint_add(struct lint_ctx *c, enum lint_id id, const struct pl_node *at, const char *field,
 	      const char *hint, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* The capability or host path the finding just added is about (arena). */
+void lint_detail(struct lint_ctx *c, enum lint_id id, const char *detail);
 bool lint_enabled(const struct lint_ctx *c, enum lint_id id);
 char *lint_printf(struct lint_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

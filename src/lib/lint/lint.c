@@ -110,6 +110,15 @@ void lint_add(struct lint_ctx *c, enum lint_id id, const struct pl_node *at, con
 		c->failed = true;
 }
 
+void lint_detail(struct lint_ctx *c, enum lint_id id, const char *detail)
+{
+	if (!lint_enabled(c, id) || !c->r->n || !detail)
+		return;
+	struct pl_lint_finding *f = &c->r->findings[c->r->n - 1];
+	if (f->check == &lint_check_table[id] && !(f->detail = pl_arena_strdup(c->a, detail)))
+		c->failed = true;
+}
+
 /* ---- workloads ------------------------------------------------------------ */
 
 static void add_containers(struct lint_ctx *c, const char *key, const char *kind, bool ephemeral)

@@ -55,14 +55,17 @@ static void host_paths(struct lint_ctx *c)
 				 "volume '%s' mounts the container runtime socket %s: control of "
 				 "every container on the node",
 				 name ? name : "?", s);
+			lint_detail(c, L_RUNTIME_SOCKET, p);
 			continue;
 		}
 		bool hit = !strcmp(p, "/");
 		for (size_t k = 0; !hit && sensitive[k]; k++)
 			hit = under(p, sensitive[k]);
-		if (hit)
+		if (hit) {
 			lint_add(c, L_SENSITIVE_HOST_PATH, pn, f, hint,
 				 "volume '%s' mounts sensitive host path %s", name ? name : "?", s);
+			lint_detail(c, L_SENSITIVE_HOST_PATH, p);
+		}
 	}
 }
 
@@ -96,6 +99,7 @@ static void dangerous_caps(struct lint_ctx *c)
 				     ? "%s adds %s, a capability used to escape containers"
 				     : "%s adds %s: every capability, SYS_ADMIN included",
 				 lint_who(c, k), s);
+			lint_detail(c, L_DANGEROUS_CAP, name);
 		}
 	}
 }

@@ -41,6 +41,7 @@ static void host_namespaces(struct lint_ctx *c)
 		const char *f = lint_path(c, c->spec_path, ns[i].key);
 		ADD(c, L_HOST_NAMESPACES, n, f, lint_printf(c, "set %s: false (or remove it)", f),
 		    "the pod shares the node's %s namespace", ns[i].what);
+		lint_detail(c, L_HOST_NAMESPACES, ns[i].key);
 	}
 }
 
