@@ -13,6 +13,8 @@
  *           a ']' first in the class is literal
  *   \x      the byte x, literally
  * Any number of wildcards; patterns up to PL_GLOB_MAX_PATTERN bytes.
+ * AppArmor's {a,b} alternation is not part of it: an unescaped '{' or '}'
+ * is an error (as a literal it would silently match nothing).
  *
  * The tables are plain arrays (struct pl_glob_part) so that the same lookup
  * (pl_glob_step in src/lib/match/glob-lookup.h) runs in user space and,

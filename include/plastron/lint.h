@@ -56,6 +56,13 @@ struct pl_lint_finding {
 	const char *hint;   /* the exact change */
 	const char *detail; /* the capability or host path it is about, or NULL */
 	size_t seq;         /* order found (ties in the sort) */
+	size_t workload;    /* index into the report's workloads */
+};
+
+/* A workload object that was checked. */
+struct pl_lint_workload {
+	const char *kind, *name, *namespace_; /* namespace_ NULL: none given */
+	struct pl_pos pos;
 };
 
 /*
@@ -76,8 +83,19 @@ struct pl_lint_report {
 	const char *file;
 	struct pl_lint_finding *findings; /* sorted by position */
 	size_t n;
-	size_t n_workloads; /* objects of a workload kind that were checked */
+	struct pl_lint_workload *workloads; /* objects of a workload kind that were checked */
+	size_t n_workloads;
 };
+
+/*
+ * The EnhanceProtect VarmorPolicy lint suggests for workload `w` of `r`
+ * (issue 13, item 4): its target; a base of built-in rules that close known
+ * escapes without taking anything a workload declares; the rules that limit
+ * what its findings say it keeps (pl_lint_mitigations); none that conflicts
+ * with a capability it adds. YAML text, one document, each rule with the
+ * reason it is there; malloc'd in *ret. src/lib/lint/suggest.c
+ */
+int pl_lint_suggest_policy(const struct pl_lint_report *r, size_t w, char **ret);
 
 /*
  * Lint one file ('-' is stdin) or buffer. Several documents, `kind: List`

@@ -40,6 +40,9 @@ static int usage(FILE *f, int status)
 	    "                   severity, id, field, message, hint)\n"
 	    "  --sarif          print a SARIF 2.1.0 log (for code-scanning tools)\n"
 	    "  --list           list every check: id, severity, group, title\n"
+	    "  --suggest-policy OUT  also write an EnhanceProtect VarmorPolicy per workload\n"
+	    "                   to OUT: rules that close known escapes and limit what the\n"
+	    "                   findings say the workload keeps, each with its reason\n"
 	    "  -h, --help       show this help\n\n"
 	    "Exit status: 0 no finding at or above --fail-on, 1 such findings (or a file\n"
 	    "that is not YAML), 2 usage error, 3 a file could not be read.\n\n"
@@ -47,7 +50,8 @@ static int usage(FILE *f, int status)
 	    "  plastron lint deploy/*.yaml\n"
 	    "  plastron lint --pss baseline pod.yaml\n"
 	    "  helm template chart | plastron lint --fail-on warning -\n"
-	    "  plastron lint --json app.yaml | jq -r '.[].id' | sort | uniq -c\n");
+	    "  plastron lint --json app.yaml | jq -r '.[].id' | sort | uniq -c\n"
+	    "  plastron lint --suggest-policy web-policy.yaml deploy.yaml\n");
 	return status;
 }
 
@@ -121,13 +125,14 @@ int verb_lint(int argc, char **argv)
 		{ "sarif", no_argument, NULL, 'S' },
 		{ "only", required_argument, NULL, 'o' },
 		{ "list", no_argument, NULL, 'l' },
+		{ "suggest-policy", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	enum pl_lint_set set = PL_LINT_SET_DEFAULT;
 	int fail_on = PL_SEV_ERROR; /* findings with severity <= fail_on fail; -1: none */
 	bool json = false, sarif = false, list = false, pss = false;
-	const char *only = NULL;
+	const char *only = NULL, *suggest = NULL;
 	int c;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -168,6 +173,9 @@ int verb_lint(int argc, char **argv)
 		case 'l':
 			list = true;
 			break;
+		case 'P':
+			suggest = optarg;
+			break;
 		case 'h':
 			return usage(stdout, CLI_OK);
 		default:
@@ -196,6 +204,12 @@ int verb_lint(int argc, char **argv)
 		return usage(stderr, CLI_USAGE);
 	}
 	int ret = CLI_OK;
+	FILE *sp = suggest ? fopen(suggest, "we") : NULL;
+	size_t n_suggested = 0;
+	if (suggest && !sp) {
+		fprintf(stderr, "plastron lint: %s: %s\n", suggest, strerror(errno));
+		return CLI_SYSTEM_ERROR;
+	}
 	json_t *arr = json || sarif ? json_array() : NULL;
 	if ((json || sarif) && !arr)
 		return CLI_SYSTEM_ERROR;
@@ -223,6 +237,15 @@ int verb_lint(int argc, char **argv)
 				ret = CLI_SYSTEM_ERROR;
 		} else
 			cli_lint_print_text(r);
+		for (size_t w = 0; sp && w < r->n_workloads; w++) {
+			char *text = NULL;
+			if (pl_lint_suggest_policy(r, w, &text) < 0) {
+				ret = CLI_SYSTEM_ERROR;
+				continue;
+			}
+			fprintf(sp, "%s%s", n_suggested++ ? "---\n" : "", text);
+			free(text);
+		}
 		pl_lint_report_free(r);
 	}
 	if (sarif && !(arr = cli_lint_sarif_log(arr)))
@@ -233,6 +256,13 @@ int verb_lint(int argc, char **argv)
 		putchar('\n');
 		json_decref(arr);
 	}
+	if (sp && (fclose(sp) != 0) && ret < CLI_SYSTEM_ERROR) {
+		fprintf(stderr, "plastron lint: %s: %s\n", suggest, strerror(errno));
+		ret = CLI_SYSTEM_ERROR;
+	}
+	if (sp)
+		fprintf(stderr, "plastron lint: %zu suggested polic%s written to %s\n", n_suggested,
+			n_suggested == 1 ? "y" : "ies", suggest);
 	if (fflush(stdout) != 0 && ret < CLI_SYSTEM_ERROR)
 		ret = CLI_SYSTEM_ERROR;
 	return ret;

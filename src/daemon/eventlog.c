@@ -181,11 +181,11 @@ static void log_event(struct pl_event *ev)
 	policy_identity(ev);
 	if (A.log_format == PL_EVENT_FORMAT_VARMOR) {
 		ev->node = A.node;
-		/* the process's own namespace, else (it has exited: a denied
-		 * process often has by now) its container's at registration */
-		uint32_t live = pid_mnt_ns(ev->pid);
-		if (live)
-			ev->mnt_ns = live;
+		/* its container's, read at registration (a denied process has
+		 * often exited by now, and its pid may name another process
+		 * already); the live process's only when there is no container */
+		if (!ev->mnt_ns)
+			ev->mnt_ns = pid_mnt_ns(ev->pid);
 		if (pl_event_to_varmor_json(ev, &line) < 0) {
 			say("%s event: out of memory, event of pid %lld not logged",
 			    pl_enforcer_kind_name(ev->enforcer), (long long)ev->pid);

@@ -206,8 +206,9 @@ static json_t *req_register(json_t *req, bool from_hook)
 		int pid = (int)json_integer_value(json_object_get(req, "pid"));
 		struct container *c = container_by_cgid(id);
 		pid_remember(pid, id);
-		if (c)
-			c->mnt_ns = pid_mnt_ns(pid);
+		uint32_t ns = pid_mnt_ns(pid);
+		if (c && ns)
+			c->mnt_ns = ns;
 	}
 	(void)from_hook;
 	return json_pack("{s:b,s:s,s:I,s:s,s:I}", "ok", 1, "cgroup", rel, "cgroup_id",

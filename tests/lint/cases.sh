@@ -61,6 +61,23 @@ for f in fail/*.yaml fail/*.json; do
 		failed=$((failed + 1))
 	fi
 done
+# --suggest-policy: each suggest/NAME.yaml's suggestion equals NAME.suggest
+# and passes plastron check
+for f in suggest/*.yaml; do
+	[ -e "$f" ] || continue
+	n=$((n + 1))
+	"$PLASTRON" lint --suggest-policy "$outf.suggest" "$f" >/dev/null 2>"$errf"
+	if cmp -s "$outf.suggest" "${f%.yaml}.suggest" &&
+		"$PLASTRON" check --quiet "$outf.suggest" 2>>"$errf"; then
+		echo "ok $n - --suggest-policy $f: as expected, and plastron check passes"
+	else
+		echo "not ok $n - --suggest-policy $f"
+		diff -u "${f%.yaml}.suggest" "$outf.suggest" | sed 's/^/#   /'
+		sed 's/^/#   /' "$errf"
+		failed=$((failed + 1))
+	fi
+	rm -f "$outf.suggest"
+done
 # exit statuses: 2 for usage mistakes, 3 for a file that cannot be read,
 # 1 for a file that is not YAML
 status_case() { # WANT NAME ARGS...

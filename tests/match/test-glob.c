@@ -85,7 +85,8 @@ static const struct {
 	size_t at;
 } bad[] = {
 	{ "", 0 },     { "/a/***", 3 }, { "/a[bc", 2 },          { "/a\\", 2 },
-	{ "/[/]", 1 }, { "/[z-a]", 4 }, { "/x[!\x01-\xff]", 2 },
+	{ "/[/]", 1 }, { "/[z-a]", 4 }, { "/x[!\x01-\xff]", 2 }, { "/etc/{passwd,shadow}", 5 },
+	{ "/a}", 2 },
 };
 
 int main(void)

@@ -188,6 +188,7 @@ int main(void)
 	if (!skel || r < 0)
 		goto out;
 	skel->rodata->pl_target_cgroup = st.st_ino;
+	skel->rodata->pl_target_level = 1; /* /sys/fs/cgroup/plastron-lsm */
 	r = pl_glob_maps_size(skel->obj, flat);
 	if (r == 0)
 		r = pl_lsm_file__load(skel);
@@ -206,7 +207,7 @@ int main(void)
 	pid_t child = fork();
 	if (child == 0) {
 		char buf[32];
-		int res[16], k = 0;
+		int res[20], k = 0;
 		snprintf(buf, sizeof(buf), "%d\n", getpid());
 		close(pfd[0]);
 		int cfd = open("/sys/fs/cgroup/plastron-lsm/cgroup.procs", O_WRONLY | O_CLOEXEC);
@@ -227,15 +228,25 @@ int main(void)
 		res[k++] = try_exec("/bin/sh2");
 		res[k++] = try_exec("/bin/busybox");
 		res[k++] = deep >= 0 ? try_open(deep, "f", O_RDONLY) : -1;
+		res[k++] = try_open(AT_FDCWD, "/etc/append-only", O_RDONLY | O_TRUNC);
+		/* a child cgroup of its own: still confined */
+		mkdir("/sys/fs/cgroup/plastron-lsm/sub", 0755);
+		cfd = open("/sys/fs/cgroup/plastron-lsm/sub/cgroup.procs", O_WRONLY | O_CLOEXEC);
+		if (cfd < 0 || write(cfd, buf, strlen(buf)) < 0)
+			res[k++] = -2;
+		else
+			res[k++] = try_open(AT_FDCWD, "/etc/shadow", O_RDONLY);
+		if (cfd >= 0)
+			close(cfd);
 		if (write(pfd[1], res, sizeof(res[0]) * (size_t)k) < 0)
 			_exit(3);
 		_exit(0);
 	}
 	close(pfd[1]);
-	int res[16] = { 0 }, st2;
+	int res[20] = { 0 }, st2;
 	ssize_t got = read(pfd[0], res, sizeof(res));
 	waitpid(child, &st2, 0);
-	tap(got == 14 * (ssize_t)sizeof(int), "the confined child ran every case");
+	tap(got == 16 * (ssize_t)sizeof(int), "the confined child ran every case");
 	tap(res[0] == EPERM, "confined: read /etc/shadow -> EPERM");
 	tap(res[1] == EPERM, "confined: write /etc/shadow -> EPERM");
 	tap(res[2] == 0, "confined: read /etc/hostname works");
@@ -250,15 +261,18 @@ int main(void)
 	tap(res[11] == EPERM, "confined: exec /bin/sh2 -> EPERM (/**/sh2 exec)");
 	tap(res[12] == 0, "confined: exec /bin/busybox works");
 	tap(res[13] == EPERM, "confined: a path longer than PATH_MAX fails closed -> EPERM");
+	tap(res[14] == EPERM, "confined: O_RDONLY|O_TRUNC of a write-denied file -> EPERM");
+	tap(res[15] == EPERM, "confined, moved to a child cgroup: read /etc/shadow -> EPERM");
 	tap(try_open(AT_FDCWD, "/etc/shadow", O_RDONLY) == 0,
 	    "outside the cgroup: read /etc/shadow works");
 	{
-		__u64 c[4] = { 0 };
-		for (__u32 i = 0; i < 4; i++)
+		__u64 c[5] = { 0 };
+		for (__u32 i = 0; i < 5; i++)
 			bpf_map_lookup_elem(bpf_map__fd(skel->maps.lsm_counters), &i, &c[i]);
-		printf("# counters: seen %llu denied %llu audited %llu unresolved %llu\n",
-		       (unsigned long long)c[0], (unsigned long long)c[1], (unsigned long long)c[2],
-		       (unsigned long long)c[3]);
+		printf(
+		    "# counters: seen %llu denied %llu audited %llu unresolved %llu raced %llu\n",
+		    (unsigned long long)c[0], (unsigned long long)c[1], (unsigned long long)c[2],
+		    (unsigned long long)c[3], (unsigned long long)c[4]);
 		tap(c[1] >= 7 && c[2] >= 1 && c[3] >= 1,
 		    "counters: denials, the audited read and the unresolved path counted");
 	}
@@ -305,6 +319,7 @@ int main(void)
 			rb = bs ? rb : -1;
 			if (rb == 0) {
 				bs->rodata->pl_target_cgroup = st.st_ino;
+				bs->rodata->pl_target_level = 1;
 				rb = pl_glob_maps_size(bs->obj, bf);
 			}
 			if (rb == 0)

@@ -270,9 +270,9 @@ static uint64_t held_caps(const struct pl_policy *pol, const struct pl_gen_opts 
 {
 	uint64_t caps = o && o->caps_known ? o->caps : PL_CAPS_RUNTIME_DEFAULT;
 	uint64_t drop = 0;
-	if (pl_gen_caps(pol, o, &drop, NULL) == 0)
-		caps &= ~drop;
-	return caps;
+	if (pl_gen_caps(pol, o, &drop, NULL) < 0)
+		return 0; /* unknown: no capability-gated syscall is allowed */
+	return caps & ~drop;
 }
 
 PL_EXPORT int pl_gen_seccomp(const struct pl_policy *pol, const struct pl_gen_opts *o,

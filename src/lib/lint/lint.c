@@ -101,6 +101,7 @@ void lint_add(struct lint_ctx *c, enum lint_id id, const struct pl_node *at, con
 	va_end(ap);
 	f->check = &lint_check_table[id];
 	f->seq = c->r->n;
+	f->workload = c->r->n_workloads ? c->r->n_workloads - 1 : 0;
 	f->pos = at ? at->pos : (struct pl_pos){ .file = c->r->file };
 	f->field = field;
 	f->hint = hint;
@@ -156,7 +157,6 @@ static void lint_pod(struct lint_ctx *c, const struct pl_node *meta, const char 
 	add_containers(c, "initContainers", "init container", false);
 	add_containers(c, "containers", "container", false);
 	add_containers(c, "ephemeralContainers", "ephemeral container", true);
-	c->r->n_workloads++;
 	lint_pss_baseline(c);
 	lint_pss_restricted(c);
 	lint_plastron(c);
@@ -240,6 +240,18 @@ static void object(struct lint_ctx *c, const struct pl_node *doc, const char *pa
 				name ? " '" : "", name ? name : "", name ? "'" : "");
 			return;
 		}
+		struct pl_lint_workload *w =
+		    PL_ARENA_PUSH(c->a, c->r->workloads, c->r->n_workloads);
+		if (!w) {
+			c->failed = true;
+			return;
+		}
+		*w = (struct pl_lint_workload){
+			.kind = workloads[i].kind,
+			.name = name ? name : "",
+			.namespace_ = lint_str(lint_get(lint_get(doc, "metadata"), "namespace")),
+			.pos = doc->pos,
+		};
 		lint_pod(c, lint_get(t, "metadata"), lint_path(c, tpath, "metadata"), spec,
 			 lint_path(c, tpath, "spec"));
 		return;

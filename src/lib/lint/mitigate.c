@@ -9,8 +9,10 @@
  * runtime for one that mounts the socket, mitigate-sa-leak for one that
  * mounts its token) is never named: that is the setting's removal, which
  * the hint says. Nothing is named where no rule limits the setting itself:
- * the runtime socket (a container started through it is not this one) and
- * the token (any use of it goes to the API server).
+ * the runtime socket (a container started through it is not this one), the
+ * token (any use of it goes to the API server), SYS_MODULE and BPF (the
+ * only rules, disallow-insmod and the BPF ones, take away what the
+ * capability is for).
  */
 #include <string.h>
 
@@ -46,8 +48,6 @@ static const struct mitigation table[] = {
 	{ "dangerous-capability", "ALL",
 	  "every capability: the escapes open to SYS_ADMIN, module loading and raw disks",
 	  RULES(ESCAPES, "disallow-insmod", "disallow-debug-disk-device") },
-	{ "dangerous-capability", "SYS_MODULE", "loading a kernel module is the escape",
-	  RULES("disallow-insmod") },
 	{ "dangerous-capability", "SYS_PTRACE",
 	  "tracing reaches other processes' memory; these rules close /proc/*/root and the "
 	  "runc binary",
@@ -56,10 +56,8 @@ static const struct mitigation table[] = {
 	  "bypassing read permission exposes these files first",
 	  RULES("disable-access-shadow", "disallow-access-k8s-sensitive-files") },
 	{ "dangerous-capability", "NET_ADMIN",
-	  "network control reaches the node's and the cloud's endpoints",
-	  RULES("block-access-to-metadata-service", "block-access-to-kube-apiserver") },
-	{ "dangerous-capability", "BPF", "loading BPF programs is the escape",
-	  RULES("disallow-load-all-bpf-prog", "disallow-load-bpf-via-setsockopt") },
+	  "network control reaches the cloud's metadata endpoint",
+	  RULES("block-access-to-metadata-service") },
 	{ "sensitive-host-path", "/proc",
 	  "a host /proc mount reaches the node's core_pattern and its processes' roots",
 	  RULES("disallow-write-core-pattern", "disallow-access-procfs-root") },
@@ -77,9 +75,8 @@ static const struct mitigation table[] = {
 		"disallow-access-k8s-sensitive-files", "disallow-write-core-pattern",
 		"disallow-write-release-agent", "runc-override-mitigation") },
 	{ "pss-host-namespaces", "hostNetwork",
-	  "the node's network: its metadata service and API server",
-	  RULES("block-access-to-metadata-service", "block-access-to-kube-apiserver",
-		"mitigate-host-ip-leak") },
+	  "the node's network: the cloud's metadata service and the node's addresses",
+	  RULES("block-access-to-metadata-service", "mitigate-host-ip-leak") },
 	{ "pss-host-namespaces", "hostPID", "the node's processes and their roots",
 	  RULES("disallow-access-procfs-root", "runc-override-mitigation") },
 	{ "pss-run-as-non-root", NULL,

@@ -187,6 +187,13 @@ static int parse(struct nfa *a, const char *p, uint32_t rule_idx, size_t *at, co
 			e.kind = EL_CLASS;
 			if (a && (r = push_set(a, &s, &e.arg)) < 0)
 				return r;
+		} else if (c == '{' || c == '}') {
+			/* AppArmor's alternation: not in this language; read as a
+			 * literal it would match nothing and deny nothing */
+			*at = i;
+			*why = "'{...}' alternation is not supported: write one pattern per "
+			       "alternative (or '\\{' for the character)";
+			return -EINVAL;
 		} else if (c == '\\') {
 			if (i + 1 >= len) {
 				*at = i;
@@ -280,6 +287,9 @@ struct build {
 	uint32_t *mark, gen;
 	struct pl_glob_part *dfa;
 };
+
+/* Positions kept for all states of a part: 64 MiB. */
+#define POOL_MAX (16u << 20)
 
 static int budget_error(struct pl_diag *d, uint32_t budget)
 {
@@ -400,6 +410,10 @@ static int intern(struct build *b, uint32_t *state, struct pl_diag *d)
 		f->accept = na;
 		b->cap_states = nc;
 	}
+	/* the states' position sets are the construction's memory (and most
+	 * of its time): bounded too, under the same error */
+	if (b->n_pool + b->n_cur > POOL_MAX)
+		return budget_error(d, b->total_budget);
 	if (b->n_pool + b->n_cur > b->cap_pool) {
 		size_t nc = b->cap_pool * 2;
 		while (nc < b->n_pool + b->n_cur)
