@@ -390,5 +390,22 @@ int main(int argc, char **argv)
 		check_name(&names[i]);
 	check_reverse();
 	check_defaults_and_rules();
+	/* an argument-conditional entry also denies what its condition excludes:
+	 * Docker's socket(a0 != AF_VSOCK) */
+	{
+		const struct sim_filter *none = filter_for(0);
+		bool ok = true;
+		for (int a = 0; a < N_ARCHES; a++) {
+			if (arches[a].sim == SIM_IA32)
+				continue; /* socketcall's arguments are in memory there */
+			int nr = seccomp_syscall_resolve_name_arch(arches[a].token, "socket");
+			ok &= nr >= 0 && !allows(none, a, nr, 40 /* AF_VSOCK */) &&
+			      allows(none, a, nr, 2 /* AF_INET */) &&
+			      /* upper bits set: the kernel reads an int, so still vsock */
+			      !allows(none, a, nr, 40 | (1ull << 32));
+		}
+		TAP_OK(ok, "socket(AF_VSOCK) is denied (upper bits set too), socket(AF_INET) "
+			   "allowed (x86_64, x32), as Docker");
+	}
 	return tap_done();
 }

@@ -576,14 +576,15 @@ static void test_upper_bits(void)
 	tpol_init(&t, PL_MODE_ENHANCE_PROTECT);
 	tpol_rule(&t, "copy-fail-mitigation", PL_ACTION_DENY);
 	sc = tpol_raw(&t, "socket", PL_SC_ACT_ERRNO);
-	raw_arg(sc, 0, 0xffffffff, 40, PL_SC_OP_MASKED_EQ);
+	/* AF_KCM (41): not RuntimeDefault's own AF_VSOCK (40) deny */
+	raw_arg(sc, 0, 0xffffffff, 41, PL_SC_OP_MASKED_EQ);
 	p = gen(&t, PL_RUN_AS_WRITTEN, &d);
 	s = p ? dump_str(p) : NULL;
 	TAP_OK(
 	    s &&
 		has_line(
 		    s, "socket(a0 & 0xffffffff == 0x26) -> ERRNO(EPERM) [copy-fail-mitigation]") &&
-		has_line(s, "socket(a0 & 0xffffffff == 0x28) -> ERRNO(EPERM) [syscallRawRules]"),
+		has_line(s, "socket(a0 & 0xffffffff == 0x29) -> ERRNO(EPERM) [syscallRawRules]"),
 	    "…and merged when written as MASKED_EQ 0xffffffff");
 	if (p)
 		invariants(p, "raw MASKED_EQ next to copy-fail-mitigation");

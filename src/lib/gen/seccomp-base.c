@@ -13,6 +13,7 @@
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "plastron/gen.h"
 #include "seccomp-gen-internal.h"
@@ -632,6 +633,24 @@ void scg_base_runtime_default(struct gen *g, uint64_t caps)
 			g->r = pl_error(g->d, -EINVAL, NULL, NULL,
 					"internal: %s both allowed and capability-gated", s);
 	}
+	/* socket(AF_VSOCK) fails with EPERM, as in Docker: vsock reaches the
+	 * host's hypervisor transport (CVE-2024-50264 and the like). Merged like
+	 * a rule's deny on the allowed base, below the rules (a raw rule's own
+	 * errno for AF_VSOCK wins); its comparison follows the rules' of
+	 * the same argument (scg_vsock_style). ia32's socketcall passes its
+	 * arguments in memory and stays allowed, as in Docker. */
+	struct ent vsock = { .name = "socket",
+			     .act = PL_SC_ACT_ERRNO,
+			     .has_errno = true,
+			     .errno_ret = EPERM,
+			     .origin = o,
+			     .comment = SCG_VSOCK,
+			     .base_deny = true,
+			     .n_args = 1 };
+	vsock.args[0] = (struct pl_sc_arg){
+		.index = 0, .value = 0xffffffff, .value_two = AF_VSOCK, .op = PL_SC_OP_MASKED_EQ
+	};
+	scg_push(g, &vsock);
 	for (size_t i = 0; i < PL_ARRAY_SIZE(rd_personality); i++) {
 		struct ent e = {
 			.name = "personality", .act = PL_SC_ACT_ALLOW, .origin = o, .n_args = 1
@@ -683,4 +702,28 @@ void scg_set_arches(struct gen *g)
 	p->architectures = pl_arena_alloc(p->arena, SC_ARCH__MAX * sizeof(char *));
 	for (int a = 0; a < SC_ARCH__MAX; a++)
 		p->architectures[a] = pl_arena_strdup(p->arena, sc_arch_oci_name((enum sc_arch)a));
+}
+
+/* The AF_VSOCK deny tests socket's family as the built-in rules do
+ * (MASKED_EQ 0xffffffff: an int argument); when a syscallRawRules entry tests
+ * it with a plain comparison, it does so too, since libseccomp cannot mix
+ * the two on one argument (and a raw rule written that way stays valid). */
+void scg_vsock_style(struct gen *g)
+{
+	struct ent *vsock = NULL;
+	bool plain = false;
+	for (size_t i = 0; i < g->n; i++) {
+		struct ent *e = &g->ents[i];
+		if (e->dead || strcmp(e->name, "socket"))
+			continue;
+		if (e->comment && !strcmp(e->comment, SCG_VSOCK)) {
+			vsock = e;
+			continue;
+		}
+		for (uint8_t k = 0; k < e->n_args; k++)
+			plain |= e->args[k].index == 0 && e->args[k].op != PL_SC_OP_MASKED_EQ;
+	}
+	if (vsock && plain)
+		vsock->args[0] =
+		    (struct pl_sc_arg){ .index = 0, .value = AF_VSOCK, .op = PL_SC_OP_EQ };
 }

@@ -22,7 +22,8 @@ struct ent {
 	const char *comment;
 	const struct pl_sc_syscall *src; /* includes/excludes come from here */
 	struct pl_pos pos;
-	bool rule; /* a rule (vs. the base) */
+	bool rule;      /* a rule (vs. the base) */
+	bool base_deny; /* a base's conditional deny: above the base, below rules */
 	bool dead;
 };
 
@@ -44,6 +45,10 @@ void scg_add_simple(struct gen *g, const char *name, enum pl_sc_action act, int 
 /* `caps`: what the container holds (bit 1 << CAP_*) */
 void scg_base_runtime_default(struct gen *g, uint64_t caps);
 void scg_set_arches(struct gen *g);
+/* The comment of RuntimeDefault's socket(AF_VSOCK) deny; its comparison
+ * made to match the rules' on that argument (call before the merge). */
+#define SCG_VSOCK "AF_VSOCK, as Docker"
+void scg_vsock_style(struct gen *g);
 
 /* seccomp-rules.c */
 void scg_add_builtin(struct gen *g, const struct pl_policy *p, const struct pl_gen_opts *o);

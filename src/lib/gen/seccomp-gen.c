@@ -336,8 +336,10 @@ PL_EXPORT int pl_gen_seccomp(const struct pl_policy *pol, const struct pl_gen_op
 		g.p->default_action = PL_SC_ACT_LOG;
 	if (observe && g.p->default_action == PL_SC_ACT_LOG && g.r >= 0)
 		observe_quiet_base(&g);
-	if (g.r >= 0)
+	if (g.r >= 0) {
+		scg_vsock_style(&g);
 		scg_merge_all(&g);
+	}
 	if (observe) {
 		observe_allowed(&g);
 		/* the base's denials are part of the recorded behaviour */

@@ -77,7 +77,7 @@ static void merge_syscall(struct gen *g, const char *name, struct ent **ents, si
 	 * includes/excludes pairs keep their meaning for runc). */
 	bool any_rule = false;
 	for (size_t k = 0; k < n; k++)
-		any_rule |= ents[k]->rule;
+		any_rule |= ents[k]->rule || ents[k]->base_deny;
 	if (!any_rule)
 		return;
 	/* Every entry does the same and one of them has no condition (say bpf:
@@ -117,7 +117,11 @@ static void merge_syscall(struct gen *g, const char *name, struct ent **ents, si
 	for (size_t k = 0; k < n; k++) {
 		items[k].src = ents[k];
 		items[k].order = k;
-		items[k].key = (ents[k]->rule ? 2 : 1) * 16 + act_rank(ents[k]->act);
+		items[k].key = (ents[k]->rule        ? 3
+				: ents[k]->base_deny ? 2
+						     : 1) *
+				   16 +
+			       act_rank(ents[k]->act);
 		for (size_t a = 0; a < ents[k]->n_args; a++) {
 			uint32_t x = ents[k]->args[a].index;
 			items[k].c[x] = ents[k]->args[a];
