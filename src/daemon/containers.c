@@ -125,10 +125,12 @@ void state_save(void)
 	}
 	for (size_t i = 0; i < A.n_ctrs; i++) {
 		struct container *c = A.ctrs[i];
-		json_array_append_new(ctrs, json_pack("{s:I,s:s,s:s,s:s?,s:s?,s:O?}", "cgroup_id",
-						      (json_int_t)c->cgid, "cgroup", c->cgroup,
-						      "policy", c->policy, "id", c->id, "name",
-						      c->name, "annotations", c->annotations));
+		json_t *o = json_pack("{s:I,s:s,s:s,s:s?,s:s?,s:O?}", "cgroup_id",
+				      (json_int_t)c->cgid, "cgroup", c->cgroup, "policy", c->policy,
+				      "id", c->id, "name", c->name, "annotations", c->annotations);
+		if (o && c->mnt_ns)
+			json_object_set_new(o, "mnt_ns", json_integer((json_int_t)c->mnt_ns));
+		json_array_append_new(ctrs, o);
 	}
 	json_object_set_new(root, "policies", pols);
 	json_object_set_new(root, "containers", ctrs);
@@ -323,6 +325,7 @@ void state_load(void)
 		c->id = dup_or_null(json_string_value(json_object_get(v, "id")));
 		c->name = dup_or_null(json_string_value(json_object_get(v, "name")));
 		c->annotations = json_incref(json_object_get(v, "annotations"));
+		c->mnt_ns = (uint32_t)json_integer_value(json_object_get(v, "mnt_ns"));
 		c->pod = dup_or_null(ann2(c->annotations, "io.kubernetes.cri.sandbox-name",
 					  "io.kubernetes.pod.name"));
 		c->ns = dup_or_null(ann2(c->annotations, "io.kubernetes.cri.sandbox-namespace",
